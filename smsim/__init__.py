@@ -1,0 +1,29 @@
+"""smsim: an offline stand-in for Twilio SMS.
+
+The public entry points are re-exported lazily so that ``import smsim`` stays cheap
+(the CLI and the pytest plugin import it on every run).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "SimulatorServer": "smsim.simulator.server",
+    "SimulatorConfig": "smsim.simulator.config",
+    "create_app": "smsim.simulator.http.app",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'smsim' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module_name), name)
+
+
+__all__ = [*_EXPORTS, "__version__"]

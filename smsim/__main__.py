@@ -1,0 +1,5 @@
+import sys
+
+from smsim.cli import main
+
+sys.exit(main())
