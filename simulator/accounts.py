@@ -1,0 +1,326 @@
+"""Accounts, credentials, owned numbers and verified numbers.
+
+Authentication follows Twilio: HTTP Basic with ``AccountSid:AuthToken`` or an API key
+``SK...:secret``. A parent account's credentials reach its subaccounts; nothing reaches
+anyone else's (FACTS §1). Secrets are compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from smsim.simulator import phone
+from smsim.simulator.clock import Clock
+from smsim.simulator.errors import TwilioError, authentication_failed, not_found, twilio_error
+from smsim.simulator.ids import new_auth_token, new_sid
+from smsim.simulator.models import Account, PhoneNumber, VerifiedNumber, from_row
+from smsim.simulator.store import Store
+
+ACCOUNT_TYPES = {"trial": "Trial", "full": "Full"}
+
+
+@dataclass(frozen=True)
+class NumberSpec:
+    """An owned number as given in config or on the control API."""
+
+    phone_number: str
+    sms_url: str | None = None
+    sms_method: str = "POST"
+    friendly_name: str | None = None
+
+
+class Accounts:
+    """The account registry."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    # -- accounts -------------------------------------------------------------------------
+
+    def create(
+        self,
+        *,
+        account_type: str = "full",
+        friendly_name: str | None = None,
+        sid: str | None = None,
+        auth_token: str | None = None,
+        owner_account_sid: str | None = None,
+        numbers: Iterable[NumberSpec] = (),
+        verified_numbers: Iterable[str] = (),
+    ) -> Account:
+        """Create an account with its numbers, atomically."""
+        now = self.clock.now()
+        kind = ACCOUNT_TYPES[account_type.lower()]
+        account = Account(
+            sid=sid or new_sid("AC"),
+            auth_token=auth_token or new_auth_token(),
+            friendly_name=friendly_name or f"smsim {kind.lower()} account",
+            type=kind,
+            status="active",
+            owner_account_sid=owner_account_sid,
+            date_created=now,
+            date_updated=now,
+        )
+        with self.store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO accounts (sid, auth_token, friendly_name, type, status,"
+                " owner_account_sid, date_created, date_updated) VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    account.sid,
+                    account.auth_token,
+                    account.friendly_name,
+                    account.type,
+                    account.status,
+                    account.owner_account_sid,
+                    now,
+                    now,
+                ),
+            )
+            for spec in numbers:
+                self.add_number(account.sid, spec)
+            for number in verified_numbers:
+                self.add_verified(account.sid, number)
+        return account
+
+    def get(self, sid: str) -> Account | None:
+        row = self.store.one("SELECT * FROM accounts WHERE sid = ?", (sid,))
+        return None if row is None else from_row(Account, row)
+
+    def all(self) -> list[Account]:
+        rows = self.store.all("SELECT * FROM accounts ORDER BY date_created, sid")
+        return [from_row(Account, r) for r in rows]
+
+    def subaccounts(self, owner_sid: str) -> list[Account]:
+        rows = self.store.all(
+            "SELECT * FROM accounts WHERE sid = ? OR owner_account_sid = ? "
+            "ORDER BY date_created, sid",
+            (owner_sid, owner_sid),
+        )
+        return [from_row(Account, r) for r in rows]
+
+    def update(self, sid: str, *, friendly_name: str | None, status: str | None) -> Account:
+        account = self.get(sid)
+        if account is None:
+            raise not_found(f"/2010-04-01/Accounts/{sid}.json")
+        if status is not None and status not in {"active", "suspended", "closed"}:
+            raise TwilioError(
+                20001, 400, f"Invalid Status {status}: use active, suspended or closed"
+            )
+        self.store.execute(
+            "UPDATE accounts SET friendly_name = COALESCE(?, friendly_name),"
+            " status = COALESCE(?, status), date_updated = ? WHERE sid = ?",
+            (friendly_name, status, self.clock.now(), sid),
+        )
+        updated = self.get(sid)
+        assert updated is not None
+        return updated
+
+    # -- credentials ----------------------------------------------------------------------
+
+    def authenticate(self, username: str | None, password: str | None) -> Account:
+        """The account whose credentials these are, or 20003."""
+        if not username or not password:
+            raise authentication_failed()
+        if username.startswith("SK"):
+            row = self.store.one("SELECT * FROM api_keys WHERE sid = ?", (username,))
+            if row is None or not hmac.compare_digest(row["secret"], password):
+                raise authentication_failed()
+            account = self.get(row["account_sid"])
+        else:
+            account = self.get(username)
+            if account is None or not hmac.compare_digest(account.auth_token, password):
+                raise authentication_failed()
+        if account is None or account.status == "closed":
+            raise authentication_failed()
+        return account
+
+    def authorize(self, principal: Account, account_sid: str) -> Account:
+        """The account at ``account_sid`` if ``principal`` may act on it, else 20003.
+
+        A parent's credentials reach its subaccounts; any other account is refused
+        exactly as a wrong password is, so that a caller learns nothing about it.
+        """
+        if account_sid == principal.sid:
+            return principal
+        target = self.get(account_sid)
+        if target is None or target.owner_account_sid != principal.sid:
+            raise authentication_failed()
+        return target
+
+    def create_api_key(self, account_sid: str, friendly_name: str = "") -> tuple[str, str]:
+        sid, secret = new_sid("SK"), new_auth_token()
+        self.store.execute(
+            "INSERT INTO api_keys (sid, account_sid, secret, friendly_name, date_created)"
+            " VALUES (?,?,?,?,?)",
+            (sid, account_sid, secret, friendly_name, self.clock.now()),
+        )
+        return sid, secret
+
+    # -- owned numbers --------------------------------------------------------------------
+
+    def add_number(self, account_sid: str, spec: NumberSpec) -> PhoneNumber:
+        """Give ``account_sid`` a Twilio number (21452-style clash -> 400)."""
+        normalized = phone.normalize(spec.phone_number)
+        if normalized is None:
+            raise TwilioError(21421, 400, f"PhoneNumber {spec.phone_number} is invalid.")
+        if spec.sms_method.upper() not in {"GET", "POST"}:
+            raise TwilioError(20001, 400, "SmsMethod must be GET or POST")
+        if self.store.one("SELECT 1 FROM phone_numbers WHERE phone_number = ?", (normalized,)):
+            raise TwilioError(21422, 400, f"PhoneNumber {normalized} is not available.")
+        now = self.clock.now()
+        number = PhoneNumber(
+            sid=new_sid("PN"),
+            account_sid=account_sid,
+            phone_number=normalized,
+            friendly_name=spec.friendly_name or _friendly(normalized),
+            sms_url=spec.sms_url,
+            sms_method=spec.sms_method.upper(),
+            sms_fallback_url=None,
+            sms_fallback_method="POST",
+            status_callback=None,
+            messaging_service_sid=None,
+            date_created=now,
+            date_updated=now,
+        )
+        self.store.execute(
+            "INSERT INTO phone_numbers (sid, account_sid, phone_number, friendly_name, sms_url,"
+            " sms_method, sms_fallback_url, sms_fallback_method, status_callback,"
+            " messaging_service_sid, date_created, date_updated)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                number.sid,
+                number.account_sid,
+                number.phone_number,
+                number.friendly_name,
+                number.sms_url,
+                number.sms_method,
+                None,
+                "POST",
+                None,
+                None,
+                now,
+                now,
+            ),
+        )
+        return number
+
+    def numbers(self, account_sid: str, phone_number: str | None = None) -> list[PhoneNumber]:
+        sql, args = "SELECT * FROM phone_numbers WHERE account_sid = ?", [account_sid]
+        if phone_number:
+            sql += " AND phone_number = ?"
+            args.append(phone_number)
+        rows = self.store.all(sql + " ORDER BY date_created, sid", args)
+        return [from_row(PhoneNumber, r) for r in rows]
+
+    def number(self, account_sid: str, sid: str) -> PhoneNumber:
+        row = self.store.one(
+            "SELECT * FROM phone_numbers WHERE account_sid = ? AND sid = ?", (account_sid, sid)
+        )
+        if row is None:
+            raise not_found(f"/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers/{sid}.json")
+        return from_row(PhoneNumber, row)
+
+    def number_by_phone(self, phone_number: str) -> PhoneNumber | None:
+        row = self.store.one("SELECT * FROM phone_numbers WHERE phone_number = ?", (phone_number,))
+        return None if row is None else from_row(PhoneNumber, row)
+
+    def update_number(self, account_sid: str, sid: str, changes: Mapping[str, Any]) -> PhoneNumber:
+        """Apply Twilio-named changes (``sms_url``, ``sms_method``, ...) to a number."""
+        self.number(account_sid, sid)
+        allowed = {
+            "friendly_name",
+            "sms_url",
+            "sms_method",
+            "sms_fallback_url",
+            "sms_fallback_method",
+            "status_callback",
+        }
+        sets = {k: v for k, v in changes.items() if k in allowed}
+        for key in ("sms_method", "sms_fallback_method"):
+            if key in sets:
+                sets[key] = str(sets[key]).upper()
+                if sets[key] not in {"GET", "POST"}:
+                    raise TwilioError(20001, 400, f"{_title(key)} must be GET or POST")
+        if sets:
+            assignments = ", ".join(f"{k} = ?" for k in sets)
+            self.store.execute(
+                f"UPDATE phone_numbers SET {assignments}, date_updated = ? WHERE sid = ?",
+                [*sets.values(), self.clock.now(), sid],
+            )
+        return self.number(account_sid, sid)
+
+    def owns(self, account_sid: str, phone_number: str) -> bool:
+        return bool(
+            self.store.one(
+                "SELECT 1 FROM phone_numbers WHERE account_sid = ? AND phone_number = ?",
+                (account_sid, phone_number),
+            )
+        )
+
+    # -- verified numbers (OutgoingCallerIds) ----------------------------------------------
+
+    def add_verified(
+        self, account_sid: str, number: str, friendly_name: str = ""
+    ) -> VerifiedNumber:
+        normalized = phone.normalize(number)
+        if normalized is None:
+            raise twilio_error(21211, to=number)
+        existing = self.store.one(
+            "SELECT * FROM verified_numbers WHERE account_sid = ? AND phone_number = ?",
+            (account_sid, normalized),
+        )
+        if existing is not None:
+            return from_row(VerifiedNumber, existing)
+        now = self.clock.now()
+        verified = VerifiedNumber(
+            sid=new_sid("PN"),
+            account_sid=account_sid,
+            phone_number=normalized,
+            friendly_name=friendly_name or _friendly(normalized),
+            date_created=now,
+            date_updated=now,
+        )
+        self.store.execute(
+            "INSERT INTO verified_numbers (sid, account_sid, phone_number, friendly_name,"
+            " date_created, date_updated) VALUES (?,?,?,?,?,?)",
+            (verified.sid, account_sid, normalized, verified.friendly_name, now, now),
+        )
+        return verified
+
+    def verified(self, account_sid: str, phone_number: str | None = None) -> list[VerifiedNumber]:
+        sql, args = "SELECT * FROM verified_numbers WHERE account_sid = ?", [account_sid]
+        if phone_number:
+            sql += " AND phone_number = ?"
+            args.append(phone_number)
+        rows = self.store.all(sql + " ORDER BY date_created, sid", args)
+        return [from_row(VerifiedNumber, r) for r in rows]
+
+    def remove_verified(self, account_sid: str, sid: str) -> None:
+        cursor = self.store.execute(
+            "DELETE FROM verified_numbers WHERE account_sid = ? AND sid = ?", (account_sid, sid)
+        )
+        if cursor.rowcount == 0:
+            raise not_found(f"/2010-04-01/Accounts/{account_sid}/OutgoingCallerIds/{sid}.json")
+
+    def is_verified(self, account_sid: str, phone_number: str) -> bool:
+        return bool(
+            self.store.one(
+                "SELECT 1 FROM verified_numbers WHERE account_sid = ? AND phone_number = ?",
+                (account_sid, phone_number),
+            )
+        )
+
+
+def _friendly(e164: str) -> str:
+    """Twilio's friendly name for a US number: ``(415) 555-0100``."""
+    if e164.startswith("+1") and len(e164) == 12:
+        return f"({e164[2:5]}) {e164[5:8]}-{e164[8:]}"
+    return e164
+
+
+def _title(snake: str) -> str:
+    return "".join(part.capitalize() for part in snake.split("_"))

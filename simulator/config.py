@@ -1,0 +1,275 @@
+"""The simulator's configuration: one frozen object, built from flags, env or a file.
+
+Nothing is read at import time. ``load_config`` merges, in rising precedence: defaults,
+a YAML/JSON file (``--config``), ``SMSIM_*`` environment variables, then CLI flags.
+Every problem raises :class:`ConfigError` naming the field, e.g.
+``accounts[1].type: must be 'trial' or 'full', not 'gold'``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+from smsim.simulator.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Delays:
+    """Seconds from creation to each lifecycle step, before ``speed`` divides them."""
+
+    sending: float = 0.1
+    sent: float = 0.5
+    delivered: float = 2.0
+    jitter: float = 0.0  # +/- fraction of each delay, drawn from the seeded generator
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    type: str = "full"
+    auth_token: str | None = None
+    sid: str | None = None
+    friendly_name: str | None = None
+    numbers: tuple[Mapping[str, Any], ...] = ()
+    verified_numbers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SimulatorConfig:
+    """Everything that shapes one simulator instance."""
+
+    host: str = "127.0.0.1"
+    port: int = 8910
+    db_path: str | None = "smsim.db"
+    memory: bool = False
+    seed: int = 0
+    clock: str = "real"  # "real" or "virtual"
+    speed: float = 1.0
+    delays: Delays = field(default_factory=Delays)
+    status_callback: str | None = None  # server-wide default StatusCallback
+    accounts: tuple[AccountConfig, ...] = ()
+    create_default_accounts: bool = True
+    rules: tuple[Mapping[str, Any], ...] = ()
+    carrier_profile: str = "all-delivered"
+    callback_on_sending: bool = False
+    legacy_max_price: bool = False
+    threads: int = 16  # WSGI worker threads
+    webhook_workers: int = 16
+    webhook_timeout: float = 15.0
+    price_table: Mapping[str, float] = field(default_factory=dict)
+    enforce_throughput: bool = True
+
+    def with_overrides(self, **changes: Any) -> SimulatorConfig:
+        return replace(self, **changes)
+
+    @property
+    def store_target(self) -> str | None:
+        return None if self.memory else self.db_path
+
+
+_SCALARS = {
+    "host": str,
+    "port": int,
+    "db_path": str,
+    "memory": bool,
+    "seed": int,
+    "clock": str,
+    "speed": float,
+    "status_callback": str,
+    "create_default_accounts": bool,
+    "carrier_profile": str,
+    "callback_on_sending": bool,
+    "legacy_max_price": bool,
+    "threads": int,
+    "webhook_workers": int,
+    "webhook_timeout": float,
+    "enforce_throughput": bool,
+}
+_ALIASES = {"db": "db_path", "status-callback": "status_callback"}
+CARRIER_PROFILES = ("all-delivered", "realistic")
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """Parse a YAML or JSON config file into a mapping (ConfigError if unreadable)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"config: cannot read {p}: {exc.strerror}") from exc
+    try:
+        data = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"config: {p} is not valid YAML/JSON: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config: {p} must hold a mapping at the top level")
+    return data
+
+
+def from_mapping(data: Mapping[str, Any], base: SimulatorConfig | None = None) -> SimulatorConfig:
+    """Build a config from a plain mapping, validating every field."""
+    config = base or SimulatorConfig()
+    changes: dict[str, Any] = {}
+    known = {f.name for f in fields(SimulatorConfig)}
+    for raw_key, value in data.items():
+        key = _ALIASES.get(raw_key, str(raw_key).replace("-", "_"))
+        if key not in known:
+            raise ConfigError(f"{raw_key}: unknown setting (known: {', '.join(sorted(known))})")
+        if key in _SCALARS:
+            changes[key] = _coerce(key, value, _SCALARS[key])
+        elif key == "delays":
+            changes[key] = _delays(value)
+        elif key == "accounts":
+            changes[key] = _accounts(value)
+        elif key == "rules":
+            if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+                raise ConfigError("rules: must be a list of rule mappings")
+            changes[key] = tuple(value)
+        elif key == "price_table":
+            if not isinstance(value, dict):
+                raise ConfigError("price_table: must map country codes to USD prices")
+            for country, price in value.items():
+                if not isinstance(price, int | float) or price < 0:
+                    raise ConfigError(f"price_table.{country}: must be a non-negative number")
+            changes[key] = dict(value)
+    result = replace(config, **changes)
+    validate(result)
+    return result
+
+
+def validate(config: SimulatorConfig) -> None:
+    """Cross-field checks, each naming its field."""
+    if config.clock not in {"real", "virtual"}:
+        raise ConfigError(f"clock: must be 'real' or 'virtual', not {config.clock!r}")
+    if not (config.speed > 0) or math.isnan(config.speed):
+        raise ConfigError(f"speed: must be a positive number, not {config.speed!r}")
+    if not 0 <= config.port <= 65535:
+        raise ConfigError(f"port: must be 0-65535, not {config.port}")
+    if config.carrier_profile not in CARRIER_PROFILES:
+        raise ConfigError(
+            f"carrier_profile: must be one of {', '.join(CARRIER_PROFILES)}, "
+            f"not {config.carrier_profile!r}"
+        )
+    if config.threads < 1 or config.webhook_workers < 1:
+        raise ConfigError("threads/webhook_workers: must be at least 1")
+
+
+def from_env(environ: Mapping[str, str], base: SimulatorConfig) -> SimulatorConfig:
+    """Apply ``SMSIM_<SETTING>`` variables (scalars only)."""
+    data = {
+        key: environ[f"SMSIM_{key.upper()}"]
+        for key in _SCALARS
+        if f"SMSIM_{key.upper()}" in environ
+    }
+    return from_mapping(data, base) if data else base
+
+
+def load_config(
+    file: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> SimulatorConfig:
+    """Defaults < file < environment < explicit overrides (CLI flags)."""
+    config = SimulatorConfig()
+    if file:
+        config = from_mapping(read_config_file(file), config)
+    config = from_env(os.environ if environ is None else environ, config)
+    if overrides:
+        config = from_mapping({k: v for k, v in overrides.items() if v is not None}, config)
+    return config
+
+
+def _coerce(key: str, value: Any, kind: type) -> Any:
+    if value is None and key in {"db_path", "status_callback"}:
+        return None
+    try:
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(value)
+        if kind is int and isinstance(value, bool):
+            raise ValueError(value)
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key}: must be {kind.__name__}, not {value!r}") from None
+
+
+def _delays(value: Any) -> Delays:
+    if not isinstance(value, dict):
+        raise ConfigError("delays: must be a mapping like {sent: 0.5, delivered: 2}")
+    known = {f.name for f in fields(Delays)}
+    out: dict[str, float] = {}
+    for key, raw in value.items():
+        if key not in known:
+            raise ConfigError(f"delays.{key}: unknown step (known: {', '.join(sorted(known))})")
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0:
+            raise ConfigError(f"delays.{key}: must be a non-negative number, not {raw!r}")
+        out[key] = float(raw)
+    return Delays(**out)
+
+
+def _accounts(value: Any) -> tuple[AccountConfig, ...]:
+    if not isinstance(value, list):
+        raise ConfigError("accounts: must be a list")
+    result = []
+    allowed = {f.name for f in fields(AccountConfig)}
+    for i, raw in enumerate(value):
+        where = f"accounts[{i}]"
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where}: must be a mapping")
+        for key in raw:
+            if key not in allowed:
+                raise ConfigError(f"{where}.{key}: unknown field")
+        kind = str(raw.get("type", "full")).lower()
+        if kind not in {"trial", "full"}:
+            raise ConfigError(f"{where}.type: must be 'trial' or 'full', not {raw.get('type')!r}")
+        sid = raw.get("sid")
+        if sid is not None and not (
+            isinstance(sid, str) and len(sid) == 34 and sid.startswith("AC") and _hex(sid[2:])
+        ):
+            raise ConfigError(f"{where}.sid: must be AC followed by 32 hex digits")
+        token = raw.get("auth_token")
+        if token is not None and (not isinstance(token, str) or not token):
+            raise ConfigError(f"{where}.auth_token: must be a non-empty string")
+        numbers = []
+        for j, n in enumerate(raw.get("numbers") or []):
+            spec = {"phone_number": n} if isinstance(n, str) else n
+            if not isinstance(spec, dict) or not isinstance(spec.get("phone_number"), str):
+                raise ConfigError(
+                    f"{where}.numbers[{j}]: must be a number or {{phone_number: ...}}"
+                )
+            numbers.append(spec)
+        verified = raw.get("verified_numbers") or []
+        if not isinstance(verified, list) or not all(isinstance(v, str) for v in verified):
+            raise ConfigError(f"{where}.verified_numbers: must be a list of numbers")
+        result.append(
+            AccountConfig(
+                type=kind,
+                auth_token=token,
+                sid=sid,
+                friendly_name=raw.get("friendly_name"),
+                numbers=tuple(numbers),
+                verified_numbers=tuple(verified),
+            )
+        )
+    return tuple(result)
+
+
+def _hex(text: str) -> bool:
+    try:
+        int(text, 16)
+    except ValueError:
+        return False
+    return True

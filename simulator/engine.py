@@ -1,0 +1,132 @@
+"""The simulator as one object: store, clock, accounts, messages, delivery, scheduler.
+
+The HTTP layer (``smsim.simulator.http``) and the embeddable server wrap an
+:class:`Engine`; tests may also drive it directly. No Flask, no requests here.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from smsim.simulator.accounts import Accounts, NumberSpec
+from smsim.simulator.clock import make_clock
+from smsim.simulator.config import SimulatorConfig
+from smsim.simulator.delivery import Delivery
+from smsim.simulator.messages import Messages
+from smsim.simulator.rules import RuleBook, validate_rule
+from smsim.simulator.scheduler import Scheduler
+from smsim.simulator.store import Store
+from smsim.simulator.webhooks import AttemptLog, WebhookSender
+
+log = logging.getLogger("smsim")
+
+DEFAULT_ACCOUNTS = (
+    ("full", "smsim default full account", "+15005550006"),
+    ("trial", "smsim default trial account", None),
+)
+
+
+class Engine:
+    """Everything one running simulator holds."""
+
+    def __init__(self, config: SimulatorConfig) -> None:
+        self.config = config
+        self.store = Store(config.store_target, memory=config.memory)
+        self.clock = make_clock(config.clock, _saved_clock(self.store))
+        self.accounts = Accounts(self.store, self.clock)
+        self.rules = RuleBook(self.store, self.clock)
+        self.scheduler = Scheduler(self.store, self.clock, workers=config.webhook_workers)
+        self.attempts = AttemptLog(self.store)
+        self.sender = WebhookSender(config.webhook_workers, config.webhook_timeout)
+        self.delivery = Delivery(
+            self.store,
+            self.clock,
+            config,
+            self.accounts,
+            self.rules,
+            self.scheduler,
+            self.sender,
+            self.attempts,
+        )
+        self.messages = Messages(self.store, self.clock, self.accounts, self.delivery)
+        self.extensions: dict[str, Any] = {}
+        self._load_extensions()
+        self._seed_state()
+
+    def _load_extensions(self) -> None:
+        """Optional engine modules (Messaging Services, inbound) attach their hooks."""
+        from smsim.simulator import extensions
+
+        extensions.attach(self)
+
+    def _seed_state(self) -> None:
+        """Accounts from config (once), or a default full and trial account on first start."""
+        if self.store.get_meta("seeded"):
+            return
+        with self.store.transaction():
+            if self.config.accounts:
+                for spec in self.config.accounts:
+                    if spec.sid and self.accounts.get(spec.sid):
+                        continue
+                    self.accounts.create(
+                        account_type=spec.type,
+                        friendly_name=spec.friendly_name,
+                        sid=spec.sid,
+                        auth_token=spec.auth_token,
+                        numbers=[_number_spec(n) for n in spec.numbers],
+                        verified_numbers=spec.verified_numbers,
+                    )
+            elif self.config.create_default_accounts:
+                for kind, name, number in DEFAULT_ACCOUNTS:
+                    numbers = [NumberSpec(number)] if number else []
+                    self.accounts.create(account_type=kind, friendly_name=name, numbers=numbers)
+            for i, rule in enumerate(self.config.rules):
+                self.rules.add(validate_rule(rule, f"rules[{i}]"))
+            self.store.set_meta("seeded", "1")
+
+    def start(self) -> None:
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        self.scheduler.stop()
+        if self.clock.virtual:
+            self.store.set_meta("virtual_now", repr(self.clock.now()))
+
+    def close(self) -> None:
+        self.stop()
+        self.store.close()
+
+    def reset(self) -> None:
+        """Forget all state, then seed again (control API ``/_smsim/reset``)."""
+        self.scheduler.wait_in_flight()
+        self.store.reset()
+        self.delivery.forget_tokens()
+        self._seed_state()
+
+    def advance(self, seconds: float) -> int:
+        ran = self.scheduler.advance(seconds)
+        self.store.set_meta("virtual_now", repr(self.clock.now()))
+        return ran
+
+    def run_until_idle(self) -> int:
+        ran = self.scheduler.run_until_idle()
+        self.store.set_meta("virtual_now", repr(self.clock.now()))
+        return ran
+
+
+def _number_spec(raw: Any) -> NumberSpec:
+    if isinstance(raw, str):
+        return NumberSpec(raw)
+    return NumberSpec(
+        phone_number=raw["phone_number"],
+        sms_url=raw.get("sms_url"),
+        sms_method=raw.get("sms_method", "POST"),
+        friendly_name=raw.get("friendly_name"),
+    )
+
+
+def _saved_clock(store: Store) -> float | None:
+    """A virtual clock resumes where it stopped, so persisted jobs keep their order."""
+    saved = store.get_meta("virtual_now")
+    return float(saved) if saved else None

@@ -1,0 +1,72 @@
+"""The Flask app factory: ``create_app(config)`` -> a WSGI app over one Engine."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from smsim.simulator.config import SimulatorConfig
+from smsim.simulator.engine import Engine
+from smsim.simulator.errors import TwilioError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("smsim.http")
+
+ENGINE_KEY = "smsim.engine"
+
+# Twilio's codes for HTTP-level refusals that are not about a resource.
+HTTP_CODES = {404: 20404, 405: 20004, 413: 20001, 415: 20001, 400: 20001}
+
+
+def create_app(config: SimulatorConfig | None = None, engine: Engine | None = None) -> Flask:
+    """Build the WSGI app. Pass ``engine`` to share one with an embedding server."""
+    from smsim.simulator.http import control, twilio_api
+
+    app = Flask("smsim.simulator")
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
+    app.extensions[ENGINE_KEY] = engine or Engine(config or SimulatorConfig())
+    app.register_blueprint(twilio_api.blueprint)
+    app.register_blueprint(control.blueprint)
+    for name in ("messaging",):
+        _register_optional(app, name)
+
+    @app.errorhandler(TwilioError)
+    def _twilio_error(exc: TwilioError) -> tuple[Response, int]:
+        return jsonify(exc.envelope()), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> tuple[Response, int]:
+        status = exc.code or 500
+        code = HTTP_CODES.get(status, 20001)
+        message = (
+            f"The requested resource {request.path} was not found"
+            if status == 404
+            else (exc.description or exc.name)
+        )
+        return jsonify(TwilioError(code, status, message).envelope()), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> tuple[Response, int]:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        body = TwilioError(20500, 500, "An internal server error has occurred").envelope()
+        return jsonify(body), 500
+
+    return app
+
+
+def engine_of(app: Any) -> Engine:
+    return app.extensions[ENGINE_KEY]
+
+
+def _register_optional(app: Flask, name: str) -> None:
+    """Blueprints of optional surfaces register themselves when present."""
+    import importlib.util
+
+    module_name = f"smsim.simulator.http.{name}"
+    if importlib.util.find_spec(module_name) is None:
+        return
+    module = importlib.import_module(module_name)
+    app.register_blueprint(module.blueprint)

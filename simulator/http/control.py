@@ -1,0 +1,338 @@
+"""The control surface, ``/_smsim/``: JSON endpoints for tests, scenarios and people.
+
+Accounts, rules, inbound messages, the clock, the callback attempts log, messages across
+accounts (with a ``wait=`` long-poll), reset, health and the OpenAPI document.
+No authentication: the simulator binds to loopback by default.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from smsim.simulator import render
+from smsim.simulator.accounts import NumberSpec
+from smsim.simulator.engine import Engine
+from smsim.simulator.errors import TwilioError, not_found
+from smsim.simulator.messages import row_to_message
+
+blueprint = Blueprint("control", __name__, url_prefix="/_smsim")
+
+MAX_WAIT_SECONDS = 60.0
+
+
+def _engine() -> Engine:
+    return current_app.extensions["smsim.engine"]
+
+
+def _json() -> dict[str, Any]:
+    if not request.data:
+        return {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise TwilioError(20001, 400, "Request body must be a JSON object")
+    return data
+
+
+def _bad(message: str) -> TwilioError:
+    return TwilioError(20001, 400, message)
+
+
+# -- health, reset, openapi ---------------------------------------------------------------
+
+
+@blueprint.get("/health")
+def health() -> Response:
+    engine = _engine()
+    return jsonify(
+        {
+            "status": "ok",
+            "clock": "virtual" if engine.clock.virtual else "real",
+            "now": engine.clock.now(),
+            "pending_jobs": engine.scheduler.pending(),
+            "store": engine.store.path or ":memory:",
+        }
+    )
+
+
+@blueprint.post("/reset")
+def reset() -> Response:
+    _engine().reset()
+    return jsonify(
+        {"status": "reset", "accounts": [_account_json(a) for a in _engine().accounts.all()]}
+    )
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    from smsim.simulator.http.openapi import build_document
+
+    return jsonify(build_document(current_app))
+
+
+# -- accounts -----------------------------------------------------------------------------
+
+
+def _account_json(account: Any) -> dict[str, Any]:
+    engine = _engine()
+    return {
+        "sid": account.sid,
+        "auth_token": account.auth_token,
+        "friendly_name": account.friendly_name,
+        "type": account.type.lower(),
+        "status": account.status,
+        "owner_account_sid": account.owner_account_sid,
+        "numbers": [
+            {"sid": n.sid, "phone_number": n.phone_number, "sms_url": n.sms_url}
+            for n in engine.accounts.numbers(account.sid)
+        ],
+        "verified_numbers": [v.phone_number for v in engine.accounts.verified(account.sid)],
+    }
+
+
+@blueprint.get("/accounts")
+def list_accounts() -> Response:
+    return jsonify({"accounts": [_account_json(a) for a in _engine().accounts.all()]})
+
+
+@blueprint.post("/accounts")
+def create_account() -> tuple[Response, int]:
+    data = _json()
+    kind = str(data.get("type", "full")).lower()
+    if kind not in {"trial", "full"}:
+        raise _bad(f"type: must be 'trial' or 'full', not {data.get('type')!r}")
+    numbers = data.get("numbers") or []
+    verified = data.get("verified_numbers") or []
+    if not isinstance(numbers, list) or not isinstance(verified, list):
+        raise _bad("numbers and verified_numbers must be lists")
+    specs = []
+    for i, raw in enumerate(numbers):
+        if isinstance(raw, str):
+            specs.append(NumberSpec(raw))
+        elif isinstance(raw, dict) and isinstance(raw.get("phone_number"), str):
+            specs.append(
+                NumberSpec(
+                    raw["phone_number"],
+                    sms_url=raw.get("sms_url"),
+                    sms_method=str(raw.get("sms_method", "POST")),
+                    friendly_name=raw.get("friendly_name"),
+                )
+            )
+        else:
+            raise _bad(f'numbers[{i}]: must be a number or {{"phone_number": ...}}')
+    for i, value in enumerate(verified):
+        if not isinstance(value, str):
+            raise _bad(f"verified_numbers[{i}]: must be a string")
+    for key in ("sid", "auth_token", "friendly_name"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise _bad(f"{key}: must be a string")
+    sid = data.get("sid")
+    if sid is not None:
+        from smsim.simulator.ids import is_sid
+
+        if not is_sid(sid, "AC"):
+            raise _bad("sid: must be AC followed by 32 hex digits")
+        if _engine().accounts.get(sid):
+            raise TwilioError(20001, 409, f"sid: account {sid} already exists")
+    account = _engine().accounts.create(
+        account_type=kind,
+        friendly_name=data.get("friendly_name"),
+        sid=sid,
+        auth_token=data.get("auth_token") or None,
+        numbers=specs,
+        verified_numbers=verified,
+    )
+    return jsonify(_account_json(account)), 201
+
+
+@blueprint.get("/accounts/<sid>")
+def get_account(sid: str) -> Response:
+    account = _engine().accounts.get(sid)
+    if account is None:
+        raise not_found(request.path)
+    return jsonify(_account_json(account))
+
+
+@blueprint.post("/accounts/<sid>/numbers")
+def add_number(sid: str) -> tuple[Response, int]:
+    account = _engine().accounts.get(sid)
+    if account is None:
+        raise not_found(request.path)
+    data = _json()
+    if not isinstance(data.get("phone_number"), str):
+        raise _bad("phone_number: required")
+    number = _engine().accounts.add_number(
+        sid,
+        NumberSpec(
+            data["phone_number"],
+            sms_url=data.get("sms_url"),
+            sms_method=str(data.get("sms_method", "POST")),
+        ),
+    )
+    return jsonify(render.phone_number(number)), 201
+
+
+@blueprint.post("/accounts/<sid>/verified_numbers")
+def add_verified(sid: str) -> tuple[Response, int]:
+    if _engine().accounts.get(sid) is None:
+        raise not_found(request.path)
+    data = _json()
+    if not isinstance(data.get("phone_number"), str):
+        raise _bad("phone_number: required")
+    verified = _engine().accounts.add_verified(sid, data["phone_number"])
+    return jsonify(render.verified_number(verified)), 201
+
+
+@blueprint.post("/accounts/<sid>/suspend")
+def suspend_account(sid: str) -> Response:
+    engine = _engine()
+    if engine.accounts.get(sid) is None:
+        raise not_found(request.path)
+    suspend = engine.extensions.get("suspend")
+    if suspend is None:
+        engine.accounts.update(sid, friendly_name=None, status="suspended")
+    else:
+        suspend(sid)
+    account = engine.accounts.get(sid)
+    return jsonify(_account_json(account))
+
+
+@blueprint.post("/accounts/<sid>/reactivate")
+def reactivate_account(sid: str) -> Response:
+    engine = _engine()
+    if engine.accounts.get(sid) is None:
+        raise not_found(request.path)
+    account = engine.accounts.update(sid, friendly_name=None, status="active")
+    return jsonify(_account_json(account))
+
+
+# -- rules --------------------------------------------------------------------------------
+
+
+@blueprint.get("/rules")
+def list_rules() -> Response:
+    return jsonify({"rules": _engine().rules.all()})
+
+
+@blueprint.post("/rules")
+def add_rule() -> tuple[Response, int]:
+    data = _json()
+    specs = data.get("rules") if "rules" in data else [data]
+    if not isinstance(specs, list):
+        raise _bad("rules: must be a list")
+    added = [_engine().rules.add(spec) for spec in specs]
+    return jsonify(added[0] if "rules" not in data else {"rules": added}), 201
+
+
+@blueprint.delete("/rules")
+def clear_rules() -> Response:
+    return jsonify({"deleted": _engine().rules.delete()})
+
+
+@blueprint.delete("/rules/<int:rule_id>")
+def delete_rule(rule_id: int) -> Response:
+    if _engine().rules.delete(rule_id) == 0:
+        raise not_found(request.path)
+    return jsonify({"deleted": 1})
+
+
+# -- clock --------------------------------------------------------------------------------
+
+
+def _clock_json() -> dict[str, Any]:
+    engine = _engine()
+    now = engine.clock.now()
+    return {
+        "mode": "virtual" if engine.clock.virtual else "real",
+        "now": now,
+        "now_rfc2822": render.rfc2822(now),
+        "pending_jobs": engine.scheduler.pending(),
+        "next_due": engine.scheduler.next_due(),
+    }
+
+
+@blueprint.get("/clock")
+def get_clock() -> Response:
+    return jsonify(_clock_json())
+
+
+def _require_virtual() -> Engine:
+    engine = _engine()
+    if not engine.clock.virtual:
+        raise TwilioError(20001, 409, "The clock is real; start with --clock virtual to move it")
+    return engine
+
+
+@blueprint.post("/clock/advance")
+def advance_clock() -> Response:
+    engine = _require_virtual()
+    seconds = _json().get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+        raise _bad("seconds: must be a non-negative number")
+    ran = engine.advance(float(seconds))
+    return jsonify({**_clock_json(), "jobs_run": ran})
+
+
+@blueprint.post("/clock/run-until-idle")
+def run_until_idle() -> Response:
+    engine = _require_virtual()
+    ran = engine.run_until_idle()
+    return jsonify({**_clock_json(), "jobs_run": ran})
+
+
+# -- callbacks log ------------------------------------------------------------------------
+
+
+@blueprint.get("/callbacks")
+def callbacks() -> Response:
+    args = request.args
+    limit = args.get("limit", "1000")
+    if not limit.isdigit():
+        raise _bad("limit: must be a positive integer")
+    items = _engine().attempts.query(
+        message_sid=args.get("message_sid"),
+        status=args.get("status"),
+        url=args.get("url"),
+        kind=args.get("kind"),
+        account_sid=args.get("account_sid"),
+        limit=min(int(limit), 100000),
+    )
+    return jsonify({"callbacks": items})
+
+
+# -- messages across accounts -------------------------------------------------------------
+
+
+@blueprint.get("/messages")
+def messages() -> Response:
+    """Messages across accounts; ``wait=N`` long-polls until one matches (OTP tests)."""
+    args = request.args
+    try:
+        wait = min(float(args.get("wait", "0") or 0), MAX_WAIT_SECONDS)
+    except ValueError:
+        raise _bad("wait: must be a number of seconds") from None
+    limit = args.get("limit", "100")
+    if not limit.isdigit():
+        raise _bad("limit: must be a positive integer")
+    clauses, values = ["1 = 1"], []
+    for key, column in (
+        ("to", "to_number"),
+        ("from", "from_number"),
+        ("status", "status"),
+        ("account_sid", "account_sid"),
+        ("direction", "direction"),
+        ("sid", "sid"),
+    ):
+        if args.get(key):
+            clauses.append(f"{column} = ?")
+            values.append(args[key])
+    sql = "SELECT * FROM messages WHERE " + " AND ".join(clauses) + " ORDER BY id DESC LIMIT ?"
+    deadline = time.monotonic() + max(wait, 0.0)
+    engine = _engine()
+    while True:
+        rows = engine.store.all(sql, [*values, int(limit)])
+        if rows or time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
+    return jsonify({"messages": [render.message(row_to_message(r)) for r in rows]})

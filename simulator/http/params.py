@@ -1,0 +1,40 @@
+"""Parsing request parameters into domain values (the blueprints' only logic)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.utils import parsedate_to_datetime
+
+from smsim.simulator.errors import TwilioError
+
+
+def parse_date_or_datetime(name: str, raw: str) -> tuple[dt.date | None, float | None]:
+    """``2024-01-02`` -> (date, None); ``2024-01-02T03:04:05Z`` or RFC 2822 -> (None, ts).
+
+    Twilio documents GMT ``YYYY-MM-DD``; the SDK sends ISO datetimes (FACTS §1.4).
+    """
+    text = raw.strip()
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text), None
+        parsed = dt.datetime.fromisoformat(text.replace(" ", "T", 1))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            raise TwilioError(20001, 400, f"Invalid {name} value: {raw}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return None, parsed.timestamp()
+
+
+def int_param(name: str, raw: str | None, default: int, low: int, high: int) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise TwilioError(20001, 400, f"Invalid {name}: {raw}") from None
+    if not low <= value <= high:
+        raise TwilioError(20001, 400, f"{name} must be between {low} and {high}")
+    return value

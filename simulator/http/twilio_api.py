@@ -1,0 +1,308 @@
+"""The Twilio REST surface (``/2010-04-01``): parse the request, call the engine, render.
+
+HTTP Basic auth on every route; a parent account's credentials reach its subaccounts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from smsim.simulator import render
+from smsim.simulator.accounts import NumberSpec
+from smsim.simulator.engine import Engine
+from smsim.simulator.errors import TwilioError, authentication_failed, not_found
+from smsim.simulator.http.params import int_param, parse_date_or_datetime
+from smsim.simulator.messages import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    CreateRequest,
+    ListFilter,
+    valid_callback_url,
+)
+from smsim.simulator.models import Account
+
+blueprint = Blueprint("twilio_api", __name__, url_prefix="/2010-04-01")
+
+
+def _engine() -> Engine:
+    return current_app.extensions["smsim.engine"]
+
+
+@blueprint.before_request
+def _authenticate() -> None:
+    auth = request.authorization
+    if auth is None or auth.type != "basic":
+        raise authentication_failed()
+    g.principal = _engine().accounts.authenticate(auth.username, auth.password)
+
+
+def _account(account_sid: str) -> Account:
+    """The account in the path, if the caller's credentials reach it."""
+    return _engine().accounts.authorize(g.principal, account_sid)
+
+
+def _created(body: dict[str, Any]) -> tuple[Response, int]:
+    return jsonify(body), 201
+
+
+# -- Accounts -----------------------------------------------------------------------------
+
+
+@blueprint.get("/Accounts.json")
+def list_accounts() -> Response:
+    accounts = _engine().accounts.subaccounts(g.principal.sid)
+    friendly = request.args.get("FriendlyName")
+    status = request.args.get("Status")
+    items = [
+        render.account(a)
+        for a in accounts
+        if (not friendly or a.friendly_name == friendly) and (not status or a.status == status)
+    ]
+    return jsonify(render.list_envelope("accounts", "/2010-04-01/Accounts.json", items))
+
+
+@blueprint.post("/Accounts.json")
+def create_subaccount() -> tuple[Response, int]:
+    principal: Account = g.principal
+    if principal.owner_account_sid:
+        raise TwilioError(20008, 403, "Subaccounts cannot create subaccounts")
+    account = _engine().accounts.create(
+        account_type="trial" if principal.is_trial else "full",
+        friendly_name=request.form.get("FriendlyName")
+        or f"SubAccount Created at {render.rfc2822(_engine().clock.now())}",
+        owner_account_sid=principal.sid,
+    )
+    return _created(render.account(account))
+
+
+@blueprint.get("/Accounts/<account_sid>.json")
+def fetch_account(account_sid: str) -> Response:
+    return jsonify(render.account(_account(account_sid)))
+
+
+@blueprint.post("/Accounts/<account_sid>.json")
+def update_account(account_sid: str) -> Response:
+    account = _account(account_sid)
+    status = request.form.get("Status")
+    if status == "suspended":
+        suspend = _engine().extensions.get("suspend")
+        if suspend is not None:
+            suspend(account.sid)
+            status = None
+    updated = _engine().accounts.update(
+        account.sid, friendly_name=request.form.get("FriendlyName"), status=status
+    )
+    return jsonify(render.account(updated))
+
+
+# -- Messages -----------------------------------------------------------------------------
+
+
+@blueprint.post("/Accounts/<account_sid>/Messages.json")
+def create_message(account_sid: str) -> tuple[Response, int]:
+    account = _account(account_sid)
+    form = request.form
+    create = CreateRequest.from_form(form, form.getlist("MediaUrl"))
+    if create.status_callback and not valid_callback_url(create.status_callback):
+        raise TwilioError(
+            21609, 400, f"The StatusCallback URL {create.status_callback} is not a valid URL."
+        )
+    message = _engine().messages.create(account, create)
+    return _created(render.message(message))
+
+
+@blueprint.get("/Accounts/<account_sid>/Messages.json")
+def list_messages(account_sid: str) -> Response:
+    account = _account(account_sid)
+    args = request.args
+    filters = ListFilter(to=args.get("To") or None, from_=args.get("From") or None)
+    query: list[tuple[str, str]] = []
+    for key in ("To", "From"):
+        if args.get(key):
+            query.append((key, args[key]))
+    for key, field in (("DateSent", "on"), ("DateSent<", "before"), ("DateSent>", "after")):
+        raw = args.get(key)
+        if not raw:
+            continue
+        query.append((key, raw))
+        day, instant = parse_date_or_datetime(key, raw)
+        if field == "on":
+            if day is None:
+                assert instant is not None
+                filters = _replace(filters, date_sent_after=instant, date_sent_before=instant)
+            else:
+                filters = _replace(filters, date_sent_on=day)
+        elif field == "before":
+            bound = instant if day is None else _end_of_day(day)
+            filters = _replace(filters, date_sent_before=bound)
+        else:
+            bound = instant if day is None else _start_of_day(day)
+            filters = _replace(filters, date_sent_after=bound)
+    page_size = int_param("PageSize", args.get("PageSize"), DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    page_number = int_param("Page", args.get("Page"), 0, 0, 10**9)
+    token = args.get("PageToken") or None
+    if token is not None and not token.startswith("PA"):
+        raise TwilioError(20001, 400, f"Invalid PageToken {token}")
+    page = _engine().messages.page(account.sid, filters, page_size, page_number, token)
+    return jsonify(render.message_page(account.sid, page, query))
+
+
+@blueprint.get("/Accounts/<account_sid>/Messages/<sid>.json")
+def fetch_message(account_sid: str, sid: str) -> Response:
+    account = _account(account_sid)
+    return jsonify(render.message(_engine().messages.get(account.sid, sid)))
+
+
+@blueprint.post("/Accounts/<account_sid>/Messages/<sid>.json")
+def update_message(account_sid: str, sid: str) -> Response:
+    account = _account(account_sid)
+    form = request.form
+    body = form.get("Body") if "Body" in form else None
+    status = form.get("Status") if "Status" in form else None
+    message = _engine().messages.update(account.sid, sid, body, status)
+    return jsonify(render.message(message))
+
+
+@blueprint.delete("/Accounts/<account_sid>/Messages/<sid>.json")
+def delete_message(account_sid: str, sid: str) -> tuple[str, int]:
+    account = _account(account_sid)
+    _engine().messages.delete(account.sid, sid)
+    return "", 204
+
+
+@blueprint.get("/Accounts/<account_sid>/Messages/<sid>/Media.json")
+def list_media(account_sid: str, sid: str) -> Response:
+    account = _account(account_sid)
+    message = _engine().messages.get(account.sid, sid)
+    path = f"/2010-04-01/Accounts/{account.sid}/Messages/{message.sid}/Media.json"
+    return jsonify(render.list_envelope("media_list", path, []))
+
+
+# -- IncomingPhoneNumbers -----------------------------------------------------------------
+
+_NUMBER_FIELDS = {
+    "FriendlyName": "friendly_name",
+    "SmsUrl": "sms_url",
+    "SmsMethod": "sms_method",
+    "SmsFallbackUrl": "sms_fallback_url",
+    "SmsFallbackMethod": "sms_fallback_method",
+    "StatusCallback": "status_callback",
+}
+
+
+@blueprint.get("/Accounts/<account_sid>/IncomingPhoneNumbers.json")
+def list_numbers(account_sid: str) -> Response:
+    account = _account(account_sid)
+    numbers = _engine().accounts.numbers(account.sid, request.args.get("PhoneNumber"))
+    path = f"/2010-04-01/Accounts/{account.sid}/IncomingPhoneNumbers.json"
+    items = [render.phone_number(n) for n in numbers]
+    return jsonify(render.list_envelope("incoming_phone_numbers", path, items))
+
+
+@blueprint.post("/Accounts/<account_sid>/IncomingPhoneNumbers.json")
+def create_number(account_sid: str) -> tuple[Response, int]:
+    account = _account(account_sid)
+    form = request.form
+    wanted = form.get("PhoneNumber")
+    if not wanted:
+        raise TwilioError(21452, 400, "A PhoneNumber or AreaCode is required.")
+    for url_field in ("SmsUrl", "SmsFallbackUrl"):
+        if form.get(url_field) and not valid_callback_url(form[url_field]):
+            raise TwilioError(21502, 400, f"{url_field} is not valid: {form[url_field]}")
+    number = _engine().accounts.add_number(
+        account.sid,
+        NumberSpec(
+            phone_number=wanted,
+            sms_url=form.get("SmsUrl") or None,
+            sms_method=form.get("SmsMethod", "POST"),
+            friendly_name=form.get("FriendlyName") or None,
+        ),
+    )
+    return _created(render.phone_number(number))
+
+
+@blueprint.get("/Accounts/<account_sid>/IncomingPhoneNumbers/<sid>.json")
+def fetch_number(account_sid: str, sid: str) -> Response:
+    account = _account(account_sid)
+    return jsonify(render.phone_number(_engine().accounts.number(account.sid, sid)))
+
+
+@blueprint.post("/Accounts/<account_sid>/IncomingPhoneNumbers/<sid>.json")
+def update_number(account_sid: str, sid: str) -> Response:
+    account = _account(account_sid)
+    form = request.form
+    for url_field in ("SmsUrl", "SmsFallbackUrl", "StatusCallback"):
+        if form.get(url_field) and not valid_callback_url(form[url_field]):
+            raise TwilioError(21502, 400, f"{url_field} is not valid: {form[url_field]}")
+    changes = {_NUMBER_FIELDS[k]: (v or None) for k, v in form.items() if k in _NUMBER_FIELDS}
+    number = _engine().accounts.update_number(account.sid, sid, changes)
+    return jsonify(render.phone_number(number))
+
+
+@blueprint.delete("/Accounts/<account_sid>/IncomingPhoneNumbers/<sid>.json")
+def delete_number(account_sid: str, sid: str) -> tuple[str, int]:
+    account = _account(account_sid)
+    _engine().accounts.number(account.sid, sid)
+    _engine().store.execute("DELETE FROM phone_numbers WHERE sid = ?", (sid,))
+    return "", 204
+
+
+# -- OutgoingCallerIds (verified numbers) -------------------------------------------------
+
+
+@blueprint.get("/Accounts/<account_sid>/OutgoingCallerIds.json")
+def list_verified(account_sid: str) -> Response:
+    account = _account(account_sid)
+    items = _engine().accounts.verified(account.sid, request.args.get("PhoneNumber"))
+    path = f"/2010-04-01/Accounts/{account.sid}/OutgoingCallerIds.json"
+    rendered = [render.verified_number(v) for v in items]
+    return jsonify(render.list_envelope("outgoing_caller_ids", path, rendered))
+
+
+@blueprint.post("/Accounts/<account_sid>/OutgoingCallerIds.json")
+def add_verified(account_sid: str) -> tuple[Response, int]:
+    """Twilio verifies by a call; the simulator verifies at once (documented shortcut)."""
+    account = _account(account_sid)
+    number = request.form.get("PhoneNumber")
+    if not number:
+        raise TwilioError(21604, 400, "A 'PhoneNumber' is required.")
+    verified = _engine().accounts.add_verified(
+        account.sid, number, request.form.get("FriendlyName", "")
+    )
+    return _created(render.verified_number(verified))
+
+
+@blueprint.get("/Accounts/<account_sid>/OutgoingCallerIds/<sid>.json")
+def fetch_verified(account_sid: str, sid: str) -> Response:
+    account = _account(account_sid)
+    for item in _engine().accounts.verified(account.sid):
+        if item.sid == sid:
+            return jsonify(render.verified_number(item))
+    raise not_found(request.path)
+
+
+@blueprint.delete("/Accounts/<account_sid>/OutgoingCallerIds/<sid>.json")
+def delete_verified(account_sid: str, sid: str) -> tuple[str, int]:
+    account = _account(account_sid)
+    _engine().accounts.remove_verified(account.sid, sid)
+    return "", 204
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _replace(filters: ListFilter, **changes: Any) -> ListFilter:
+    from dataclasses import replace
+
+    return replace(filters, **changes)
+
+
+def _start_of_day(day: Any) -> float:
+    import datetime as dt
+
+    return dt.datetime.combine(day, dt.time(), dt.UTC).timestamp()
+
+
+def _end_of_day(day: Any) -> float:
+    return _start_of_day(day) + 86400 - 1e-6

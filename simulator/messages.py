@@ -1,0 +1,427 @@
+"""The Messages resource: create, list, fetch, update (redact, cancel), delete.
+
+Validation follows the order that Twilio's recorded responses imply (FACTS §2.2):
+To present (21604) -> From or service present (21603) -> To format (21211) -> From
+format and ownership (21212, 21606) -> body present (21602/21619) -> length (21617) ->
+magic-number refusals, opt-out, trial, queue (21612, 21408, 21610, 21614, 21608, 21611).
+Nothing is stored unless every check passes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from smsim.simulator import lifecycle, phone, segments
+from smsim.simulator.accounts import Accounts
+from smsim.simulator.clock import Clock
+from smsim.simulator.errors import TwilioError, not_found, twilio_error
+from smsim.simulator.ids import is_sid, new_sid
+from smsim.simulator.models import Account, Message, from_row
+from smsim.simulator.store import Store, dumps, loads
+
+TRIAL_PREFIX = "Sent from your Twilio trial account - "
+MAX_BODY_CHARS = 1600
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 50
+
+# Twilio's test "magic" numbers (FACTS §3), exactly as documented.
+MAGIC_FROM_ERRORS = {"+15005550001": 21212, "+15005550007": 21606, "+15005550008": 21611}
+MAGIC_FROM_OK = "+15005550006"
+MAGIC_TO_ERRORS = {
+    "+15005550001": 21211,
+    "+15005550002": 21612,
+    "+15005550003": 21408,
+    "+15005550004": 21610,
+    "+15005550009": 21614,
+}
+
+
+class DeliveryPlanner(Protocol):
+    """What message creation needs from the delivery engine."""
+
+    def admit(self, account: Account, message: Message, request: CreateRequest) -> None:
+        """Refuse (raise) or accept ``message`` before it is stored (opt-out, queue...)."""
+
+    def start(self, message: Message, request: CreateRequest) -> None:
+        """Schedule the lifecycle of a just-stored message (inside its transaction)."""
+
+
+class ServiceResolver(Protocol):
+    """What message creation needs from Messaging Services (issue: Copilot)."""
+
+    def check_sender(self, account: Account, service_sid: str, from_number: str | None) -> None:
+        """Raise 21701/21703/21704 when the service cannot send (or From is not in it)."""
+
+
+@dataclass(frozen=True)
+class CreateRequest:
+    """The create-message form, parsed but not yet validated."""
+
+    to: str | None
+    from_: str | None
+    messaging_service_sid: str | None
+    body: str | None
+    media_urls: tuple[str, ...]
+    content_sid: str | None
+    status_callback: str | None
+    application_sid: str | None
+    validity_period: str | None
+    max_price: str | None
+    smart_encoded: bool
+    schedule_type: str | None
+    send_at: str | None
+    attempt: str | None
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str], media_urls: Sequence[str]) -> CreateRequest:
+        """Read Twilio's form field names (the SDK's encoding: ``true``/``false``)."""
+        return cls(
+            to=form.get("To"),
+            from_=form.get("From"),
+            messaging_service_sid=form.get("MessagingServiceSid") or None,
+            body=form.get("Body"),
+            media_urls=tuple(u for u in media_urls if u),
+            content_sid=form.get("ContentSid") or None,
+            status_callback=form.get("StatusCallback") or None,
+            application_sid=form.get("ApplicationSid") or None,
+            validity_period=form.get("ValidityPeriod") or None,
+            max_price=form.get("MaxPrice") or None,
+            smart_encoded=str(form.get("SmartEncoded", "")).lower() == "true",
+            schedule_type=form.get("ScheduleType") or None,
+            send_at=form.get("SendAt") or None,
+            attempt=form.get("Attempt") or None,
+        )
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list, with the paging facts the renderer needs."""
+
+    messages: list[Message]
+    page: int
+    page_size: int
+    next_token: str | None
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    to: str | None = None
+    from_: str | None = None
+    date_sent_on: dt.date | None = None
+    date_sent_before: float | None = None  # inclusive upper bound (epoch seconds)
+    date_sent_after: float | None = None  # inclusive lower bound
+
+
+class Messages:
+    """Rules of the Messages resource, over the store."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        accounts: Accounts,
+        planner: DeliveryPlanner,
+        services: ServiceResolver | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.accounts = accounts
+        self.planner = planner
+        self.services = services
+
+    # -- create ---------------------------------------------------------------------------
+
+    def create(self, account: Account, request: CreateRequest) -> Message:
+        """Validate ``request`` as Twilio does and store the new outbound message."""
+        if not request.to:
+            raise twilio_error(21604)
+        if not request.from_ and not request.messaging_service_sid:
+            raise twilio_error(21603)
+        to = phone.normalize(request.to)
+        if to is None or MAGIC_TO_ERRORS.get(to) == 21211:
+            raise twilio_error(21211, to=request.to)
+        from_number = self._check_from(account, request)
+        if request.messaging_service_sid:
+            self._check_service(account, request, from_number)
+        body = self._check_body(account, request)
+        validity = _validity_period(request.validity_period)
+        magic = MAGIC_TO_ERRORS.get(to)
+        if magic is not None:
+            raise twilio_error(magic, to=to, from_=from_number or "")
+        if account.status != "active":
+            raise TwilioError(
+                20005, 403, f"Account {account.sid} is not active; messages cannot be sent."
+            )
+        if account.is_trial and not self._trial_may_send(account, to):
+            raise twilio_error(21608, to=to)
+        info = segments.analyze(body, request.smart_encoded)
+        now = self.clock.now()
+        via_service = request.messaging_service_sid is not None and request.from_ is None
+        message = Message(
+            sid=new_sid("MM" if request.media_urls else "SM"),
+            account_sid=account.sid,
+            direction="outbound-api",
+            from_number=None if via_service else from_number,
+            to_number=to,
+            body=info.body,
+            status="accepted" if request.messaging_service_sid else "queued",
+            error_code=None,
+            error_message=None,
+            # Twilio reports "0" segments until a service has picked a sender (FACTS §10).
+            num_segments=0 if via_service else info.num_segments,
+            num_media=len(request.media_urls),
+            price=None,
+            price_unit="USD",
+            messaging_service_sid=request.messaging_service_sid,
+            status_callback=request.status_callback,
+            date_created=now,
+            date_updated=now,
+            date_sent=None,
+            extra={
+                "segments": info.num_segments,
+                "encoding": info.encoding,
+                "validity_period": validity,
+                "media_urls": list(request.media_urls),
+            },
+        )
+        self.planner.admit(account, message, request)
+        with self.store.transaction():
+            self._insert(message)
+            self.planner.start(message, request)
+        return message
+
+    def _check_from(self, account: Account, request: CreateRequest) -> str | None:
+        if not request.from_:
+            return None
+        raw = request.from_
+        magic = MAGIC_FROM_ERRORS.get(raw)
+        if magic == 21212:
+            raise twilio_error(21212, from_=raw)
+        if magic == 21606:
+            raise twilio_error(21606, from_=raw)
+        kind = phone.sender_kind(raw)
+        if kind is None:
+            raise twilio_error(21212, from_=raw)
+        if kind == "alphanumeric" or kind == "short_code":
+            sender = raw.strip()
+        else:
+            normalized = phone.normalize(raw)
+            if normalized is None:
+                raise twilio_error(21212, from_=raw)
+            sender = normalized
+        if magic == 21611:
+            raise twilio_error(21611)
+        if sender == MAGIC_FROM_OK or kind == "alphanumeric":
+            return sender
+        if not self.accounts.owns(account.sid, sender):
+            raise twilio_error(21606, from_=sender)
+        return sender
+
+    def _check_service(
+        self, account: Account, request: CreateRequest, from_number: str | None
+    ) -> None:
+        sid = request.messaging_service_sid or ""
+        if not is_sid(sid, "MG") or self.services is None:
+            raise twilio_error(21701, service=sid)
+        self.services.check_sender(account, sid, from_number)
+
+    def _check_body(self, account: Account, request: CreateRequest) -> str:
+        has_media = bool(request.media_urls) or bool(request.content_sid)
+        if request.body is None and not has_media:
+            # No Body field at all: today's code for "nothing to send" (FACTS §2.2).
+            raise twilio_error(21619)
+        if request.body == "" and not has_media:
+            # An empty Body: the code the recorded responses show (FACTS §2.2).
+            raise twilio_error(21602)
+        body = request.body or ""
+        if request.smart_encoded:
+            body = segments.smart_encode(body)
+        if len(body) > MAX_BODY_CHARS:
+            raise twilio_error(21617)
+        if account.is_trial and body:
+            # The trial prefix is part of the body Twilio stores and sends (FACTS §7).
+            # smsim's choice: the 1,600 limit applies to what the caller sent, the
+            # segments are counted on what the handset receives (prefix included).
+            body = TRIAL_PREFIX + body
+        return body
+
+    def _trial_may_send(self, account: Account, to: str) -> bool:
+        return self.accounts.is_verified(account.sid, to) or self.accounts.owns(account.sid, to)
+
+    def _insert(self, message: Message) -> None:
+        self.store.execute(
+            "INSERT INTO messages (sid, account_sid, direction, from_number, to_number, body,"
+            " status, error_code, error_message, num_segments, num_media, price, price_unit,"
+            " messaging_service_sid, status_callback, date_created, date_updated, date_sent,"
+            " extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                message.sid,
+                message.account_sid,
+                message.direction,
+                message.from_number,
+                message.to_number,
+                message.body,
+                message.status,
+                message.error_code,
+                message.error_message,
+                message.num_segments,
+                message.num_media,
+                message.price,
+                message.price_unit,
+                message.messaging_service_sid,
+                message.status_callback,
+                message.date_created,
+                message.date_updated,
+                message.date_sent,
+                dumps(message.extra),
+            ),
+        )
+
+    def insert(self, message: Message) -> None:
+        """Store a message built elsewhere (inbound, TwiML replies)."""
+        self._insert(message)
+
+    # -- read -----------------------------------------------------------------------------
+
+    def get(self, account_sid: str, sid: str) -> Message:
+        """The message ``sid`` of ``account_sid`` or 20404."""
+        row = None
+        if is_sid(sid, "SM") or is_sid(sid, "MM"):
+            row = self.store.one(
+                "SELECT * FROM messages WHERE sid = ? AND account_sid = ?", (sid, account_sid)
+            )
+        if row is None:
+            raise not_found(f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json")
+        return row_to_message(row)
+
+    def find(self, sid: str) -> Message | None:
+        row = self.store.one("SELECT * FROM messages WHERE sid = ?", (sid,))
+        return None if row is None else row_to_message(row)
+
+    def page(
+        self,
+        account_sid: str,
+        filters: ListFilter,
+        page_size: int,
+        page: int,
+        page_token: str | None,
+    ) -> Page:
+        """One page, newest first. ``PageToken`` is ``PA`` + the last SID shown."""
+        clauses, args = ["account_sid = ?"], [account_sid]
+        if filters.to:
+            clauses.append("to_number = ?")
+            args.append(filters.to)
+        if filters.from_:
+            clauses.append("from_number = ?")
+            args.append(filters.from_)
+        if filters.date_sent_on is not None:
+            start = dt.datetime.combine(filters.date_sent_on, dt.time(), dt.UTC).timestamp()
+            clauses.append("date_sent >= ? AND date_sent < ?")
+            args.extend([start, start + 86400])
+        if filters.date_sent_before is not None:
+            clauses.append("date_sent <= ?")
+            args.append(filters.date_sent_before)
+        if filters.date_sent_after is not None:
+            clauses.append("date_sent >= ?")
+            args.append(filters.date_sent_after)
+        offset = 0
+        if page_token:
+            anchor = self.store.scalar(
+                "SELECT id FROM messages WHERE sid = ? AND account_sid = ?",
+                (page_token[2:], account_sid),
+            )
+            if anchor is None:
+                raise TwilioError(20001, 400, f"Invalid PageToken {page_token}")
+            clauses.append("id < ?")
+            args.append(anchor)
+        else:
+            offset = page * page_size
+        rows = self.store.all(
+            "SELECT * FROM messages WHERE "
+            + " AND ".join(clauses)
+            + " ORDER BY id DESC LIMIT ? OFFSET ?",
+            [*args, page_size + 1, offset],
+        )
+        messages = [row_to_message(r) for r in rows[:page_size]]
+        more = len(rows) > page_size
+        next_token = f"PA{messages[-1].sid}" if more and messages else None
+        return Page(messages, page, page_size, next_token)
+
+    # -- update / delete ------------------------------------------------------------------
+
+    def update(self, account_sid: str, sid: str, body: str | None, status: str | None) -> Message:
+        """Redact (``Body=""``) or cancel (``Status=canceled``) a message."""
+        message = self.get(account_sid, sid)
+        if status is not None:
+            if status != "canceled":
+                raise TwilioError(20001, 400, f"Invalid Status {status}: only canceled")
+            if message.status not in {"accepted", "scheduled", "queued"}:
+                raise TwilioError(
+                    30409,
+                    409,
+                    f"Message {sid} cannot be canceled in state {message.status.upper()}",
+                )
+            return self.planner_cancel(message)
+        if body is not None:
+            if body != "":
+                raise TwilioError(20001, 400, "Body may only be updated to an empty string")
+            if message.status not in lifecycle.FINAL_STATUSES:
+                # Twilio refuses to redact a message still on its way (FACTS §1.5).
+                raise TwilioError(
+                    20009,
+                    409,
+                    f"Cannot redact message in state {message.status.upper()}",
+                )
+            self.store.execute(
+                "UPDATE messages SET body = '', date_updated = ? WHERE sid = ?",
+                (self.clock.now(), sid),
+            )
+            return self.get(account_sid, sid)
+        return message
+
+    def planner_cancel(self, message: Message) -> Message:
+        cancel = getattr(self.planner, "cancel", None)
+        if cancel is None:
+            raise TwilioError(20001, 400, "This message cannot be canceled")
+        cancel(message)
+        return self.get(message.account_sid, message.sid)
+
+    def delete(self, account_sid: str, sid: str) -> None:
+        """Delete a final message; Twilio refuses those not yet final (FACTS §1.6)."""
+        message = self.get(account_sid, sid)
+        if message.status not in lifecycle.FINAL_STATUSES:
+            raise TwilioError(
+                20009, 409, f"Cannot delete message in state {message.status.upper()}"
+            )
+        self.store.execute("DELETE FROM messages WHERE sid = ?", (sid,))
+
+
+def row_to_message(row: Any) -> Message:
+    return from_row(Message, row, extra=loads(row["extra"]))
+
+
+def with_status(message: Message, status: str, **changes: Any) -> Message:
+    """A copy of ``message`` in ``status`` (the lifecycle checks the move)."""
+    return replace(message, status=status, **changes)
+
+
+def _validity_period(raw: str | None) -> int:
+    if raw is None:
+        return 36000
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if not 1 <= value <= 36000:
+        raise twilio_error(21624, value=raw)
+    return value
+
+
+def valid_callback_url(url: str) -> bool:
+    """An absolute http(s) URL with a host, as Twilio requires of StatusCallback."""
+    parts = urlsplit(url)
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)

@@ -1,0 +1,82 @@
+"""Domain records. Plain dataclasses: no Flask, no SQL, no JSON shapes."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def from_row(cls: type[T], row: sqlite3.Row, **overrides: Any) -> T:
+    """Build dataclass ``cls`` from the columns of ``row`` that it declares."""
+    keys = set(row.keys())
+    values = {f.name: row[f.name] for f in fields(cls) if f.name in keys}  # type: ignore[arg-type]
+    values.update(overrides)
+    return cls(**values)
+
+
+@dataclass(frozen=True)
+class Account:
+    sid: str
+    auth_token: str
+    friendly_name: str
+    type: str  # "Trial" or "Full", as Twilio spells it
+    status: str  # "active", "suspended", "closed"
+    owner_account_sid: str | None
+    date_created: float
+    date_updated: float
+
+    @property
+    def is_trial(self) -> bool:
+        return self.type == "Trial"
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    sid: str
+    account_sid: str
+    phone_number: str
+    friendly_name: str
+    sms_url: str | None
+    sms_method: str
+    sms_fallback_url: str | None
+    sms_fallback_method: str
+    status_callback: str | None
+    messaging_service_sid: str | None
+    date_created: float
+    date_updated: float
+
+
+@dataclass(frozen=True)
+class VerifiedNumber:
+    sid: str
+    account_sid: str
+    phone_number: str
+    friendly_name: str
+    date_created: float
+    date_updated: float
+
+
+@dataclass
+class Message:
+    sid: str
+    account_sid: str
+    direction: str
+    from_number: str | None
+    to_number: str
+    body: str
+    status: str
+    error_code: int | None
+    error_message: str | None
+    num_segments: int
+    num_media: int
+    price: str | None
+    price_unit: str | None
+    messaging_service_sid: str | None
+    status_callback: str | None
+    date_created: float
+    date_updated: float
+    date_sent: float | None
+    extra: dict[str, Any] = field(default_factory=dict)

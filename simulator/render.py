@@ -1,0 +1,155 @@
+"""Twilio's JSON shapes for the simulator's records (FACTS §1.2, spec ``api.v2010.*``).
+
+Rendering only: no rules. Dates are RFC 2822 in GMT; ``num_segments`` and ``num_media``
+are strings; ``error_code`` is an integer or null, exactly as Twilio returns them.
+"""
+
+from __future__ import annotations
+
+from email.utils import formatdate
+from typing import Any
+from urllib.parse import urlencode
+
+from smsim.simulator.accounts import Account
+from smsim.simulator.messages import Page
+from smsim.simulator.models import Message, PhoneNumber, VerifiedNumber
+
+API_VERSION = "2010-04-01"
+
+
+def rfc2822(epoch: float | None) -> str | None:
+    """``Thu, 30 Jul 2015 20:12:31 +0000`` (Twilio prints ``+0000``, not ``GMT``)."""
+    if epoch is None:
+        return None
+    return formatdate(epoch, usegmt=False).replace("-0000", "+0000")
+
+
+def account_base(account_sid: str) -> str:
+    return f"/{API_VERSION}/Accounts/{account_sid}"
+
+
+def message(m: Message) -> dict[str, Any]:
+    """The Message resource."""
+    base = f"{account_base(m.account_sid)}/Messages/{m.sid}"
+    return {
+        "account_sid": m.account_sid,
+        "api_version": API_VERSION,
+        "body": m.body,
+        "date_created": rfc2822(m.date_created),
+        "date_sent": rfc2822(m.date_sent),
+        "date_updated": rfc2822(m.date_updated),
+        "direction": m.direction,
+        "error_code": m.error_code,
+        "error_message": m.error_message,
+        "from": m.from_number,
+        "messaging_service_sid": m.messaging_service_sid,
+        "num_media": str(m.num_media),
+        "num_segments": str(m.num_segments),
+        "price": m.price,
+        "price_unit": m.price_unit,
+        "sid": m.sid,
+        "status": m.status,
+        "subresource_uris": {
+            "media": f"{base}/Media.json",
+            "feedback": f"{base}/Feedback.json",
+        },
+        "to": m.to_number,
+        "uri": f"{base}.json",
+    }
+
+
+def message_page(account_sid: str, page: Page, query: list[tuple[str, str]]) -> dict[str, Any]:
+    """A list page with Twilio's paging URIs; ``query`` holds the filters as sent."""
+    path = f"{account_base(account_sid)}/Messages.json"
+
+    def uri(page_number: int, token: str | None = None) -> str:
+        params = [*query, ("PageSize", str(page.page_size)), ("Page", str(page_number))]
+        if token:
+            params.append(("PageToken", token))
+        return f"{path}?{urlencode(params)}"
+
+    start = page.page * page.page_size
+    count = len(page.messages)
+    return {
+        "end": start + count - 1 if count else 0,
+        "first_page_uri": uri(0),
+        "messages": [message(m) for m in page.messages],
+        "next_page_uri": uri(page.page + 1, page.next_token) if page.next_token else None,
+        "page": page.page,
+        "page_size": page.page_size,
+        "previous_page_uri": uri(page.page - 1) if page.page > 0 else None,
+        "start": start if count else 0,
+        "uri": uri(page.page, None),
+    }
+
+
+def account(a: Account) -> dict[str, Any]:
+    base = account_base(a.sid)
+    return {
+        "auth_token": a.auth_token,
+        "date_created": rfc2822(a.date_created),
+        "date_updated": rfc2822(a.date_updated),
+        "friendly_name": a.friendly_name,
+        "owner_account_sid": a.owner_account_sid or a.sid,
+        "sid": a.sid,
+        "status": a.status,
+        "subresource_uris": {
+            "messages": f"{base}/Messages.json",
+            "incoming_phone_numbers": f"{base}/IncomingPhoneNumbers.json",
+            "outgoing_caller_ids": f"{base}/OutgoingCallerIds.json",
+        },
+        "type": a.type,
+        "uri": f"{base}.json",
+    }
+
+
+def list_envelope(key: str, path: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A one-page list (accounts, numbers): small collections need no paging."""
+    return {
+        key: items,
+        "end": max(len(items) - 1, 0),
+        "first_page_uri": f"{path}?PageSize=50&Page=0",
+        "next_page_uri": None,
+        "page": 0,
+        "page_size": 50,
+        "previous_page_uri": None,
+        "start": 0,
+        "uri": f"{path}?PageSize=50&Page=0",
+    }
+
+
+def phone_number(n: PhoneNumber) -> dict[str, Any]:
+    return {
+        "account_sid": n.account_sid,
+        "address_requirements": "none",
+        "api_version": API_VERSION,
+        "beta": False,
+        "capabilities": {"voice": True, "sms": True, "mms": True, "fax": False},
+        "date_created": rfc2822(n.date_created),
+        "date_updated": rfc2822(n.date_updated),
+        "friendly_name": n.friendly_name,
+        "phone_number": n.phone_number,
+        "origin": "twilio",
+        "sid": n.sid,
+        "sms_application_sid": "",
+        "sms_fallback_method": n.sms_fallback_method,
+        "sms_fallback_url": n.sms_fallback_url or "",
+        "sms_method": n.sms_method,
+        "sms_url": n.sms_url or "",
+        "status_callback": n.status_callback or "",
+        "status_callback_method": "POST",
+        "status": "in-use",
+        "uri": f"{account_base(n.account_sid)}/IncomingPhoneNumbers/{n.sid}.json",
+    }
+
+
+def verified_number(v: VerifiedNumber) -> dict[str, Any]:
+    return {
+        "account_sid": v.account_sid,
+        "date_created": rfc2822(v.date_created),
+        "date_updated": rfc2822(v.date_updated),
+        "friendly_name": v.friendly_name,
+        "phone_number": v.phone_number,
+        "sid": v.sid,
+        "uri": f"{account_base(v.account_sid)}/OutgoingCallerIds/{v.sid}.json",
+    }
