@@ -1,0 +1,366 @@
+"""The delivery engine: a stored message moves through its lifecycle on the clock and
+every status change a caller can observe is reported by a signed status callback.
+
+``start`` plans the whole path at creation (outcome, departure time under the sender's
+throughput, step delays) and stores the first step as a job; each step, when due, moves
+the message (checked against ``lifecycle.TRANSITIONS``), queues its callback as a webhook
+job, and stores the next step. Everything is a row, so a restart resumes where it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from smsim.contracts import catalogue
+from smsim.simulator import lifecycle, outcomes, pricing, throughput
+from smsim.simulator.accounts import Accounts
+from smsim.simulator.clock import Clock
+from smsim.simulator.config import SimulatorConfig
+from smsim.simulator.errors import TwilioError, twilio_error
+from smsim.simulator.messages import CreateRequest, row_to_message
+from smsim.simulator.models import Account, Message
+from smsim.simulator.rules import Outcome, RuleBook
+from smsim.simulator.scheduler import Job, Scheduler
+from smsim.simulator.store import Store
+from smsim.simulator.webhooks import AttemptLog, AttemptResult, Webhook, WebhookSender
+
+log = logging.getLogger("smsim.delivery")
+
+API_VERSION = "2010-04-01"
+STEP = "step"
+WEBHOOK = "webhook"
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds before retry ``attempt + 1``: 1, 2, 4, 8, 16 (smsim's choice; Twilio does
+    not document the spacing of the retries a ``#rc`` fragment asks for)."""
+    return float(2 ** (attempt - 1))
+
+
+@dataclass
+class Hooks:
+    """Extension points other engine modules plug into (services, inbound)."""
+
+    service_status_callback: Callable[[str], str | None] = lambda sid: None
+    assign_sender: Callable[[Message], str] | None = None
+    optout_scopes: Callable[[Message], list[str]] = lambda m: [m.from_number or ""]
+    inbound_response: Callable[[Webhook, AttemptResult], None] | None = None
+
+
+class Delivery:
+    """Plans, runs and reports the lifecycle of outbound messages."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        config: SimulatorConfig,
+        accounts: Accounts,
+        rules: RuleBook,
+        scheduler: Scheduler,
+        sender: WebhookSender,
+        attempts: AttemptLog,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.config = config
+        self.accounts = accounts
+        self.rules = rules
+        self.scheduler = scheduler
+        self.sender = sender
+        self.attempts = attempts
+        self.hooks = Hooks()
+        self.prices = (
+            pricing.PriceTable.from_mapping(config.price_table)
+            if config.price_table
+            else pricing.DEFAULT
+        )
+        self._tokens: dict[str, str] = {}
+        scheduler.inline[STEP] = self._run_step
+        scheduler.pooled[WEBHOOK] = self._run_webhook
+
+    # -- DeliveryPlanner ----------------------------------------------------------------
+
+    def admit(self, account: Account, message: Message, request: CreateRequest) -> None:
+        """Refuse a send to a handset that opted out of this sender (21610, FACTS §8)."""
+        scopes = [s for s in self.hooks.optout_scopes(message) if s]
+        if message.messaging_service_sid:
+            scopes.append(message.messaging_service_sid)
+        if scopes:
+            marks = ",".join("?" * len(scopes))
+            blocked = self.store.one(
+                f"SELECT 1 FROM optouts WHERE account_sid = ? AND handset = ?"
+                f" AND scope IN ({marks})",
+                [account.sid, message.to_number, *scopes],
+            )
+            if blocked:
+                raise twilio_error(21610, to=message.to_number)
+
+    def start(self, message: Message, request: CreateRequest) -> None:
+        """Plan the message's path and store its first step (in the create transaction)."""
+        now = self.clock.now()
+        if message.status in {"accepted", "scheduled"}:
+            due = now if message.status == "accepted" else float(message.extra["send_at"])
+            self.scheduler.schedule(due, STEP, message.sid, {"status": "queued"})
+            return
+        self._plan_from_queue(message, now, request.max_price, raise_when_full=True)
+
+    def cancel(self, message: Message) -> None:
+        """``Status=canceled`` on a message not yet sent: its callback says ``canceled``."""
+        with self.store.transaction():
+            self.scheduler.cancel(message.sid, STEP)
+            self._move(message, "canceled", {})
+
+    # -- planning -------------------------------------------------------------------------
+
+    def _plan_from_queue(
+        self, message: Message, now: float, max_price: str | None, raise_when_full: bool
+    ) -> None:
+        """From ``queued``: departure under the sender's rate, then the outcome's path."""
+        speed = self.config.speed
+        segments = int(message.extra.get("segments") or message.num_segments or 1)
+        depart = now
+        if self.config.enforce_throughput and message.from_number:
+            mps = throughput.mps_for(message.from_number, message.to_number) * speed
+            busy_until = self.store.scalar(
+                "SELECT busy_until FROM sender_queues WHERE sender = ?", (message.from_number,)
+            )
+            slot = throughput.reserve(busy_until or now, now, segments, mps)
+            if slot.backlog_segments > throughput.queue_capacity_segments(mps / speed):
+                if raise_when_full:
+                    raise twilio_error(21611)
+                self._schedule_step(message, now, "failed", error_code=30001)
+                return
+            self.store.execute(
+                "INSERT INTO sender_queues (sender, busy_until) VALUES (?, ?) ON CONFLICT"
+                " (sender) DO UPDATE SET busy_until = excluded.busy_until",
+                (message.from_number, slot.busy_until),
+            )
+            depart = slot.send_at
+        validity = float(message.extra.get("validity_period") or 36000) / speed
+        if depart - now > validity:
+            # Still queued when its ValidityPeriod ran out: Twilio fails it with 30036.
+            self._schedule_step(message, now + validity, "failed", error_code=30036)
+            return
+        outcome = self._outcome(message, max_price)
+        rng = outcomes.message_rng(self.config.seed, message)
+        path = lifecycle.path_to(outcome.status)
+        steps = []
+        for status in path:
+            key = "sent" if status == "failed" else status
+            key = key if key in ("sending", "sent") else "delivered"
+            delay = self._delay(key, outcome, rng)
+            code = outcome.error_code if status in {"failed", "undelivered"} else None
+            steps.append({"status": status, "at": depart + delay, "error_code": code})
+        steps.sort(key=lambda s: s["at"])
+        first, rest = steps[0], steps[1:]
+        self.scheduler.schedule(
+            first["at"], STEP, message.sid, {**first, "rest": rest, "source": outcome.source}
+        )
+
+    def _schedule_step(self, message: Message, at: float, status: str, error_code: int) -> None:
+        self.scheduler.schedule(
+            at, STEP, message.sid, {"status": status, "error_code": error_code, "rest": []}
+        )
+
+    def _outcome(self, message: Message, max_price: str | None) -> Outcome:
+        if self.config.legacy_max_price and max_price:
+            price = abs(float(self.prices.price_for(message.to_number, 1)))
+            segments = int(message.extra.get("segments") or 1)
+            try:
+                limit = float(max_price)
+            except ValueError:
+                limit = float("inf")
+            if price * segments > limit:
+                return Outcome("failed", 30010, None, "legacy max price")
+        return outcomes.decide(message, self.rules, self.config.carrier_profile, self.config.seed)
+
+    def _delay(self, step: str, outcome: Outcome, rng: random.Random) -> float:
+        delays = self.config.delays
+        base = {"sending": delays.sending, "sent": delays.sent, "delivered": delays.delivered}
+        if outcome.delays and step in outcome.delays:
+            base_value = float(outcome.delays[step])
+        else:
+            base_value = base[step]
+        if delays.jitter:
+            base_value *= 1 + rng.uniform(-delays.jitter, delays.jitter)
+        return max(0.0, base_value) / self.config.speed
+
+    # -- running steps (inline, inside the scheduler's batch transaction) -----------------
+
+    def _run_step(self, job: Job) -> None:
+        row = self.store.one("SELECT * FROM messages WHERE sid = ?", (job.ref,))
+        if row is None:
+            return  # deleted meanwhile
+        message = row_to_message(row)
+        target = job.payload["status"]
+        if target == "queued" and message.status in {"accepted", "scheduled"}:
+            self._leave_service_queue(message)
+            return
+        if not lifecycle.can_move(message.status, target):
+            return  # canceled or already final: the plan no longer applies
+        changes: dict[str, Any] = {}
+        code = job.payload.get("error_code")
+        if code is not None:
+            entry = catalogue.get(int(code))
+            changes["error_code"] = int(code)
+            changes["error_message"] = entry.twilio_title if entry else "Unknown error"
+        if target == "sent":
+            changes["date_sent"] = self.clock.now()
+            changes["price"] = self.prices.price_for(message.to_number, message.num_segments)
+        moved = self._move(message, target, changes)
+        rest = job.payload.get("rest") or []
+        if rest and moved:
+            nxt, after = rest[0], rest[1:]
+            self.scheduler.schedule(nxt["at"], STEP, message.sid, {**nxt, "rest": after})
+
+    def _leave_service_queue(self, message: Message) -> None:
+        """A Messaging Service send gets its sender, moves to ``queued`` (with a
+        callback, FACTS §4.3), then follows the plain path."""
+        if self.hooks.assign_sender is None:
+            self._move(message, "failed", {"error_code": 21704})
+            return
+        try:
+            sender = self.hooks.assign_sender(message)
+        except TwilioError as exc:
+            self._move(message, "failed", {"error_code": exc.code, "error_message": exc.message})
+            return
+        segments = int(message.extra.get("segments") or 1)
+        moved = self._move(message, "queued", {"from_number": sender, "num_segments": segments})
+        if moved is not None:
+            self._plan_from_queue(moved, self.clock.now(), None, raise_when_full=False)
+
+    def _move(self, message: Message, status: str, changes: dict[str, Any]) -> Message | None:
+        """Apply one lifecycle move and queue its callback. Returns the moved message."""
+        if not lifecycle.can_move(message.status, status):
+            return None
+        now = self.clock.now()
+        columns = {"status": status, "date_updated": now, **changes}
+        assignments = ", ".join(f"{k} = ?" for k in columns)
+        self.store.execute(
+            f"UPDATE messages SET {assignments} WHERE sid = ?",
+            [*columns.values(), message.sid],
+        )
+        for key, value in changes.items():
+            setattr(message, key, value)
+        previous = message.status
+        message.status = status
+        message.date_updated = now
+        self._queue_callback(message, previous)
+        return message
+
+    # -- callbacks --------------------------------------------------------------------------
+
+    def callback_url(self, message: Message) -> str | None:
+        """Message StatusCallback > Messaging Service's > server default (FACTS §4.4)."""
+        if message.status_callback:
+            return message.status_callback
+        if message.messaging_service_sid:
+            url = self.hooks.service_status_callback(message.messaging_service_sid)
+            if url:
+                return url
+        return self.config.status_callback
+
+    def _queue_callback(self, message: Message, previous: str) -> None:
+        status = message.status
+        if status not in lifecycle.CALLBACK_STATUSES:
+            return
+        if status == "sending" and not self.config.callback_on_sending:
+            return
+        if status == "queued" and previous not in {"accepted", "scheduled"}:
+            return
+        url = self.callback_url(message)
+        if not url:
+            return
+        webhook = Webhook(
+            kind="status",
+            url=url,
+            params=status_params(message, self.clock.now()),
+            account_sid=message.account_sid,
+            message_sid=message.sid,
+            status=status,
+        )
+        self.scheduler.schedule(self.clock.now(), WEBHOOK, message.sid, webhook.to_payload())
+
+    def queue_webhook(self, webhook: Webhook, at: float | None = None) -> None:
+        """Queue any webhook (inbound ones come from ``inbound``)."""
+        self.scheduler.schedule(
+            self.clock.now() if at is None else at,
+            WEBHOOK,
+            webhook.message_sid or "",
+            webhook.to_payload(),
+        )
+
+    # -- running webhooks (pooled threads) ------------------------------------------------
+
+    def _token(self, account_sid: str) -> str:
+        token = self._tokens.get(account_sid)
+        if token is None:
+            account = self.accounts.get(account_sid)
+            token = account.auth_token if account else ""
+            self._tokens[account_sid] = token
+        return token
+
+    def forget_tokens(self) -> None:
+        self._tokens.clear()
+
+    def _run_webhook(self, job: Job) -> None:
+        webhook = Webhook.from_payload(job.payload)
+        result = self.sender.send(webhook, self._token(webhook.account_sid))
+        if webhook.kind == "inbound" and self.hooks.inbound_response is not None:
+            try:
+                self.hooks.inbound_response(webhook, result)
+            except Exception:  # a broken TwiML reply must never crash delivery
+                log.exception("inbound response handling failed")
+        overrides = result.overrides
+        retry = (
+            not result.ok
+            and webhook.attempt <= overrides.retry_count
+            and result.failure is not None
+            and overrides.retries_on(result.failure)
+            and webhook.elapsed + result.duration < overrides.total_timeout
+        )
+        with self.store.transaction():
+            self.attempts.record(job.id, webhook, result, self.clock.now())
+            self.scheduler.done(job)
+            if retry:
+                webhook.attempt += 1
+                webhook.elapsed += result.duration
+                self.scheduler.schedule(
+                    self.clock.now() + retry_delay(webhook.attempt - 1),
+                    WEBHOOK,
+                    job.ref,
+                    webhook.to_payload(),
+                )
+
+
+def status_params(message: Message, now: float) -> list[tuple[str, str]]:
+    """A status callback's form fields, in the order Twilio sends them (FACTS §4.2 and
+    the seed's sample payload: ErrorCode first when present)."""
+    params: list[tuple[str, str]] = []
+    if message.status in {"failed", "undelivered"} and message.error_code is not None:
+        params.append(("ErrorCode", str(message.error_code)))
+    params += [
+        ("SmsSid", message.sid),
+        ("SmsStatus", message.status),
+        ("MessageStatus", message.status),
+        ("To", message.to_number),
+    ]
+    if message.messaging_service_sid:
+        params.append(("MessagingServiceSid", message.messaging_service_sid))
+    params += [
+        ("MessageSid", message.sid),
+        ("AccountSid", message.account_sid),
+        ("From", message.from_number or ""),
+        ("ApiVersion", API_VERSION),
+    ]
+    if message.status in lifecycle.DLR_STATUSES:
+        # YYMMDDhhmm, minute precision, no zone (Twilio changelog 2023-02-14).
+        stamp = dt.datetime.fromtimestamp(now, dt.UTC).strftime("%y%m%d%H%M")
+        params.append(("RawDlrDoneDate", stamp))
+    return params

@@ -1,0 +1,168 @@
+"""Outcome rules: "messages matching X end with status Y and error Z".
+
+Set through ``/_smsim/rules`` or ``rules:`` in ``--config``. A rule is::
+
+    {"match": {"to": "+14155550100", "to_prefix": "+44", "from": "+1...",
+               "body_contains": "promo"},
+     "outcome": {"status": "undelivered", "error_code": 30003,
+                 "delays": {"sent": 1, "delivered": 5}},
+     "probability": 0.5,   # optional, 0-1; drawn from the seeded generator
+     "count": 3}           # optional: applies to this many messages, then expires
+
+Every ``match`` key is optional; all given keys must match. The first matching rule wins
+(oldest first). ``error_code`` alone implies the catalogue's terminal status.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from smsim.contracts import catalogue
+from smsim.simulator.clock import Clock
+from smsim.simulator.errors import TwilioError
+from smsim.simulator.models import Message
+from smsim.simulator.store import Store, dumps, loads
+
+MATCH_KEYS = ("to", "to_prefix", "from", "body_contains")
+OUTCOME_STATUSES = ("delivered", "undelivered", "failed", "sent")
+DELAY_KEYS = ("sending", "sent", "delivered")
+
+
+class RuleError(TwilioError):
+    """A malformed rule; the message names the field."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(20001, 400, message)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one message ends, and (optionally) how fast it gets there."""
+
+    status: str
+    error_code: int | None = None
+    delays: Mapping[str, float] | None = None
+    source: str = "profile"
+
+
+def validate_rule(spec: Any, where: str = "rule") -> dict[str, Any]:
+    """Check a rule spec and return it normalised (raises :class:`RuleError`)."""
+    if not isinstance(spec, Mapping):
+        raise RuleError(f"{where}: must be an object")
+    unknown = set(spec) - {"match", "outcome", "probability", "count", "id"}
+    if unknown:
+        raise RuleError(f"{where}.{sorted(unknown)[0]}: unknown field")
+    match = spec.get("match") or {}
+    if not isinstance(match, Mapping):
+        raise RuleError(f"{where}.match: must be an object")
+    for key, value in match.items():
+        if key not in MATCH_KEYS:
+            raise RuleError(f"{where}.match.{key}: unknown (use {', '.join(MATCH_KEYS)})")
+        if not isinstance(value, str) or not value:
+            raise RuleError(f"{where}.match.{key}: must be a non-empty string")
+    outcome = spec.get("outcome")
+    if not isinstance(outcome, Mapping):
+        raise RuleError(f'{where}.outcome: required, e.g. {{"error_code": 30003}}')
+    code = outcome.get("error_code")
+    status = outcome.get("status")
+    if code is not None:
+        if isinstance(code, bool) or not isinstance(code, int | str) or not str(code).isdigit():
+            raise RuleError(f"{where}.outcome.error_code: must be a Twilio error code number")
+        code = int(code)
+        entry = catalogue.get(code)
+        if status is None:
+            status = entry.terminal_status if entry and entry.terminal_status else "undelivered"
+    status = status or "delivered"
+    if status not in OUTCOME_STATUSES:
+        raise RuleError(
+            f"{where}.outcome.status: must be one of {', '.join(OUTCOME_STATUSES)}, not {status!r}"
+        )
+    if status in {"failed", "undelivered"} and code is None:
+        raise RuleError(f"{where}.outcome.error_code: required when status is {status}")
+    if status in {"delivered", "sent"} and code is not None:
+        raise RuleError(f"{where}.outcome.error_code: not allowed when status is {status}")
+    delays = outcome.get("delays") or {}
+    if not isinstance(delays, Mapping):
+        raise RuleError(f"{where}.outcome.delays: must be an object")
+    for key, value in delays.items():
+        if key not in DELAY_KEYS:
+            raise RuleError(f"{where}.outcome.delays.{key}: unknown step")
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise RuleError(f"{where}.outcome.delays.{key}: must be a non-negative number")
+    probability = spec.get("probability", 1.0)
+    if isinstance(probability, bool) or not isinstance(probability, int | float):
+        raise RuleError(f"{where}.probability: must be a number from 0 to 1")
+    if not 0 <= probability <= 1:
+        raise RuleError(f"{where}.probability: must be from 0 to 1")
+    count = spec.get("count")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+        raise RuleError(f"{where}.count: must be a positive integer")
+    return {
+        "match": dict(match),
+        "outcome": {"status": status, "error_code": code, "delays": dict(delays)},
+        "probability": float(probability),
+        "count": count,
+    }
+
+
+class RuleBook:
+    """Rules persisted in the store, matched oldest first."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def add(self, spec: Any) -> dict[str, Any]:
+        rule = validate_rule(spec)
+        cursor = self.store.execute(
+            "INSERT INTO rules (spec, remaining, date_created) VALUES (?, ?, ?)",
+            (dumps(rule), rule["count"], self.clock.now()),
+        )
+        return {"id": cursor.lastrowid, **rule, "remaining": rule["count"]}
+
+    def all(self) -> list[dict[str, Any]]:
+        rows = self.store.all("SELECT id, spec, remaining FROM rules ORDER BY id")
+        return [{"id": r["id"], **loads(r["spec"]), "remaining": r["remaining"]} for r in rows]
+
+    def delete(self, rule_id: int | None = None) -> int:
+        """Delete one rule, or all of them; returns how many went."""
+        if rule_id is None:
+            return self.store.execute("DELETE FROM rules").rowcount
+        return self.store.execute("DELETE FROM rules WHERE id = ?", (rule_id,)).rowcount
+
+    def match(self, message: Message, rng: random.Random) -> Outcome | None:
+        """The outcome of the first rule that matches (and consumes one use of it)."""
+        with self.store.transaction():
+            for rule in self.all():
+                if rule["remaining"] is not None and rule["remaining"] <= 0:
+                    continue
+                if not _matches(rule["match"], message):
+                    continue
+                if rule["probability"] < 1 and rng.random() >= rule["probability"]:
+                    continue
+                if rule["remaining"] is not None:
+                    self.store.execute(
+                        "UPDATE rules SET remaining = remaining - 1 WHERE id = ?", (rule["id"],)
+                    )
+                out = rule["outcome"]
+                return Outcome(
+                    out["status"], out["error_code"], out["delays"] or None, f"rule {rule['id']}"
+                )
+        return None
+
+    def has_rules(self) -> bool:
+        return self.store.one("SELECT 1 FROM rules LIMIT 1") is not None
+
+
+def _matches(match: Mapping[str, str], message: Message) -> bool:
+    to = message.to_number
+    if "to" in match and match["to"] != to:
+        return False
+    if "to_prefix" in match and not to.startswith(match["to_prefix"]):
+        return False
+    if "from" in match and match["from"] != (message.from_number or ""):
+        return False
+    return not ("body_contains" in match and match["body_contains"] not in message.body)

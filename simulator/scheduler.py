@@ -1,0 +1,237 @@
+"""Jobs on the clock: lifecycle steps and webhook deliveries, persisted.
+
+A job is a row (``due_at``, ``kind``, ``ref``, ``payload``). Handlers are registered per
+kind. Two ways to run them:
+
+- real clock: a background thread claims due jobs in batches; lifecycle steps run in one
+  transaction per batch (batched writes), webhooks go to a pool of worker threads;
+- virtual clock: ``advance(seconds)`` / ``run_until_idle()`` move time to each next due
+  instant in turn and run everything due there, waiting for its webhooks, before moving
+  on; so callbacks of one message always arrive in order and a test never sleeps.
+
+A job is ``pending`` until claimed, ``running`` while it runs; on start-up ``running``
+jobs (the process died mid-job) go back to ``pending``: at-least-once, never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+from smsim.simulator.clock import RealClock, VirtualClock
+from smsim.simulator.store import Store, dumps, loads
+
+log = logging.getLogger("smsim.scheduler")
+
+BATCH = 500
+MAX_IDLE_WAVES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    due_at: float
+    kind: str
+    ref: str
+    payload: dict[str, Any]
+
+
+Handler = Callable[[Job], None]
+
+
+class Scheduler:
+    """Runs persisted jobs when the clock says they are due."""
+
+    def __init__(self, store: Store, clock: RealClock | VirtualClock, workers: int = 16) -> None:
+        self.store = store
+        self.clock = clock
+        self.inline: dict[str, Handler] = {}  # run in the scheduler, batched in a transaction
+        self.pooled: dict[str, Handler] = {}  # run on worker threads (network I/O)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="smsim-webhook")
+        self._cond = threading.Condition()
+        self._wake_at: float | None = None
+        self._dirty = False
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._virtual_lock = threading.RLock()
+        self._in_flight: set[Future[None]] = set()
+        self._flight_lock = threading.Lock()
+        self.store.execute("UPDATE jobs SET state = 'pending' WHERE state = 'running'")
+
+    # -- scheduling ---------------------------------------------------------------------
+
+    def schedule(self, due_at: float, kind: str, ref: str, payload: dict[str, Any]) -> int:
+        """Persist a job (inside the caller's transaction, if any) and wake the runner."""
+        cursor = self.store.execute(
+            "INSERT INTO jobs (due_at, kind, ref, payload) VALUES (?, ?, ?, ?)",
+            (due_at, kind, ref, dumps(payload)),
+        )
+        if self._thread is not None:
+            with self._cond:
+                self._dirty = True
+                if self._wake_at is None or due_at < self._wake_at:
+                    self._cond.notify()
+        return int(cursor.lastrowid or 0)
+
+    def cancel(self, ref: str, kind: str | None = None) -> int:
+        """Drop pending jobs for ``ref`` (e.g. a canceled message's next step)."""
+        sql = "DELETE FROM jobs WHERE ref = ? AND state = 'pending'"
+        args: list[Any] = [ref]
+        if kind:
+            sql += " AND kind = ?"
+            args.append(kind)
+        return self.store.execute(sql, args).rowcount
+
+    def pending(self) -> int:
+        return int(self.store.scalar("SELECT COUNT(*) FROM jobs") or 0)
+
+    def next_due(self) -> float | None:
+        return self.store.scalar("SELECT MIN(due_at) FROM jobs WHERE state = 'pending'")
+
+    def done(self, job: Job) -> None:
+        self.store.execute("DELETE FROM jobs WHERE id = ?", (job.id,))
+
+    # -- running ------------------------------------------------------------------------
+
+    def _claim(self, until: float) -> list[Job]:
+        with self.store.transaction():
+            rows = self.store.all(
+                "SELECT id, due_at, kind, ref, payload FROM jobs WHERE state = 'pending'"
+                " AND due_at <= ? ORDER BY due_at, id LIMIT ?",
+                (until, BATCH),
+            )
+            if rows:
+                ids = [r["id"] for r in rows]
+                marks = ",".join("?" * len(ids))
+                self.store.execute(
+                    f"UPDATE jobs SET state = 'running' WHERE id IN ({marks})",
+                    ids,
+                )
+        return [Job(r["id"], r["due_at"], r["kind"], r["ref"], loads(r["payload"])) for r in rows]
+
+    def _run_batch(self, jobs: list[Job]) -> list[Future[None]]:
+        """Inline jobs in one transaction; pooled jobs submitted. Returns the futures."""
+        inline = [j for j in jobs if j.kind in self.inline]
+        futures: list[Future[None]] = []
+        if inline:
+            with self.store.transaction():
+                for job in inline:
+                    try:
+                        self.inline[job.kind](job)
+                    except Exception:  # a bad job must not stop the others
+                        log.exception("job %s (%s) failed", job.id, job.kind)
+                    self.done(job)
+        for job in jobs:
+            if job.kind in self.pooled:
+                futures.append(self._submit(job))
+            elif job.kind not in self.inline:
+                log.error("no handler for job kind %r; dropping job %s", job.kind, job.id)
+                self.done(job)
+        return futures
+
+    def _submit(self, job: Job) -> Future[None]:
+        def run() -> None:
+            try:
+                self.pooled[job.kind](job)
+            except Exception:
+                log.exception("job %s (%s) failed", job.id, job.kind)
+                self.done(job)
+
+        future = self._pool.submit(run)
+        with self._flight_lock:
+            self._in_flight.add(future)
+        future.add_done_callback(self._landed)
+        return future
+
+    def _landed(self, future: Future[None]) -> None:
+        with self._flight_lock:
+            self._in_flight.discard(future)
+
+    # -- real clock -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the background runner (real clock only)."""
+        if self.clock.virtual or self._thread is not None:
+            return
+        self._stopping = False
+        self._thread = threading.Thread(target=self._loop, name="smsim-scheduler", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        assert isinstance(self.clock, RealClock)
+        while not self._stopping:
+            with self._cond:
+                self._dirty = False
+            try:
+                jobs = self._claim(self.clock.now())
+                if jobs:
+                    self._run_batch(jobs)
+                    continue
+                next_due = self.next_due()
+            except Exception:  # keep the runner alive; the error is in the log
+                log.exception("scheduler loop error")
+                next_due = self.clock.now() + 0.5
+            with self._cond:
+                if self._stopping:
+                    break
+                if self._dirty:
+                    continue
+                self._wake_at = next_due
+                self.clock.wait(self._cond, next_due)
+                self._wake_at = None
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping = True
+        with self._cond:
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._pool.shutdown(wait=True, cancel_futures=False)
+
+    def wait_in_flight(self) -> None:
+        """Block until every submitted webhook has finished (tests, shutdown)."""
+        while True:
+            with self._flight_lock:
+                futures = list(self._in_flight)
+            if not futures:
+                return
+            wait(futures)
+
+    # -- virtual clock --------------------------------------------------------------------
+
+    def advance(self, seconds: float) -> int:
+        """Move virtual time forward, running everything that falls due. Returns jobs run."""
+        assert isinstance(self.clock, VirtualClock)
+        with self._virtual_lock:
+            target = self.clock.now() + max(0.0, seconds)
+            ran = self._run_virtual_until(target)
+            self.clock.set(target)
+            return ran
+
+    def run_until_idle(self, max_seconds: float = 366 * 86400) -> int:
+        """Run every pending job, moving time as far as needed (bounded)."""
+        assert isinstance(self.clock, VirtualClock)
+        with self._virtual_lock:
+            return self._run_virtual_until(self.clock.now() + max_seconds)
+
+    def _run_virtual_until(self, target: float) -> int:
+        assert isinstance(self.clock, VirtualClock)
+        ran = 0
+        for _ in range(MAX_IDLE_WAVES):
+            self.wait_in_flight()
+            next_due = self.next_due()
+            if next_due is None or next_due > target:
+                break
+            self.clock.set(next_due)
+            while True:
+                jobs = self._claim(self.clock.now())
+                if not jobs:
+                    break
+                ran += len(jobs)
+                wait(self._run_batch(jobs))
+        return ran

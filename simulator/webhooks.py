@@ -1,0 +1,283 @@
+"""Sending webhooks: signing, timeouts, connection reuse and the attempts log.
+
+This is the one module of the simulator that speaks HTTP outwards (``requests``). Each
+worker thread keeps its own ``requests.Session`` so connections to a receiver are reused
+(keep-alive) across callbacks: load tests of a receiver measure the receiver, not TCP
+set-up. Signing follows Twilio exactly (``smsim.contracts.signature``): the URL as
+requested (fragment removed, query kept as given) plus the sorted form parameters.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from smsim.contracts.signature import compute_signature
+from smsim.simulator import fragments
+from smsim.simulator.store import Store, dumps, loads
+
+USER_AGENT = "TwilioProxy/1.1"
+RESPONSE_BODY_LIMIT = 2048
+
+
+@dataclass
+class Webhook:
+    """One webhook to deliver; persisted as a job so a restart does not lose it."""
+
+    kind: str  # "status" or "inbound"
+    url: str  # as configured, fragment included
+    params: list[tuple[str, str]]
+    account_sid: str
+    message_sid: str | None
+    method: str = "POST"
+    attempt: int = 1
+    status: str | None = None  # the MessageStatus reported, for the log
+    elapsed: float = 0.0  # seconds spent on earlier attempts (for ``#tt``)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "url": self.url,
+            "params": self.params,
+            "account_sid": self.account_sid,
+            "message_sid": self.message_sid,
+            "method": self.method,
+            "attempt": self.attempt,
+            "status": self.status,
+            "elapsed": self.elapsed,
+        }
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> Webhook:
+        data = dict(data)
+        data["params"] = [tuple(p) for p in data["params"]]
+        return cls(**data)
+
+
+@dataclass
+class AttemptResult:
+    """What happened to one HTTP attempt."""
+
+    url: str
+    headers: dict[str, str]
+    status_code: int | None
+    body: str
+    content_type: str
+    error: str | None
+    failure: str | None  # None on 2xx; else "ct", "rt", "4xx", "5xx"
+    duration: float
+    overrides: fragments.Overrides = field(default_factory=fragments.Overrides)
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+class WebhookSender:
+    """Signs and sends webhooks, one pooled session per thread."""
+
+    def __init__(self, pool_size: int = 16, default_timeout: float = 15.0) -> None:
+        self._local = threading.local()
+        self.pool_size = pool_size
+        self.default_timeout = default_timeout
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(pool_connections=8, pool_maxsize=8, max_retries=0)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            session.headers.clear()
+            session.trust_env = False  # never route loopback callbacks through a proxy
+            self._local.session = session
+        return session
+
+    def send(self, webhook: Webhook, auth_token: str) -> AttemptResult:
+        """One attempt: sign, send, classify the outcome. Never raises for HTTP trouble."""
+        url, overrides = fragments.split(webhook.url)
+        headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "*/*",
+            "Cache-Control": "max-age=259200",
+            "I-Twilio-Idempotency-Token": f"{webhook.message_sid or ''}-{webhook.status or ''}",
+        }
+        if webhook.method == "GET":
+            request_url = _with_query(url, webhook.params)
+            headers["X-Twilio-Signature"] = compute_signature(request_url, None, auth_token)
+            data = None
+        else:
+            request_url = url
+            headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
+            headers["X-Twilio-Signature"] = compute_signature(url, webhook.params, auth_token)
+            data = urlencode(webhook.params).encode("utf-8")
+        remaining = max(0.1, overrides.total_timeout - webhook.elapsed)
+        timeout = (
+            min(overrides.connect_timeout, remaining),
+            min(overrides.read_timeout, remaining),
+        )
+        started = time.perf_counter()
+        try:
+            response = self._session().request(
+                webhook.method,
+                request_url,
+                data=data,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+            )
+        except requests.exceptions.ConnectTimeout as exc:
+            return self._failed(request_url, headers, "ct", f"connect timeout: {exc}", started)
+        except requests.exceptions.ConnectionError as exc:
+            kind = "rt" if isinstance(exc, requests.exceptions.ReadTimeout) else "ct"
+            return self._failed(request_url, headers, kind, _reason(exc), started, overrides)
+        except requests.exceptions.Timeout as exc:
+            return self._failed(request_url, headers, "rt", f"read timeout: {exc}", started)
+        except requests.exceptions.RequestException as exc:
+            return self._failed(request_url, headers, "ct", _reason(exc), started, overrides)
+        duration = time.perf_counter() - started
+        code = response.status_code
+        failure = None if 200 <= code < 300 else ("4xx" if code < 500 else "5xx")
+        return AttemptResult(
+            url=request_url,
+            headers=headers,
+            status_code=code,
+            body=response.text[: 64 * 1024 + 1],
+            content_type=response.headers.get("Content-Type", ""),
+            error=None if failure is None else f"HTTP {code}",
+            failure=failure,
+            duration=duration,
+            overrides=overrides,
+        )
+
+    def _failed(
+        self,
+        url: str,
+        headers: dict[str, str],
+        failure: str,
+        error: str,
+        started: float,
+        overrides: fragments.Overrides | None = None,
+    ) -> AttemptResult:
+        return AttemptResult(
+            url=url,
+            headers=headers,
+            status_code=None,
+            body="",
+            content_type="",
+            error=error,
+            failure=failure,
+            duration=time.perf_counter() - started,
+            overrides=overrides or fragments.Overrides(),
+        )
+
+
+class AttemptLog:
+    """Every webhook attempt, queryable by tests and the control API."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def record(
+        self, job_id: int | None, webhook: Webhook, result: AttemptResult, at: float
+    ) -> None:
+        self.store.execute(
+            "INSERT INTO callback_attempts (job_id, message_sid, account_sid, kind, url, method,"
+            " params, headers, attempt, status_code, response_body, error, at, duration_ms)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                job_id,
+                webhook.message_sid,
+                webhook.account_sid,
+                webhook.kind,
+                result.url,
+                webhook.method,
+                dumps(webhook.params),
+                dumps(_loggable(result.headers)),
+                webhook.attempt,
+                result.status_code,
+                result.body[:RESPONSE_BODY_LIMIT],
+                result.error,
+                at,
+                round(result.duration * 1000, 3),
+            ),
+        )
+
+    def query(
+        self,
+        message_sid: str | None = None,
+        status: str | None = None,
+        url: str | None = None,
+        kind: str | None = None,
+        account_sid: str | None = None,
+        limit: int = 1000,
+    ) -> list[dict[str, Any]]:
+        """Attempts, oldest first, filtered like ``GET /_smsim/callbacks``."""
+        clauses, args = ["1 = 1"], []
+        for column, value in (
+            ("message_sid", message_sid),
+            ("kind", kind),
+            ("account_sid", account_sid),
+        ):
+            if value:
+                clauses.append(f"{column} = ?")
+                args.append(value)
+        if url:
+            clauses.append("(url = ? OR url LIKE ?)")
+            args.extend([url, url + "?%"])
+        rows = self.store.all(
+            "SELECT * FROM callback_attempts WHERE "
+            + " AND ".join(clauses)
+            + " ORDER BY id LIMIT ?",
+            [*args, limit],
+        )
+        result = []
+        for row in rows:
+            params = dict(loads(row["params"]) or [])
+            if status and params.get("MessageStatus") != status:
+                continue
+            result.append(
+                {
+                    "id": row["id"],
+                    "kind": row["kind"],
+                    "message_sid": row["message_sid"],
+                    "account_sid": row["account_sid"],
+                    "url": row["url"],
+                    "method": row["method"],
+                    "params": params,
+                    "headers": loads(row["headers"]),
+                    "attempt": row["attempt"],
+                    "status_code": row["status_code"],
+                    "response_body": row["response_body"],
+                    "error": row["error"],
+                    "at": row["at"],
+                    "duration_ms": row["duration_ms"],
+                }
+            )
+        return result
+
+
+def _loggable(headers: dict[str, str]) -> dict[str, str]:
+    """Headers for the log: the signature is a MAC, not the secret, so it is kept."""
+    return dict(headers)
+
+
+def _with_query(url: str, params: Sequence[tuple[str, str]]) -> str:
+    parts = urlsplit(url)
+    query = "&".join(filter(None, [parts.query, urlencode(list(params))]))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    if "Connection refused" in text or "Errno 111" in text:
+        return "connection refused"
+    if "Read timed out" in text:
+        return "read timeout"
+    return text[:300]
