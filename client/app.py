@@ -1,0 +1,291 @@
+"""The integration's HTTP app: JSON endpoints, the callback receiver and click redirects.
+
+Views only parse requests and render results; every rule lives in the facade and the
+modules behind it. Errors are JSON ``{"error": ..., "fields": {...}}`` with 400 (invalid
+input), 404 (unknown resource), 409 (conflicts with saved state).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
+from smsim.client.config import ClientConfig
+from smsim.client.facade import Integration
+from smsim.client.settings import ValidationError
+from smsim.client.store import ConflictError, NotFoundError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("smsim.client")
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def integration() -> Integration:
+    """The Integration bound to the running app."""
+    return current_app.extensions["smsim_client"]
+
+
+def _body() -> dict[str, Any]:
+    if not request.get_data():
+        return {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError({}, "the request body must be a JSON object")
+    return data
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    if not raw.lstrip("-").isdigit():
+        raise ValidationError({name: "must be an integer"})
+    return int(raw)
+
+
+def _float_arg(name: str) -> float | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValidationError({name: "must be a number (seconds since the epoch)"}) from None
+
+
+def _ref(ref: str) -> int | str:
+    return int(ref) if ref.isdigit() else ref
+
+
+# -- providers ---------------------------------------------------------------------------------
+
+providers_bp = Blueprint("providers", __name__, url_prefix="/api/providers")
+
+
+@providers_bp.get("")
+def list_providers() -> Any:
+    return jsonify({"providers": integration().list_providers()})
+
+
+@providers_bp.post("")
+def create_provider() -> Any:
+    return jsonify(integration().add_provider(_body())), 201
+
+
+@providers_bp.get("/<ref>")
+def get_provider(ref: str) -> Any:
+    return jsonify(integration().get_provider(_ref(ref)))
+
+
+@providers_bp.route("/<ref>", methods=["PATCH", "PUT"])
+def update_provider(ref: str) -> Any:
+    return jsonify(integration().update_provider(_ref(ref), _body()))
+
+
+@providers_bp.delete("/<ref>")
+def delete_provider(ref: str) -> Any:
+    integration().delete_provider(_ref(ref))
+    return "", 204
+
+
+@providers_bp.post("/<ref>/restore-callback")
+def restore_callback(ref: str) -> Any:
+    return jsonify(integration().restore_callback_url(_ref(ref)))
+
+
+@providers_bp.post("/<ref>/test-sms")
+def test_sms(ref: str) -> Any:
+    data = _body()
+    return jsonify(
+        integration().send_test_sms(
+            _ref(ref),
+            country_code=data.get("country_code"),
+            mobile_number=data.get("mobile_number"),
+            message=data.get("message"),
+            template_id=data.get("template_id"),
+        )
+    )
+
+
+@providers_bp.get("/<ref>/stats")
+def provider_stats(ref: str) -> Any:
+    return jsonify(
+        integration().provider_stats(_ref(ref), bucket=request.args.get("bucket", "day"))
+    )
+
+
+# -- campaigns ---------------------------------------------------------------------------------
+
+campaigns_bp = Blueprint("campaigns", __name__, url_prefix="/api/campaigns")
+
+
+@campaigns_bp.post("")
+def create_campaign() -> Any:
+    data = _body()
+    unknown = set(data) - {
+        "message",
+        "recipients",
+        "provider",
+        "click_tracking",
+        "template_id",
+        "name",
+        "variant",
+    }
+    if unknown:
+        raise ValidationError({k: "unknown field" for k in sorted(unknown)})
+    result = integration().send_campaign(
+        data.get("message"),
+        data.get("recipients"),
+        provider=data.get("provider"),
+        click_tracking=data.get("click_tracking", False),
+        template_id=data.get("template_id"),
+        name=data.get("name"),
+        variant=data.get("variant", 0),
+    )
+    return jsonify(result), 201
+
+
+@campaigns_bp.get("")
+def list_campaigns() -> Any:
+    return jsonify({"campaigns": integration().list_campaigns()})
+
+
+@campaigns_bp.get("/<int:campaign_id>")
+def get_campaign(campaign_id: int) -> Any:
+    return jsonify(integration().campaign(campaign_id))
+
+
+@campaigns_bp.get("/<int:campaign_id>/stats")
+def campaign_stats(campaign_id: int) -> Any:
+    return jsonify(
+        integration().campaign_stats(campaign_id, bucket=request.args.get("bucket", "day"))
+    )
+
+
+# -- events ------------------------------------------------------------------------------------
+
+events_bp = Blueprint("events", __name__, url_prefix="/api/events")
+
+
+@events_bp.get("")
+def list_events() -> Any:
+    events = integration().events(
+        name=request.args.get("name"),
+        provider_id=_int_arg("provider_id"),
+        campaign_id=_int_arg("campaign_id"),
+        since=_float_arg("since"),
+        until=_float_arg("until"),
+        limit=_int_arg("limit") or 100,
+        offset=_int_arg("offset") or 0,
+    )
+    return jsonify({"events": events})
+
+
+@events_bp.get("/counts")
+def event_counts() -> Any:
+    series = integration().event_counts(
+        bucket=request.args.get("bucket", "day"),
+        name=request.args.get("name"),
+        provider_id=_int_arg("provider_id"),
+        campaign_id=_int_arg("campaign_id"),
+    )
+    return jsonify({"bucket": request.args.get("bucket", "day"), "series": series})
+
+
+# -- receiver and clicks ----------------------------------------------------------------------
+
+public_bp = Blueprint("public", __name__)
+
+
+def requested_urls(environ: dict[str, Any], public_base: str) -> list[str]:
+    """The spellings of the URL this request was made to, for signature checks.
+
+    Twilio signs the URL exactly as it requested it, so the query string is used raw
+    (``request.url`` re-quotes it). Behind a proxy the public URL is what Twilio saw,
+    so that spelling is tried too.
+    """
+    raw_uri = environ.get("REQUEST_URI") or environ.get("RAW_URI")
+    if raw_uri:
+        path_qs = raw_uri
+    else:
+        path = quote(
+            (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1"),
+            safe="/:@!$&'()*+,;=-._~",
+        )
+        query = environ.get("QUERY_STRING", "")
+        path_qs = path + ("?" + query if query else "")
+    host = environ.get("HTTP_HOST") or (
+        f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
+    )
+    urls = [f"{environ.get('wsgi.url_scheme', 'http')}://{host}{path_qs}"]
+    if public_base and public_base + path_qs not in urls:
+        urls.append(public_base + path_qs)
+    return urls
+
+
+@public_bp.post("/sms/twilio")
+def receive() -> Any:
+    form = {key: request.form.getlist(key) for key in request.form}
+    result = integration().handle_callback(
+        requested_urls(request.environ, integration().config.base_url),
+        request.args.to_dict(),
+        form,
+        request.headers.get("X-Twilio-Signature"),
+    )
+    if result.status_code != 200:
+        return jsonify({"error": result.detail or result.outcome}), result.status_code
+    if result.kind == "reply":
+        return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
+    return jsonify({"outcome": result.outcome, **result.extra})
+
+
+@public_bp.get("/c/<code>")
+def click(code: str) -> Any:
+    return redirect(integration().click(code), code=302)
+
+
+@public_bp.get("/api/health")
+def health() -> Any:
+    return jsonify({"status": "ok"})
+
+
+# -- factory -----------------------------------------------------------------------------------
+
+
+def _error(message: str, status: int, fields: dict[str, str] | None = None) -> Any:
+    return jsonify({"error": message, "fields": fields or {}}), status
+
+
+def create_app(config: ClientConfig, integration_obj: Integration | None = None) -> Flask:
+    """Build the Flask app for one Integration (created from ``config`` unless given)."""
+    app = Flask("smsim.client")
+    app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["smsim_client"] = integration_obj or Integration(config)
+    for bp in (providers_bp, campaigns_bp, events_bp, public_bp):
+        app.register_blueprint(bp)
+
+    @app.errorhandler(ValidationError)
+    def _invalid(exc: ValidationError) -> Any:
+        return _error(exc.message, 400, exc.fields)
+
+    @app.errorhandler(ConflictError)
+    def _conflict(exc: ConflictError) -> Any:
+        return _error(exc.message, 409, exc.fields)
+
+    @app.errorhandler(NotFoundError)
+    def _not_found(exc: NotFoundError) -> Any:
+        return _error(str(exc), 404)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        return _error(exc.description or exc.name, exc.code or 400)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:  # a bug: say so without leaking internals
+        log.exception("unexpected error")
+        return _error("internal error", 500)
+
+    return app

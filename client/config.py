@@ -1,0 +1,54 @@
+"""Configuration of the client integration: one frozen object, built by the caller.
+
+Nothing here reads the environment or the file system at import time; the CLI and the
+embeddable server build a :class:`ClientConfig` and hand it to the app factory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_TWILIO_BASE_URL = "https://api.twilio.com"
+RECEIVER_PATH = "/sms/twilio"
+CLICK_PATH_PREFIX = "/c/"
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """Everything the integration needs to run.
+
+    ``public_url`` is the base URL Twilio and handsets use to reach this integration: the
+    default callback URL (``public_url + /sms/twilio``) and tracked short links
+    (``public_url + /c/<code>``) are built from it. The embeddable server fills it in
+    with its own URL when it is left empty.
+    """
+
+    db_path: str | None = None
+    memory: bool = False
+    twilio_base_url: str = DEFAULT_TWILIO_BASE_URL
+    public_url: str | None = None
+    account_id: str = "smsim-client"
+    send_workers: int = 8
+    request_timeout: float = 15.0
+
+    def __post_init__(self) -> None:
+        if not self.memory and not self.db_path:
+            raise ValueError("ClientConfig needs db_path, or memory=True for a throwaway store")
+        if self.memory and self.db_path:
+            raise ValueError("ClientConfig takes db_path or memory=True, not both")
+        if self.send_workers < 1:
+            raise ValueError("send_workers must be at least 1")
+
+    @property
+    def base_url(self) -> str:
+        """The public URL without a trailing slash (empty when unknown)."""
+        return (self.public_url or "").rstrip("/")
+
+    @property
+    def default_callback_url(self) -> str:
+        """The integration's own receiver URL, pre-filled in every new provider."""
+        return self.base_url + RECEIVER_PATH
+
+    def short_link(self, code: str) -> str:
+        """The public URL of a tracked short link."""
+        return self.base_url + CLICK_PATH_PREFIX + code

@@ -1,0 +1,204 @@
+"""The callback receiver: ``POST /sms/twilio?account=...&meta=...``.
+
+Order of work, and why:
+
+1. **Verify** ``X-Twilio-Signature`` with a candidate provider's auth token over the exact
+   URL Twilio requested. Candidates come from ``meta`` (the provider id we put there) and
+   from the payload's ``AccountSid``; nothing is trusted before a token verifies, so a
+   forged callback is refused with 403 and records nothing.
+2. **Parse** leniently: unknown and extra fields are ignored, but a payload without a
+   MessageSid, or with a non-numeric ErrorCode, is malformed (400, nothing recorded).
+3. **Attribute** by ``meta`` first (it works even before the message's SID is stored),
+   then by MessageSid; anything else is acknowledged and counted under the provider as
+   unattributed.
+4. **Record** idempotently (unique keys in the store) with a status rank, so a repeat
+   counts once and a late, lower status never overwrites a terminal one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from smsim.client.config import ClientConfig
+from smsim.client.meta import Meta, parse_meta
+from smsim.client.settings import Provider
+from smsim.client.store import NotFoundError, Store
+from smsim.contracts.signature import validate_signature
+
+SID_RE = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
+MAX_FIELD = 1600 * 4  # a Body may be 1600 characters; anything far longer is not Twilio
+
+
+@dataclass(frozen=True)
+class ReceiverResult:
+    """How the HTTP layer should answer, and what happened (for logs and QA tools)."""
+
+    status_code: int
+    outcome: str
+    kind: str = "status"
+    provider_id: int | None = None
+    detail: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def first(form: Mapping[str, Sequence[str]], name: str) -> str | None:
+    """The first value of a form field, or None."""
+    values = form.get(name)
+    return values[0] if values else None
+
+
+class Receiver:
+    """Verifies, parses, attributes and records Twilio webhooks for the integration."""
+
+    def __init__(self, store: Store, config: ClientConfig) -> None:
+        self.store = store
+        self.config = config
+
+    def _candidates(
+        self, meta: Meta | None, account_sid: str | None, to: str | None
+    ) -> list[Provider]:
+        found: list[Provider] = []
+        if meta is not None:
+            with contextlib.suppress(NotFoundError):
+                found.append(self.store.get_provider(meta.provider_id, include_deleted=True))
+        if account_sid:
+            by_account = self.store.providers_for_account(account_sid)
+            # For replies, the provider that owns the number texted comes first.
+            by_account.sort(key=lambda p: 0 if to and to in p.from_numbers else 1)
+            found.extend(by_account)
+        unique: dict[int, Provider] = {}
+        for provider in found:
+            unique.setdefault(provider.id, provider)
+        return list(unique.values())
+
+    def verify(
+        self,
+        urls: Sequence[str],
+        form: Mapping[str, Sequence[str]],
+        signature: str | None,
+        meta: Meta | None,
+    ) -> Provider | None:
+        """The provider whose auth token signed this request, or None."""
+        if not signature:
+            return None
+        candidates = self._candidates(meta, first(form, "AccountSid"), first(form, "To"))
+        for provider in candidates:
+            for url in urls:
+                if validate_signature(url, form, signature, provider.auth_token):
+                    return provider
+        return None
+
+    def handle(
+        self,
+        urls: Sequence[str],
+        query: Mapping[str, str],
+        form: Mapping[str, Sequence[str]],
+        signature: str | None,
+    ) -> ReceiverResult:
+        """Process one webhook request; ``urls`` are the spellings of the requested URL."""
+        meta = parse_meta(query.get("meta"))
+        provider = self.verify(urls, form, signature, meta)
+        if provider is None:
+            return ReceiverResult(403, "rejected", detail="X-Twilio-Signature does not verify")
+        if any(len(v) > MAX_FIELD for values in form.values() for v in values):
+            return ReceiverResult(
+                400, "malformed", provider_id=provider.id, detail="field too long"
+            )
+        sid = first(form, "MessageSid") or first(form, "SmsSid")
+        if not sid or not SID_RE.match(sid):
+            return ReceiverResult(
+                400, "malformed", provider_id=provider.id, detail="MessageSid missing or invalid"
+            )
+        status = (first(form, "MessageStatus") or "").strip().lower()
+        sms_status = (first(form, "SmsStatus") or "").strip().lower()
+        if status and status not in ("received", "receiving"):
+            return self._status(provider, sid, status, form, query, meta)
+        if sms_status == "received" or status == "received" or "Body" in form:
+            return self._reply(provider, sid, form)
+        return ReceiverResult(
+            400, "malformed", provider_id=provider.id, detail="neither MessageStatus nor Body"
+        )
+
+    def _attribute(
+        self, provider: Provider, sid: str, query: Mapping[str, str], meta: Meta | None
+    ) -> int | None:
+        if meta is not None and query.get("account") == self.config.account_id:
+            msg = self.store.get_message(meta.message_id)
+            if (
+                msg is not None
+                and meta.provider_id == provider.id == msg.provider_id
+                and (msg.campaign_id or 0) == meta.campaign_id
+                and (msg.sid is None or msg.sid == sid)
+            ):
+                return msg.id
+        msg = self.store.message_by_sid(sid)
+        if msg is not None and msg.provider_id == provider.id:
+            return msg.id
+        return None
+
+    def _status(
+        self,
+        provider: Provider,
+        sid: str,
+        status: str,
+        form: Mapping[str, Sequence[str]],
+        query: Mapping[str, str],
+        meta: Meta | None,
+    ) -> ReceiverResult:
+        raw_code = (first(form, "ErrorCode") or "").strip()
+        if raw_code and not raw_code.isdigit():
+            return ReceiverResult(
+                400, "malformed", provider_id=provider.id, detail="ErrorCode is not a number"
+            )
+        error_code = int(raw_code) if raw_code else None
+        message_id = self._attribute(provider, sid, query, meta)
+        outcome = self.store.record_status_callback(
+            provider_id=provider.id,
+            message_id=message_id,
+            message_sid=sid,
+            status=status,
+            error_code=error_code,
+            error_message=first(form, "ErrorMessage"),
+            params={k: v[0] if len(v) == 1 else list(v) for k, v in form.items()},
+        )
+        return ReceiverResult(
+            200,
+            outcome,
+            kind="status",
+            provider_id=provider.id,
+            extra={"message_sid": sid, "status": status, "message_id": message_id},
+        )
+
+    def _reply(
+        self, provider: Provider, sid: str, form: Mapping[str, Sequence[str]]
+    ) -> ReceiverResult:
+        handset = first(form, "From")
+        number = first(form, "To")
+        if not handset or not number:
+            return ReceiverResult(
+                400, "malformed", kind="reply", provider_id=provider.id, detail="From/To missing"
+            )
+        answers = self.store.last_message_to(provider.id, handset)
+        new = self.store.record_reply(
+            provider_id=provider.id,
+            message_sid=sid,
+            from_number=handset,
+            to_number=number,
+            body=first(form, "Body") or "",
+            answers=answers,
+        )
+        return ReceiverResult(
+            200,
+            "applied" if new else "duplicate",
+            kind="reply",
+            provider_id=provider.id,
+            extra={
+                "message_sid": sid,
+                "campaign_id": answers.campaign_id if answers else None,
+                "attributed": answers is not None,
+            },
+        )

@@ -1,0 +1,131 @@
+"""Campaign and provider stats, built from the store (see stats_report.schema.json).
+
+Definitions, so that numbers can be checked against what was sent:
+
+* ``targeted``: recipients (messages the integration tried to send);
+* ``sent``: messages Twilio accepted (it returned a SID);
+* ``delivered``: messages whose final status is ``delivered``;
+* ``failed``: refused on send (synchronous Twilio error, or Twilio unreachable) plus
+  ``failed``/``undelivered`` status callbacks;
+* ``pending``: sent, no final status yet;
+* ``errors``: failed messages by Twilio error code (the keys ``smsim verify`` reads),
+  ``error_details`` the same with the catalogue's description;
+* ``clicked``: unique recipients who clicked a tracked link (None without click tracking),
+  ``ctr`` = clicked / delivered;
+* ``replied``: incoming messages answering this campaign / provider.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from smsim.client.store import Store
+from smsim.contracts import catalogue
+
+
+def describe_error(code: int, twilio_message: str | None) -> tuple[str, bool]:
+    """(description, in_catalogue): the catalogue's description, else Twilio's own message."""
+    if catalogue.get(code) is not None:
+        return catalogue.describe(code), True
+    return (twilio_message or catalogue.describe(code)), False
+
+
+def _errors(store: Store, where: str, params: list[Any]) -> tuple[dict[str, int], list[dict]]:
+    counts: dict[str, int] = {}
+    details: list[dict[str, Any]] = []
+    for code, n, message in store.error_counts(where, params):
+        description, known = describe_error(code, message)
+        counts[str(code)] = n
+        details.append(
+            {"code": code, "count": n, "description": description, "in_catalogue": known}
+        )
+    return counts, details
+
+
+def _ctr(clicked: int | None, delivered: int) -> float | None:
+    if clicked is None or delivered == 0:
+        return None
+    return round(clicked / delivered, 4)
+
+
+def event_series(rows: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
+    """Group (period, name, count) rows into ``[{"period", "counts": {name: n}}]``."""
+    series: dict[str, dict[str, int]] = {}
+    for period, name, n in rows:
+        series.setdefault(period, {})[name] = n
+    return [{"period": p, "counts": c} for p, c in series.items()]
+
+
+def campaign_stats(store: Store, campaign_id: int, *, bucket: str = "day") -> dict[str, Any]:
+    """The Stats tab of one campaign."""
+    campaign = store.get_campaign(campaign_id)
+    where, params = "campaign_id = ?", [campaign_id]
+    counts = store.message_counts(where, params)
+    errors, details = _errors(store, where, params)
+    tracking = bool(campaign["click_tracking"])
+    clicked, clicks = store.click_counts("m.campaign_id = ?", params) if tracking else (None, None)
+    replied, repliers = store.reply_counts(where, params)
+    return {
+        "scope": "campaign",
+        "campaign_id": campaign_id,
+        "provider_id": campaign["provider_id"],
+        **_core(counts),
+        "errors": errors,
+        "error_details": details,
+        "click_tracking": tracking,
+        "clicked": clicked,
+        "clicks": clicks,
+        "ctr": _ctr(clicked, counts["delivered"]),
+        "replied": replied,
+        "unique_repliers": repliers,
+        "bucket": bucket,
+        "events_over_time": event_series(
+            store.event_counts(bucket=bucket, campaign_id=campaign_id)
+        ),
+    }
+
+
+def provider_stats(store: Store, provider_id: int, *, bucket: str = "day") -> dict[str, Any]:
+    """The Stats tab under a provider: every message sent through it, test SMS included."""
+    store.get_provider(provider_id, include_deleted=True)
+    where, params = "provider_id = ?", [provider_id]
+    counts = store.message_counts(where, params)
+    errors, details = _errors(store, where, params)
+    clicked, clicks = store.click_counts("m.provider_id = ?", params)
+    replied, repliers = store.reply_counts(where, params)
+    unattributed_replies, _ = store.reply_counts("provider_id = ? AND message_id IS NULL", params)
+    by_status = store.unattributed_callbacks(provider_id)
+    return {
+        "scope": "provider",
+        "provider_id": provider_id,
+        **_core(counts),
+        "errors": errors,
+        "error_details": details,
+        "click_tracking": clicks > 0,
+        "clicked": clicked,
+        "clicks": clicks,
+        "ctr": _ctr(clicked, counts["delivered"]),
+        "replied": replied,
+        "unique_repliers": repliers,
+        "unattributed": {
+            "callbacks": sum(by_status.values()),
+            "by_status": by_status,
+            "replies": unattributed_replies,
+        },
+        "bucket": bucket,
+        "events_over_time": event_series(
+            store.event_counts(bucket=bucket, provider_id=provider_id)
+        ),
+    }
+
+
+def _core(counts: dict[str, int]) -> dict[str, int]:
+    return {
+        "targeted": counts["targeted"],
+        "sent": counts["sent"],
+        "delivered": counts["delivered"],
+        "failed": counts["failed"],
+        "failed_on_send": counts["failed_on_send"],
+        "failed_without_code": counts["failed_without_code"],
+        "pending": counts["pending"],
+    }
