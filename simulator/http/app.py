@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError
-from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("smsim.http")
 
 ENGINE_KEY = "smsim.engine"
+
+# Surfaces that live in their own modules and register when present.
+OPTIONAL_BLUEPRINTS = ("messaging", "inbound_api")
 
 # Twilio's codes for HTTP-level refusals that are not about a resource.
 HTTP_CODES = {404: 20404, 405: 20004, 413: 20001, 415: 20001, 400: 20001}
@@ -30,7 +36,7 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
     app.extensions[ENGINE_KEY] = engine or Engine(config or SimulatorConfig())
     app.register_blueprint(twilio_api.blueprint)
     app.register_blueprint(control.blueprint)
-    for name in ("messaging",):
+    for name in OPTIONAL_BLUEPRINTS:
         _register_optional(app, name)
 
     @app.errorhandler(TwilioError)
@@ -63,8 +69,6 @@ def engine_of(app: Any) -> Engine:
 
 def _register_optional(app: Flask, name: str) -> None:
     """Blueprints of optional surfaces register themselves when present."""
-    import importlib.util
-
     module_name = f"smsim.simulator.http.{name}"
     if importlib.util.find_spec(module_name) is None:
         return

@@ -1,0 +1,59 @@
+"""smsim's pytest plugin (registered through the ``pytest11`` entry point).
+
+Fixtures, each function-scoped so every test owns its state (its own server on a free
+port, its own in-memory store, a virtual clock):
+
+- ``smsim_config``: the :class:`SimulatorConfig` used; override it in a conftest.
+- ``simulator``: a running :class:`SimulatorServer` (``.url``, ``.engine``).
+- ``smsim_control``: a :class:`ControlClient` for its ``/_smsim`` API.
+- ``twilio_account``: a fresh full account with one number (dict: sid, auth_token, ...).
+- ``twilio_client``: the official ``twilio`` SDK client wired to the simulator.
+- ``callback_recorder``: a :class:`CallbackRecorder` receiving webhooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from smsim.simulator.config import SimulatorConfig
+from smsim.simulator.server import SimulatorServer
+from smsim.testing import CallbackRecorder, ControlClient
+
+
+@pytest.fixture
+def smsim_config() -> SimulatorConfig:
+    return SimulatorConfig(memory=True, port=0, clock="virtual", threads=8, webhook_workers=8)
+
+
+@pytest.fixture
+def simulator(smsim_config: SimulatorConfig) -> Iterator[SimulatorServer]:
+    with SimulatorServer(smsim_config) as server:
+        yield server
+
+
+@pytest.fixture
+def smsim_control(simulator: SimulatorServer) -> ControlClient:
+    return ControlClient(simulator.url)
+
+
+@pytest.fixture
+def twilio_account(smsim_control: ControlClient) -> dict[str, Any]:
+    return smsim_control.create_account("full", numbers=["+14155550100"])
+
+
+@pytest.fixture
+def twilio_client(simulator: SimulatorServer, twilio_account: dict[str, Any]) -> Any:
+    twilio_rest = pytest.importorskip("twilio.rest")
+    client = twilio_rest.Client(twilio_account["sid"], twilio_account["auth_token"], environment={})
+    client.api.base_url = simulator.url
+    client.messaging.base_url = simulator.url
+    return client
+
+
+@pytest.fixture
+def callback_recorder() -> Iterator[CallbackRecorder]:
+    with CallbackRecorder() as recorder:
+        yield recorder

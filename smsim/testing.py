@@ -1,0 +1,205 @@
+"""Test helpers for users and for smsim's own suite.
+
+- :class:`ControlClient`: the ``/_smsim`` control API as Python calls.
+- :class:`CallbackRecorder`: a real HTTP receiver on a free port that records every
+  request (for status callbacks and inbound webhooks) and answers what a test says.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import requests
+from waitress.server import create_server
+
+
+class ControlError(AssertionError):
+    """A control API call failed; the message carries the response."""
+
+
+class ControlClient:
+    """Python access to a running simulator's control API."""
+
+    def __init__(self, base_url: str, session: requests.Session | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = session or requests.Session()
+        self.session.trust_env = False
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.session.request(method, f"{self.base_url}/_smsim{path}", **kwargs)
+        if response.status_code >= 400:
+            raise ControlError(f"{method} /_smsim{path} -> {response.status_code}: {response.text}")
+        return response.json() if response.content else None
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/health")
+
+    def reset(self) -> dict[str, Any]:
+        return self._call("POST", "/reset")
+
+    def create_account(
+        self,
+        type: str = "full",
+        numbers: list[Any] | None = None,
+        verified_numbers: list[str] | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        body = {"type": type, "numbers": numbers or [], "verified_numbers": verified_numbers or []}
+        return self._call("POST", "/accounts", json={**body, **extra})
+
+    def accounts(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/accounts")["accounts"]
+
+    def suspend(self, account_sid: str) -> dict[str, Any]:
+        return self._call("POST", f"/accounts/{account_sid}/suspend")
+
+    def add_rule(self, rule: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", "/rules", json=rule)
+
+    def rules(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/rules")["rules"]
+
+    def clear_rules(self) -> None:
+        self._call("DELETE", "/rules")
+
+    def clock(self) -> dict[str, Any]:
+        return self._call("GET", "/clock")
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        return self._call("POST", "/clock/advance", json={"seconds": seconds})
+
+    def run_until_idle(self) -> dict[str, Any]:
+        return self._call("POST", "/clock/run-until-idle")
+
+    def callbacks(self, **filters: str) -> list[dict[str, Any]]:
+        return self._call("GET", "/callbacks", params=filters)["callbacks"]
+
+    def messages(self, wait: float = 0, **filters: str) -> list[dict[str, Any]]:
+        params = {**filters, "wait": str(wait)} if wait else filters
+        return self._call("GET", "/messages", params=params)["messages"]
+
+    def inbound(self, from_: str, to: str, body: str, **extra: Any) -> dict[str, Any]:
+        return self._call("POST", "/inbound", json={"from": from_, "to": to, "body": body, **extra})
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    url: str
+    query: str
+    headers: dict[str, str]
+    form: list[tuple[str, str]]
+    body: bytes
+    at: float = field(default_factory=time.time)
+
+    @property
+    def params(self) -> dict[str, str]:
+        return dict(self.form)
+
+
+Responder = Callable[[RecordedRequest], tuple[int, str, str]]
+
+
+class CallbackRecorder:
+    """A loopback HTTP server that records requests; ``respond`` sets the answer.
+
+    The default answer is ``200`` with an empty TwiML ``<Response/>``.
+    """
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._responder: Responder = lambda req: (
+            200,
+            '<?xml version="1.0" encoding="UTF-8"?><Response/>',
+            "text/xml",
+        )
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    def respond(self, status: int = 200, body: str = "", content_type: str = "text/xml") -> None:
+        self._responder = lambda req: (status, body, content_type)
+
+    def respond_with(self, responder: Responder) -> None:
+        self._responder = responder
+
+    def url(self, path: str = "/callback") -> str:
+        return f"http://{self.host}:{self._server.effective_port}{path}"
+
+    def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        from urllib.parse import parse_qsl
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = {
+            key[5:].replace("_", "-").title(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        query = environ.get("QUERY_STRING", "")
+        host = environ.get("HTTP_HOST", f"{self.host}:{self._server.effective_port}")
+        url = f"http://{host}{environ.get('PATH_INFO', '')}" + (f"?{query}" if query else "")
+        form: list[tuple[str, str]] = []
+        if "x-www-form-urlencoded" in environ.get("CONTENT_TYPE", ""):
+            form = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+        elif environ["REQUEST_METHOD"] == "GET":
+            form = parse_qsl(query, keep_blank_values=True)
+        recorded = RecordedRequest(
+            environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), url, query, headers, form, body
+        )
+        status, text, content_type = self._responder(recorded)
+        with self._cond:
+            self.requests.append(recorded)
+            self._cond.notify_all()
+        payload = text.encode("utf-8")
+        start_response(
+            f"{status} X",
+            [("Content-Type", content_type), ("Content-Length", str(len(payload)))],
+        )
+        return [payload]
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[RecordedRequest]:
+        """Block until ``count`` requests arrived (real-clock tests only)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(self.requests) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"expected {count} requests, got {len(self.requests)}: "
+                        + ", ".join(f"{r.method} {r.path} {r.params}" for r in self.requests)
+                    )
+                self._cond.wait(remaining)
+            return list(self.requests)
+
+    def start(self, port: int = 0) -> CallbackRecorder:
+        self._server = create_server(self._app, host=self.host, port=port, threads=8, ident="rec")
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+    def __enter__(self) -> CallbackRecorder:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
