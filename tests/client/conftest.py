@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 from client_helpers import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio_app
+from werkzeug.serving import make_server
+
 from smsim.client import ClientConfig, ClientServer, Integration
 from smsim.client.app import create_app
-from werkzeug.serving import make_server
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def fake_twilio() -> Iterator[FakeTwilio]:
     state = FakeTwilio(accounts={ACCOUNT_SID: AUTH_TOKEN})
     server = make_server("127.0.0.1", 0, fake_twilio_app(state), threaded=True)
     state.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield state
     server.shutdown()

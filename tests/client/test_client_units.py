@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from client_helpers import ACCOUNT_SID, AUTH_TOKEN, provider_settings
+
 from smsim.client.clicks import find_links, track_links
 from smsim.client.facade import status_callback_url
 from smsim.client.meta import build_meta, parse_meta

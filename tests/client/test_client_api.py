@@ -1,0 +1,142 @@
+"""Provider settings over HTTP: create, list, update, restore, delete; JSON errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from client_helpers import AUTH_TOKEN, OTHER_TOKEN, provider_settings
+
+from smsim.contracts import validate
+
+DEFAULT_CB = "http://client.test/sms/twilio"
+
+
+def create(app_client: Any, **overrides: Any) -> Any:
+    return app_client.post("/api/providers", json=provider_settings(**overrides))
+
+
+def test_created_provider_is_default_with_prefilled_callback_and_masked_token(
+    app_client: Any,
+) -> None:
+    resp = create(app_client)
+    assert resp.status_code == 201
+    body = resp.get_json()
+    validate("provider_settings", body)
+    assert body["callback_url"] == DEFAULT_CB
+    assert body["callback_url_is_default"] is True
+    assert body["is_default"] is True
+    assert body["auth_token"] == "********" + AUTH_TOKEN[-4:]
+    listed = app_client.get("/api/providers").get_json()["providers"]
+    assert [p["nickname"] for p in listed] == ["twilio-main"]
+    assert AUTH_TOKEN not in app_client.get("/api/providers").get_data(as_text=True)
+
+
+def test_invalid_provider_is_refused_field_by_field_and_not_stored(app_client: Any) -> None:
+    resp = create(app_client, account_sid="AC12", auth_token="", from_numbers=["0800"])
+    assert resp.status_code == 400
+    assert resp.get_json()["fields"] == {
+        "account_sid": "must be AC followed by 32 hex digits",
+        "auth_token": "is required",
+        "from_numbers": "'0800': each From number must be in E.164 format, e.g. +14155550100",
+    }
+    assert app_client.get("/api/providers").get_json()["providers"] == []
+
+
+def test_nickname_is_unique_ignoring_case(app_client: Any) -> None:
+    create(app_client)
+    resp = create(app_client, nickname="TWILIO-MAIN")
+    assert resp.status_code == 409
+    assert resp.get_json()["fields"] == {"nickname": "is already used by another provider"}
+
+
+def test_exactly_one_default_provider(app_client: Any) -> None:
+    first = create(app_client).get_json()
+    second = create(app_client, nickname="backup").get_json()
+    assert second["is_default"] is False
+    third = create(app_client, nickname="new-main", is_default=True).get_json()
+    defaults = [
+        p["id"] for p in app_client.get("/api/providers").get_json()["providers"] if p["is_default"]
+    ]
+    assert defaults == [third["id"]]
+    # The default cannot be switched off without naming another one.
+    resp = app_client.patch(f"/api/providers/{third['id']}", json={"is_default": False})
+    assert resp.status_code == 409
+    assert "is_default" in resp.get_json()["fields"]
+    # Deleting the default hands it to the oldest remaining provider.
+    assert app_client.delete(f"/api/providers/{third['id']}").status_code == 204
+    providers = app_client.get("/api/providers").get_json()["providers"]
+    assert [(p["id"], p["is_default"]) for p in providers] == [
+        (first["id"], True),
+        (second["id"], False),
+    ]
+
+
+def test_custom_callback_url_and_restore(app_client: Any) -> None:
+    pid = create(app_client).get_json()["id"]
+    resp = app_client.patch(
+        f"/api/providers/{pid}", json={"callback_url": "https://hooks.example.com/twilio"}
+    )
+    assert resp.get_json()["callback_url"] == "https://hooks.example.com/twilio"
+    assert resp.get_json()["callback_url_is_default"] is False
+    restored = app_client.post(f"/api/providers/{pid}/restore-callback").get_json()
+    assert restored["callback_url"] == DEFAULT_CB
+    assert restored["callback_url_is_default"] is True
+
+
+def test_update_keeps_token_when_masked_value_comes_back(app_client: Any) -> None:
+    created = create(app_client).get_json()
+    resp = app_client.put(f"/api/providers/{created['id']}", json=created | {"nickname": "x"})
+    # A form that round-trips what the API returned: read-only fields are unknown to updates.
+    assert resp.status_code == 400
+    editable = {k: created[k] for k in ("nickname", "auth_token", "from_numbers")}
+    resp = app_client.patch(f"/api/providers/{created['id']}", json=editable | {"nickname": "x"})
+    assert resp.status_code == 200
+    assert resp.get_json()["auth_token"] == created["auth_token"]
+    changed = app_client.patch(
+        f"/api/providers/{created['id']}", json={"auth_token": OTHER_TOKEN}
+    ).get_json()
+    assert changed["auth_token"] == "********" + OTHER_TOKEN[-4:]
+
+
+def test_unknown_things_are_json_404_and_bad_bodies_400(app_client: Any) -> None:
+    assert app_client.get("/api/providers/99").status_code == 404
+    assert app_client.get("/api/providers/99").get_json()["error"]
+    assert app_client.get("/api/nothing").get_json()["error"]
+    resp = app_client.post("/api/providers", data="not json", content_type="application/json")
+    assert resp.status_code == 400
+    assert app_client.get("/api/campaigns/5/stats").status_code == 404
+    assert app_client.get("/api/events?name=Bogus").status_code == 400
+    assert app_client.get("/api/events/counts?bucket=week").status_code == 400
+    assert app_client.get("/c/unknown").status_code == 404
+
+
+def test_sends_need_a_provider_and_honour_the_template_option(app_client: Any) -> None:
+    resp = app_client.post("/api/campaigns", json={"message": "hi", "recipients": ["+1415"]})
+    assert resp.status_code == 400
+    assert resp.get_json()["fields"]["provider"].startswith("no default provider")
+    create(app_client, template_id_required=True)
+    resp = app_client.post("/api/campaigns", json={"message": "hi", "recipients": ["+14155550100"]})
+    assert resp.status_code == 400
+    assert "template_id" in resp.get_json()["fields"]
+    resp = app_client.post(
+        "/api/providers/1/test-sms",
+        json={"country_code": "+1", "mobile_number": "415 555 0100", "message": ""},
+    )
+    assert resp.get_json()["fields"] == {"message": "is required"}
+
+
+def test_campaign_input_errors(app_client: Any) -> None:
+    create(app_client)
+    resp = app_client.post(
+        "/api/campaigns",
+        json={"message": "x" * 1601, "recipients": ["+14155550100", "0044"], "bogus": 1},
+    )
+    assert resp.status_code == 400
+    assert resp.get_json()["fields"] == {"bogus": "unknown field"}
+    resp = app_client.post(
+        "/api/campaigns", json={"message": "x" * 1601, "recipients": ["+14155550100", "0044"]}
+    )
+    assert resp.get_json()["fields"] == {
+        "message": "must be at most 1600 characters (Twilio's limit)",
+        "recipients": "entry 1 ('0044') is not an E.164 number",
+    }
