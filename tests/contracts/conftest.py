@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask, request
+from werkzeug.serving import BaseWSGIServer, make_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED = REPO_ROOT.parent / "shared"
@@ -43,3 +48,70 @@ def twilio_spec() -> dict[str, Any]:
     if not SPEC_FILE.is_file():
         pytest.skip(f"Twilio spec not found at ../shared/twilio/{SPEC_FILE.name}")
     return json.loads(SPEC_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def serve_app() -> Iterator[Callable[[Flask], str]]:
+    """Start Flask apps on free 127.0.0.1 ports for this test; returns their base URLs."""
+    servers: list[BaseWSGIServer] = []
+    threads: list[threading.Thread] = []
+
+    def start(app: Flask) -> str:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        thread.start()
+        servers.append(server)
+        threads.append(thread)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+    for thread in threads:
+        thread.join(timeout=5)
+
+
+@dataclass
+class Received:
+    """One request a test receiver got."""
+
+    url: str
+    form: list[tuple[str, str]]
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """A recording webhook receiver: answers ``status`` (default 200) to every POST."""
+
+    requests: list[Received] = field(default_factory=list)
+    status: int = 200
+
+    def app(self) -> Flask:
+        app = Flask("test-receiver")
+
+        @app.post("/<path:_path>")
+        def record(_path: str) -> tuple[str, int]:
+            body = request.get_data(cache=True)  # form parsing then reads the cached body
+            self.requests.append(
+                Received(
+                    url=request.url,
+                    form=list(request.form.items(multi=True)),
+                    headers=dict(request.headers),
+                    body=body,
+                )
+            )
+            return "<Response/>", self.status
+
+        return app
+
+
+@pytest.fixture
+def receiver(serve_app: Callable[[Flask], str]) -> tuple[Receiver, str]:
+    """A recording receiver and its base URL."""
+    rec = Receiver()
+    return rec, serve_app(rec.app())

@@ -1,0 +1,195 @@
+"""Builders for the form payloads Twilio POSTs to an integration: status callbacks and
+incoming messages. Pure functions returning ordered ``dict[str, str]``; every payload
+they build satisfies the ``status_callback`` / ``incoming_message`` schemas.
+
+Field order follows what integrators have captured from Twilio (the order does not
+affect the signature, but some hand-written receivers are order-sensitive in logs and
+tests): status callbacks use the CleverTap seed's sample order, incoming messages the
+order of a captured US payload.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+from smsim.contracts import catalogue
+
+API_VERSION = "2010-04-01"
+FAILURE_STATUSES = frozenset({"failed", "undelivered"})
+CALLBACK_STATUSES = (
+    "queued",
+    "sending",
+    "sent",
+    "failed",
+    "delivered",
+    "undelivered",
+    "read",
+    "canceled",
+    "partially_delivered",
+)
+GEO_FIELDS = ("FromCity", "FromState", "FromZip", "FromCountry")
+GEO_FIELDS_TO = ("ToCity", "ToState", "ToZip", "ToCountry")
+
+# GSM-7 basic and extension sets (Twilio's segment calculator); anything else means UCS-2.
+_GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+
+
+def new_sid(prefix: str) -> str:
+    """A fresh Twilio-style SID: two-letter prefix + 32 lowercase hex digits."""
+    if len(prefix) != 2 or not prefix.isalpha() or not prefix.isupper():
+        raise ValueError(f"a SID prefix is two capital letters, got {prefix!r}")
+    return prefix + secrets.token_hex(16)
+
+
+def raw_dlr_done_date(when: datetime | None = None) -> str:
+    """``RawDlrDoneDate`` as Twilio sends it: ``YYMMDDhhmm``, minute precision, no zone."""
+    return (when or datetime.now(UTC)).strftime("%y%m%d%H%M")
+
+
+def count_segments(body: str) -> int:
+    """SMS segments for ``body``: GSM-7 160/153 septets, else UCS-2 70/67 code units.
+
+    A close approximation of Twilio's calculator (it ignores the rule that an escape
+    pair or a surrogate pair never straddles two segments); enough for an inbound
+    payload's ``NumSegments``.
+    """
+    if all(ch in _GSM7_BASIC or ch in _GSM7_EXTENSION for ch in body):
+        units = sum(2 if ch in _GSM7_EXTENSION else 1 for ch in body)
+        single, multi = 160, 153
+    else:
+        units = len(body.encode("utf-16-le")) // 2
+        single, multi = 70, 67
+    if units <= single:
+        return 1
+    return math.ceil(units / multi)
+
+
+def status_callback(
+    *,
+    status: str,
+    account_sid: str,
+    message_sid: str,
+    from_: str,
+    to: str,
+    messaging_service_sid: str | None = None,
+    error_code: int | str | None = None,
+    raw_dlr_date: str | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """A status-callback form, in the seed's field order.
+
+    ``ErrorCode`` is present exactly when ``status`` is failed or undelivered, as Twilio
+    documents; a mismatch raises ValueError rather than building a payload Twilio would
+    never send. ``raw_dlr_date`` (``YYMMDDhhmm``) is appended for delivered/undelivered.
+    """
+    if status not in CALLBACK_STATUSES:
+        raise ValueError(f"status {status!r} is not sent in status callbacks")
+    if (status in FAILURE_STATUSES) != (error_code is not None):
+        raise ValueError(
+            f"ErrorCode goes with failed/undelivered only (status={status!r}, "
+            f"error_code={error_code!r})"
+        )
+    payload: dict[str, str] = {}
+    if error_code is not None:
+        payload["ErrorCode"] = str(int(error_code))
+    payload["SmsSid"] = message_sid
+    payload["SmsStatus"] = status
+    payload["MessageStatus"] = status
+    payload["To"] = to
+    if messaging_service_sid:
+        payload["MessagingServiceSid"] = messaging_service_sid
+    payload["MessageSid"] = message_sid
+    payload["AccountSid"] = account_sid
+    payload["From"] = from_
+    payload["ApiVersion"] = API_VERSION
+    if raw_dlr_date is not None and status in ("delivered", "undelivered"):
+        payload["RawDlrDoneDate"] = raw_dlr_date
+    payload.update(extra or {})
+    return payload
+
+
+def error_callback(
+    code: int,
+    *,
+    account_sid: str,
+    message_sid: str,
+    from_: str,
+    to: str,
+    messaging_service_sid: str | None = None,
+    raw_dlr_date: str | None = None,
+) -> dict[str, str]:
+    """The callback announcing catalogued async error ``code``, with its terminal status."""
+    entry = catalogue.require(code)
+    if not entry.is_async or entry.terminal_status is None:
+        raise ValueError(f"error {code} ({entry.twilio_title}) never arrives in a status callback")
+    return status_callback(
+        status=entry.terminal_status,
+        account_sid=account_sid,
+        message_sid=message_sid,
+        from_=from_,
+        to=to,
+        messaging_service_sid=messaging_service_sid,
+        error_code=code,
+        raw_dlr_date=raw_dlr_date,
+    )
+
+
+def incoming_message(
+    *,
+    account_sid: str,
+    message_sid: str,
+    from_: str,
+    to: str,
+    body: str,
+    messaging_service_sid: str | None = None,
+    media: Sequence[tuple[str, str]] = (),
+    geo: Mapping[str, str] | None = None,
+    opt_out_type: str | None = None,
+) -> dict[str, str]:
+    """An incoming-message webhook form: a handset ``from_`` texts Twilio number ``to``.
+
+    ``media`` is ``(url, content_type)`` pairs, sent as ``MediaUrl{N}`` /
+    ``MediaContentType{N}``. Geo fields (``FromCity`` ... ``ToCountry``) are always present,
+    empty unless given, as Twilio sends them.
+    """
+    geo = geo or {}
+    unknown = set(geo) - set(GEO_FIELDS) - set(GEO_FIELDS_TO)
+    if unknown:
+        raise ValueError(f"unknown geo fields: {sorted(unknown)}")
+    g = {name: geo.get(name, "") for name in (*GEO_FIELDS, *GEO_FIELDS_TO)}
+    payload = {
+        "ToCountry": g["ToCountry"],
+        "ToState": g["ToState"],
+        "SmsMessageSid": message_sid,
+        "NumMedia": str(len(media)),
+        "ToCity": g["ToCity"],
+        "FromZip": g["FromZip"],
+        "SmsSid": message_sid,
+        "FromState": g["FromState"],
+        "SmsStatus": "received",
+        "FromCity": g["FromCity"],
+        "Body": body,
+        "FromCountry": g["FromCountry"],
+        "To": to,
+    }
+    if messaging_service_sid:
+        payload["MessagingServiceSid"] = messaging_service_sid
+    payload["ToZip"] = g["ToZip"]
+    payload["NumSegments"] = str(count_segments(body))
+    payload["MessageSid"] = message_sid
+    payload["AccountSid"] = account_sid
+    payload["From"] = from_
+    payload["ApiVersion"] = API_VERSION
+    for index, (url, content_type) in enumerate(media):
+        payload[f"MediaContentType{index}"] = content_type
+        payload[f"MediaUrl{index}"] = url
+    if opt_out_type is not None:
+        payload["OptOutType"] = opt_out_type
+    return payload

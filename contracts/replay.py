@@ -1,0 +1,174 @@
+"""Replay Twilio webhooks at an integration: build, sign, send (or print as curl).
+
+This is QA tooling, not domain code, so it may use ``requests``. A request is signed
+over the exact URL that goes on the wire: the URL is prepared the way ``requests``
+prepares it (fragment removed, unsafe characters quoted, ``/`` added to a bare host)
+and the signature is computed over that, so the receiver sees the URL that was signed.
+The query string is otherwise kept exactly as given (``?account=...&meta=...``).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urldefrag, urlencode
+
+import requests
+
+from smsim.contracts import catalogue, payloads, validate
+from smsim.contracts.signature import SIGNATURE_HEADER, compute_signature
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+# What Twilio's webhook requests announce themselves as.
+USER_AGENT = "TwilioProxy/1.1"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a replayed payload claims to be about. Missing SIDs are generated."""
+
+    account_sid: str
+    from_: str
+    to: str
+    messaging_service_sid: str | None = None
+    message_sid: str | None = None
+
+    def sid(self) -> str:
+        """The message SID to use: the given one, or a fresh ``SM`` SID."""
+        return self.message_sid or payloads.new_sid("SM")
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """A webhook request ready to send: URL as it goes on the wire, ordered form, headers."""
+
+    label: str
+    url: str
+    form: tuple[tuple[str, str], ...]
+    headers: Mapping[str, str] = field(default_factory=dict)
+    schema: str = "status_callback"
+
+    @property
+    def body(self) -> str:
+        return urlencode(self.form)
+
+    @property
+    def signature(self) -> str:
+        return self.headers[SIGNATURE_HEADER]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened when a request was sent."""
+
+    request: SignedRequest
+    status_code: int | None
+    body: str
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status_code is not None and 200 <= self.status_code < 300
+
+
+def wire_url(url: str) -> str:
+    """The URL exactly as ``requests`` will put it on the wire, fragment removed.
+
+    A Twilio connection-override fragment (``#rc=3``) is never sent, so it is not signed.
+    """
+    without_fragment, _ = urldefrag(url)
+    prepared = requests.Request("POST", without_fragment).prepare()
+    return prepared.url or without_fragment
+
+
+def sign(
+    label: str,
+    url: str,
+    form: Mapping[str, str],
+    auth_token: str,
+    *,
+    schema: str = "status_callback",
+) -> SignedRequest:
+    """Validate ``form`` against ``schema`` and sign it for ``url``."""
+    validate(schema, dict(form))
+    target = wire_url(url)
+    headers = {
+        "Content-Type": FORM_CONTENT_TYPE,
+        "User-Agent": USER_AGENT,
+        SIGNATURE_HEADER: compute_signature(target, form, auth_token),
+    }
+    return SignedRequest(label, target, tuple(form.items()), headers, schema)
+
+
+def status_request(
+    url: str, auth_token: str, who: Identity, status: str, *, code: int | None = None
+) -> SignedRequest:
+    """A signed status callback; with ``code``, ``status`` defaults to its terminal status."""
+    if code is not None:
+        entry = catalogue.require(code)
+        status = status or entry.terminal_status or "failed"
+        label = f"{status} {code} ({catalogue.describe(code)})"
+    else:
+        label = status
+    form = payloads.status_callback(
+        status=status,
+        account_sid=who.account_sid,
+        message_sid=who.sid(),
+        from_=who.from_,
+        to=who.to,
+        messaging_service_sid=who.messaging_service_sid,
+        error_code=code,
+        raw_dlr_date=payloads.raw_dlr_done_date(),
+    )
+    return sign(label, url, form, auth_token)
+
+
+def reply_request(url: str, auth_token: str, who: Identity, text: str) -> SignedRequest:
+    """A signed incoming message: the handset (``who.to``) texts the Twilio number."""
+    form = payloads.incoming_message(
+        account_sid=who.account_sid,
+        message_sid=who.sid(),
+        from_=who.to,
+        to=who.from_,
+        body=text,
+        messaging_service_sid=who.messaging_service_sid,
+    )
+    return sign(f"reply {text!r}", url, form, auth_token, schema="incoming_message")
+
+
+def full_run(url: str, auth_token: str, who: Identity, reply_text: str) -> list[SignedRequest]:
+    """delivered, every catalogued async code, and a reply; each about a fresh message."""
+    fresh = Identity(who.account_sid, who.from_, who.to, who.messaging_service_sid)
+    run = [status_request(url, auth_token, fresh, "delivered")]
+    run += [status_request(url, auth_token, fresh, "", code=c) for c in catalogue.async_codes()]
+    run.append(reply_request(url, auth_token, fresh, reply_text))
+    return run
+
+
+def send(request: SignedRequest, *, timeout: float = 10.0) -> Outcome:
+    """POST ``request``; connection problems become an Outcome with ``error`` set."""
+    try:
+        response = requests.post(
+            request.url,
+            data=request.body.encode("utf-8"),
+            headers=dict(request.headers),
+            timeout=timeout,
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        return Outcome(request, None, "", f"{type(exc).__name__}: {exc}")
+    return Outcome(request, response.status_code, response.text)
+
+
+def send_all(requests_: Iterable[SignedRequest], *, timeout: float = 10.0) -> list[Outcome]:
+    """Send each request in order."""
+    return [send(r, timeout=timeout) for r in requests_]
+
+
+def to_curl(request: SignedRequest) -> str:
+    """The equivalent curl command, one ``--data-urlencode`` per field like the seed's sample."""
+    lines = [f"curl --location {shlex.quote(request.url)}"]
+    lines += [f"--header {shlex.quote(f'{k}: {v}')}" for k, v in request.headers.items()]
+    lines += [f"--data-urlencode {shlex.quote(f'{k}={v}')}" for k, v in request.form]
+    return " \\\n  ".join(lines)
