@@ -27,6 +27,8 @@ TRIAL_PREFIX = "Sent from your Twilio trial account - "
 MAX_BODY_CHARS = 1600
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50
+SCHEDULE_MIN_AHEAD = 900  # seconds: Twilio's 15-minute minimum for SendAt
+SCHEDULE_MAX_AHEAD = 7 * 86400  # seconds: 7 days (FACTS §10, UNCERTAIN)
 
 # Twilio's test "magic" numbers (FACTS §3), exactly as documented.
 MAGIC_FROM_ERRORS = {"+15005550001": 21212, "+15005550007": 21606, "+15005550008": 21611}
@@ -147,11 +149,13 @@ class Messages:
         from_number = self._check_from(account, request)
         if request.messaging_service_sid:
             self._check_service(account, request, from_number)
+        send_at = self._check_schedule(request)
         body = self._check_body(account, request)
         validity = _validity_period(request.validity_period)
         magic = MAGIC_TO_ERRORS.get(to)
         if magic is not None:
-            raise twilio_error(magic, to=to, from_=from_number or "")
+            channel = "MMS" if request.media_urls else "SMS"
+            raise twilio_error(magic, to=to, from_=from_number or "", channel=channel)
         if account.status != "active":
             raise TwilioError(
                 20005, 403, f"Account {account.sid} is not active; messages cannot be sent."
@@ -168,7 +172,7 @@ class Messages:
             from_number=None if via_service else from_number,
             to_number=to,
             body=info.body,
-            status="accepted" if request.messaging_service_sid else "queued",
+            status=_initial_status(request, send_at),
             error_code=None,
             error_message=None,
             # Twilio reports "0" segments until a service has picked a sender (FACTS §10).
@@ -186,6 +190,7 @@ class Messages:
                 "encoding": info.encoding,
                 "validity_period": validity,
                 "media_urls": list(request.media_urls),
+                **({} if send_at is None else {"send_at": send_at}),
             },
         )
         self.planner.admit(account, message, request)
@@ -228,6 +233,26 @@ class Messages:
         if not is_sid(sid, "MG") or self.services is None:
             raise twilio_error(21701, service=sid)
         self.services.check_sender(account, sid, from_number)
+
+    def _check_schedule(self, request: CreateRequest) -> float | None:
+        """``ScheduleType=fixed`` with ``SendAt`` (FACTS §1.1, §2.2, §10): the epoch second to
+        send at, or None for a send now. 35118 without a Messaging Service, 35111 without
+        SendAt, 35114 for a SendAt that does not parse as ISO 8601 or is not between 15
+        minutes (Twilio's minimum) and 7 days (FACTS §10, UNCERTAIN) ahead. smsim's
+        choices: SendAt without ScheduleType is ignored; another ScheduleType is 20001."""
+        if request.schedule_type is None:
+            return None
+        if request.schedule_type != "fixed":
+            raise TwilioError(20001, 400, f"Invalid ScheduleType {request.schedule_type}")
+        if not request.messaging_service_sid:
+            raise twilio_error(35118)
+        if not request.send_at:
+            raise twilio_error(35111)
+        send_at = _parse_send_at(request.send_at)
+        ahead = -1.0 if send_at is None else send_at - self.clock.now()
+        if not SCHEDULE_MIN_AHEAD <= ahead <= SCHEDULE_MAX_AHEAD:
+            raise twilio_error(35114)
+        return send_at
 
     def _check_body(self, account: Account, request: CreateRequest) -> str:
         has_media = bool(request.media_urls) or bool(request.content_sid)
@@ -419,6 +444,24 @@ def _validity_period(raw: str | None) -> int:
     if not 1 <= value <= 36000:
         raise twilio_error(21624, value=raw)
     return value
+
+
+def _initial_status(request: CreateRequest, send_at: float | None) -> str:
+    """``scheduled`` or ``accepted`` with a Messaging Service, else ``queued`` (FACTS §1.2)."""
+    if send_at is not None:
+        return "scheduled"
+    return "accepted" if request.messaging_service_sid else "queued"
+
+
+def _parse_send_at(raw: str) -> float | None:
+    """ISO 8601 (the SDK sends ``%Y-%m-%dT%H:%M:%SZ``); no zone means UTC; else None."""
+    try:
+        parsed = dt.datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.timestamp()
 
 
 def valid_callback_url(url: str) -> bool:

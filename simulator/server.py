@@ -12,10 +12,31 @@ import threading
 from types import TracebackType
 from typing import Any
 
+from waitress.server import create_server
+
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.engine import Engine
 from smsim.simulator.http.app import create_app
-from waitress.server import create_server
+
+
+def close_server(server: Any, thread: threading.Thread | None) -> None:
+    """Stop a waitress server started on ``thread``.
+
+    Its socket map (listener, keep-alive channels, trigger) is closed from inside the
+    server's own loop via its trigger, so the loop ends at once instead of waiting out
+    the channel timeout, and no socket is closed under a running ``select``.
+    """
+
+    def close_everything() -> None:
+        for channel in list(server._map.values()):
+            channel.close()
+
+    if thread is not None and thread.is_alive():
+        server.trigger.pull_trigger(close_everything)
+        thread.join(5)
+    else:
+        close_everything()
+    server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
 
 
 class SimulatorServer:
@@ -72,10 +93,8 @@ class SimulatorServer:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.close()
+            close_server(self._server, self._thread)
             self._server = None
-        if self._thread is not None:
-            self._thread.join(5)
             self._thread = None
         if self.engine is not None:
             self.engine.close()

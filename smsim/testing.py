@@ -190,7 +190,9 @@ class CallbackRecorder:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.close()
+            from smsim.simulator.server import close_server
+
+            close_server(self._server, self._thread)
             self._server = None
 
     def __enter__(self) -> CallbackRecorder:
