@@ -48,10 +48,11 @@ class SignedRequest:
     form: tuple[tuple[str, str], ...]
     headers: Mapping[str, str] = field(default_factory=dict)
     schema: str = "status_callback"
+    raw_body: str | None = None  # sent instead of the form (e.g. a JSON body)
 
     @property
     def body(self) -> str:
-        return urlencode(self.form)
+        return self.raw_body if self.raw_body is not None else urlencode(self.form)
 
     @property
     def signature(self) -> str:
