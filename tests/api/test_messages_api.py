@@ -82,7 +82,6 @@ def test_sdk_lists_across_pages_newest_first(twilio_client, spec_schema, simulat
     ).json()
     assert page["next_page_uri"].endswith(f"&PageToken=PA{page['messages'][-1]['sid']}")
     assert (page["start"], page["end"], page["page_size"]) == (0, 2, 3)
-    assert list(spec_schema("ListMessageResponse").iter_errors(page)) == [] if False else True
     second = requests.get(
         simulator.url + page["next_page_uri"], auth=_auth(twilio_account), timeout=5
     ).json()
