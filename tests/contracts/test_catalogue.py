@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+
 from smsim.contracts import catalogue
 
 SEED_ORDER = [30001, 30002, 30003, 30004, 30005, 30006, 30007, 30008, 30009, 30010, 21614, 21610]

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
-from smsim.contracts import ContractError, schema, schema_names, validate
 
 from smsim import contracts
+from smsim.contracts import ContractError, schema, schema_names, validate
 
 CONTRACTS_DIR = Path(contracts.__file__).parent
 OWN_SCHEMAS = [

@@ -11,6 +11,9 @@ import string
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
+
 from smsim.contracts.signature import (
     body_sha256,
     compute_signature,
@@ -18,8 +21,6 @@ from smsim.contracts.signature import (
     url_variants,
     validate_signature,
 )
-from twilio.request_validator import RequestValidator
-from werkzeug.datastructures import MultiDict
 
 TOKEN = "12345"
 URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
