@@ -103,14 +103,23 @@ def sign(
 
 
 def status_request(
-    url: str, auth_token: str, who: Identity, status: str, *, code: int | None = None
+    url: str,
+    auth_token: str,
+    who: Identity,
+    status: str | None = None,
+    *,
+    code: int | None = None,
 ) -> SignedRequest:
-    """A signed status callback; with ``code``, ``status`` defaults to its terminal status."""
+    """A signed status callback.
+
+    With ``code``, ``status`` defaults to the code's terminal status in the catalogue;
+    without, it defaults to ``delivered``.
+    """
     if code is not None:
-        entry = catalogue.require(code)
-        status = status or entry.terminal_status or "failed"
+        status = status or catalogue.require(code).terminal_status or "failed"
         label = f"{status} {code} ({catalogue.describe(code)})"
     else:
+        status = status or "delivered"
         label = status
     form = payloads.status_callback(
         status=status,
@@ -142,7 +151,7 @@ def full_run(url: str, auth_token: str, who: Identity, reply_text: str) -> list[
     """delivered, every catalogued async code, and a reply; each about a fresh message."""
     fresh = Identity(who.account_sid, who.from_, who.to, who.messaging_service_sid)
     run = [status_request(url, auth_token, fresh, "delivered")]
-    run += [status_request(url, auth_token, fresh, "", code=c) for c in catalogue.async_codes()]
+    run += [status_request(url, auth_token, fresh, code=c) for c in catalogue.async_codes()]
     run.append(reply_request(url, auth_token, fresh, reply_text))
     return run
 

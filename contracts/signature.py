@@ -123,7 +123,9 @@ def validate_signature(url: str, params: Params, signature: str | None, auth_tok
 
     ``url`` is the full URL Twilio requested, query string included and still
     percent-encoded. An empty or missing signature is never valid. For a JSON webhook
-    pass the raw body string as ``params``; the URL must then carry ``bodySHA256``.
+    pass the raw body string as ``params``; the URL must then carry ``bodySHA256``. A
+    body string without ``bodySHA256`` in the URL is read as a form-encoded body (the
+    SDK would fail on it).
     """
     if not signature:
         return False

@@ -51,7 +51,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--messaging-service-sid", help="MG... (default: none)")
     parser.add_argument(
-        "--from", dest="from_", default="+15005550006", help="the Twilio number (From)"
+        "--from",
+        dest="from_",
+        metavar="NUMBER",
+        default="+15005550006",
+        help="the Twilio number (From)",
     )
     parser.add_argument(
         "--to-number", default="+14155550100", help="the handset (To; From of a --reply)"
@@ -97,7 +101,7 @@ def _plan(args: argparse.Namespace) -> list[SignedRequest]:
             raise ValueError(f"{args.code} is not a callback error code; known: {known}")
         if args.status is not None and args.status not in FAILURE_STATUSES:
             raise ValueError("an error code goes with --status failed or undelivered")
-        return [status_request(args.url, args.auth_token, who, args.status or "", code=args.code)]
+        return [status_request(args.url, args.auth_token, who, args.status, code=args.code)]
     status = args.status or "delivered"
     if status in FAILURE_STATUSES:
         raise ValueError(f"--status {status} needs --code (Twilio always sends ErrorCode)")

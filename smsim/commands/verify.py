@@ -37,7 +37,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--account-sid", help="AC... (default: a fresh random one)")
     parser.add_argument("--messaging-service-sid", help="MG... to include in payloads")
-    parser.add_argument("--from", dest="from_", default="+15005550006", help="the Twilio number")
+    parser.add_argument(
+        "--from", dest="from_", metavar="NUMBER", default="+15005550006", help="the Twilio number"
+    )
     parser.add_argument("--to-number", default="+14155550100", help="the handset")
     parser.add_argument(
         "--stats-url", help='JSON stats endpoint: {"delivered", "failed", "errors", "replied"}'
