@@ -8,6 +8,7 @@ The same object backs ``smsim serve`` (in the foreground) and the pytest plugin.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from types import TracebackType
 from typing import Any
@@ -29,13 +30,14 @@ def close_server(server: Any, thread: threading.Thread | None) -> None:
 
     def close_everything() -> None:
         for channel in list(server._map.values()):
-            channel.close()
+            with contextlib.suppress(OSError):
+                channel.close()
 
     if thread is not None and thread.is_alive():
-        server.trigger.pull_trigger(close_everything)
+        with contextlib.suppress(OSError):  # the loop may be ending on its own
+            server.trigger.pull_trigger(close_everything)
         thread.join(5)
-    else:
-        close_everything()
+    close_everything()  # whatever the loop did not get to (closing twice is harmless)
     server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
 
 
