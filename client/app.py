@@ -12,11 +12,12 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
+from werkzeug.exceptions import HTTPException
+
 from smsim.client.config import ClientConfig
 from smsim.client.facade import Integration
 from smsim.client.settings import ValidationError
 from smsim.client.store import ConflictError, NotFoundError
-from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("smsim.client")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'

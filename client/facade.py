@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import phonenumbers
+
 from smsim.client import clicks
 from smsim.client import stats as stats_mod
 from smsim.client.config import ClientConfig

@@ -14,6 +14,7 @@ from typing import Any
 
 import waitress
 from flask import Flask
+
 from smsim.client.app import create_app
 from smsim.client.config import ClientConfig
 from smsim.client.facade import Integration
@@ -68,21 +69,25 @@ class ClientServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the integration's resources."""
+        """Stop serving and close the integration's resources.
+
+        Worker threads are drained first: a waitress task finishing after the socket map is
+        closed would poke a closed trigger (and its fd number may already belong to a
+        newer server in the same process). Then every channel is closed from inside the
+        server's loop, which ends the loop at once.
+        """
         server, self._server = self._server, None
         if server is None:
             return
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
 
         def close_all() -> None:
-            # Runs inside the server's loop thread: closing every channel empties the
-            # socket map, which ends waitress's loop.
             for channel in list(server._map.values()):
                 channel.close()
 
         server.trigger.pull_trigger(close_all)
         if self._thread is not None:
             self._thread.join(timeout=5)
-        server.task_dispatcher.shutdown()
         if self.app is not None:
             self.integration.close()
 
