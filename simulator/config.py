@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from smsim.simulator.errors import ConfigError
 
 
@@ -64,6 +65,7 @@ class SimulatorConfig:
     webhook_timeout: float = 15.0
     price_table: Mapping[str, float] = field(default_factory=dict)
     enforce_throughput: bool = True
+    validate_contracts: bool = False  # check every response/webhook against contracts/
 
     def with_overrides(self, **changes: Any) -> SimulatorConfig:
         return replace(self, **changes)
@@ -90,6 +92,7 @@ _SCALARS = {
     "webhook_workers": int,
     "webhook_timeout": float,
     "enforce_throughput": bool,
+    "validate_contracts": bool,
 }
 _ALIASES = {"db": "db_path", "status-callback": "status_callback"}
 CARRIER_PROFILES = ("all-delivered", "realistic")

@@ -356,7 +356,10 @@ def status_params(message: Message, now: float) -> list[tuple[str, str]]:
     params += [
         ("MessageSid", message.sid),
         ("AccountSid", message.account_sid),
-        ("From", message.from_number or ""),
+    ]
+    if message.from_number:  # a service message canceled before it got a sender has none
+        params.append(("From", message.from_number))
+    params += [
         ("ApiVersion", API_VERSION),
     ]
     if message.status in lifecycle.DLR_STATUSES:

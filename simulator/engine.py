@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from smsim.simulator import contract_check
 from smsim.simulator.accounts import Accounts, NumberSpec
 from smsim.simulator.clock import make_clock
 from smsim.simulator.config import SimulatorConfig
@@ -50,6 +51,9 @@ class Engine:
             self.attempts,
         )
         self.messages = Messages(self.store, self.clock, self.accounts, self.delivery)
+        self.validate_contracts = contract_check.enabled(config.validate_contracts)
+        if self.validate_contracts:
+            self.delivery.sender = contract_check.CheckingSender(self.sender)  # type: ignore[assignment]
         self.extensions: dict[str, Any] = {}
         self._load_extensions()
         self._seed_state()

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from smsim.simulator import contract_check
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError
@@ -38,6 +39,16 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
     app.register_blueprint(control.blueprint)
     for name in OPTIONAL_BLUEPRINTS:
         _register_optional(app, name)
+
+    if app.extensions[ENGINE_KEY].validate_contracts:
+
+        @app.after_request
+        def _check_contract(response: Response) -> Response:
+            if response.is_json and request.path.startswith("/2010-04-01/"):
+                contract_check.check_response(
+                    request.method, request.path, response.status_code, response.get_json()
+                )
+            return response
 
     @app.errorhandler(TwilioError)
     def _twilio_error(exc: TwilioError) -> tuple[Response, int]:
