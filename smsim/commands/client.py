@@ -1,0 +1,88 @@
+"""``smsim client serve``: run the CleverTap-style Twilio provider integration."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import signal
+import sys
+import threading
+from typing import Any
+
+DEFAULT_PORT = 8911
+DEFAULT_DB = "smsim-client.db"
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "client",
+        help="the CleverTap-style Twilio provider integration",
+        description="The reference SMS provider integration (providers, campaigns, stats).",
+    )
+    sub = parser.add_subparsers(dest="client_command", metavar="SUBCOMMAND")
+    serve = sub.add_parser(
+        "serve",
+        help="serve the integration's JSON API, callback receiver and click redirects",
+        description=(
+            "Serve the integration: /api/providers, /api/campaigns, /api/events, the Twilio "
+            "callback receiver POST /sms/twilio and tracked links GET /c/<code>."
+        ),
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = free)"
+    )
+    store = serve.add_mutually_exclusive_group()
+    store.add_argument("--db", dest="db_path", help=f"SQLite file (default ./{DEFAULT_DB})")
+    store.add_argument("--memory", action="store_true", help="keep state in RAM (throwaway)")
+    serve.add_argument(
+        "--twilio-base-url",
+        default="https://api.twilio.com",
+        help="Twilio REST base URL; point it at smsim (default https://api.twilio.com)",
+    )
+    serve.add_argument(
+        "--public-url",
+        help="base URL Twilio and handsets reach this integration at (default: its own URL)",
+    )
+    serve.add_argument(
+        "--account-id", default="smsim-client", help="integration account id (callback account=)"
+    )
+    serve.add_argument("--workers", type=int, default=8, help="concurrent campaign senders")
+    serve.add_argument("--threads", type=int, default=8, help="WSGI worker threads")
+    serve.add_argument("--log-level", default="WARNING", help="Python log level")
+    serve.set_defaults(handler=run_serve)
+    parser.set_defaults(handler=lambda _args: parser.print_help() or 2)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Start the server, print its URL, and serve until SIGINT/SIGTERM."""
+    from smsim.client.config import ClientConfig
+    from smsim.client.server import ClientServer
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    try:
+        config = ClientConfig(
+            db_path=None if args.memory else (args.db_path or DEFAULT_DB),
+            memory=bool(args.memory),
+            twilio_base_url=args.twilio_base_url,
+            public_url=args.public_url,
+            account_id=args.account_id,
+            send_workers=args.workers,
+        )
+        server = ClientServer(config, host=args.host, port=args.port, threads=args.threads)
+        server.start()
+    except (ValueError, OSError) as exc:
+        print(f"smsim client serve: {exc}", file=sys.stderr)
+        return 2
+    print(f"smsim client listening on {server.url}", flush=True)
+    print(f"  callback receiver: {server.config.default_callback_url}", flush=True)
+    print(f"  twilio base URL: {config.twilio_base_url}", flush=True)
+    print(f"  store: {'in memory' if config.memory else config.db_path}", flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        while not done.wait(1.0):
+            pass
+    server.stop()
+    return 0
