@@ -8,37 +8,14 @@ The same object backs ``smsim serve`` (in the foreground) and the pytest plugin.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from types import TracebackType
 from typing import Any
 
-from waitress.server import create_server
-
+from smsim.serving import start_server, stop_server
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.engine import Engine
 from smsim.simulator.http.app import create_app
-
-
-def close_server(server: Any, thread: threading.Thread | None) -> None:
-    """Stop a waitress server started on ``thread``.
-
-    Its socket map (listener, keep-alive channels, trigger) is closed from inside the
-    server's own loop via its trigger, so the loop ends at once instead of waiting out
-    the channel timeout, and no socket is closed under a running ``select``.
-    """
-
-    def close_everything() -> None:
-        for channel in list(server._map.values()):
-            with contextlib.suppress(OSError):
-                channel.close()
-
-    if thread is not None and thread.is_alive():
-        with contextlib.suppress(OSError):  # the loop may be ending on its own
-            server.trigger.pull_trigger(close_everything)
-        thread.join(5)
-    close_everything()  # whatever the loop did not get to (closing twice is harmless)
-    server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
 
 
 class SimulatorServer:
@@ -67,19 +44,10 @@ class SimulatorServer:
     def start(self) -> SimulatorServer:
         self.engine = Engine(self.config)
         app = create_app(engine=self.engine)
-        self._server = create_server(
-            app,
-            host=self.config.host,
-            port=self.config.port,
-            threads=self.config.threads,
-            connection_limit=1000,
-            channel_timeout=120,
-            ident="smsim",
-            clear_untrusted_proxy_headers=True,
-        )
         self.engine.start()
-        self._thread = threading.Thread(target=self._server.run, name="smsim-http", daemon=True)
-        self._thread.start()
+        self._server, self._thread = start_server(
+            app, self.config.host, self.config.port, self.config.threads, "smsim"
+        )
         return self
 
     def serve_forever(self) -> None:
@@ -95,7 +63,7 @@ class SimulatorServer:
 
     def stop(self) -> None:
         if self._server is not None:
-            close_server(self._server, self._thread)
+            stop_server(self._server, self._thread)
             self._server = None
             self._thread = None
         if self.engine is not None:

@@ -15,7 +15,8 @@ from types import TracebackType
 from typing import Any
 
 import requests
-from waitress.server import create_server
+
+from smsim.serving import start_server, stop_server
 
 
 class ControlError(AssertionError):
@@ -183,16 +184,12 @@ class CallbackRecorder:
             return list(self.requests)
 
     def start(self, port: int = 0) -> CallbackRecorder:
-        self._server = create_server(self._app, host=self.host, port=port, threads=8, ident="rec")
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
+        self._server, self._thread = start_server(self._app, self.host, port, 8, "recorder")
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            from smsim.simulator.server import close_server
-
-            close_server(self._server, self._thread)
+            stop_server(self._server, self._thread)
             self._server = None
 
     def __enter__(self) -> CallbackRecorder:
