@@ -18,6 +18,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+
 from smsim.contracts.signature import compute_signature
 from smsim.simulator import fragments
 from smsim.simulator.store import Store, dumps, loads

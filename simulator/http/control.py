@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
+
 from smsim.simulator import render
 from smsim.simulator.accounts import NumberSpec
 from smsim.simulator.engine import Engine
@@ -182,6 +183,18 @@ def add_verified(sid: str) -> tuple[Response, int]:
         raise _bad("phone_number: required")
     verified = _engine().accounts.add_verified(sid, data["phone_number"])
     return jsonify(render.verified_number(verified)), 201
+
+
+@blueprint.post("/accounts/<sid>/keys")
+def create_api_key(sid: str) -> tuple[Response, int]:
+    """An API key (``SK...`` + secret) usable as Basic auth for this account."""
+    if _engine().accounts.get(sid) is None:
+        raise not_found(request.path)
+    name = _json().get("friendly_name", "")
+    if not isinstance(name, str):
+        raise _bad("friendly_name: must be a string")
+    key_sid, secret = _engine().accounts.create_api_key(sid, name)
+    return jsonify({"sid": key_sid, "secret": secret, "account_sid": sid}), 201
 
 
 @blueprint.post("/accounts/<sid>/suspend")

@@ -206,7 +206,11 @@ def test_national_formats_are_normalised(twilio_client):
 
 
 def test_api_key_credentials(simulator, twilio_account):
-    key_sid, secret = simulator.engine.accounts.create_api_key(twilio_account["sid"])
+    key = requests.post(
+        f"{simulator.url}/_smsim/accounts/{twilio_account['sid']}/keys", json={}, timeout=5
+    ).json()
+    key_sid, secret = key["sid"], key["secret"]
+    assert re.fullmatch(r"SK[0-9a-f]{32}", key_sid)
     response = requests.post(
         _messages_url(simulator, twilio_account),
         data={"To": "+14155550199", "From": FROM, "Body": "via key"},
