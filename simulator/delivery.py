@@ -212,7 +212,10 @@ class Delivery:
             changes["error_message"] = entry.twilio_title if entry else "Unknown error"
         if target == "sent":
             changes["date_sent"] = self.clock.now()
-            changes["price"] = self.prices.price_for(message.to_number, message.num_segments)
+            # A price fixed at creation wins (Twilio's free opt-out auto-replies, FACTS §8).
+            changes["price"] = message.extra.get("fixed_price") or self.prices.price_for(
+                message.to_number, message.num_segments
+            )
         moved = self._move(message, target, changes)
         rest = job.payload.get("rest") or []
         if rest and moved:

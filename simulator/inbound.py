@@ -1,0 +1,548 @@
+"""Inbound messages, opt-out keywords and account suspension (FACTS §5, §7, §8, §10).
+
+A handset texts a Twilio number (``Inbound.receive``): smsim stores an ``inbound``
+message with status ``received`` and sends the incoming-message webhook, signed, to the
+number's SmsUrl or, for a number in a Messaging Service, to the service's
+``inbound_request_url`` (unless the service sets ``use_inbound_webhook_on_number``). The
+receiver's TwiML answer (``smsim.simulator.twiml``) becomes ``outbound-reply`` messages
+that follow the normal delivery lifecycle. STOP/START/HELP keywords block or unblock the
+handset and get Twilio's auto-reply. ``attach`` wires all of it into the engine's hooks,
+and also registers ``suspend`` (``engine.extensions["suspend"]``).
+
+smsim's choices where Twilio is silent or uncertain:
+
+- A service whose ``inbound_request_url`` is null "disables receiving": no message is
+  stored and no webhook is sent (FACTS §10). Opt-out keywords still take effect, with
+  their auto-reply, because Twilio says the block works without any webhook (FACTS §8).
+- ``OptOutType`` is sent for every recognised keyword, not only with Advanced Opt-Out
+  (uncertain, FACTS §5).
+- STOP on a number in a service blocks the handset for the whole service (scope = the
+  service SID); otherwise for that number. START/YES/UNSTOP lift both scopes.
+- Auto-replies come from Twilio, not the account: they skip opt-out and trial checks (the
+  STOP reply goes to a handset that has just opted out), carry no trial prefix, and cost
+  nothing: their price is ``"0.00000"`` once sent (Twilio: "no charge", FACTS §8).
+- ``lost_segment`` simulates a multipart message whose segment never arrived (30009):
+  the message is stored with error 30009 and the catalogue's terminal status for it, the
+  body as the handset sent it, and no webhook and no keyword handling (Twilio never
+  assembled it). It needs a multipart message (``num_segments`` > 1).
+- Media URLs are passed through as ``MediaUrl{N}`` (Twilio would host copies); the
+  content type is guessed from the URL's extension, ``application/octet-stream`` if not.
+- The inbound message's price stays null (Twilio's inbound pricing is not modelled).
+- A TwiML reply is created like an API send (trial prefix, 21608, 21610, 21611 all
+  apply, so replying to a STOP is refused with 21610); a refusal is written to the
+  webhook attempt's ``error`` field. Relative ``statusCallback`` URLs are resolved
+  against the webhook URL.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+
+from smsim.contracts import catalogue
+from smsim.simulator import lifecycle, optout, phone, segments, twiml
+from smsim.simulator.errors import TwilioError, twilio_error
+from smsim.simulator.ids import new_sid
+from smsim.simulator.messages import CreateRequest, row_to_message, valid_callback_url
+from smsim.simulator.models import Message, PhoneNumber
+from smsim.simulator.store import dumps, loads
+from smsim.simulator.webhooks import AttemptResult, Webhook
+
+if TYPE_CHECKING:
+    from smsim.simulator.engine import Engine
+
+API_VERSION = "2010-04-01"
+MAX_BODY_CHARS = 1600
+MAX_MEDIA = 10
+AUTO_REPLY_PRICE = "0.00000"
+RETRIEVAL_FAILURE = "11200 HTTP retrieval failure"
+AUTO_REPLIES: dict[str, str] = {
+    "STOP": optout.STOP_REPLY,
+    "START": optout.START_REPLY,
+    "HELP": optout.HELP_REPLY,
+}
+# Messages an account suspension fails (FACTS §2.3, 30002): not yet handed to a carrier.
+SUSPENDABLE = ("queued", "accepted", "scheduled")
+
+
+@dataclass(frozen=True)
+class InboundRequest:
+    """``POST /_smsim/inbound``, parsed: a handset ``from_`` texts Twilio number ``to``."""
+
+    from_: str
+    to: str
+    body: str
+    num_segments: int | None = None
+    lost_segment: bool = False
+    media_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where the incoming-message webhook goes, or why it does not."""
+
+    url: str | None
+    method: str
+    service_sid: str | None
+    received: bool  # False: the service has receiving disabled (FACTS §10)
+    reason: str | None = None  # why no webhook is sent
+
+
+@dataclass
+class InboundResult:
+    """What one inbound text did."""
+
+    message: Message | None
+    route: Route
+    keyword: str | None
+    auto_reply: Message | None
+    webhook_queued: bool
+
+
+class Inbound:
+    """Inbound messages, opt-out and suspension over one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.store = engine.store
+        self.clock = engine.clock
+        self.accounts = engine.accounts
+        self.messages = engine.messages
+        self.delivery = engine.delivery
+
+    # -- receiving ------------------------------------------------------------------------
+
+    def receive(self, request: InboundRequest) -> InboundResult:
+        """Store the inbound message, handle keywords, queue the webhook (one transaction).
+
+        Raises 400s for bad numbers or bodies and a 404 when no account owns ``to``.
+        """
+        to = phone.normalize(request.to)
+        if to is None:
+            raise twilio_error(21211, to=request.to)
+        handset = phone.normalize(request.from_)
+        if handset is None:
+            raise TwilioError(
+                20001, 400, f"The 'from' handset {request.from_} is not a valid phone number."
+            )
+        number = self.accounts.number_by_phone(to)
+        if number is None:
+            raise TwilioError(
+                20404,
+                404,
+                f"The number {to} is not a Twilio number of any account: give it to an"
+                " account with POST /_smsim/accounts or /_smsim/accounts/{sid}/numbers",
+            )
+        if len(request.body) > MAX_BODY_CHARS:
+            raise twilio_error(21617)
+        if len(request.media_urls) > MAX_MEDIA:
+            raise TwilioError(20001, 400, f"media_urls: at most {MAX_MEDIA} media per message")
+        info = segments.analyze(request.body)
+        num_segments = request.num_segments or max(1, info.num_segments)
+        if request.lost_segment and num_segments < 2:
+            raise TwilioError(
+                20001,
+                400,
+                "lost_segment needs a multipart message: send a longer body or num_segments > 1",
+            )
+        route = self.route_for(number)
+        keyword = None if request.lost_segment else optout.classify(request.body)
+        with self.store.transaction():
+            message = None
+            if route.received:
+                message = self._store_inbound(request, number, handset, num_segments, route)
+            auto_reply = None
+            if keyword is not None:
+                self._apply_keyword(keyword, number, handset, route.service_sid)
+                auto_reply = self._auto_reply(keyword, number, handset, route, message)
+            queued = False
+            if message is not None and route.url and not request.lost_segment:
+                params = webhook_params(message, keyword, _media(request.media_urls))
+                self.delivery.queue_webhook(
+                    Webhook(
+                        kind="inbound",
+                        url=route.url,
+                        method=route.method,
+                        params=params,
+                        account_sid=message.account_sid,
+                        message_sid=message.sid,
+                    )
+                )
+                queued = True
+        return InboundResult(message, route, keyword, auto_reply, queued)
+
+    def route_for(self, number: PhoneNumber) -> Route:
+        """The webhook target of ``number`` (FACTS §10 for numbers in a service)."""
+        own = _number_route(number, number.messaging_service_sid)
+        if not number.messaging_service_sid:
+            return own
+        service = self._service(number.messaging_service_sid)
+        if service is None:  # the service is gone: the number answers on its own
+            return _number_route(number, None)
+        if _truthy(service.get("use_inbound_webhook_on_number")):
+            return own
+        url = service.get("inbound_request_url")
+        if not url:
+            return Route(
+                None,
+                "POST",
+                number.messaging_service_sid,
+                received=False,
+                reason=f"Messaging Service {number.messaging_service_sid} has no"
+                " inbound_request_url: receiving is disabled, the message is neither"
+                " stored nor sent to a webhook",
+            )
+        method = str(service.get("inbound_method") or "POST").upper()
+        return Route(
+            str(url),
+            method if method in {"GET", "POST"} else "POST",
+            number.messaging_service_sid,
+            True,
+        )
+
+    def _store_inbound(
+        self,
+        request: InboundRequest,
+        number: PhoneNumber,
+        handset: str,
+        num_segments: int,
+        route: Route,
+    ) -> Message:
+        now = self.clock.now()
+        status, code, text = "received", None, None
+        if request.lost_segment:
+            entry = catalogue.require(30009)
+            status, code, text = entry.terminal_status or "undelivered", 30009, entry.error_message
+        message = Message(
+            sid=new_sid("MM" if request.media_urls else "SM"),
+            account_sid=number.account_sid,
+            direction="inbound",
+            from_number=handset,
+            to_number=number.phone_number,
+            body=request.body,
+            status=status,
+            error_code=code,
+            error_message=text,
+            num_segments=num_segments,
+            num_media=len(request.media_urls),
+            price=None,
+            price_unit="USD",
+            messaging_service_sid=route.service_sid,
+            status_callback=None,
+            date_created=now,
+            date_updated=now,
+            # For inbound messages date_sent is when Twilio called the webhook (FACTS §1.2).
+            date_sent=now,
+            extra={"media_urls": list(request.media_urls), "segments": num_segments},
+        )
+        self.messages.insert(message)
+        return message
+
+    # -- opt-out --------------------------------------------------------------------------
+
+    def _apply_keyword(
+        self, keyword: str, number: PhoneNumber, handset: str, service_sid: str | None
+    ) -> None:
+        if keyword == "STOP":
+            self.store.execute(
+                "INSERT OR IGNORE INTO optouts (account_sid, scope, handset, date_created)"
+                " VALUES (?, ?, ?, ?)",
+                (number.account_sid, service_sid or number.phone_number, handset, self.clock.now()),
+            )
+        elif keyword == "START":
+            scopes = [s for s in (number.phone_number, service_sid) if s]
+            marks = ",".join("?" * len(scopes))
+            self.store.execute(
+                f"DELETE FROM optouts WHERE account_sid = ? AND handset = ? AND scope IN ({marks})",
+                [number.account_sid, handset, *scopes],
+            )
+
+    def _auto_reply(
+        self,
+        keyword: str,
+        number: PhoneNumber,
+        handset: str,
+        route: Route,
+        inbound: Message | None,
+    ) -> Message | None:
+        """Twilio's own reply to a keyword: free, no prefix, no opt-out check (FACTS §8)."""
+        body = AUTO_REPLIES[keyword]
+        info = segments.analyze(body)
+        now = self.clock.now()
+        message = Message(
+            sid=new_sid("SM"),
+            account_sid=number.account_sid,
+            direction="outbound-reply",
+            from_number=number.phone_number,
+            to_number=handset,
+            body=info.body,
+            status="queued",
+            error_code=None,
+            error_message=None,
+            num_segments=info.num_segments,
+            num_media=0,
+            price=None,
+            price_unit="USD",
+            messaging_service_sid=route.service_sid,
+            status_callback=None,
+            date_created=now,
+            date_updated=now,
+            date_sent=None,
+            extra={
+                "segments": info.num_segments,
+                "encoding": info.encoding,
+                "validity_period": 36000,
+                "media_urls": [],
+                "fixed_price": AUTO_REPLY_PRICE,
+                "auto_reply": keyword,
+                "in_reply_to": inbound.sid if inbound else None,
+            },
+        )
+        request = CreateRequest.from_form(
+            {"To": handset, "From": number.phone_number, "Body": body}, []
+        )
+        try:
+            self.delivery.start(message, request)
+        except TwilioError:  # the sender's queue is full (21611): no auto-reply
+            return None
+        self.messages.insert(message)
+        return message
+
+    def optout_scopes(
+        self, message: Message, previous: Callable[[Message], list[str]]
+    ) -> list[str]:
+        """Opt-out scopes an outbound send is checked against: its From number and, when
+        that number is in a Messaging Service, the service (FACTS §8)."""
+        scopes = list(previous(message))
+        if message.from_number:
+            scopes.append(message.from_number)
+            service_sid = self._service_of(message.from_number)
+            if service_sid:
+                scopes.append(service_sid)
+        return list(dict.fromkeys(s for s in scopes if s))
+
+    # -- the receiver's answer ------------------------------------------------------------
+
+    def handle_response(self, webhook: Webhook, result: AttemptResult) -> None:
+        """Turn the receiver's TwiML into replies; note problems in the attempt's error."""
+        if webhook.kind != "inbound":
+            return
+        if not result.ok:
+            result.error = f"{RETRIEVAL_FAILURE}: {result.error or 'no response'}"
+            return
+        try:
+            response = twiml.interpret(result.body, result.content_type)
+        except twiml.TwimlError as exc:
+            result.error = f"{RETRIEVAL_FAILURE}: {exc}"
+            return
+        notes = list(response.warnings)
+        inbound = self.messages.find(webhook.message_sid or "")
+        if inbound is not None:
+            for reply in response.messages:
+                try:
+                    self._send_reply(inbound, reply, webhook.url)
+                except TwilioError as exc:
+                    notes.append(f"{exc.code} {exc.message} (TwiML reply not sent)")
+        if notes:
+            result.error = "; ".join(notes)
+
+    def _send_reply(self, inbound: Message, reply: twiml.ReplyMessage, base_url: str) -> Message:
+        """One ``<Message>``: an ``outbound-reply`` send from the Twilio number."""
+        account = self.accounts.get(inbound.account_sid)
+        if account is None:
+            raise TwilioError(20404, 404, f"Account {inbound.account_sid} no longer exists")
+        callback = None
+        if reply.status_callback:
+            callback = urljoin(base_url.split("#", 1)[0], reply.status_callback)
+            if not valid_callback_url(callback):
+                raise TwilioError(
+                    21609, 400, f"The statusCallback URL {reply.status_callback} is not valid."
+                )
+        request = CreateRequest.from_form(
+            {
+                "To": reply.to or inbound.from_number or "",
+                "From": reply.from_ or inbound.to_number,
+                "Body": reply.body,
+                "StatusCallback": callback or "",
+            },
+            reply.media_urls,
+        )
+        with self.store.transaction():
+            message = self.messages.create(account, request)
+            message.direction = "outbound-reply"
+            message.messaging_service_sid = self._service_of(message.from_number or "")
+            message.extra = {**message.extra, "in_reply_to": inbound.sid}
+            self.store.execute(
+                "UPDATE messages SET direction = ?, messaging_service_sid = ?, extra = ?"
+                " WHERE sid = ?",
+                (
+                    message.direction,
+                    message.messaging_service_sid,
+                    dumps(message.extra),
+                    message.sid,
+                ),
+            )
+        return message
+
+    # -- reading back ---------------------------------------------------------------------
+
+    def replies(self, inbound_sid: str) -> list[Message]:
+        """Messages sent in reply to ``inbound_sid`` (auto-reply and TwiML), oldest first."""
+        rows = self.store.all(
+            "SELECT * FROM messages WHERE direction = 'outbound-reply'"
+            " AND json_extract(extra, '$.in_reply_to') = ? ORDER BY id",
+            (inbound_sid,),
+        )
+        return [row_to_message(r) for r in rows]
+
+    def webhook_outcome(self, result: InboundResult) -> dict[str, Any]:
+        """The webhook's fate so far: ``not_sent``, ``queued``, ``delivered``, ``retrying``
+        or ``failed``, with the last attempt's status code and error."""
+        outcome: dict[str, Any] = {
+            "url": result.route.url,
+            "method": result.route.method,
+            "status": "not_sent",
+            "reason": result.route.reason,
+            "status_code": None,
+            "error": None,
+            "attempts": 0,
+        }
+        if result.message is None or not result.webhook_queued:
+            if result.message is not None and result.message.error_code == 30009:
+                outcome["reason"] = "a segment was lost (30009): the message was never assembled"
+            return outcome
+        attempts = self.engine.attempts.query(message_sid=result.message.sid, kind="inbound")
+        if not attempts:
+            return {**outcome, "status": "queued", "reason": None}
+        last = attempts[-1]
+        code = last["status_code"]
+        if code is not None and 200 <= code < 300:
+            status = "delivered"
+        elif self._webhook_pending(result.message.sid):
+            status = "retrying"
+        else:
+            status = "failed"
+        return {
+            **outcome,
+            "url": last["url"],
+            "status": status,
+            "reason": None,
+            "status_code": code,
+            "error": last["error"],
+            "attempts": len(attempts),
+        }
+
+    def _webhook_pending(self, message_sid: str) -> bool:
+        return bool(
+            self.store.one("SELECT 1 FROM jobs WHERE ref = ? AND kind = 'webhook'", (message_sid,))
+        )
+
+    # -- suspension -----------------------------------------------------------------------
+
+    def suspend(self, account_sid: str) -> None:
+        """Suspend the account: new sends get 20005, and every message not yet handed to a
+        carrier (queued, accepted, scheduled) fails with 30002 and its callback (FACTS §2.3)."""
+        entry = catalogue.require(30002)
+        with self.store.transaction():
+            self.accounts.update(account_sid, friendly_name=None, status="suspended")
+            marks = ",".join("?" * len(SUSPENDABLE))
+            rows = self.store.all(
+                f"SELECT * FROM messages WHERE account_sid = ? AND status IN ({marks}) ORDER BY id",
+                [account_sid, *SUSPENDABLE],
+            )
+            for row in rows:
+                message = row_to_message(row)
+                if not lifecycle.can_move(message.status, "failed"):
+                    continue
+                self.engine.scheduler.cancel(message.sid, "step")
+                self.delivery._move(
+                    message, "failed", {"error_code": 30002, "error_message": entry.error_message}
+                )
+
+    # -- services -------------------------------------------------------------------------
+
+    def _service(self, service_sid: str) -> dict[str, Any] | None:
+        row = self.store.one("SELECT data FROM services WHERE sid = ?", (service_sid,))
+        if row is None:
+            return None
+        data = loads(row["data"])
+        return data if isinstance(data, dict) else {}
+
+    def _service_of(self, phone_number: str) -> str | None:
+        return self.store.scalar(
+            "SELECT messaging_service_sid FROM phone_numbers WHERE phone_number = ?",
+            (phone_number,),
+        )
+
+
+def webhook_params(
+    message: Message, keyword: str | None, media: Sequence[tuple[str, str]] = ()
+) -> list[tuple[str, str]]:
+    """The incoming-message form, in the order of Twilio's captured payload (FACTS §5):
+    ``MessagingServiceSid`` after ``To`` when in a service; media, then ``OptOutType``
+    at the end (their position in Twilio's payload is not documented)."""
+    to_geo = phone.geo_fields(message.to_number)
+    from_geo = phone.geo_fields(message.from_number or "")
+    params = [
+        ("ToCountry", to_geo["Country"]),
+        ("ToState", to_geo["State"]),
+        ("SmsMessageSid", message.sid),
+        ("NumMedia", str(len(media))),
+        ("ToCity", to_geo["City"]),
+        ("FromZip", from_geo["Zip"]),
+        ("SmsSid", message.sid),
+        ("FromState", from_geo["State"]),
+        ("SmsStatus", "received"),
+        ("FromCity", from_geo["City"]),
+        ("Body", message.body),
+        ("FromCountry", from_geo["Country"]),
+        ("To", message.to_number),
+    ]
+    if message.messaging_service_sid:
+        params.append(("MessagingServiceSid", message.messaging_service_sid))
+    params += [
+        ("ToZip", to_geo["Zip"]),
+        ("NumSegments", str(message.num_segments)),
+        ("MessageSid", message.sid),
+        ("AccountSid", message.account_sid),
+        ("From", message.from_number or ""),
+        ("ApiVersion", API_VERSION),
+    ]
+    for index, (url, content_type) in enumerate(media):
+        params += [(f"MediaContentType{index}", content_type), (f"MediaUrl{index}", url)]
+    if keyword is not None:
+        params.append(("OptOutType", keyword))
+    return params
+
+
+def attach(engine: Engine) -> Inbound:
+    """Wire inbound handling, opt-out scopes and suspension into ``engine``."""
+    inbound = Inbound(engine)
+    hooks = engine.delivery.hooks
+    previous = hooks.optout_scopes
+    hooks.optout_scopes = lambda message: inbound.optout_scopes(message, previous)
+    hooks.inbound_response = inbound.handle_response
+    engine.extensions["suspend"] = inbound.suspend
+    return inbound
+
+
+def _number_route(number: PhoneNumber, service_sid: str | None) -> Route:
+    if not number.sms_url:
+        return Route(None, number.sms_method, service_sid, True, "the number has no SmsUrl")
+    return Route(number.sms_url, number.sms_method.upper(), service_sid, True)
+
+
+def _media(urls: Sequence[str]) -> list[tuple[str, str]]:
+    """``(url, content type)`` pairs; the type guessed from the URL's extension."""
+    pairs = []
+    for url in urls:
+        guessed, _ = mimetypes.guess_type(urlsplit(url).path)
+        pairs.append((url, guessed or "application/octet-stream"))
+    return pairs
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() in {"true", "1", "yes"}
