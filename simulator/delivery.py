@@ -116,6 +116,20 @@ class Delivery:
             self.scheduler.cancel(message.sid, STEP)
             self._move(message, "canceled", {})
 
+    def fail(self, message: Message, code: int) -> Message | None:
+        """Fail a message that has not left Twilio (no ``sent`` yet) with ``code``,
+        dropping its planned steps; its ``failed`` callback is queued as usual."""
+        if not lifecycle.can_move(message.status, "failed"):
+            return None
+        entry = catalogue.get(code)
+        with self.store.transaction():
+            self.scheduler.cancel(message.sid, STEP)
+            return self._move(
+                message,
+                "failed",
+                {"error_code": code, "error_message": entry.twilio_title if entry else None},
+            )
+
     # -- planning -------------------------------------------------------------------------
 
     def _plan_from_queue(

@@ -11,7 +11,7 @@ import importlib
 import importlib.util
 from typing import Any
 
-MODULES: tuple[str, ...] = ("services", "inbound")
+MODULES: tuple[str, ...] = ("services", "inbound", "suspension")
 
 
 def attach(engine: Any) -> None:

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from smsim.contracts import catalogue
-from smsim.simulator import lifecycle, optout, phone, segments, twiml
+from smsim.simulator import optout, phone, segments, twiml
 from smsim.simulator.errors import TwilioError, twilio_error
 from smsim.simulator.ids import new_sid
 from smsim.simulator.messages import CreateRequest, row_to_message, valid_callback_url
@@ -65,7 +65,6 @@ AUTO_REPLIES: dict[str, str] = {
     "HELP": optout.HELP_REPLY,
 }
 # Messages an account suspension fails (FACTS §2.3, 30002): not yet handed to a carrier.
-SUSPENDABLE = ("queued", "accepted", "scheduled")
 
 
 @dataclass(frozen=True)
@@ -440,28 +439,6 @@ class Inbound:
             self.store.one("SELECT 1 FROM jobs WHERE ref = ? AND kind = 'webhook'", (message_sid,))
         )
 
-    # -- suspension -----------------------------------------------------------------------
-
-    def suspend(self, account_sid: str) -> None:
-        """Suspend the account: new sends get 20005, and every message not yet handed to a
-        carrier (queued, accepted, scheduled) fails with 30002 and its callback (FACTS §2.3)."""
-        entry = catalogue.require(30002)
-        with self.store.transaction():
-            self.accounts.update(account_sid, friendly_name=None, status="suspended")
-            marks = ",".join("?" * len(SUSPENDABLE))
-            rows = self.store.all(
-                f"SELECT * FROM messages WHERE account_sid = ? AND status IN ({marks}) ORDER BY id",
-                [account_sid, *SUSPENDABLE],
-            )
-            for row in rows:
-                message = row_to_message(row)
-                if not lifecycle.can_move(message.status, "failed"):
-                    continue
-                self.engine.scheduler.cancel(message.sid, "step")
-                self.delivery._move(
-                    message, "failed", {"error_code": 30002, "error_message": entry.error_message}
-                )
-
     # -- services -------------------------------------------------------------------------
 
     def _service(self, service_sid: str) -> dict[str, Any] | None:
@@ -519,13 +496,12 @@ def webhook_params(
 
 
 def attach(engine: Engine) -> Inbound:
-    """Wire inbound handling, opt-out scopes and suspension into ``engine``."""
+    """Wire inbound handling and opt-out scopes into ``engine``."""
     inbound = Inbound(engine)
     hooks = engine.delivery.hooks
     previous = hooks.optout_scopes
     hooks.optout_scopes = lambda message: inbound.optout_scopes(message, previous)
     hooks.inbound_response = inbound.handle_response
-    engine.extensions["suspend"] = inbound.suspend
     return inbound
 
 

@@ -107,7 +107,14 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
     },
     "/_smsim/inbound": {
         "type": "object",
-        "properties": {"from": _STRING, "to": _STRING, "body": _STRING},
+        "properties": {
+            "from": _STRING,
+            "to": _STRING,
+            "body": _STRING,
+            "num_segments": {"type": "integer", "minimum": 1},
+            "lost_segment": {"type": "boolean"},
+            "media_urls": {"type": "array", "items": _STRING, "maxItems": 10},
+        },
         "required": ["from", "to", "body"],
     },
     "/_smsim/rules": {"type": "object"},
