@@ -1,0 +1,89 @@
+"""Store invariants: callback order and repetition never change the outcome."""
+
+from __future__ import annotations
+
+from client_helpers import ACCOUNT_SID, AUTH_TOKEN
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smsim.client.store import SendOutcome, Store
+
+PROGRESS = ["queued", "sending", "sent"]
+TERMINAL = ["delivered", "undelivered", "failed"]
+
+
+def _store_with_message() -> tuple[Store, int]:
+    store = Store(":memory:")
+    provider = store.create_provider(
+        {
+            "nickname": "p",
+            "account_sid": ACCOUNT_SID,
+            "auth_token": AUTH_TOKEN,
+            "from_numbers": ("+15005550006",),
+        }
+    )
+    _, (message_id,) = store.create_campaign(
+        provider_id=provider.id,
+        body="hi",
+        recipients=["+14155550100"],
+        name=None,
+        click_tracking=False,
+        template_id=None,
+    )
+    return store, message_id
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    terminal=st.sampled_from(TERMINAL),
+    arrivals=st.lists(st.sampled_from([*PROGRESS, "terminal"]), min_size=1, max_size=12).filter(
+        lambda xs: "terminal" in xs
+    ),
+    send_answer_last=st.booleans(),
+)
+def test_any_order_and_repetition_of_callbacks_ends_in_the_terminal_status(
+    terminal: str, arrivals: list[str], send_answer_last: bool
+) -> None:
+    store, message_id = _store_with_message()
+    sid = "SM" + "a" * 32
+    outcome = SendOutcome(message_id, sid, "queued", "+15005550006", None, None)
+    if not send_answer_last:
+        store.record_send_outcomes([outcome])
+    for status in arrivals:
+        status = terminal if status == "terminal" else status
+        store.record_status_callback(
+            provider_id=1,
+            message_id=message_id,
+            message_sid=sid,
+            status=status,
+            error_code=30005 if status != "delivered" and status in TERMINAL else None,
+            error_message=None,
+            params={},
+        )
+    if send_answer_last:  # Twilio's callbacks outran our own record of the send
+        store.record_send_outcomes([outcome])
+    message = store.get_message(message_id)
+    assert message is not None and (message.status, message.sid) == (terminal, sid)
+    counts = store.message_counts("campaign_id = ?", [1])
+    assert counts["delivered"] + counts["failed"] == 1 and counts["pending"] == 0
+    finals = [e for e in store.events(campaign_id=1) if e["name"] != "Notification Sent"]
+    assert len(finals) == 1
+    store.close()
+
+
+def test_a_second_terminal_status_is_recorded_but_ignored() -> None:
+    store, message_id = _store_with_message()
+    sid = "SM" + "b" * 32
+    kw = {"provider_id": 1, "message_id": message_id, "message_sid": sid, "params": {}}
+    assert (
+        store.record_status_callback(
+            status="undelivered", error_code=30003, error_message=None, **kw
+        )
+        == "applied"
+    )
+    assert (
+        store.record_status_callback(status="delivered", error_code=None, error_message=None, **kw)
+        == "stale"
+    )
+    message = store.get_message(message_id)
+    assert message is not None and (message.status, message.error_code) == ("undelivered", 30003)
