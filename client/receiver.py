@@ -86,6 +86,10 @@ class Receiver:
         if not signature:
             return None
         candidates = self._candidates(meta, first(form, "AccountSid"), first(form, "To"))
+        # Last resort: any active provider. The token stays the only authority; this
+        # covers payloads whose AccountSid names no provider (a subaccount, a QA replay).
+        tried = {p.id for p in candidates}
+        candidates += [p for p in self.store.list_providers() if p.id not in tried]
         for provider in candidates:
             for url in urls:
                 if validate_signature(url, form, signature, provider.auth_token):

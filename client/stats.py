@@ -30,7 +30,9 @@ def describe_error(code: int, twilio_message: str | None) -> tuple[str, bool]:
     return (twilio_message or catalogue.describe(code)), False
 
 
-def _errors(store: Store, where: str, params: list[Any]) -> tuple[dict[str, int], list[dict]]:
+def _errors(
+    store: Store, where: str, params: list[Any]
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
     counts: dict[str, int] = {}
     details: list[dict[str, Any]] = []
     for code, n, message in store.error_counts(where, params):
@@ -95,10 +97,36 @@ def provider_stats(store: Store, provider_id: int, *, bucket: str = "day") -> di
     replied, repliers = store.reply_counts(where, params)
     unattributed_replies, _ = store.reply_counts("provider_id = ? AND message_id IS NULL", params)
     by_status = store.unattributed_callbacks(provider_id)
+    # Callbacks no message matched still count for the provider (its Stats tab shows what
+    # Twilio reported for its account); "unattributed" says how much of each total they are.
+    extra_delivered, extra_failed, extra_errors = 0, 0, {}
+    for status, code in store.unattributed_outcomes(provider_id):
+        if status == "delivered":
+            extra_delivered += 1
+            continue
+        extra_failed += 1
+        if code is not None:
+            extra_errors[code] = extra_errors.get(code, 0) + 1
+    core = _core(counts)
+    core["delivered"] += extra_delivered
+    core["failed"] += extra_failed
+    core["failed_without_code"] += extra_failed - sum(extra_errors.values())
+    for code, n in extra_errors.items():
+        errors[str(code)] = errors.get(str(code), 0) + n
+        row = next((d for d in details if d["code"] == code), None)
+        if row is None:
+            description, known = describe_error(code, None)
+            details.append(
+                {"code": code, "count": n, "description": description, "in_catalogue": known}
+            )
+        else:
+            row["count"] += n
+    errors = dict(sorted(errors.items(), key=lambda kv: int(kv[0])))
+    details.sort(key=lambda d: d["code"])
     return {
         "scope": "provider",
         "provider_id": provider_id,
-        **_core(counts),
+        **core,
         "errors": errors,
         "error_details": details,
         "click_tracking": clicks > 0,
@@ -110,6 +138,9 @@ def provider_stats(store: Store, provider_id: int, *, bucket: str = "day") -> di
         "unattributed": {
             "callbacks": sum(by_status.values()),
             "by_status": by_status,
+            "delivered": extra_delivered,
+            "failed": extra_failed,
+            "errors": {str(c): n for c, n in sorted(extra_errors.items())},
             "replies": unattributed_replies,
         },
         "bucket": bucket,

@@ -787,6 +787,21 @@ class Store:
         )
         return {r["status"]: int(r["n"]) for r in rows}
 
+    def unattributed_outcomes(self, provider_id: int) -> list[tuple[str, int | None]]:
+        """(final status, error code) per unattributed MessageSid that reached a final status.
+
+        The first final callback received for a SID wins, as for attributed messages.
+        """
+        rows = self._query(
+            "SELECT c.status, c.error_code FROM callbacks c WHERE c.provider_id = ?"
+            " AND c.message_id IS NULL AND c.status IN ('delivered', 'undelivered', 'failed')"
+            " AND c.id = (SELECT MIN(c2.id) FROM callbacks c2 WHERE c2.message_sid = c.message_sid"
+            "   AND c2.message_id IS NULL"
+            "   AND c2.status IN ('delivered', 'undelivered', 'failed', 'canceled'))",
+            (provider_id,),
+        )
+        return [(r["status"], r["error_code"]) for r in rows]
+
     def events(
         self,
         *,

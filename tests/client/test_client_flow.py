@@ -12,6 +12,7 @@ from typing import Any
 import requests
 from client_helpers import (
     ACCOUNT_SID,
+    AUTH_TOKEN,
     FROM,
     OTHER_TOKEN,
     FakeTwilio,
@@ -24,6 +25,7 @@ from client_helpers import (
 
 from smsim.client import ClientConfig, ClientServer
 from smsim.contracts import validate
+from smsim.contracts.verify import VerifyConfig, run
 
 OK_1, OK_2, OK_3 = "+14155550101", "+14155550102", "+14155550103"
 
@@ -163,7 +165,14 @@ def test_campaign_counts_sync_errors_and_callbacks_exactly(
     assert sorted(failed) == [21610, 21614, 21699, 30005, 30008]
     provider_report = stats(client_server, f"/api/providers/{provider['id']}/stats")
     assert provider_report["errors"] == report["errors"]
-    assert provider_report["unattributed"] == {"callbacks": 0, "by_status": {}, "replies": 0}
+    assert provider_report["unattributed"] == {
+        "callbacks": 0,
+        "by_status": {},
+        "delivered": 0,
+        "failed": 0,
+        "errors": {},
+        "replies": 0,
+    }
 
 
 def test_forged_replayed_and_malformed_callbacks_change_nothing(
@@ -220,7 +229,13 @@ def test_unknown_meta_or_sid_is_acknowledged_as_unattributed(
     report = stats(client_server, f"/api/providers/{provider['id']}/stats")
     assert report["unattributed"]["callbacks"] == 1
     assert report["unattributed"]["by_status"] == {"failed": 1}
-    assert report["failed"] == 0 and report["errors"] == {}
+    # Counted for the provider (what Twilio reported for its account), not for a campaign.
+    assert (report["failed"], report["errors"], report["targeted"]) == (1, {"30005": 1}, 0)
+    assert report["unattributed"]["errors"] == {"30005": 1}
+    # A later delivered for the same unknown SID does not overwrite its first final status.
+    post_signed(base, status_params(stranger, "delivered", OK_1))
+    report = stats(client_server, f"/api/providers/{provider['id']}/stats")
+    assert (report["delivered"], report["failed"]) == (0, 1)
 
 
 def test_replies_are_events_with_body_and_sender(
@@ -389,3 +404,16 @@ def test_event_counts_per_day_and_hour(
         assert len(series) == 1
         assert series[0]["counts"] == {"Notification Delivered": 1, "Notification Sent": 2}
     assert len(series[0]["period"]) == len("2024-01-01T10:00Z")
+
+
+def test_smsim_verify_passes_against_the_receiver_and_provider_stats(
+    client_server: ClientServer,
+) -> None:
+    provider = add_provider(client_server)
+    config = VerifyConfig(
+        callback_url=client_server.url + "/sms/twilio?account=acme",
+        auth_token=AUTH_TOKEN,
+        stats_url=f"{client_server.url}/api/providers/{provider['id']}/stats",
+    )
+    report = run(config)
+    assert report.passed, [(r.name, r.reason, r.exchanges) for r in report.failures]
