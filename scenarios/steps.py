@@ -1,0 +1,295 @@
+"""The step registry: one small function per step kind.
+
+A step function gets the :class:`World` and the step's arguments with every ``${...}``
+already resolved, does one thing through a public surface (the client's HTTP API, the
+Twilio API, the simulator's control API, or a handset's HTTP request), and returns a
+:class:`StepResult`: the HTTP status and body when there was an answer (what ``expect``
+on the step checks and what ``save`` keeps), and a one-line summary for reports.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import phonenumbers
+import requests
+
+from smsim.contracts import replay as replay_mod
+from smsim.scenarios.provision import add_rule, provider_settings
+from smsim.scenarios.values import duration
+from smsim.scenarios.world import StepError, World
+
+FORGED_TOKEN = "f0rged0000000000000000000000000f"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What a step produced: an HTTP ``status`` and ``body`` (None without an answer)."""
+
+    status: int | None = None
+    body: Any = None
+    summary: str = ""
+
+
+StepFn = Callable[[World, Any], StepResult]
+STEPS: dict[str, StepFn] = {}
+
+
+def step(name: str) -> Callable[[StepFn], StepFn]:
+    """Register a step kind."""
+
+    def register(fn: StepFn) -> StepFn:
+        STEPS[name] = fn
+        return fn
+
+    return register
+
+
+def _answer(response: requests.Response, summary: str) -> StepResult:
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = response.text
+    return StepResult(response.status_code, body, f"{summary} -> {response.status_code}")
+
+
+def _provider_id(world: World, ref: Any) -> int:
+    if ref is None:
+        if len(world.providers) == 1:
+            return int(next(iter(world.providers.values()))["id"])
+        raise StepError("name the provider: this scenario has several (or none)")
+    return int(world.provider(ref)["id"])
+
+
+# -- through the client -----------------------------------------------------------------
+
+
+@step("send_test_sms")
+def send_test_sms(world: World, args: dict[str, Any]) -> StepResult:
+    provider_id = _provider_id(world, args.get("provider"))
+    body: dict[str, Any] = {"message": args.get("message")}
+    if args.get("to"):
+        try:
+            parsed = phonenumbers.parse(str(args["to"]))
+        except phonenumbers.NumberParseException as exc:
+            raise StepError(f"to: {args['to']!r} is not a phone number ({exc})") from None
+        body["country_code"] = f"+{parsed.country_code}"
+        body["mobile_number"] = phonenumbers.national_significant_number(parsed)
+    else:
+        body["country_code"] = args.get("country_code")
+        body["mobile_number"] = args.get("mobile_number")
+    if args.get("template_id") is not None:
+        body["template_id"] = args["template_id"]
+    response = world.client_api("POST", f"/api/providers/{provider_id}/test-sms", body)
+    return _answer(response, f"test SMS to {body['country_code']} {body['mobile_number']}")
+
+
+@step("send_campaign")
+def send_campaign(world: World, args: dict[str, Any]) -> StepResult:
+    body = {
+        key: args[key]
+        for key in ("message", "recipients", "click_tracking", "template_id", "name", "variant")
+        if key in args
+    }
+    if args.get("provider") is not None:
+        body["provider"] = _provider_id(world, args["provider"])
+    response = world.client_api("POST", "/api/campaigns", body)
+    count = len(args.get("recipients") or [])
+    return _answer(response, f"campaign to {count} recipient{'s' if count != 1 else ''}")
+
+
+@step("add_provider")
+def add_provider(world: World, args: dict[str, Any]) -> StepResult:
+    alias = args.get("alias")
+    response = world.client_api("POST", "/api/providers", provider_settings(world, args, alias))
+    if response.status_code == 201 and alias:
+        world.providers[alias] = {**response.json(), "alias": alias}
+    return _answer(response, f"add provider {alias or ''}".strip())
+
+
+@step("update_provider")
+def update_provider(world: World, args: dict[str, Any]) -> StepResult:
+    provider = world.provider(args["provider"])
+    changes = {k: v for k, v in args.items() if k not in ("provider", "service", "callback_url")}
+    if "service" in args:
+        changes["service_sid"] = world.service(args["service"])["sid"] if args["service"] else None
+    if "callback_url" in args:
+        changes["callback_url"] = world.target(args["callback_url"])
+    response = world.client_api("PATCH", f"/api/providers/{provider['id']}", changes)
+    if response.status_code == 200:
+        provider.update(response.json())
+    return _answer(response, f"update provider {provider.get('alias', provider['id'])}")
+
+
+@step("restore_callback_url")
+def restore_callback_url(world: World, ref: Any) -> StepResult:
+    provider = world.provider(ref)
+    response = world.client_api("POST", f"/api/providers/{provider['id']}/restore-callback")
+    if response.status_code == 200:
+        provider.update(response.json())
+    return _answer(response, f"Restore the callback URL of {provider.get('alias', ref)}")
+
+
+@step("click")
+def click(world: World, args: dict[str, Any]) -> StepResult:
+    """The handset opens a tracked link from the last message it received."""
+    recipient = args["recipient"]
+    base = world.client_info()["url"] + "/c/"
+    assert world.control is not None
+    received = [
+        m for m in world.control.messages(to=recipient) if m["direction"].startswith("outbound")
+    ]
+    if not received:
+        raise StepError(f"{recipient} has received no message, so there is no link to click")
+    links = re.findall(re.escape(base) + r"[A-Za-z0-9]+", received[0]["body"] or "")
+    index = int(args.get("link", 0))
+    if index >= len(links):
+        raise StepError(
+            f"the last message to {recipient} has {len(links)} tracked link(s); "
+            f"body: {received[0]['body']!r}"
+        )
+    response = None
+    for _ in range(int(args.get("times", 1))):
+        response = world.http.get(links[index], allow_redirects=False, timeout=10)
+    assert response is not None
+    body = {"url": links[index], "location": response.headers.get("Location")}
+    return StepResult(response.status_code, body, f"{recipient} clicks {links[index]}")
+
+
+# -- straight to Twilio -----------------------------------------------------------------
+
+
+@step("twilio_send")
+def twilio_send(world: World, args: dict[str, Any]) -> StepResult:
+    account = world.account(args["account"])
+    form: dict[str, str] = {"To": str(args["to"])}
+    if args.get("from") is not None:
+        form["From"] = str(args["from"])
+    if args.get("body") is not None:
+        form["Body"] = str(args["body"])
+    if args.get("service") is not None:
+        form["MessagingServiceSid"] = world.service(args["service"])["sid"]
+    if args.get("status_callback") is not None:
+        form["StatusCallback"] = str(world.target(args["status_callback"]))
+    if args.get("send_at_in") is not None:
+        form["ScheduleType"] = "fixed"
+        form["SendAt"] = world.iso_in(duration(args["send_at_in"]))
+    if args.get("validity_period") is not None:
+        form["ValidityPeriod"] = str(args["validity_period"])
+    if args.get("max_price") is not None:
+        form["MaxPrice"] = str(args["max_price"])
+    for key, value in (args.get("params") or {}).items():
+        form[str(key)] = str(value).lower() if isinstance(value, bool) else str(value)
+    path = f"{world_api(account)}/Messages.json"
+    return _answer(world.twilio("POST", path, account, form), f"API send to {form['To']}")
+
+
+@step("twilio_cancel")
+def twilio_cancel(world: World, args: dict[str, Any]) -> StepResult:
+    account = world.account(args["account"])
+    path = f"{world_api(account)}/Messages/{args['sid']}.json"
+    response = world.twilio("POST", path, account, {"Status": "canceled"})
+    return _answer(response, f"cancel {args['sid']}")
+
+
+def world_api(account: dict[str, Any]) -> str:
+    return f"/2010-04-01/Accounts/{account['sid']}"
+
+
+# -- handsets, time and the simulator's knobs -------------------------------------------
+
+
+@step("reply")
+def reply(world: World, args: dict[str, Any]) -> StepResult:
+    """A handset texts a Twilio number (by default the one that last texted it)."""
+    assert world.control is not None
+    handset = args["from"]
+    number = args.get("to")
+    if number is None:
+        sent = [
+            m for m in world.control.messages(to=handset) if m["direction"].startswith("outbound")
+        ]
+        if not sent or not sent[0].get("from"):
+            raise StepError(f"nobody has texted {handset} yet; give the Twilio number as `to`")
+        number = sent[0]["from"]
+    payload = {"from": handset, "to": number, "body": args["body"]}
+    response = world.http.post(f"{world.sim_url}/_smsim/inbound", json=payload, timeout=30)
+    return _answer(response, f"{handset} texts {args['body']!r} to {number}")
+
+
+@step("advance")
+def advance(world: World, value: Any) -> StepResult:
+    assert world.control is not None
+    seconds = duration(value)
+    moved = world.control.advance(seconds)
+    return StepResult(None, moved, f"clock +{seconds:g}s ({moved.get('jobs_run', 0)} jobs)")
+
+
+@step("run_until_idle")
+def run_until_idle(world: World, _: Any) -> StepResult:
+    ran = world.run_until_idle()
+    return StepResult(None, ran, f"run until idle ({ran.get('jobs_run', 0)} jobs)")
+
+
+@step("set_rule")
+def set_rule(world: World, rule: dict[str, Any]) -> StepResult:
+    added = add_rule(world, rule)
+    return StepResult(201, added, f"rule {added['id']}: {added['match']} -> {added['outcome']}")
+
+
+@step("clear_rules")
+def clear_rules(world: World, _: Any) -> StepResult:
+    assert world.control is not None
+    world.control.clear_rules()
+    world.rule_ids.clear()
+    return StepResult(None, None, "rules cleared")
+
+
+@step("suspend")
+def suspend(world: World, ref: Any) -> StepResult:
+    assert world.control is not None
+    account = world.account(ref)
+    answer = world.control.suspend(account["sid"])
+    return StepResult(200, answer, f"account {account['alias']} suspended")
+
+
+@step("replay")
+def replay(world: World, args: dict[str, Any]) -> StepResult:
+    """Post a signed, seed-shaped webhook as Twilio would (or a forged one)."""
+    account = world.account(args["account"])
+    url = str(world.target(args["to"]))
+    sid = args.get("message")
+    recipient, number = args.get("recipient"), args.get("from")
+    if sid and (recipient is None or number is None):
+        assert world.control is not None
+        found = world.control.messages(sid=sid)
+        if found:
+            recipient = recipient or found[0]["to"]
+            number = number or found[0]["from"]
+    who = replay_mod.Identity(
+        account_sid=account["sid"],
+        from_=number or (account["numbers"] or ["+15005550006"])[0],
+        to=recipient or "+15005550006",
+        message_sid=sid,
+    )
+    token = FORGED_TOKEN if args.get("forge") else account["auth_token"]
+    if args.get("reply") is not None:
+        request = replay_mod.reply_request(url, token, who, str(args["reply"]))
+    else:
+        code = int(args["code"]) if args.get("code") is not None else None
+        request = replay_mod.status_request(url, token, who, args.get("status"), code=code)
+    outcome = replay_mod.send(request)
+    if outcome.error:
+        raise StepError(f"replay to {url} failed: {outcome.error}")
+    try:
+        body: Any = json.loads(outcome.body) if outcome.body else None
+    except ValueError:
+        body = outcome.body
+    forged = "forged " if args.get("forge") else ""
+    return StepResult(
+        outcome.status_code, body, f"{forged}replay {request.label} -> {outcome.status_code}"
+    )

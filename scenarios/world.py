@@ -1,0 +1,264 @@
+"""Where one scenario runs: a fresh simulator and client, or a running ``smsim serve``.
+
+In-process (the default) every scenario gets its own simulator (memory store, virtual
+clock, seeded) and, when it needs one, its own client integration whose Twilio base URL
+is that simulator; both listen on free loopback ports, so scenarios are independent and
+can run in parallel (threads here, processes under pytest-xdist).
+
+``against`` a URL, the scenario uses that server through its HTTP surfaces only; its
+accounts are new ones (fresh SIDs), the rules it adds are removed afterwards, and what
+cannot work there (the client, a carrier profile, moving a real clock) skips the
+scenario with the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import requests
+
+from smsim.scenarios.model import Scenario
+from smsim.scenarios.values import Context, make_faker
+from smsim.testing import CallbackRecorder, ControlClient
+
+TWILIO_API = "/2010-04-01"
+IDLE_TIMEOUT = 60.0
+
+
+class StepError(Exception):
+    """A step (or the setup) could not do its job; the message says what happened."""
+
+
+class SkipScenario(Exception):
+    """The scenario cannot run here; the message is the reason."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How scenarios run: in-process (``against`` None) or against a running server.
+
+    ``seed`` is added to every scenario's own seed (a different seed gives different
+    faker values, e.g. fresh phone numbers against a server that keeps its state).
+    """
+
+    against: str | None = None
+    seed: int = 0
+    http_timeout: float = 30.0
+
+
+class World:
+    """The servers, HTTP sessions and named things of one running scenario."""
+
+    def __init__(self, scenario: Scenario, options: RunOptions | None = None) -> None:
+        self.scenario = scenario
+        self.options = options or RunOptions()
+        self.ctx = Context(make_faker(scenario.seed + self.options.seed))
+        self.http = requests.Session()
+        self.http.trust_env = False  # loopback servers: never through a proxy
+        self.simulator: Any = None
+        self.client_server: Any = None
+        self.control: ControlClient | None = None
+        self.sim_url = ""
+        self.client_url: str | None = None
+        self.virtual_clock = True
+        self.endpoints: dict[str, CallbackRecorder] = {}
+        self.accounts: dict[str, dict[str, Any]] = {}
+        self.services: dict[str, dict[str, Any]] = {}
+        self.providers: dict[str, dict[str, Any]] = {}
+        self.rule_ids: list[int] = []
+        self.ctx.builtins.update(
+            accounts=lambda: self.accounts,
+            providers=lambda: self.providers,
+            services=lambda: self.services,
+            endpoints=lambda: {name: self.endpoint_url(name) for name in self.endpoints},
+            client=self.client_info,
+            simulator=lambda: {"url": self.sim_url},
+        )
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    def __enter__(self) -> World:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start (or reach) the simulator, the client if needed, and the endpoints."""
+        scenario = self.scenario
+        if self.options.against:
+            self._reach(self.options.against)
+        else:
+            self._start_in_process()
+        for name in scenario.setup.get("endpoints") or []:
+            self.endpoints[name] = CallbackRecorder().start()
+
+    def _reach(self, url: str) -> None:
+        scenario = self.scenario
+        if scenario.needs_client:
+            raise SkipScenario("needs the client integration, which runs in-process only")
+        if scenario.setup.get("carrier_profile"):
+            raise SkipScenario("sets a carrier profile, which needs an in-process simulator")
+        self.sim_url = url.rstrip("/")
+        self.control = ControlClient(self.sim_url, self.http)
+        try:
+            health = self.control.health()
+        except requests.RequestException as exc:
+            raise StepError(f"cannot reach the simulator at {self.sim_url}: {exc}") from None
+        self.virtual_clock = health.get("clock") == "virtual"
+        if not self.virtual_clock and scenario.uses("advance"):
+            raise SkipScenario("moves the clock, and the server's clock is real (--clock virtual)")
+
+    def _start_in_process(self) -> None:
+        from smsim.simulator.config import SimulatorConfig
+        from smsim.simulator.server import SimulatorServer
+
+        scenario = self.scenario
+        config = SimulatorConfig(
+            memory=True,
+            port=0,
+            clock="virtual",
+            seed=scenario.seed + self.options.seed,
+            carrier_profile=scenario.setup.get("carrier_profile") or "all-delivered",
+            create_default_accounts=False,
+            threads=8,
+            webhook_workers=8,
+        )
+        self.simulator = SimulatorServer(config).start()
+        self.sim_url = self.simulator.url
+        self.control = ControlClient(self.sim_url, self.http)
+        if scenario.needs_client:
+            from smsim.client.config import ClientConfig
+            from smsim.client.server import ClientServer
+
+            client_config = ClientConfig(
+                memory=True, twilio_base_url=self.sim_url, account_id="smsim-scenarios"
+            )
+            self.client_server = ClientServer(client_config).start()
+            self.client_url = self.client_server.url
+
+    def close(self) -> None:
+        """Stop what was started; remove the rules added on a shared server."""
+        if self.options.against and self.control is not None:
+            for rule_id in self.rule_ids:
+                with contextlib.suppress(requests.RequestException):
+                    self.http.delete(f"{self.sim_url}/_smsim/rules/{rule_id}", timeout=5)
+        for recorder in self.endpoints.values():
+            recorder.stop()
+        self.endpoints.clear()
+        if self.client_server is not None:
+            self.client_server.stop()
+            self.client_server = None
+        if self.simulator is not None:
+            self.simulator.stop()
+            self.simulator = None
+        self.http.close()
+
+    # -- names ------------------------------------------------------------------------
+
+    def client_info(self) -> dict[str, Any]:
+        if self.client_url is None:
+            raise StepError("this scenario has no client (it runs against a simulator only)")
+        return {"url": self.client_url, "callback_url": self.client_url + "/sms/twilio"}
+
+    def endpoint_url(self, name: str) -> str:
+        return self.endpoints[name].url(f"/{name}")
+
+    def target(self, value: Any) -> str | None:
+        """Resolve a webhook target: ``client``, an endpoint name, or a URL."""
+        if value is None:
+            return None
+        value = self.ctx.render(value)
+        if value == "client":
+            return self.client_info()["callback_url"]
+        if value in self.endpoints:
+            return self.endpoint_url(value)
+        return str(value)
+
+    def account(self, ref: Any) -> dict[str, Any]:
+        return self._named(self.accounts, ref, "account")
+
+    def provider(self, ref: Any) -> dict[str, Any]:
+        return self._named(self.providers, ref, "provider")
+
+    def service(self, ref: Any) -> dict[str, Any]:
+        return self._named(self.services, ref, "service")
+
+    def _named(self, table: dict[str, dict[str, Any]], ref: Any, what: str) -> dict[str, Any]:
+        ref = self.ctx.render(ref)
+        if isinstance(ref, dict):
+            return ref
+        if ref in table:
+            return table[ref]
+        for item in table.values():  # a SID or an id given directly
+            if ref in (item.get("sid"), item.get("id"), str(item.get("id"))):
+                return item
+        known = ", ".join(table) or "none"
+        raise StepError(f"no {what} {ref!r} in this scenario (known: {known})")
+
+    def token_of(self, account_sid: str) -> str | None:
+        for account in self.accounts.values():
+            if account["sid"] == account_sid:
+                return account["auth_token"]
+        return None
+
+    # -- HTTP -------------------------------------------------------------------------
+
+    def twilio(
+        self, method: str, path: str, account: dict[str, Any], data: Any = None
+    ) -> requests.Response:
+        """Call the Twilio surface (``/2010-04-01...`` or ``/v1...``) as ``account``."""
+        return self._request(
+            method,
+            self.sim_url + path,
+            data=data,
+            auth=(account["sid"], account["auth_token"]),
+        )
+
+    def client_api(self, method: str, path: str, body: Any = None) -> requests.Response:
+        """Call the client integration's HTTP API."""
+        base = self.client_info()["url"]
+        return self._request(method, base + path, json=body)
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        try:
+            return self.http.request(method, url, timeout=self.options.http_timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise StepError(f"{method} {url} failed: {exc}") from None
+
+    def clock_now(self) -> float:
+        assert self.control is not None
+        return float(self.control.clock()["now"])
+
+    def iso_in(self, seconds: float) -> str:
+        """The simulator's now plus ``seconds``, as Twilio's ISO 8601 SendAt."""
+        when = dt.datetime.fromtimestamp(self.clock_now() + seconds, dt.UTC)
+        return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+    def run_until_idle(self) -> dict[str, Any]:
+        """Virtual clock: run everything pending. Real clock: wait until nothing is."""
+        assert self.control is not None
+        if self.virtual_clock:
+            return self.control.run_until_idle()
+        deadline = time.monotonic() + IDLE_TIMEOUT
+        while time.monotonic() < deadline:
+            health = self.control.health()
+            if not health.get("pending_jobs"):
+                return health
+            time.sleep(0.05)
+        raise StepError(f"the simulator still had pending jobs after {IDLE_TIMEOUT:.0f}s")
