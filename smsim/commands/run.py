@@ -1,0 +1,109 @@
+"""``smsim run``: run scenario files (the bundled library by default) and report.
+
+In-process by default: each scenario gets its own simulator and client on free ports,
+with a virtual clock, so the whole library runs in seconds. ``--against URL`` runs the
+scenarios that need only the Twilio side against an already running ``smsim serve``.
+
+Exit status: 0 when nothing failed (skips are fine), 1 when a scenario failed, 2 when a
+file is not a valid scenario file (nothing is run then) or nothing was selected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run scenario files (default: the bundled library)",
+        description=(
+            "Run *.scenario.yaml files against an in-process simulator and client "
+            "(virtual time), or the Twilio-side ones against a running smsim serve."
+        ),
+    )
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="scenario files or directories (default: library)"
+    )
+    parser.add_argument(
+        "--against", metavar="URL", help="run against this running simulator (Twilio side only)"
+    )
+    parser.add_argument("-k", dest="keyword", help="only scenarios whose id or tag contains this")
+    parser.add_argument(
+        "-j", "--jobs", type=int, help="scenarios run at once (default: CPUs, at most 8)"
+    )
+    parser.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    parser.add_argument("--json", metavar="FILE", help="write a JSON report")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        help="added to every scenario's seed (default 0; random with --against, and printed)",
+    )
+    parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no per-scenario progress")
+    parser.add_argument("--no-table", action="store_true", help="no summary table")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from smsim.scenarios import report
+    from smsim.scenarios.loader import ScenarioFileError, library_dir, load_paths
+    from smsim.scenarios.runner import run_all, select
+    from smsim.scenarios.world import RunOptions
+
+    out = sys.stdout
+    paths = args.paths or [library_dir()]
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        print(f"smsim run: no such file or directory: {missing[0]}", file=sys.stderr)
+        return 2
+    try:
+        scenarios = select(load_paths(paths), args.keyword)
+    except ScenarioFileError as exc:
+        print(exc.render(), file=sys.stderr)
+        print("\nsmsim run: nothing was run; fix the files above.", file=sys.stderr)
+        return 2
+    if not scenarios:
+        print("smsim run: no scenarios selected", file=sys.stderr)
+        return 2
+    if args.list:
+        for s in scenarios:
+            tags = f"  [{', '.join(s.tags)}]" if s.tags else ""
+            print(f"{report.display_path(s.file)}:{s.line}  {s.name}{tags}")
+        return 0
+    seed = args.seed
+    if seed is None:
+        seed = random.randrange(1, 1_000_000) if args.against else 0
+    options = RunOptions(against=args.against, seed=seed)
+    jobs = args.jobs or min(8, os.cpu_count() or 1)
+    where = f"against {args.against}" if args.against else "in-process, virtual time"
+    out.write(f"smsim run: {len(scenarios)} scenarios, {where}, {jobs} at a time, seed {seed}\n")
+    out.flush()
+    done = 0
+
+    def progress(result: Any) -> None:
+        nonlocal done
+        done += 1
+        if not args.quiet:
+            out.write(report.progress_line(result, done, len(scenarios)) + "\n")
+            out.flush()
+
+    started = time.perf_counter()
+    results = run_all(scenarios, options, jobs=jobs, on_result=progress)
+    seconds = time.perf_counter() - started
+    report.write_report(out, results, seconds, table=not args.no_table)
+    if args.junit:
+        Path(args.junit).write_bytes(report.junit_xml(results, seconds))
+    if args.json:
+        text = json.dumps(report.to_json(results, seconds), indent=2, ensure_ascii=False)
+        Path(args.json).write_text(text + "\n", encoding="utf-8")
+    if seed and any(not r.ok for r in results):
+        out.write(f"(rerun with --seed {seed} for the same values)\n")
+    return 0 if all(r.ok for r in results) else 1
