@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from smsim.scenarios.pytest_collect import pytest_collect_file  # noqa: F401
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.server import SimulatorServer
 from smsim.testing import CallbackRecorder, ControlClient
