@@ -12,12 +12,12 @@ from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
-import waitress
 from flask import Flask
 
 from smsim.client.app import create_app
 from smsim.client.config import ClientConfig
 from smsim.client.facade import Integration
+from smsim.serving import bind_server, serve_in_thread, stop_server
 
 
 class ClientServer:
@@ -55,39 +55,21 @@ class ClientServer:
 
     def start(self) -> ClientServer:
         """Bind, build the app, and serve in a background thread."""
-        self._server = waitress.create_server(
-            self._wsgi, host=self.host, port=self.port, threads=self.threads, ident="smsim-client"
-        )
+        self._server = bind_server(self._wsgi, self.host, self.port, self.threads, "smsim-client")
         self.effective_port = int(self._server.effective_port)
         if not self.config.public_url:
             self.config = replace(self.config, public_url=self.url)
         self.app = create_app(self.config)
-        self._thread = threading.Thread(
-            target=self._server.run, name=f"smsim-client:{self.effective_port}", daemon=True
-        )
-        self._thread.start()
+        self._thread = serve_in_thread(self._server, f"smsim-client:{self.effective_port}")
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the integration's resources.
-
-        Worker threads are drained first: a waitress task finishing after the socket map is
-        closed would poke a closed trigger (and its fd number may already belong to a
-        newer server in the same process). Then every channel is closed from inside the
-        server's loop, which ends the loop at once.
-        """
+        """Stop serving (see :func:`smsim.serving.stop_server`) and close the integration."""
         server, self._server = self._server, None
         if server is None:
             return
-        server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
-
-        def close_all() -> None:
-            for channel in list(server._map.values()):
-                channel.close()
-
-        server.trigger.pull_trigger(close_all)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        stop_server(server, self._thread)
+        self._thread = None
         if self.app is not None:
             self.integration.close()
 

@@ -13,11 +13,10 @@ from typing import Any
 from waitress.server import create_server
 
 
-def start_server(
-    app: Any, host: str, port: int, threads: int, ident: str
-) -> tuple[Any, threading.Thread]:
-    """Bind ``app`` on ``host:port`` (0 picks a free port) and serve it on a thread."""
-    server = create_server(
+def bind_server(app: Any, host: str, port: int, threads: int, ident: str) -> Any:
+    """Bind ``app`` on ``host:port`` (0 picks a free port) without serving yet, so a
+    caller can learn ``effective_port`` before it builds what the app needs."""
+    return create_server(
         app,
         host=host,
         port=port,
@@ -27,9 +26,21 @@ def start_server(
         ident=ident,
         clear_untrusted_proxy_headers=True,
     )
+
+
+def serve_in_thread(server: Any, ident: str) -> threading.Thread:
+    """Run a bound server's loop on a daemon thread."""
     thread = threading.Thread(target=server.run, name=f"{ident}-http", daemon=True)
     thread.start()
-    return server, thread
+    return thread
+
+
+def start_server(
+    app: Any, host: str, port: int, threads: int, ident: str
+) -> tuple[Any, threading.Thread]:
+    """Bind and serve ``app`` on a thread; returns the server and its thread."""
+    server = bind_server(app, host, port, threads, ident)
+    return server, serve_in_thread(server, ident)
 
 
 def stop_server(server: Any, thread: threading.Thread | None) -> None:
