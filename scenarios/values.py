@@ -8,7 +8,7 @@ a saved step result or a built-in (``accounts``, ``providers``, ``services``,
 
 Faker is seeded per scenario, so the same file gives the same values on every run.
 Besides Faker's own methods there are phone numbers fit for SMS stories:
-``faker.handset`` and ``faker.twilio_number`` (E.164 US numbers in the fictional
+``faker.handset`` and ``faker.twilio_number`` (E.164 numbers of US area codes in the fictional
 555-01XX range, never one of Twilio's magic test numbers) and ``faker.handsets(n)``.
 """
 
@@ -17,8 +17,10 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
+import phonenumbers
 from faker import Faker
 from faker.providers import BaseProvider
 
@@ -27,11 +29,23 @@ _WHOLE = re.compile(r"^\$\{([^}]*)\}$")
 _CALL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\((.*)\)$")
 _DURATION = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-# Geographic-looking US area codes (no 5XX, whose 500 is Twilio's magic range, no toll-free
-# 8XX or premium 9XX, no N11 or N9X); with lines 555-0100..0199: about 40,000 numbers.
-_AREA_CODES = tuple(
-    str(n) for n in [*range(201, 500), *range(601, 800)] if n % 100 != 11 and (n // 10) % 10 != 9
-)
+# Candidate area codes: no 5XX (500 is Twilio's magic range), no toll-free 8XX, no 9XX,
+# no N11 or N9X. Only those phonenumbers places in the US are used (see us_area_codes):
+# +1 also covers Canada and the Caribbean, which would change prices and sending rates.
+_CANDIDATE_AREA_CODES = [
+    n for n in [*range(201, 500), *range(601, 800)] if n % 100 != 11 and (n // 10) % 10 != 9
+]
+
+
+@lru_cache(maxsize=1)
+def us_area_codes() -> tuple[str, ...]:
+    """Area codes whose 555-01XX numbers phonenumbers places in the US (about 300)."""
+    found = []
+    for npa in _CANDIDATE_AREA_CODES:
+        number = phonenumbers.parse(f"+1{npa}5550100")
+        if phonenumbers.region_code_for_number(number) in (None, "US"):
+            found.append(str(npa))
+    return tuple(found)
 
 
 class UnresolvedReference(LookupError):
@@ -43,7 +57,7 @@ class SmsProvider(BaseProvider):
 
     def handset(self) -> str:
         """A US mobile-style number in the fictional 555-01XX range."""
-        area = self.random_element(_AREA_CODES)
+        area = self.random_element(us_area_codes())
         return f"+1{area}5550{self.random_int(100, 199):03d}"
 
     def twilio_number(self) -> str:
