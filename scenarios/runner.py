@@ -8,11 +8,11 @@ expectations. The first failure stops the scenario and is kept with where it hap
 
 from __future__ import annotations
 
-import threading
+import multiprocessing
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +108,7 @@ def _setup(world: World, scenario: Scenario) -> None:
 
 def _run_step(world: World, step: Step, result: ScenarioResult) -> None:
     fn = STEPS.get(step.kind)
+    started = time.perf_counter()
     try:
         if step.kind == "check":
             for exp in step.args:
@@ -119,7 +120,7 @@ def _run_step(world: World, step: Step, result: ScenarioResult) -> None:
         outcome = fn(world, world.ctx.render(step.args))
     except (StepError, UnresolvedReference, ControlError, ValueError) as exc:
         raise _Stop(Failure(step.label, step.line, str(exc))) from None
-    result.log.append(f"{step.label}: {outcome.summary}")
+    result.log.append(f"{step.label}: {outcome.summary} ({time.perf_counter() - started:.2f}s)")
     if step.save:
         world.ctx.saved[step.save] = outcome.body
     _check_response(world, step, outcome)
@@ -169,23 +170,28 @@ def run_all(
     jobs: int = 1,
     on_result: Callable[[ScenarioResult], None] | None = None,
 ) -> list[ScenarioResult]:
-    """Run scenarios (``jobs`` at a time; each owns its servers), results in input order.
+    """Run scenarios, ``jobs`` worker processes at a time; results in input order.
 
-    ``on_result`` is called as each one finishes (for progress output), one at a time.
+    Processes, not threads: a scenario's servers are Python threads, so scenarios in
+    one process share one interpreter lock. ``on_result`` is called in this process as
+    each scenario finishes (for progress output).
     """
-    lock = threading.Lock()
-
-    def one(scenario: Scenario) -> ScenarioResult:
-        result = run_scenario(scenario, options)
-        if on_result is not None:
-            with lock:
-                on_result(result)
-        return result
-
     if jobs <= 1 or len(scenarios) <= 1:
-        return [one(s) for s in scenarios]
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="scenario") as pool:
-        return list(pool.map(one, scenarios))
+        results = []
+        for scenario in scenarios:
+            results.append(run_scenario(scenario, options))
+            if on_result is not None:
+                on_result(results[-1])
+        return results
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(scenarios)), mp_context=context) as ex:
+        futures = {ex.submit(run_scenario, s, options): i for i, s in enumerate(scenarios)}
+        done: dict[int, ScenarioResult] = {}
+        for future in as_completed(futures):
+            done[futures[future]] = future.result()
+            if on_result is not None:
+                on_result(done[futures[future]])
+    return [done[i] for i in range(len(scenarios))]
 
 
 def select(scenarios: Iterable[Scenario], keyword: str | None) -> list[Scenario]:

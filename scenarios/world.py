@@ -1,9 +1,10 @@
 """Where one scenario runs: a fresh simulator and client, or a running ``smsim serve``.
 
 In-process (the default) every scenario gets its own simulator (memory store, virtual
-clock, seeded) and, when it needs one, its own client integration whose Twilio base URL
-is that simulator; both listen on free loopback ports, so scenarios are independent and
-can run in parallel (threads here, processes under pytest-xdist).
+clock; a warm one from :mod:`~smsim.scenarios.pool`, reset to empty) and, when it needs
+one, its own new client integration whose Twilio base URL is that simulator; both
+listen on free loopback ports, so scenarios are independent and can run in parallel
+(threads here, processes under pytest-xdist).
 
 ``against`` a URL, the scenario uses that server through its HTTP surfaces only; its
 accounts are new ones (fresh SIDs), the rules it adds are removed afterwards, and what
@@ -22,6 +23,7 @@ from typing import Any
 
 import requests
 
+from smsim.scenarios import pool
 from smsim.scenarios.model import Scenario
 from smsim.scenarios.values import Context, make_faker
 from smsim.testing import CallbackRecorder, ControlClient
@@ -126,20 +128,23 @@ class World:
 
     def _start_in_process(self) -> None:
         from smsim.simulator.config import SimulatorConfig
-        from smsim.simulator.server import SimulatorServer
 
         scenario = self.scenario
+        profile = scenario.setup.get("carrier_profile") or "all-delivered"
+        # Only the realistic profile draws outcomes from the seed; every other scenario
+        # shares one configuration, so warm simulators can be reused between them.
+        seed = self.options.seed + (scenario.seed if profile == "realistic" else 0)
         config = SimulatorConfig(
             memory=True,
             port=0,
             clock="virtual",
-            seed=scenario.seed + self.options.seed,
-            carrier_profile=scenario.setup.get("carrier_profile") or "all-delivered",
+            seed=seed,
+            carrier_profile=profile,
             create_default_accounts=False,
             threads=8,
             webhook_workers=8,
         )
-        self.simulator = SimulatorServer(config).start()
+        self.simulator = pool.acquire(config)
         self.sim_url = self.simulator.url
         self.control = ControlClient(self.sim_url, self.http)
         if scenario.needs_client:
@@ -164,10 +169,10 @@ class World:
         if self.client_server is not None:
             self.client_server.stop()
             self.client_server = None
-        if self.simulator is not None:
-            self.simulator.stop()
-            self.simulator = None
         self.http.close()
+        if self.simulator is not None:
+            pool.release(self.simulator)
+            self.simulator = None
 
     # -- names ------------------------------------------------------------------------
 
