@@ -6,8 +6,11 @@ Order of work, and why:
    URL Twilio requested. Candidates come from ``meta`` (the provider id we put there) and
    from the payload's ``AccountSid``; nothing is trusted before a token verifies, so a
    forged callback is refused with 403 and records nothing.
-2. **Parse** leniently: unknown and extra fields are ignored, but a payload without a
-   MessageSid, or with a non-numeric ErrorCode, is malformed (400, nothing recorded).
+2. **Parse** against the contracts (``status_callback``, ``incoming_message``): unknown
+   extra fields are ignored, but a payload the schema refuses (no MessageSid, a SID of
+   the wrong shape, an unknown status, a non-numeric ErrorCode or one on a delivered
+   message, ...) is malformed (400 naming the field, nothing recorded). The geo fields
+   of an incoming message, which Twilio always sends but often empty, may be left out.
 3. **Attribute** by ``meta`` first (it works even before the message's SID is stored),
    then by MessageSid; anything else is acknowledged and counted under the provider as
    unattributed.
@@ -27,10 +30,13 @@ from smsim.client.config import ClientConfig
 from smsim.client.meta import Meta, parse_meta
 from smsim.client.settings import Provider
 from smsim.client.store import NotFoundError, Store
+from smsim.contracts import ContractError, validate
 from smsim.contracts.signature import validate_signature
 
 SID_RE = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 MAX_FIELD = 1600 * 4  # a Body may be 1600 characters; anything far longer is not Twilio
+GEO_FIELDS = ("FromCity", "FromState", "FromZip", "FromCountry")
+GEO_FIELDS += ("ToCity", "ToState", "ToZip", "ToCountry")
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,18 @@ def first(form: Mapping[str, Sequence[str]], name: str) -> str | None:
     """The first value of a form field, or None."""
     values = form.get(name)
     return values[0] if values else None
+
+
+def contract_problem(
+    schema: str, form: Mapping[str, Sequence[str]], optional: Sequence[str] = ()
+) -> str | None:
+    """Why ``form`` breaks contract ``schema`` (``optional`` fields read as empty), or None."""
+    payload = {**dict.fromkeys(optional, ""), **{k: v[0] for k, v in form.items() if v}}
+    try:
+        validate(schema, payload)
+    except ContractError as exc:
+        return str(exc)
+    return None
 
 
 class Receiver:
@@ -153,6 +171,9 @@ class Receiver:
         query: Mapping[str, str],
         meta: Meta | None,
     ) -> ReceiverResult:
+        problem = contract_problem("status_callback", form)
+        if problem:
+            return ReceiverResult(400, "malformed", provider_id=provider.id, detail=problem)
         raw_code = (first(form, "ErrorCode") or "").strip()
         if raw_code and not raw_code.isdigit():
             return ReceiverResult(
@@ -180,6 +201,11 @@ class Receiver:
     def _reply(
         self, provider: Provider, sid: str, form: Mapping[str, Sequence[str]]
     ) -> ReceiverResult:
+        problem = contract_problem("incoming_message", form, optional=GEO_FIELDS)
+        if problem:
+            return ReceiverResult(
+                400, "malformed", kind="reply", provider_id=provider.id, detail=problem
+            )
         handset = first(form, "From")
         number = first(form, "To")
         if not handset or not number:
