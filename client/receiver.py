@@ -130,6 +130,14 @@ class Receiver:
             return ReceiverResult(
                 400, "malformed", provider_id=provider.id, detail="field too long"
             )
+        repeated = sorted(k for k, values in form.items() if len(set(values)) > 1)
+        if repeated:
+            return ReceiverResult(
+                400,
+                "malformed",
+                provider_id=provider.id,
+                detail=f"{repeated[0]} is given twice with different values",
+            )
         sid = first(form, "MessageSid") or first(form, "SmsSid")
         if not sid or not SID_RE.match(sid):
             return ReceiverResult(
