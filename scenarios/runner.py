@@ -9,10 +9,12 @@ expectations. The first failure stops the scenario and is kept with where it hap
 from __future__ import annotations
 
 import multiprocessing
+import os
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,7 +172,7 @@ def run_all(
     jobs: int = 1,
     on_result: Callable[[ScenarioResult], None] | None = None,
 ) -> list[ScenarioResult]:
-    """Run scenarios, ``jobs`` worker processes at a time; results in input order.
+    """Run scenarios, ``jobs`` at a time, in worker processes; results in input order.
 
     Processes, not threads: a scenario's servers are Python threads, so scenarios in
     one process share one interpreter lock. ``on_result`` is called in this process as
@@ -183,15 +185,30 @@ def run_all(
             if on_result is not None:
                 on_result(results[-1])
         return results
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(scenarios)), mp_context=context) as ex:
-        futures = {ex.submit(run_scenario, s, options): i for i, s in enumerate(scenarios)}
+    workers = min(jobs, len(scenarios))
+    executor: Executor
+    if _can_spawn():
+        context = multiprocessing.get_context("spawn")
+        executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    else:  # e.g. a script read from stdin cannot be re-imported by a spawned worker
+        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scenario")
+    with executor:
+        futures = {executor.submit(run_scenario, s, options): i for i, s in enumerate(scenarios)}
         done: dict[int, ScenarioResult] = {}
         for future in as_completed(futures):
             done[futures[future]] = future.result()
             if on_result is not None:
                 on_result(done[futures[future]])
     return [done[i] for i in range(len(scenarios))]
+
+
+def _can_spawn() -> bool:
+    """True when a spawned worker can import this program's main module."""
+    main = sys.modules.get("__main__")
+    if getattr(main, "__spec__", None) is not None:
+        return True
+    path = getattr(main, "__file__", None)
+    return bool(path) and os.path.exists(str(path))
 
 
 def select(scenarios: Iterable[Scenario], keyword: str | None) -> list[Scenario]:

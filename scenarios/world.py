@@ -124,7 +124,7 @@ class World:
             raise StepError(f"cannot reach the simulator at {self.sim_url}: {exc}") from None
         self.virtual_clock = health.get("clock") == "virtual"
         if not self.virtual_clock and scenario.uses("advance"):
-            raise SkipScenario("moves the clock, and the server's clock is real (--clock virtual)")
+            raise SkipScenario("moves the clock; the server's clock is real (serve --clock virtual)")
 
     def _start_in_process(self) -> None:
         from smsim.simulator.config import SimulatorConfig
