@@ -1,0 +1,65 @@
+"""``smsim run --against URL``: the Twilio-side scenarios run against a simulator that is
+already running (here one started by the test); the rest are skipped with the reason."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from smsim.cli import main
+from smsim.simulator.config import SimulatorConfig
+from smsim.simulator.server import SimulatorServer
+from smsim.testing import ControlClient
+
+
+@pytest.fixture
+def running_simulator():
+    with SimulatorServer(SimulatorConfig(memory=True, port=0, clock="virtual")) as server:
+        yield server
+
+
+def run_against(url: str, tmp_path, *extra: str) -> tuple[int, dict]:
+    report = tmp_path / "against.json"
+    code = main(["run", "--against", url, "-j", "1", "--json", str(report), *extra])
+    return code, json.loads(report.read_text())
+
+
+def test_library_twilio_side_passes_against_a_running_simulator(running_simulator, tmp_path):
+    code, report = run_against(running_simulator.url, tmp_path)
+
+    assert code == 0
+    outcomes = {s["id"]: s for s in report["scenarios"]}
+    passed = [s for s in outcomes.values() if s["outcome"] == "passed"]
+    assert len(passed) >= 8
+    assert all("twilio" in s["tags"] for s in passed)
+    skipped = [s for s in outcomes.values() if s["outcome"] == "skipped"]
+    assert skipped and all("client integration" in s["reason"] for s in skipped)
+    # The scenarios left the shared server as they found it: their rules are gone.
+    assert ControlClient(running_simulator.url).rules() == []
+
+
+def test_scenarios_get_fresh_numbers_so_a_second_run_passes_too(running_simulator, tmp_path):
+    first, _ = run_against(running_simulator.url, tmp_path, "-k", "twilio")
+    second, report = run_against(running_simulator.url, tmp_path, "-k", "twilio")
+
+    assert (first, second) == (0, 0)
+    assert report["summary"]["passed"] >= 8
+
+
+def test_scenarios_that_move_the_clock_are_skipped_on_a_real_clock(tmp_path):
+    with SimulatorServer(SimulatorConfig(memory=True, port=0, clock="real")) as server:
+        code, report = run_against(server.url, tmp_path, "-k", "scheduled")
+
+    assert code == 0
+    reasons = {s["name"]: s.get("reason") for s in report["scenarios"]}
+    assert "serve --clock virtual" in reasons["a scheduled message waits for SendAt, then goes out"]
+    assert reasons["scheduling without a Messaging Service is refused with 35118"] is None
+
+
+def test_an_unreachable_server_fails_every_scenario_saying_so(tmp_path, capsys):
+    code = main(["run", "--against", "http://127.0.0.1:9", "-k", "magic", "-j", "1", "-q"])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "cannot reach the simulator at http://127.0.0.1:9" in out
