@@ -243,10 +243,9 @@ def set_rule(world: World, rule: dict[str, Any]) -> StepResult:
 
 @step("clear_rules")
 def clear_rules(world: World, _: Any) -> StepResult:
-    assert world.control is not None
-    world.control.clear_rules()
-    world.rule_ids.clear()
-    return StepResult(None, None, "rules cleared")
+    """Remove the rules this scenario added (on a shared server, nobody else's)."""
+    removed = world.remove_rules()
+    return StepResult(None, {"deleted": removed}, f"{removed} rule(s) cleared")
 
 
 @step("suspend")

@@ -124,7 +124,9 @@ class World:
             raise StepError(f"cannot reach the simulator at {self.sim_url}: {exc}") from None
         self.virtual_clock = health.get("clock") == "virtual"
         if not self.virtual_clock and scenario.uses("advance"):
-            raise SkipScenario("moves the clock; the server's clock is real (serve --clock virtual)")
+            raise SkipScenario(
+                "moves the clock; the server's clock is real (serve --clock virtual)"
+            )
 
     def _start_in_process(self) -> None:
         from smsim.simulator.config import SimulatorConfig
@@ -157,12 +159,20 @@ class World:
             self.client_server = ClientServer(client_config).start()
             self.client_url = self.client_server.url
 
+    def remove_rules(self) -> int:
+        """Delete the rules this scenario added; returns how many were still there."""
+        removed = 0
+        for rule_id in self.rule_ids:
+            with contextlib.suppress(requests.RequestException):
+                url = f"{self.sim_url}/_smsim/rules/{rule_id}"
+                removed += self.http.delete(url, timeout=5).status_code == 200
+        self.rule_ids.clear()
+        return removed
+
     def close(self) -> None:
         """Stop what was started; remove the rules added on a shared server."""
         if self.options.against and self.control is not None:
-            for rule_id in self.rule_ids:
-                with contextlib.suppress(requests.RequestException):
-                    self.http.delete(f"{self.sim_url}/_smsim/rules/{rule_id}", timeout=5)
+            self.remove_rules()
         for recorder in self.endpoints.values():
             recorder.stop()
         self.endpoints.clear()
