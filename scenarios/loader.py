@@ -24,7 +24,6 @@ from jsonschema.exceptions import ValidationError, best_match, relevance
 from smsim.contracts import validator
 from smsim.scenarios import yamlsrc
 from smsim.scenarios.model import (
-    BARE_STEPS,
     CLIENT_EXPECTATIONS,
     CLIENT_STEPS,
     STEP_OPTIONS,
@@ -333,6 +332,7 @@ class _Builder:
         self.data = data
         self.lines = lines
         self.problems: list[tuple[int, str]] = []
+        self.uses_client = False  # set by _check for the scenario being built
 
     def fail(self, line: int, message: str) -> None:
         self.problems.append((line, message))
@@ -393,7 +393,7 @@ class _Builder:
                 seed=int(item["seed"]) if "seed" in item else _seed(self.path, name),
                 tags=tuple(item.get("tags") or ()),
                 source=self.lines,
-                needs_client=_needs_client(setup, steps, expect),
+                needs_client=self.uses_client or _needs_client(setup, steps, expect),
             )
 
     def _steps(self, raw: LList, where: str) -> tuple[Step, ...]:
@@ -451,6 +451,7 @@ class _Builder:
         var_names: list[str],
         param_sets: Sequence[Any],
     ) -> None:
+        self.uses_client = False
         known: dict[str, set[str]] = {
             name: set((setup.get(name) or {}).keys()) for name in SETUP_MAPS
         }
@@ -484,7 +485,7 @@ class _Builder:
         for exp in expect:
             self._check_expectation(exp, known, roots)
         for line, ref in _references(setup, item.line):
-            self._check_reference(ref, _setup_line(setup, line), roots)
+            self._check_reference(ref, line or setup.line, roots)
         for _, value in [*(item.get("vars") or {}).items()]:
             for line, ref in _references(value, item.line):
                 self._check_reference(ref, line, roots)
@@ -544,6 +545,8 @@ class _Builder:
             self.fail(line, f"unknown {label} {value!r}{_did_you_mean(value, options)}{listed}")
 
     def _check_target(self, value: Any, known: dict[str, set[str]], line: int) -> None:
+        if value == "client":
+            self.uses_client = True
         if not isinstance(value, str) or value.startswith(("${", "http://", "https://")):
             return
         if value != "client" and value not in known["endpoints"]:
@@ -556,6 +559,8 @@ class _Builder:
 
     def _check_reference(self, ref: str, line: int, roots: set[str]) -> None:
         root = re.split(r"[.(\[]", ref.strip(), maxsplit=1)[0]
+        if root == "client":
+            self.uses_client = True
         if not root:
             self.fail(line, "empty ${} reference")
         elif root not in roots:
@@ -609,10 +614,6 @@ def _setup_lines(setup: LDict, own: Any, shared: Any) -> dict[str, int]:
     return lines
 
 
-def _setup_line(setup: LDict, fallback: int) -> int:
-    return fallback or setup.line
-
-
 def _references(value: Any, line: int) -> Iterator[tuple[int, str]]:
     """(line, expression) of every ``${...}`` in a value, with the best line known."""
     if isinstance(value, LDict):
@@ -639,17 +640,14 @@ def _references(value: Any, line: int) -> Iterator[tuple[int, str]]:
 def _needs_client(
     setup: dict[str, Any], steps: Sequence[Step], expect: Sequence[Expectation]
 ) -> bool:
-    """True when the scenario cannot run without the client integration."""
+    """True when the scenario's setup, steps or expectations use the client integration
+    (webhook targets named ``client`` and ``${client...}`` are found by the checks)."""
     if setup.get("providers"):
         return True
     checks = [*expect, *(e for s in steps if s.kind == "check" for e in s.args)]
-    if any(s.kind in CLIENT_STEPS for s in steps) or any(
+    return any(s.kind in CLIENT_STEPS for s in steps) or any(
         e.kind in CLIENT_EXPECTATIONS for e in checks
-    ):
-        return True
-    text = repr(yamlsrc.plain(setup)) + repr([s.args for s in steps if s.kind != "check"])
-    text += repr([e.args for e in checks])
-    return "'client'" in text or "${client." in text
+    )
 
 
 def _param_name(name: str, params: dict[str, Any], index: int, total: int) -> str:
@@ -672,7 +670,6 @@ def _seed(path: Path, name: str) -> int:
 
 
 __all__ = [
-    "BARE_STEPS",
     "SUFFIX",
     "Problem",
     "ScenarioFileError",

@@ -132,10 +132,6 @@ def write_report(
 # -- machine-readable ---------------------------------------------------------------------
 
 
-def _failure_text(result: ScenarioResult) -> str:
-    return format_failure(result)
-
-
 def junit_xml(results: Sequence[ScenarioResult], seconds: float) -> bytes:
     """JUnit XML: one testsuite per file, one testcase per scenario."""
     counts = totals(results)
@@ -179,7 +175,7 @@ def junit_xml(results: Sequence[ScenarioResult], seconds: float) -> bytes:
             elif r.outcome in (FAILED, ERROR) and r.failure is not None:
                 tag = "failure" if r.outcome == FAILED else "error"
                 node = ET.SubElement(case, tag, message=f"{r.failure.where}: {r.failure.message}")
-                node.text = _failure_text(r)
+                node.text = format_failure(r)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 

@@ -74,9 +74,13 @@ def run(args: argparse.Namespace) -> int:
         print("smsim run: no scenarios selected", file=sys.stderr)
         return 2
     if args.list:
-        for s in scenarios:
-            tags = f"  [{', '.join(s.tags)}]" if s.tags else ""
-            print(f"{report.display_path(s.file)}:{s.line}  {s.name}{tags}")
+        try:
+            for s in scenarios:
+                tags = f"  [{', '.join(s.tags)}]" if s.tags else ""
+                print(f"{report.display_path(s.file)}:{s.line}  {s.name}{tags}")
+            sys.stdout.flush()
+        except BrokenPipeError:  # e.g. piped into head: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     seed = args.seed
     if seed is None:
@@ -84,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
     options = RunOptions(against=args.against, seed=seed)
     jobs = args.jobs or min(8, os.cpu_count() or 1)
     where = f"against {args.against}" if args.against else "in-process, virtual time"
-    out.write(f"smsim run: {len(scenarios)} scenarios, {where}, {jobs} at a time, seed {seed}\n")
+    noun = "scenario" if len(scenarios) == 1 else "scenarios"
+    out.write(f"smsim run: {len(scenarios)} {noun}, {where}, {jobs} at a time, seed {seed}\n")
     out.flush()
     done = 0
 
