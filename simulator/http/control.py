@@ -7,6 +7,7 @@ No authentication: the simulator binds to loopback by default.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -21,6 +22,7 @@ from smsim.simulator.messages import row_to_message
 blueprint = Blueprint("control", __name__, url_prefix="/_smsim")
 
 MAX_WAIT_SECONDS = 60.0
+LAST_INSTANT = 253402300799.0  # 9999-12-31T23:59:59Z, the last instant a date can show
 
 
 def _engine() -> Engine:
@@ -283,6 +285,10 @@ def advance_clock() -> Response:
     seconds = _json().get("seconds")
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
         raise _bad("seconds: must be a non-negative number")
+    if not math.isfinite(seconds) or engine.clock.now() + seconds > LAST_INSTANT:
+        # JSON allows 1e300 (and Python's parser Infinity): a clock past year 9999 could
+        # not be written as a date anywhere, so such a move is refused, not made.
+        raise _bad("seconds: too far; the clock must stay before the year 10000")
     ran = engine.advance(float(seconds))
     return jsonify({**_clock_json(), "jobs_run": ran})
 
