@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask
 
 from smsim import __version__
+from smsim.simulator.services import FIELDS as SERVICE_FIELDS
 
 _STRING = {"type": "string"}
 _ERROR = {
@@ -62,7 +63,11 @@ FORM_FIELDS: dict[str, list[str]] = {
         "StatusCallback",
     ],
     "/2010-04-01/Accounts/{AccountSid}/OutgoingCallerIds.json": ["PhoneNumber", "FriendlyName"],
+    "/v1/Services/{Sid}/PhoneNumbers": ["PhoneNumberSid"],
 }
+# Messaging Services take every writable setting on create and update.
+FORM_FIELDS["/v1/Services"] = [f.form for f in SERVICE_FIELDS]
+FORM_FIELDS["/v1/Services/{Sid}"] = [f.form for f in SERVICE_FIELDS]
 
 QUERY_PARAMS: dict[str, list[str]] = {
     "/2010-04-01/Accounts/{AccountSid}/Messages.json": [
@@ -118,6 +123,20 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
         "required": ["from", "to", "body"],
     },
     "/_smsim/rules": {"type": "object"},
+    "/_smsim/accounts/{Sid}/numbers": {
+        "type": "object",
+        "properties": {"phone_number": _STRING, "sms_url": _STRING, "sms_method": _STRING},
+        "required": ["phone_number"],
+    },
+    "/_smsim/accounts/{Sid}/verified_numbers": {
+        "type": "object",
+        "properties": {"phone_number": _STRING},
+        "required": ["phone_number"],
+    },
+    "/_smsim/accounts/{Sid}/keys": {
+        "type": "object",
+        "properties": {"friendly_name": _STRING},
+    },
 }
 
 _CONVERTER = re.compile(r"<(?:[a-z]+:)?([A-Za-z_]+)>")
