@@ -1,10 +1,10 @@
 """Where one scenario runs: a fresh simulator and client, or a running ``smsim serve``.
 
 In-process (the default) every scenario gets its own simulator (memory store, virtual
-clock; a warm one from :mod:`~smsim.scenarios.pool`, reset to empty) and, when it needs
-one, its own new client integration whose Twilio base URL is that simulator; both
-listen on free loopback ports, so scenarios are independent and can run in parallel
-(threads here, processes under pytest-xdist).
+clock) and, when it needs one, its own client integration whose Twilio base URL is that
+simulator, both empty (warm ones from :mod:`~smsim.scenarios.pool`, reset) and on free
+loopback ports, so scenarios are independent and can run in parallel (worker processes
+for ``smsim run``, pytest-xdist workers under pytest).
 
 ``against`` a URL, the scenario uses that server through its HTTP surfaces only; its
 accounts are new ones (fresh SIDs), the rules it adds are removed afterwards, and what
@@ -62,8 +62,8 @@ class World:
         self.ctx = Context(make_faker(scenario.seed + self.options.seed))
         self.http = requests.Session()
         self.http.trust_env = False  # loopback servers: never through a proxy
+        self.lease: pool.Lease | None = None
         self.simulator: Any = None
-        self.client_server: Any = None
         self.control: ControlClient | None = None
         self.sim_url = ""
         self.client_url: str | None = None
@@ -146,18 +146,12 @@ class World:
             threads=8,
             webhook_workers=8,
         )
-        self.simulator = pool.acquire(config)
+        self.lease = pool.acquire(config, with_client=scenario.needs_client)
+        self.simulator = self.lease.simulator
         self.sim_url = self.simulator.url
         self.control = ControlClient(self.sim_url, self.http)
-        if scenario.needs_client:
-            from smsim.client.config import ClientConfig
-            from smsim.client.server import ClientServer
-
-            client_config = ClientConfig(
-                memory=True, twilio_base_url=self.sim_url, account_id="smsim-scenarios"
-            )
-            self.client_server = ClientServer(client_config).start()
-            self.client_url = self.client_server.url
+        if self.lease.client is not None:
+            self.client_url = self.lease.client.url
 
     def remove_rules(self) -> int:
         """Delete the rules this scenario added; returns how many were still there."""
@@ -176,13 +170,10 @@ class World:
         for recorder in self.endpoints.values():
             recorder.stop()
         self.endpoints.clear()
-        if self.client_server is not None:
-            self.client_server.stop()
-            self.client_server = None
         self.http.close()
-        if self.simulator is not None:
-            pool.release(self.simulator)
-            self.simulator = None
+        if self.lease is not None:
+            pool.release(self.lease)
+            self.lease = self.simulator = None
 
     # -- names ------------------------------------------------------------------------
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from conftest import WORLD
 
+from smsim.scenarios import pool
 from smsim.scenarios.loader import load_file
 from smsim.scenarios.matching import compare, missing
 from smsim.scenarios.report import format_failure
 from smsim.scenarios.runner import FAILED, PASSED, SKIPPED, run_scenario
+from smsim.scenarios.world import World
 
 
 def run_one(path):
@@ -189,3 +191,29 @@ def test_numbers_match_their_text_and_matchers_read_naturally() -> None:
     [gone] = compare({"ErrorCod": 1}, callback)
     assert gone.actual is missing() and "ErrorCode" in gone.note
     assert compare(True, "true") != []  # booleans are not text
+
+
+def test_a_scenario_never_sees_what_the_previous_one_left(scenario_file) -> None:
+    first = scenario_file(
+        "first",
+        WORLD
+        + """
+name: leaves things behind
+steps:
+  - send_test_sms: {provider: main, to: "${handset}", message: hello}
+  - set_rule: {outcome: {error_code: 30003}}
+""",
+    )
+    second = scenario_file("second", WORLD + "\nname: starts from nothing\nsteps: []\n")
+    assert run_one(first).outcome == PASSED
+    warm = {lease.simulator.url for leases in pool._idle.values() for lease in leases}
+
+    [scenario] = load_file(second)
+    with World(scenario) as world:
+        assert world.sim_url in warm  # the servers the first scenario used, reset
+        assert world.control.accounts() == []
+        assert world.control.rules() == []
+        assert world.control.messages() == []
+        assert world.control.health()["pending_jobs"] == 0
+        assert world.client_api("GET", "/api/providers").json()["providers"] == []
+        assert world.client_api("GET", "/api/events?name=Notification Sent").json()["events"] == []
