@@ -228,6 +228,10 @@ def requested_urls(environ: dict[str, Any], public_base: str) -> list[str]:
 
 @public_bp.post("/sms/twilio")
 def receive() -> Any:
+    if request.mimetype != "application/x-www-form-urlencoded":
+        # Twilio posts webhooks form-encoded; Flask would also read a multipart body.
+        error = "Twilio webhooks are application/x-www-form-urlencoded"
+        return jsonify({"error": error}), 415
     form = {key: request.form.getlist(key) for key in request.form}
     result = integration().handle_callback(
         requested_urls(request.environ, integration().config.base_url),
