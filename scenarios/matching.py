@@ -47,10 +47,6 @@ class Mismatch:
     actual: Any
     note: str = ""
 
-    @property
-    def missing(self) -> bool:
-        return self.actual is _MISSING
-
 
 def missing() -> Any:
     """The marker used as ``actual`` for a key that is not there."""

@@ -24,8 +24,6 @@ CLIENT_STEPS = frozenset(
 )
 #: Expectation kinds that read the client integration.
 CLIENT_EXPECTATIONS = frozenset({"stats", "events", "provider"})
-#: Step kinds written as a bare word (``- run_until_idle``).
-BARE_STEPS = ("run_until_idle", "clear_rules")
 #: Keys a step may carry beside its kind.
 STEP_OPTIONS = ("name", "save", "expect")
 
@@ -87,11 +85,6 @@ class Scenario:
     def id(self) -> str:
         """A stable identifier: ``file name::scenario name``."""
         return f"{self.file.name}::{self.name}"
-
-    @property
-    def location(self) -> str:
-        """``path:line`` of the scenario's name."""
-        return f"{self.file}:{self.line}"
 
     def uses(self, kind: str) -> bool:
         """True when a step of this kind appears (check steps included)."""

@@ -8,8 +8,9 @@ a saved step result or a built-in (``accounts``, ``providers``, ``services``,
 
 Faker is seeded per scenario, so the same file gives the same values on every run.
 Besides Faker's own methods there are phone numbers fit for SMS stories:
-``faker.handset`` and ``faker.twilio_number`` (E.164 numbers of US area codes in the fictional
-555-01XX range, never one of Twilio's magic test numbers) and ``faker.handsets(n)``.
+``faker.handset`` and ``faker.handsets(n)`` (E.164 numbers of US area codes in the
+fictional 555-01XX range, never one of Twilio's magic test numbers) and
+``faker.twilio_number`` (same area codes, 555-2000 to 555-9999).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class UnresolvedReference(LookupError):
 
 
 class SmsProvider(BaseProvider):
-    """Faker methods for SMS stories (fictional, repeatable E.164 numbers)."""
+    """Faker methods for SMS stories (repeatable E.164 numbers, never Twilio's magic ones)."""
 
     def handset(self) -> str:
         """A US mobile-style number in the fictional 555-01XX range."""
@@ -61,8 +62,14 @@ class SmsProvider(BaseProvider):
         return f"+1{area}5550{self.random_int(100, 199):03d}"
 
     def twilio_number(self) -> str:
-        """A number to give a Twilio account (same shape as a handset)."""
-        return self.handset()
+        """A number to give a Twilio account: 555-2000..9999 of a US area code.
+
+        A wider range than handsets, because a simulator refuses a number another
+        account already has: against a long-running ``smsim serve``, runs with different
+        seeds must practically never pick the same one (about 3 million choices).
+        """
+        area = self.random_element(us_area_codes())
+        return f"+1{area}555{self.random_int(2000, 9999):04d}"
 
     def handsets(self, count: int) -> list[str]:
         """``count`` distinct handset numbers."""
