@@ -184,19 +184,19 @@ def twilio_send(world: World, args: dict[str, Any]) -> StepResult:
         form["MaxPrice"] = str(args["max_price"])
     for key, value in (args.get("params") or {}).items():
         form[str(key)] = str(value).lower() if isinstance(value, bool) else str(value)
-    path = f"{world_api(account)}/Messages.json"
+    path = f"{_account_path(account)}/Messages.json"
     return _answer(world.twilio("POST", path, account, form), f"API send to {form['To']}")
 
 
 @step("twilio_cancel")
 def twilio_cancel(world: World, args: dict[str, Any]) -> StepResult:
     account = world.account(args["account"])
-    path = f"{world_api(account)}/Messages/{args['sid']}.json"
+    path = f"{_account_path(account)}/Messages/{args['sid']}.json"
     response = world.twilio("POST", path, account, {"Status": "canceled"})
     return _answer(response, f"cancel {args['sid']}")
 
 
-def world_api(account: dict[str, Any]) -> str:
+def _account_path(account: dict[str, Any]) -> str:
     return f"/2010-04-01/Accounts/{account['sid']}"
 
 
