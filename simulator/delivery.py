@@ -161,8 +161,9 @@ class Delivery:
             # Still queued when its ValidityPeriod ran out: Twilio fails it with 30036.
             self._schedule_step(message, now + validity, "failed", error_code=30036)
             return
-        outcome = self._outcome(message, max_price)
-        rng = outcomes.message_rng(self.config.seed, message)
+        ordinal = self._ordinal(message)
+        outcome = self._outcome(message, max_price, ordinal)
+        rng = outcomes.message_rng(self.config.seed, message.to_number, ordinal)
         path = lifecycle.path_to(outcome.status)
         steps = []
         for status in path:
@@ -182,7 +183,16 @@ class Delivery:
             at, STEP, message.sid, {"status": status, "error_code": error_code, "rest": []}
         )
 
-    def _outcome(self, message: Message, max_price: str | None) -> Outcome:
+    def _ordinal(self, message: Message) -> int:
+        """Which message to its recipient (in its account) this is: 1 for the first."""
+        count = self.store.scalar(
+            "SELECT COUNT(*) FROM messages WHERE account_sid = ? AND to_number = ?"
+            " AND id <= (SELECT id FROM messages WHERE sid = ?)",
+            (message.account_sid, message.to_number, message.sid),
+        )
+        return max(1, int(count or 0))
+
+    def _outcome(self, message: Message, max_price: str | None, ordinal: int) -> Outcome:
         if self.config.legacy_max_price and max_price:
             price = abs(float(self.prices.price_for(message.to_number, 1)))
             segments = int(message.extra.get("segments") or 1)
@@ -192,7 +202,9 @@ class Delivery:
                 limit = float("inf")
             if price * segments > limit:
                 return Outcome("failed", 30010, None, "legacy max price")
-        return outcomes.decide(message, self.rules, self.config.carrier_profile, self.config.seed)
+        return outcomes.decide(
+            message, self.rules, self.config.carrier_profile, self.config.seed, ordinal
+        )
 
     def _delay(self, step: str, outcome: Outcome, rng: random.Random) -> float:
         delays = self.config.delays

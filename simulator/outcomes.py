@@ -41,22 +41,23 @@ def catalogue_outcome(to: str) -> Outcome | None:
     return Outcome(entry.terminal_status, code, None, "catalogue number")
 
 
-def message_rng(seed: int, message: Message) -> random.Random:
-    """A generator that depends only on the seed and the message's content, so a run
-    with the same seed and the same messages gets the same outcomes in any order."""
-    digest = hashlib.blake2b(
-        f"{seed}\x00{message.to_number}\x00{message.from_number}\x00{message.body}".encode(),
-        digest_size=8,
-    ).digest()
+def message_rng(seed: int, to: str, ordinal: int) -> random.Random:
+    """A generator that depends only on the seed, the recipient and which message to that
+    recipient this is (1st, 2nd, ...), so a run with the same seed gets the same outcomes
+    whatever order concurrent sends land in, whatever sender a service picks, and
+    whatever varies in the body (tracked links carry random codes)."""
+    digest = hashlib.blake2b(f"{seed}\x00{to}\x00{ordinal}".encode(), digest_size=8).digest()
     return random.Random(int.from_bytes(digest, "big"))
 
 
-def decide(message: Message, rules: RuleBook, profile: str, seed: int) -> Outcome:
-    """The outcome for an outbound ``message``."""
+def decide(
+    message: Message, rules: RuleBook, profile: str, seed: int, ordinal: int = 1
+) -> Outcome:
+    """The outcome for an outbound ``message``, the ``ordinal``-th to its recipient."""
     fixed = catalogue_outcome(message.to_number)
     if fixed is not None:
         return fixed
-    rng = message_rng(seed, message)
+    rng = message_rng(seed, message.to_number, ordinal)
     ruled = rules.match(message, rng)
     if ruled is not None:
         return ruled

@@ -4,6 +4,7 @@ retries and the attempts log."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 import requests
@@ -237,7 +238,8 @@ def _realistic_outcomes(seed: int) -> list[tuple[str, int | None]]:
         for i in range(200):
             requests.post(
                 f"{sim.url}/2010-04-01/Accounts/{account['sid']}/Messages.json",
-                data={"To": f"+1415555{i:04d}", "From": FROM, "Body": "promo"},
+                # Bodies differ run to run (like tracked links): outcomes must not.
+                data={"To": f"+1415555{i:04d}", "From": FROM, "Body": f"promo {uuid.uuid4()}"},
                 auth=(account["sid"], account["auth_token"]),
                 timeout=5,
             )
