@@ -1,0 +1,452 @@
+"""Shared pieces of the benchmarks: processes, a load generator, a receiver, statistics.
+
+Nothing here is a test. Every loop is bounded in count and in time, and every server
+listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import multiprocessing as mp
+import os
+import platform
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+HOST = "127.0.0.1"
+SERVE = [sys.executable, "-m", "smsim", "serve", "--host", HOST, "--port", "0"]
+
+
+# -- the machine and its load -----------------------------------------------------------------
+
+
+def machine() -> str:
+    """One line: CPU model, cores, memory, Python."""
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f", {int(line.split()[1]) / 1024 / 1024:.0f} GiB RAM"
+    except OSError:
+        pass
+    return (
+        f"{model}, {os.cpu_count()} cores{mem}, "
+        f"Python {platform.python_version()} on {platform.system()}"
+    )
+
+
+def load() -> str:
+    """The 1/5/15-minute load averages (other work on the machine while measuring)."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
+def header(title: str) -> None:
+    print(f"== {title}")
+    print(f"machine : {machine()}")
+    print(f"load    : {load()} (1/5/15 min) at start")
+
+
+# -- statistics -------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile (``p`` in 0..100) of ``values``; NaN when empty."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def table(rows: Sequence[Sequence[Any]], head: Sequence[str]) -> str:
+    """A plain text table, columns right-aligned except the first."""
+    cells = [[str(c) for c in head], *[[_cell(c) for c in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(head))]
+    lines = []
+    for n, row in enumerate(cells):
+        parts = [
+            row[i].ljust(widths[i]) if i == 0 else row[i].rjust(widths[i]) for i in range(len(head))
+        ]
+        lines.append("  ".join(parts))
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "-"
+        return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+# -- processes --------------------------------------------------------------------------------
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MiB (VmRSS)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process (and its threads) used so far."""
+    fields_ = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields_[11]) + int(fields_[12])) / ticks
+
+
+class Serve:
+    """``smsim serve`` as a child process, as a user runs it; URL and accounts from stdout."""
+
+    def __init__(self, *args: str, timeout: float = 60.0) -> None:
+        self.proc = subprocess.Popen(
+            [*SERVE, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        self.lines: list[str] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline() if self.proc.stdout else ""
+            if not line:
+                raise RuntimeError("smsim serve exited: " + "".join(self.lines))
+            self.lines.append(line)
+            if line.strip().startswith("SDK:"):
+                break
+        text = "".join(self.lines)
+        found = re.search(r"listening on (http://\S+)", text)
+        if not found:
+            self.stop()
+            raise RuntimeError("smsim serve printed no URL: " + text)
+        self.url = found.group(1)
+        self.accounts = re.findall(r"(full|trial)\s+(AC[0-9a-f]{32}) token ([0-9a-f]{32})", text)
+        # Drain later output so a chatty log can never block the server on a full pipe.
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    @property
+    def full_account(self) -> tuple[str, str]:
+        _, sid, token = next(a for a in self.accounts if a[0] == "full")
+        return sid, token
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def write_config(path: Path, **settings: Any) -> Path:
+    """A ``--config`` file (JSON is valid YAML)."""
+    path.write_text(json.dumps(settings), encoding="utf-8")
+    return path
+
+
+# -- minimal WSGI apps, served by waitress in their own process -------------------------------
+
+# Roughly the size of a Message resource, so both servers write the same bytes.
+CEILING_BODY = json.dumps(
+    {"sid": "SM" + "0" * 32, "status": "queued", "pad": "x" * 820}, separators=(",", ":")
+).encode()
+
+
+def _ceiling_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """The least a WSGI app can do for a POST: read the body, answer 201 with JSON."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    if length:
+        environ["wsgi.input"].read(length)
+    start_response(
+        "201 CREATED",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(CEILING_BODY)))],
+    )
+    return [CEILING_BODY]
+
+
+class _Counter:
+    """A receiver's count of POSTs, readable with ``GET /count``."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.count = 0
+
+    def app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        if environ["REQUEST_METHOD"] == "GET":
+            with self.lock:
+                body = str(self.count).encode()
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [body]
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length:
+            environ["wsgi.input"].read(length)
+        with self.lock:
+            self.count += 1
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "0")])
+        return [b""]
+
+
+def _serve_wsgi(kind: str, threads: int, port_out: Any) -> None:
+    import logging
+
+    from smsim.serving import bind_server
+
+    logging.getLogger("waitress").setLevel(logging.ERROR)  # "Task queue depth" notes
+    app = _ceiling_app if kind == "ceiling" else _Counter().app
+    # The simulator's own waitress settings (smsim.serving), so only the app differs.
+    server = bind_server(app, HOST, 0, threads, "bench")
+    port_out.put(int(server.effective_port))
+    server.run()
+
+
+class WsgiProcess:
+    """A minimal WSGI app (``ceiling`` or ``receiver``) on waitress, in a child process."""
+
+    def __init__(self, kind: str, threads: int = 16) -> None:
+        ctx = mp.get_context("spawn")
+        port_out = ctx.Queue()
+        self.proc = ctx.Process(target=_serve_wsgi, args=(kind, threads, port_out), daemon=True)
+        self.proc.start()
+        self.port = port_out.get(timeout=60)
+        self.url = f"http://{HOST}:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        return int(self.proc.pid or 0)
+
+    def count(self) -> int:
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=10)
+        try:
+            conn.request("GET", "/count")
+            return int(conn.getresponse().read())
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        if self.proc.is_alive():
+            self.proc.terminate()
+        self.proc.join(10)
+
+
+# -- the load generator -----------------------------------------------------------------------
+
+
+@dataclass
+class Load:
+    """What to send: one POST, the same for every request."""
+
+    url: str  # the full request URL
+    body: bytes
+    auth: tuple[str, str] | None = None
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+        }
+        if self.auth:
+            token = base64.b64encode(f"{self.auth[0]}:{self.auth[1]}".encode()).decode()
+            headers["Authorization"] = f"Basic {token}"
+        return headers
+
+
+@dataclass
+class LoadResult:
+    seconds: float
+    latencies: list[float] = field(default_factory=list)  # seconds, successful requests
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    bodies: list[bytes] = field(default_factory=list)  # kept only when asked
+
+    @property
+    def ok(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def rps(self) -> float:
+        return self.ok / self.seconds if self.seconds else float("nan")
+
+    def p(self, q: float) -> float:
+        return percentile(self.latencies, q) * 1000
+
+
+def _client_thread(
+    load: Load,
+    expect: int,
+    start_at: float,
+    stop_at: float,
+    max_requests: int,
+    keep_bodies: bool,
+    out: list[Any],
+) -> None:
+    parts = urlsplit(load.url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    headers = load.headers()
+    latencies: list[float] = []
+    bodies: list[bytes] = []
+    statuses: dict[int, int] = {}
+    errors = 0
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    while time.time() < start_at:
+        time.sleep(min(0.01, max(0.0, start_at - time.time())))
+    sent = 0
+    while sent < max_requests and time.time() < stop_at:
+        sent += 1
+        began = time.perf_counter()
+        try:
+            conn.request("POST", path, body=load.body, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException):
+            errors += 1
+            conn.close()
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            continue
+        took = time.perf_counter() - began
+        statuses[response.status] = statuses.get(response.status, 0) + 1
+        if response.status == expect:
+            latencies.append(took)
+            if keep_bodies:
+                bodies.append(data)
+        else:
+            errors += 1
+    conn.close()
+    out.append((latencies, errors, statuses, bodies))
+
+
+def _client_process(
+    load: Load,
+    threads: int,
+    expect: int,
+    start_at: float,
+    duration: float,
+    max_requests: int,
+    keep_bodies: bool,
+    result_out: Any,
+) -> None:
+    out: list[Any] = []
+    stop_at = start_at + duration
+    workers = [
+        threading.Thread(
+            target=_client_thread,
+            args=(load, expect, start_at, stop_at, max_requests, keep_bodies, out),
+        )
+        for _ in range(threads)
+    ]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(duration + 60)
+    result_out.put(out)
+
+
+def run_load(
+    load: Load,
+    *,
+    processes: int = 2,
+    threads: int = 4,
+    duration: float = 5.0,
+    max_requests: int = 1_000_000,
+    expect: int = 201,
+    keep_bodies: bool = False,
+) -> LoadResult:
+    """``processes`` x ``threads`` keep-alive clients POSTing ``load`` for ``duration`` s.
+
+    Each client is one ``http.client`` connection, one request at a time (closed loop).
+    Bounded: ``max_requests`` per client and ``duration`` seconds.
+    """
+    ctx = mp.get_context("spawn")
+    result_out = ctx.Queue()
+    start_at = time.time() + 1.5  # time for the children to start and connect
+    procs = [
+        ctx.Process(
+            target=_client_process,
+            args=(load, threads, expect, start_at, duration, max_requests, keep_bodies, result_out),
+            daemon=True,
+        )
+        for _ in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    result = LoadResult(seconds=duration)
+    for _ in procs:
+        for latencies, errors, statuses, bodies in result_out.get(timeout=duration + 120):
+            result.latencies.extend(latencies)
+            result.errors += errors
+            result.bodies.extend(bodies)
+            for code, n in statuses.items():
+                result.statuses[code] = result.statuses.get(code, 0) + n
+    for p in procs:
+        p.join(10)
+    return result
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, every: float = 0.05) -> bool:
+    """Poll ``predicate`` until it holds or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(every)
+    return predicate()
+
+
+def get_json(url: str, auth: tuple[str, str] | None = None, timeout: float = 30) -> Any:
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    headers = {"Accept": "application/json"}
+    if auth:
+        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
+    try:
+        conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), None, headers)
+        response = conn.getresponse()
+        return json.loads(response.read())
+    finally:
+        conn.close()

@@ -1,0 +1,187 @@
+"""Campaign benchmark: client -> simulator -> status callbacks -> client stats, end to end.
+
+    python bench/campaign.py [--quick] [--runs N] [--recipients N]
+
+Each run starts ``smsim serve`` (file database, ``real`` clock, every lifecycle delay 0 so
+messages move as fast as the simulator can move them, and ``enforce_throughput: false``)
+and the client integration (``ClientServer``: its own file database, its default 8 send
+threads and its signed callback receiver at ``/sms/twilio``), adds a provider for the
+simulator's full account, then sends one campaign to N distinct recipients through the
+client's HTTP API and waits until the client's stats are final (every message delivered
+or failed, none pending).
+
+Stages, as shares of the end-to-end time:
+
+- **send**: ``POST /api/campaigns`` until it returns (the client has every SID; callbacks
+  already flow during this stage);
+- **drain**: from then until the client's stats show no pending message (the remaining
+  lifecycle steps and callbacks);
+- **stats**: the final ``GET /api/campaigns/{id}/stats``.
+
+Target on 2 cores: 400 messages/s end to end or better.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import _common as c
+
+from smsim.client import ClientConfig, ClientServer
+
+TARGET_MPS = 400.0
+
+
+def _http(method: str, url: str, body: Any = None, timeout: float = 600) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+def one_run(workdir: Path, run: int, recipients: int) -> dict[str, float]:
+    config = c.write_config(
+        workdir / "campaign.yaml",
+        enforce_throughput=False,
+        delays={"sending": 0, "sent": 0, "delivered": 0},
+    )
+    sim = c.Serve("--db", str(workdir / f"sim{run}.db"), "--config", str(config))
+    client = ClientServer(
+        ClientConfig(db_path=str(workdir / f"client{run}.db"), twilio_base_url=sim.url)
+    ).start()
+    try:
+        sid, token = sim.full_account
+        provider = _http(
+            "POST",
+            client.url + "/api/providers",
+            {
+                "nickname": "bench",
+                "account_sid": sid,
+                "auth_token": token,
+                "from_numbers": ["+15005550006"],
+            },
+        )
+        numbers = [f"+1415{n:07d}" for n in range(2_000_000, 2_000_000 + recipients)]
+        integration = client.integration
+        sim_cpu0, here_cpu0 = c.cpu_seconds(sim.pid), time.process_time()
+        began = time.perf_counter()
+        sent = _http(
+            "POST",
+            client.url + "/api/campaigns",
+            {
+                "message": "Hello from the smsim campaign benchmark",
+                "recipients": numbers,
+                "provider": provider["id"],
+            },
+        )
+        send_done = time.perf_counter()
+        campaign_id = sent["campaign_id"]
+        callbacks_during_send = sent["delivered"] + sent["failed"] - sent["failed_on_send"]
+
+        def final() -> bool:
+            stats = integration.campaign_stats(campaign_id)
+            return stats["pending"] == 0 and stats["sent"] == recipients
+
+        drained = c.wait_until(final, timeout=600, every=0.05)
+        drain_done = time.perf_counter()
+        stats = _http("GET", f"{client.url}/api/campaigns/{campaign_id}/stats")
+        end = time.perf_counter()
+        sim_cpu = c.cpu_seconds(sim.pid) - sim_cpu0
+        here_cpu = time.process_time() - here_cpu0
+        if not drained:
+            raise RuntimeError(f"campaign not final after 600 s: {stats}")
+        if stats["delivered"] != recipients:
+            raise RuntimeError(f"expected {recipients} delivered, stats say {stats}")
+        total = end - began
+        return {
+            "total_s": total,
+            "mps": recipients / total,
+            "send_s": send_done - began,
+            "drain_s": drain_done - send_done,
+            "stats_s": end - drain_done,
+            "send_mps": recipients / (send_done - began),
+            "during_send": callbacks_during_send / recipients,
+            "sim_cpu_ms": 1000 * sim_cpu / recipients,
+            "client_cpu_ms": 1000 * here_cpu / recipients,
+            "sim_rss": c.rss_mb(sim.pid),
+        }
+    finally:
+        client.stop()
+        sim.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    # The client's waitress notes every queued request ("Task queue depth is N").
+    logging.getLogger("waitress").setLevel(logging.ERROR)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1 run of 2,000 recipients")
+    parser.add_argument("--runs", type=int, help="runs (default 3; --quick 1)")
+    parser.add_argument("--recipients", type=int, help="default 10,000 (--quick 2,000)")
+    args = parser.parse_args(argv)
+    runs = args.runs or (1 if args.quick else 3)
+    recipients = args.recipients or (2_000 if args.quick else 10_000)
+
+    c.header(f"Campaign: {recipients:,} recipients, client -> smsim serve -> callbacks -> stats")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="smsim-bench-") as tmp:
+        for run in range(runs):
+            result = one_run(Path(tmp), run, recipients)
+            results.append(result)
+            print(f"  run {run + 1}/{runs}: {result['mps']:.0f} msg/s (load {c.load()})")
+    rows = []
+    for i, r in enumerate(results):
+        rows.append(_row(f"run {i + 1}", r))
+    med = {k: c.median([r[k] for r in results]) for k in results[0]}
+    rows.append(_row("median", med))
+    print()
+    print(
+        c.table(
+            rows,
+            [
+                "",
+                "msg/s e2e",
+                "total s",
+                "send s (share)",
+                "drain s (share)",
+                "stats s (share)",
+                "send msg/s",
+                "final during send",
+                "smsim CPU ms/msg",
+                "client CPU ms/msg",
+            ],
+        )
+    )
+    verdict = "met" if med["mps"] >= TARGET_MPS else "MISSED"
+    print(f"\ntarget  : >= {TARGET_MPS:.0f} msg/s end to end -> {med['mps']:.0f}, {verdict}")
+    print(f"load    : {c.load()} (1/5/15 min) at end")
+    return 0
+
+
+def _row(name: str, r: dict[str, float]) -> list[Any]:
+    total = r["total_s"]
+    return [
+        name,
+        r["mps"],
+        total,
+        f"{r['send_s']:.2f} ({r['send_s'] / total:.0%})",
+        f"{r['drain_s']:.2f} ({r['drain_s'] / total:.0%})",
+        f"{r['stats_s']:.3f} ({r['stats_s'] / total:.1%})",
+        r["send_mps"],
+        f"{r['during_send']:.0%}",
+        r["sim_cpu_ms"],
+        r["client_cpu_ms"],
+    ]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
