@@ -8,8 +8,11 @@ import multiprocessing as mp
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import requests
 from faults_helpers import Serve, sender_process
+
+pytestmark = pytest.mark.slow  # real `smsim serve` processes, real clock
 
 PROCESSES = 3
 THREADS = 4

@@ -36,6 +36,8 @@ from smsim.simulator.server import SimulatorServer
 from smsim.simulator.webhooks import AttemptResult, Webhook
 from smsim.testing import CallbackRecorder, ControlClient
 
+pytestmark = pytest.mark.slow  # a few hundred generated requests
+
 EXAMPLES_PER_OPERATION = 8
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 STATUSES = {

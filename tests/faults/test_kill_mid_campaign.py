@@ -8,8 +8,11 @@ import json
 import threading
 from pathlib import Path
 
+import pytest
 import requests
 from faults_helpers import Receiver, Serve, poll, send_messages
+
+pytestmark = pytest.mark.slow  # real `smsim serve` processes, real clock
 
 MESSAGES = 300
 SENDERS = 4

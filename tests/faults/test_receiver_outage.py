@@ -8,9 +8,12 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
 from faults_helpers import Receiver, Serve, poll, send_messages
 
 from smsim.testing import ControlClient
+
+pytestmark = pytest.mark.slow  # real `smsim serve` processes, real clock
 
 MESSAGES = 12
 STATUSES = ("sent", "delivered")
