@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -81,6 +82,9 @@ class Delivery:
             else pricing.DEFAULT
         )
         self._tokens: dict[str, str] = {}
+        # (account, recipient) -> (id, messages to them with a smaller id); see _ordinal.
+        self._earlier: OrderedDict[tuple[str, str], tuple[int, int]] = OrderedDict()
+        self._earlier_generation = store.generation
         scheduler.inline[STEP] = self._run_step
         scheduler.pooled[WEBHOOK] = self._run_webhook
 
@@ -184,13 +188,38 @@ class Delivery:
         )
 
     def _ordinal(self, message: Message) -> int:
-        """Which message to its recipient (in its account) this is: 1 for the first."""
-        count = self.store.scalar(
-            "SELECT COUNT(*) FROM messages WHERE account_sid = ? AND to_number = ?"
-            " AND id <= (SELECT id FROM messages WHERE sid = ?)",
-            (message.account_sid, message.to_number, message.sid),
-        )
-        return max(1, int(count or 0))
+        """Which message to its recipient (in its account) this is: 1 for the first.
+
+        The count of earlier messages is kept per recipient (the last 4,096 recipients)
+        so that only the rows since the last one planned are counted: counting them all
+        grew with the recipient's history (15 ms per create after 100,000 messages to one
+        number, a load test's usual shape). Ids only grow, so the kept count stays exact
+        until rows disappear, and then the store's generation drops every kept count.
+        """
+        with self.store.transaction():  # one consistent view, and the store's lock
+            row_id = self.store.scalar("SELECT id FROM messages WHERE sid = ?", (message.sid,))
+            if row_id is None:
+                return 1
+            if self._earlier_generation != self.store.generation:
+                self._earlier.clear()
+                self._earlier_generation = self.store.generation
+            key = (message.account_sid, message.to_number)
+            since, before = self._earlier.get(key, (0, 0))
+            if since > row_id:
+                since, before = 0, 0
+            before += int(
+                self.store.scalar(
+                    "SELECT COUNT(*) FROM messages WHERE account_sid = ? AND to_number = ?"
+                    " AND id >= ? AND id < ?",
+                    (message.account_sid, message.to_number, since, row_id),
+                )
+                or 0
+            )
+            self._earlier[key] = (row_id, before)
+            self._earlier.move_to_end(key)
+            if len(self._earlier) > 4096:
+                self._earlier.popitem(last=False)
+            return before + 1  # this message itself
 
     def _outcome(self, message: Message, max_price: str | None, ordinal: int) -> Outcome:
         if self.config.legacy_max_price and max_price:

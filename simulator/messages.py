@@ -422,7 +422,9 @@ class Messages:
             raise TwilioError(
                 20009, 409, f"Cannot delete message in state {message.status.upper()}"
             )
-        self.store.execute("DELETE FROM messages WHERE sid = ?", (sid,))
+        with self.store.transaction():
+            self.store.execute("DELETE FROM messages WHERE sid = ?", (sid,))
+            self.store.generation += 1
 
 
 def row_to_message(row: Any) -> Message:

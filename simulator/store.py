@@ -96,6 +96,9 @@ class Store:
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
         self._depth = 0
+        # Bumped whenever rows may have disappeared (a message deleted, a reset, a rolled
+        # back transaction), so caches of per-recipient counts know to start over.
+        self.generation = 0
         with self._lock:
             if self.path:
                 self._conn.execute("PRAGMA journal_mode=WAL")
@@ -119,6 +122,7 @@ class Store:
                 self._depth -= 1
                 if self._depth == 0:
                     self._conn.execute("ROLLBACK")
+                    self.generation += 1
                 raise
             else:
                 self._depth -= 1
@@ -167,6 +171,7 @@ class Store:
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             ).fetchall():
                 conn.execute(f"DELETE FROM {name}")
+            self.generation += 1
 
     def close(self) -> None:
         with self._lock:
