@@ -86,7 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, help="seconds per measurement (default 8)")
     parser.add_argument("--processes", type=int, default=2, help="client processes")
     parser.add_argument("--threads", type=int, default=4, help="client threads per process")
-    parser.add_argument("--server-threads", type=int, default=16, help="the ceiling's waitress threads (smsim serve keeps its default, 16)")
+    parser.add_argument(
+        "--server-threads",
+        type=int,
+        default=16,
+        help="the ceiling's waitress threads (smsim serve keeps its default, 16)",
+    )
     parser.add_argument(
         "--no-callbacks",
         dest="callbacks",
