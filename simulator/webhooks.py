@@ -143,12 +143,16 @@ class WebhookSender:
                 allow_redirects=False,
             )
         except requests.exceptions.ConnectTimeout as exc:
-            return self._failed(request_url, headers, "ct", f"connect timeout: {exc}", started)
+            return self._failed(
+                request_url, headers, "ct", f"connect timeout: {exc}", started, overrides
+            )
         except requests.exceptions.ConnectionError as exc:
             kind = "rt" if isinstance(exc, requests.exceptions.ReadTimeout) else "ct"
             return self._failed(request_url, headers, kind, _reason(exc), started, overrides)
         except requests.exceptions.Timeout as exc:
-            return self._failed(request_url, headers, "rt", f"read timeout: {exc}", started)
+            return self._failed(
+                request_url, headers, "rt", f"read timeout: {exc}", started, overrides
+            )
         except requests.exceptions.RequestException as exc:
             return self._failed(request_url, headers, "ct", _reason(exc), started, overrides)
         duration = time.perf_counter() - started
@@ -205,6 +209,7 @@ class WebhookSender:
                     f"connect timeout: {host}:{port}: timed out "
                     f"(connect timeout={connect_timeout:g})",
                     started,
+                    overrides,
                 )
             except OSError as exc:
                 conn.close()
@@ -228,6 +233,7 @@ class WebhookSender:
                 "rt",
                 f"read timeout: {host}:{port}: Read timed out. (read timeout={read_timeout:g})",
                 started,
+                overrides,
             )
         except (OSError, http.client.HTTPException, ValueError) as exc:
             conn.close()
@@ -262,8 +268,9 @@ class WebhookSender:
         failure: str,
         error: str,
         started: float,
-        overrides: fragments.Overrides | None = None,
+        overrides: fragments.Overrides,
     ) -> AttemptResult:
+        """A failed attempt, keeping the URL's overrides so its retry policy applies."""
         return AttemptResult(
             url=url,
             headers=headers,
@@ -273,7 +280,7 @@ class WebhookSender:
             error=error,
             failure=failure,
             duration=time.perf_counter() - started,
-            overrides=overrides or fragments.Overrides(),
+            overrides=overrides,
         )
 
 

@@ -4,6 +4,7 @@ retries and the attempts log."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import pytest
@@ -168,6 +169,29 @@ def test_failing_endpoint_that_recovers_gets_every_callback_with_retries(
         ("sent", 3, 200),
     ]
     assert all("#" not in r.url and r.url.endswith("/cb?x=1") for r in callback_recorder.requests)
+
+
+def test_read_timeout_is_retried_when_the_fragment_asks(
+    twilio_client, smsim_control, callback_recorder
+):
+    slow = iter([True])
+
+    def answer(request):
+        if next(slow, False):
+            time.sleep(0.6)  # longer than the 200 ms read timeout the URL asks for
+        return 200, "", "text/plain"
+
+    callback_recorder.respond_with(answer)
+    msg = twilio_client.messages.create(
+        to="+14155550199",
+        from_=FROM,
+        body="x",
+        status_callback=callback_recorder.url("/cb#rt=200&rc=2&rp=rt"),
+    )
+    smsim_control.run_until_idle()
+    sent = smsim_control.callbacks(message_sid=msg.sid, status="sent")
+    assert [(a["attempt"], a["status_code"]) for a in sent] == [(1, None), (2, 200)]
+    assert "read timeout" in sent[0]["error"]
 
 
 def test_receiver_down_then_up_receives_every_callback(twilio_client, smsim_control):
