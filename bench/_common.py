@@ -12,11 +12,7 @@ import json
 import multiprocessing as mp
 import os
 import platform
-import re
-import signal
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -25,8 +21,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from smsim.testing import ServeProcess as Serve  # noqa: F401 - used as c.Serve
+
 HOST = "127.0.0.1"
-SERVE = [sys.executable, "-m", "smsim", "serve", "--host", HOST, "--port", "0"]
 
 
 # -- the machine and its load -----------------------------------------------------------------
@@ -124,64 +121,6 @@ def cpu_seconds(pid: int) -> float:
     fields_ = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields_[11]) + int(fields_[12])) / ticks
-
-
-class Serve:
-    """``smsim serve`` as a child process, as a user runs it; URL and accounts from stdout."""
-
-    def __init__(self, *args: str, timeout: float = 60.0) -> None:
-        self.proc = subprocess.Popen(
-            [*SERVE, *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        self.lines: list[str] = []
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline() if self.proc.stdout else ""
-            if not line:
-                raise RuntimeError("smsim serve exited: " + "".join(self.lines))
-            self.lines.append(line)
-            if line.strip().startswith("SDK:"):
-                break
-        text = "".join(self.lines)
-        found = re.search(r"listening on (http://\S+)", text)
-        if not found:
-            self.stop()
-            raise RuntimeError("smsim serve printed no URL: " + text)
-        self.url = found.group(1)
-        self.accounts = re.findall(r"(full|trial)\s+(AC[0-9a-f]{32}) token ([0-9a-f]{32})", text)
-        # Drain later output so a chatty log can never block the server on a full pipe.
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line)
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    @property
-    def full_account(self) -> tuple[str, str]:
-        _, sid, token = next(a for a in self.accounts if a[0] == "full")
-        return sid, token
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 def write_config(path: Path, **settings: Any) -> Path:

@@ -3,10 +3,17 @@
 - :class:`ControlClient`: the ``/_smsim`` control API as Python calls.
 - :class:`CallbackRecorder`: a real HTTP receiver on a free port that records every
   request (for status callbacks and inbound webhooks) and answers what a test says.
+- :class:`ServeProcess`: ``smsim serve`` as a child process, as a user runs it (restart
+  and ``kill -9`` tests, benchmarks).
 """
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -202,3 +209,69 @@ class CallbackRecorder:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class ServeProcess:
+    """``smsim serve --port 0 ARGS`` as a child process; its URL and accounts are read
+    from what it prints at start-up, and its later output is drained so a chatty log
+    can never block it on a full pipe."""
+
+    def __init__(self, *args: str, host: str = "127.0.0.1", timeout: float = 60.0) -> None:
+        command = [sys.executable, "-m", "smsim", "serve", "--host", host, "--port", "0"]
+        self.proc = subprocess.Popen(
+            [*command, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        self.lines: list[str] = []
+        deadline = time.monotonic() + timeout
+        assert self.proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("smsim serve exited: " + "".join(self.lines))
+            self.lines.append(line)
+            if line.strip().startswith("SDK:"):
+                break
+        text = "".join(self.lines)
+        found = re.search(r"listening on (http://\S+)", text)
+        if not found:
+            self.stop()
+            raise RuntimeError("smsim serve printed no URL: " + text)
+        self.url = found.group(1)
+        self.accounts: list[tuple[str, str, str]] = re.findall(
+            r"(full|trial)\s+(AC[0-9a-f]{32}) token ([0-9a-f]{32})", text
+        )
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    @property
+    def full_account(self) -> tuple[str, str]:
+        """(sid, auth token) of the first full account it printed."""
+        _, sid, token = next(a for a in self.accounts if a[0] == "full")
+        return sid, token
+
+    def kill(self) -> None:
+        """``kill -9``: no clean-up of any kind."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        """SIGTERM, then ``kill -9`` if it has not exited within 15 s."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()

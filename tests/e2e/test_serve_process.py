@@ -4,52 +4,16 @@ same database (including `kill -9` in the middle of a lifecycle)."""
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
 
 from smsim.testing import CallbackRecorder
+from smsim.testing import ServeProcess as Serve
 
-SERVE = [sys.executable, "-m", "smsim", "serve", "--port", "0"]
-
-
-class Serve:
-    """A `smsim serve` child process; reads its URL and accounts from stdout."""
-
-    def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [*SERVE, *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        self.lines: list[str] = []
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise AssertionError("smsim serve exited: " + "".join(self.lines))
-            self.lines.append(line)
-            if line.strip().startswith("SDK:"):
-                break
-        text = "".join(self.lines)
-        self.url = re.search(r"listening on (http://\S+)", text).group(1)
-        self.accounts = re.findall(r"(full|trial)\s+(AC[0-9a-f]{32}) token ([0-9a-f]{32})", text)
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
+SERVE = [sys.executable, "-m", "smsim", "serve", "--port", "0"]  # for one-shot runs
 
 
 def test_serve_prints_url_and_default_credentials_and_keeps_them(tmp_path: Path):

@@ -4,12 +4,7 @@ processes. Everything listens on 127.0.0.1 only."""
 
 from __future__ import annotations
 
-import os
-import re
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -20,9 +15,9 @@ import requests
 from waitress.server import create_server
 
 from smsim.serving import stop_server
+from smsim.testing import ServeProcess as Serve  # noqa: F401 - re-exported for the tests
 
 HOST = "127.0.0.1"
-SERVE = [sys.executable, "-m", "smsim", "serve", "--host", HOST, "--port", "0"]
 
 
 def poll(predicate: Callable[[], Any], timeout: float, what: str, every: float = 0.05) -> Any:
@@ -35,60 +30,6 @@ def poll(predicate: Callable[[], Any], timeout: float, what: str, every: float =
         if time.monotonic() >= deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(every)
-
-
-class Serve:
-    """A `smsim serve` child process; its URL and accounts are read from its output."""
-
-    def __init__(self, *args: str, timeout: float = 30.0) -> None:
-        self.proc = subprocess.Popen(
-            [*SERVE, *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        self.lines: list[str] = []
-        deadline = time.monotonic() + timeout
-        assert self.proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise AssertionError("smsim serve exited: " + "".join(self.lines))
-            self.lines.append(line)
-            if line.strip().startswith("SDK:"):
-                break
-        text = "".join(self.lines)
-        found = re.search(r"listening on (http://\S+)", text)
-        assert found, text
-        self.url = found.group(1)
-        self.accounts = re.findall(r"(full|trial)\s+(AC[0-9a-f]{32}) token ([0-9a-f]{32})", text)
-        # Keep reading its output so a log line can never block it on a full pipe.
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line)
-
-    @property
-    def full(self) -> tuple[str, str]:
-        _, sid, token = next(a for a in self.accounts if a[0] == "full")
-        return sid, token
-
-    def kill(self) -> None:
-        """``kill -9``: no clean-up of any kind."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 class Receiver:

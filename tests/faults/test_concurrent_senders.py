@@ -38,7 +38,7 @@ def test_threads_times_processes_lose_and_duplicate_nothing(tmp_path: Path):
     config.write_text(json.dumps({"enforce_throughput": False}), encoding="utf-8")
     server = Serve("--db", str(tmp_path / "smsim.db"), "--config", str(config))
     try:
-        sid, token = server.full
+        sid, token = server.full_account
         ctx = mp.get_context("spawn")
         out = ctx.Queue()
         procs = [

@@ -22,7 +22,7 @@ TERMINAL = {"delivered", "undelivered", "failed", "canceled"}
 
 def _campaign(server: Serve, callback: str) -> list[str]:
     """MESSAGES sends from SENDERS threads; returns the SIDs (every send must succeed)."""
-    sid, token = server.full
+    sid, token = server.full_account
     results: list[tuple[str, int, str | None]] = []
     lock = threading.Lock()
 
@@ -70,7 +70,7 @@ def test_kill_9_while_callbacks_flow_then_restart_loses_nothing(tmp_path: Path):
 
     second = Serve("--db", db, "--config", str(config))
     try:
-        sid, token = second.full
+        sid, token = second.full_account
         poll(lambda: receiver.pairs() >= expected, 45, "every callback after the restart")
 
         def all_terminal() -> list[dict]:

@@ -30,7 +30,7 @@ def test_receiver_down_then_up_gets_every_callback_and_every_attempt_is_logged(t
     receiver = Receiver()  # port reserved, nothing listening: connections are refused
     server = Serve("--db", str(tmp_path / "smsim.db"), "--config", str(config))
     try:
-        sid, token = server.full
+        sid, token = server.full_account
         control = ControlClient(server.url)
         url = receiver.url("/status?x=1") + "#rc=5&rp=all"
         sent = send_messages(server.url, sid, token, [f"m{i}" for i in range(MESSAGES)], url)
