@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from smsim.simulator import phone
 from smsim.simulator.clock import Clock
@@ -20,6 +20,8 @@ from smsim.simulator.models import Account, PhoneNumber, VerifiedNumber, from_ro
 from smsim.simulator.store import Store
 
 ACCOUNT_TYPES = {"trial": "Trial", "full": "Full"}
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -208,13 +210,20 @@ class Accounts:
         )
         return number
 
-    def numbers(self, account_sid: str, phone_number: str | None = None) -> list[PhoneNumber]:
-        sql, args = "SELECT * FROM phone_numbers WHERE account_sid = ?", [account_sid]
+    def _listed(
+        self, table: str, record: type[T], account_sid: str, phone_number: str | None
+    ) -> list[T]:
+        """An account's rows of ``table`` (optionally one phone number), oldest first."""
+        sql = f"SELECT * FROM {table} WHERE account_sid = ?"
+        args = [account_sid]
         if phone_number:
             sql += " AND phone_number = ?"
             args.append(phone_number)
         rows = self.store.all(sql + " ORDER BY date_created, sid", args)
-        return [from_row(PhoneNumber, r) for r in rows]
+        return [from_row(record, r) for r in rows]
+
+    def numbers(self, account_sid: str, phone_number: str | None = None) -> list[PhoneNumber]:
+        return self._listed("phone_numbers", PhoneNumber, account_sid, phone_number)
 
     def number(self, account_sid: str, sid: str) -> PhoneNumber:
         row = self.store.one(
@@ -292,12 +301,7 @@ class Accounts:
         return verified
 
     def verified(self, account_sid: str, phone_number: str | None = None) -> list[VerifiedNumber]:
-        sql, args = "SELECT * FROM verified_numbers WHERE account_sid = ?", [account_sid]
-        if phone_number:
-            sql += " AND phone_number = ?"
-            args.append(phone_number)
-        rows = self.store.all(sql + " ORDER BY date_created, sid", args)
-        return [from_row(VerifiedNumber, r) for r in rows]
+        return self._listed("verified_numbers", VerifiedNumber, account_sid, phone_number)
 
     def remove_verified(self, account_sid: str, sid: str) -> None:
         cursor = self.store.execute(
