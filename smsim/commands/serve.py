@@ -40,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
     from smsim.simulator.server import SimulatorServer
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    # Under a load test every worker is busy by design; waitress would warn about its
+    # task queue depth on every request.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     overrides = {
         "host": args.host,
         "port": args.port,
