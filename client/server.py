@@ -53,6 +53,18 @@ class ClientServer:
             raise RuntimeError("server not started")
         return self.app.extensions["smsim_client"]
 
+    def reset_integration(self) -> Integration:
+        """Swap in a fresh Integration (a new store: no providers, campaigns or events)
+        on the running server, closing the old one, so a server can be reused between
+        independent runs (scenarios) without rebuilding its app."""
+        if self.app is None:
+            raise RuntimeError("server not started")
+        old = self.integration
+        fresh = Integration(self.config)
+        self.app.extensions["smsim_client"] = fresh
+        old.close()
+        return fresh
+
     def start(self) -> ClientServer:
         """Bind, build the app, and serve in a background thread."""
         self._server = bind_server(self._wsgi, self.host, self.port, self.threads, "smsim-client")

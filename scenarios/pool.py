@@ -86,11 +86,7 @@ def release(lease: Lease) -> None:
 
 
 def _fresh_integration(client: Any) -> None:
-    from smsim.client.facade import Integration
-
-    old = client.integration
-    client.app.extensions["smsim_client"] = Integration(client.config)
-    old.close()
+    client.reset_integration()
 
 
 def _discard(lease: Lease) -> None:
