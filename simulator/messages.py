@@ -467,6 +467,11 @@ def _parse_send_at(raw: str) -> float | None:
 
 
 def valid_callback_url(url: str) -> bool:
-    """An absolute http(s) URL with a host, as Twilio requires of StatusCallback."""
-    parts = urlsplit(url)
-    return parts.scheme in {"http", "https"} and bool(parts.hostname)
+    """An absolute http(s) URL with a valid host, as Twilio requires of StatusCallback:
+    "URL must contain a valid hostname and underscores are not allowed" (the spec)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(host) and "_" not in (host or "")

@@ -163,6 +163,20 @@ def test_create_errors_match_twilio(simulator, twilio_account, form, code, statu
     assert _count(simulator, twilio_account) == 0
 
 
+@pytest.mark.parametrize(
+    "callback", ["not a url", "ftp://example.com/cb", "http://bad_host.example.com/cb"]
+)
+def test_invalid_status_callback_is_refused(simulator, twilio_account, callback):
+    response = requests.post(
+        _messages_url(simulator, twilio_account),
+        data={"To": "+14155550199", "From": FROM, "Body": "x", "StatusCallback": callback},
+        auth=_auth(twilio_account),
+        timeout=5,
+    )
+    assert (response.status_code, response.json()["code"]) == (400, 21609)
+    assert _count(simulator, twilio_account) == 0
+
+
 def test_1600_characters_accepted(simulator, twilio_account):
     response = requests.post(
         _messages_url(simulator, twilio_account),
