@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -50,6 +50,9 @@ class DeliveryPlanner(Protocol):
 
     def start(self, message: Message, request: CreateRequest) -> None:
         """Schedule the lifecycle of a just-stored message (inside its transaction)."""
+
+    def cancel(self, message: Message) -> None:
+        """Cancel a message not yet sent, reporting ``canceled`` by callback."""
 
 
 class ServiceResolver(Protocol):
@@ -390,7 +393,8 @@ class Messages:
                     409,
                     f"Message {sid} cannot be canceled in state {message.status.upper()}",
                 )
-            return self.planner_cancel(message)
+            self.planner.cancel(message)
+            return self.get(account_sid, sid)
         if body is not None:
             if body != "":
                 raise TwilioError(20001, 400, "Body may only be updated to an empty string")
@@ -408,13 +412,6 @@ class Messages:
             return self.get(account_sid, sid)
         return message
 
-    def planner_cancel(self, message: Message) -> Message:
-        cancel = getattr(self.planner, "cancel", None)
-        if cancel is None:
-            raise TwilioError(20001, 400, "This message cannot be canceled")
-        cancel(message)
-        return self.get(message.account_sid, message.sid)
-
     def delete(self, account_sid: str, sid: str) -> None:
         """Delete a final message; Twilio refuses those not yet final (FACTS §1.6)."""
         message = self.get(account_sid, sid)
@@ -429,11 +426,6 @@ class Messages:
 
 def row_to_message(row: Any) -> Message:
     return from_row(Message, row, extra=loads(row["extra"]))
-
-
-def with_status(message: Message, status: str, **changes: Any) -> Message:
-    """A copy of ``message`` in ``status`` (the lifecycle checks the move)."""
-    return replace(message, status=status, **changes)
 
 
 def _validity_period(raw: str | None) -> int:

@@ -153,9 +153,6 @@ class RuleBook:
                 )
         return None
 
-    def has_rules(self) -> bool:
-        return self.store.one("SELECT 1 FROM rules LIMIT 1") is not None
-
 
 def _matches(match: Mapping[str, str], message: Message) -> bool:
     to = message.to_number
