@@ -116,7 +116,6 @@ class Page:
 class ListFilter:
     to: str | None = None
     from_: str | None = None
-    date_sent_on: dt.date | None = None
     date_sent_before: float | None = None  # inclusive upper bound (epoch seconds)
     date_sent_after: float | None = None  # inclusive lower bound
 
@@ -346,10 +345,6 @@ class Messages:
         if filters.from_:
             clauses.append("from_number = ?")
             args.append(filters.from_)
-        if filters.date_sent_on is not None:
-            start = dt.datetime.combine(filters.date_sent_on, dt.time(), dt.UTC).timestamp()
-            clauses.append("date_sent >= ? AND date_sent < ?")
-            args.extend([start, start + 86400])
         if filters.date_sent_before is not None:
             clauses.append("date_sent <= ?")
             args.append(filters.date_sent_before)

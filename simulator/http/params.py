@@ -38,3 +38,14 @@ def int_param(name: str, raw: str | None, default: int, low: int, high: int) -> 
     if not low <= value <= high:
         raise TwilioError(20001, 400, f"{name} must be between {low} and {high}")
     return value
+
+
+def sent_bounds(name: str, raw: str) -> tuple[float, float]:
+    """The inclusive (first, last) instants a ``DateSent`` value names: a whole GMT day
+    for ``YYYY-MM-DD``, else the one instant."""
+    day, instant = parse_date_or_datetime(name, raw)
+    if day is None:
+        assert instant is not None
+        return instant, instant
+    start = dt.datetime.combine(day, dt.time(), dt.UTC).timestamp()
+    return start, start + 86400 - 1e-6

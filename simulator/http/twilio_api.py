@@ -13,7 +13,7 @@ from smsim.simulator import render
 from smsim.simulator.accounts import NumberSpec
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, authentication_failed, not_found
-from smsim.simulator.http.params import int_param, parse_date_or_datetime
+from smsim.simulator.http.params import int_param, sent_bounds
 from smsim.simulator.messages import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -117,29 +117,30 @@ def create_message(account_sid: str) -> tuple[Response, int]:
 def list_messages(account_sid: str) -> Response:
     account = _account(account_sid)
     args = request.args
-    filters = ListFilter(to=args.get("To") or None, from_=args.get("From") or None)
     query: list[tuple[str, str]] = []
     for key in ("To", "From"):
         if args.get(key):
             query.append((key, args[key]))
-    for key, field in (("DateSent", "on"), ("DateSent<", "before"), ("DateSent>", "after")):
+    # DateSent (one day or instant), DateSent< (on or before), DateSent> (on or after);
+    # given together they narrow each other.
+    after: float | None = None
+    before: float | None = None
+    for key in ("DateSent", "DateSent<", "DateSent>"):
         raw = args.get(key)
         if not raw:
             continue
         query.append((key, raw))
-        day, instant = parse_date_or_datetime(key, raw)
-        if field == "on":
-            if day is None:
-                assert instant is not None
-                filters = _replace(filters, date_sent_after=instant, date_sent_before=instant)
-            else:
-                filters = _replace(filters, date_sent_on=day)
-        elif field == "before":
-            bound = instant if day is None else _end_of_day(day)
-            filters = _replace(filters, date_sent_before=bound)
-        else:
-            bound = instant if day is None else _start_of_day(day)
-            filters = _replace(filters, date_sent_after=bound)
+        first, last = sent_bounds(key, raw)
+        if key != "DateSent<":
+            after = first if after is None else max(after, first)
+        if key != "DateSent>":
+            before = last if before is None else min(before, last)
+    filters = ListFilter(
+        to=args.get("To") or None,
+        from_=args.get("From") or None,
+        date_sent_before=before,
+        date_sent_after=after,
+    )
     page_size = int_param("PageSize", args.get("PageSize"), DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     page_number = int_param("Page", args.get("Page"), 0, 0, 10**9)
     token = args.get("PageToken") or None
@@ -288,22 +289,3 @@ def delete_verified(account_sid: str, sid: str) -> tuple[str, int]:
     account = _account(account_sid)
     _engine().accounts.remove_verified(account.sid, sid)
     return "", 204
-
-
-# -- helpers ------------------------------------------------------------------------------
-
-
-def _replace(filters: ListFilter, **changes: Any) -> ListFilter:
-    from dataclasses import replace
-
-    return replace(filters, **changes)
-
-
-def _start_of_day(day: Any) -> float:
-    import datetime as dt
-
-    return dt.datetime.combine(day, dt.time(), dt.UTC).timestamp()
-
-
-def _end_of_day(day: Any) -> float:
-    return _start_of_day(day) + 86400 - 1e-6

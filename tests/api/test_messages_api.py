@@ -123,6 +123,11 @@ def test_list_filters_by_to_from_and_date_sent(twilio_client, smsim_control):
     smsim_control.run_until_idle()
     assert len(twilio_client.messages.list(date_sent_after=dt.datetime(2000, 1, 1))) == 2
     assert twilio_client.messages.list(date_sent_before=dt.datetime(2000, 1, 1)) == []
+    assert len(twilio_client.messages.list(date_sent=today)) == 2
+    # Given together, the filters narrow each other.
+    assert (
+        twilio_client.messages.list(date_sent=today, date_sent_before=dt.datetime(2000, 1, 1)) == []
+    )
 
 
 # -- errors: status, code, message, and nothing stored ------------------------------------
