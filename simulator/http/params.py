@@ -41,11 +41,17 @@ def int_param(name: str, raw: str | None, default: int, low: int, high: int) -> 
 
 
 def sent_bounds(name: str, raw: str) -> tuple[float, float]:
-    """The inclusive (first, last) instants a ``DateSent`` value names: a whole GMT day
-    for ``YYYY-MM-DD``, else the one instant."""
+    """The inclusive (first, last) instants a ``DateSent`` value names.
+
+    ``DateSent`` itself always names a whole GMT day: Twilio documents it as
+    ``YYYY-MM-DD``, and the official SDK sends a date as ``2026-11-27T00:00:00Z``, which
+    must still mean "sent that day". ``DateSent<``/``DateSent>`` with a time are exact.
+    """
     day, instant = parse_date_or_datetime(name, raw)
     if day is None:
         assert instant is not None
-        return instant, instant
+        if name != "DateSent":
+            return instant, instant
+        day = dt.datetime.fromtimestamp(instant, dt.UTC).date()
     start = dt.datetime.combine(day, dt.time(), dt.UTC).timestamp()
     return start, start + 86400 - 1e-6
