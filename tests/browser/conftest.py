@@ -57,8 +57,9 @@ def _chromium_paths() -> tuple[str, str]:
     browser = _first_existing(CHROMIUM_CANDIDATES, "chromium")
     driver = _first_existing(DRIVER_CANDIDATES, "chromedriver")
     if browser is None or driver is None:
-        _unavailable("Chromium and chromedriver are not installed (apt-get install chromium "
-                     "chromium-driver)")
+        _unavailable(
+            "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
+        )
     assert browser is not None and driver is not None
     return browser, driver
 

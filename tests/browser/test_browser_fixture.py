@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from browser_helpers import wait_for
 from flask import Flask
 
 from smsim.serving import start_server, stop_server
-from browser_helpers import wait_for
 
 
 def test_chromium_renders_a_local_page_and_runs_its_script(browser) -> None:
