@@ -62,6 +62,8 @@ class SimulatorServer:
             self.stop()
 
     def stop(self) -> None:
+        if self.engine is not None:
+            self.engine.store.changes.close()  # ends live streams, so workers drain at once
         if self._server is not None:
             stop_server(self._server, self._thread)
             self._server = None

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from smsim.simulator.changes import ChangeFeed
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (
@@ -53,6 +55,11 @@ CREATE INDEX IF NOT EXISTS messages_account ON messages (account_sid, id);
 CREATE INDEX IF NOT EXISTS messages_account_to ON messages (account_sid, to_number, id);
 CREATE INDEX IF NOT EXISTS messages_account_from ON messages (account_sid, from_number, id);
 CREATE INDEX IF NOT EXISTS messages_to ON messages (to_number, id);
+CREATE INDEX IF NOT EXISTS messages_from ON messages (from_number, id);
+CREATE INDEX IF NOT EXISTS messages_status ON messages (status, id);
+CREATE INDEX IF NOT EXISTS messages_direction ON messages (direction, id);
+CREATE INDEX IF NOT EXISTS messages_error ON messages (error_code, id)
+    WHERE error_code IS NOT NULL;
 CREATE TABLE IF NOT EXISTS jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, due_at REAL NOT NULL, kind TEXT NOT NULL,
     ref TEXT NOT NULL, payload TEXT NOT NULL DEFAULT '{}',
@@ -66,6 +73,9 @@ CREATE TABLE IF NOT EXISTS callback_attempts (
     status_code INTEGER, response_body TEXT, error TEXT, at REAL NOT NULL,
     duration_ms REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS callback_attempts_message ON callback_attempts (message_sid, id);
+CREATE TABLE IF NOT EXISTS lost_callbacks (
+    attempt_id INTEGER PRIMARY KEY, message_sid TEXT, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS lost_callbacks_message ON lost_callbacks (message_sid);
 CREATE TABLE IF NOT EXISTS rules (
     id INTEGER PRIMARY KEY AUTOINCREMENT, spec TEXT NOT NULL, remaining INTEGER,
     date_created REAL NOT NULL);
@@ -101,6 +111,9 @@ class Store:
         # Bumped whenever rows may have disappeared (a message deleted, a reset, a rolled
         # back transaction), so caches of per-recipient counts know to start over.
         self.generation = 0
+        # Signalled after every committed write, so live views (the inbox's event
+        # stream) wake up instead of polling the tables.
+        self.changes = ChangeFeed()
         with self._lock:
             if self.path:
                 self._conn.execute("PRAGMA journal_mode=WAL")
@@ -130,13 +143,17 @@ class Store:
                 self._depth -= 1
                 if self._depth == 0:
                     self._conn.execute("COMMIT")
+                    self.changes.notify()
 
     # -- plain helpers --------------------------------------------------------------------
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         """Run one statement (in the current transaction, if any)."""
         with self._lock:
-            return self._conn.execute(sql, params)
+            cursor = self._conn.execute(sql, params)
+            if self._depth == 0:
+                self.changes.notify()
+            return cursor
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self._lock:

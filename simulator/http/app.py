@@ -20,7 +20,7 @@ log = logging.getLogger("smsim.http")
 ENGINE_KEY = "smsim.engine"
 
 # Surfaces that live in their own modules and register when present.
-OPTIONAL_BLUEPRINTS = ("messaging", "inbound_api")
+OPTIONAL_BLUEPRINTS = ("messaging", "inbound_api", "inbox_api", "control_callbacks")
 
 # Twilio's codes for HTTP-level refusals that are not about a resource.
 HTTP_CODES = {404: 20404, 405: 20004, 413: 20001, 415: 20001, 400: 20001}

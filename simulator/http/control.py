@@ -17,7 +17,8 @@ from smsim.simulator import render
 from smsim.simulator.accounts import NumberSpec
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, not_found
-from smsim.simulator.messages import row_to_message
+from smsim.simulator.http.inbox_json import inbox_message
+from smsim.simulator.messages import INBOX_MAX_LIMIT, InboxPage, InboxQuery
 
 blueprint = Blueprint("control", __name__, url_prefix="/_smsim")
 
@@ -331,27 +332,58 @@ def messages() -> Response:
         wait = min(float(args.get("wait", "0") or 0), MAX_WAIT_SECONDS)
     except ValueError:
         raise _bad("wait: must be a number of seconds") from None
-    limit = args.get("limit", "100")
-    if not limit.isdigit():
-        raise _bad("limit: must be a positive integer")
-    clauses, values = ["1 = 1"], []
-    for key, column in (
-        ("to", "to_number"),
-        ("from", "from_number"),
-        ("status", "status"),
-        ("account_sid", "account_sid"),
-        ("direction", "direction"),
-        ("sid", "sid"),
-    ):
-        if args.get(key):
-            clauses.append(f"{column} = ?")
-            values.append(args[key])
-    sql = "SELECT * FROM messages WHERE " + " AND ".join(clauses) + " ORDER BY id DESC LIMIT ?"
+    query = _messages_query(args)
     deadline = time.monotonic() + max(wait, 0.0)
     engine = _engine()
     while True:
-        rows = engine.store.all(sql, [*values, int(limit)])
-        if rows or time.monotonic() >= deadline:
+        page = _messages_page(engine, query)
+        if page.messages or time.monotonic() >= deadline:
             break
         time.sleep(0.05)
-    return jsonify({"messages": [render.message(row_to_message(r)) for r in rows]})
+    return jsonify(_messages_json(page))
+
+
+def _messages_query(args: Any) -> InboxQuery:
+    """The filters and cursor of ``GET /_smsim/messages`` (400 on a malformed one)."""
+    limit = args.get("limit", "100")
+    if not limit.isdigit():
+        raise _bad("limit: must be a positive integer")
+    numbers: dict[str, int | None] = {}
+    for key in ("error_code", "before", "after"):
+        raw = args.get(key, "")
+        if raw and not raw.isdigit():
+            raise _bad(f"{key}: must be a positive integer")
+        numbers[key] = int(raw) if raw else None
+    lost = args.get("lost_callbacks", "")
+    if lost not in {"", "0", "1", "true", "false"}:
+        raise _bad("lost_callbacks: must be true or false")
+    return InboxQuery(
+        account_sid=args.get("account_sid") or None,
+        to=args.get("to") or None,
+        from_=args.get("from") or None,
+        number=args.get("number") or None,
+        status=args.get("status") or None,
+        error_code=numbers["error_code"],
+        direction=args.get("direction") or None,
+        sid=args.get("sid") or None,
+        text=args.get("q") or None,
+        lost_callbacks=lost in {"1", "true"},
+        before=numbers["before"],
+        after=numbers["after"],
+        limit=min(int(limit), INBOX_MAX_LIMIT),
+    )
+
+
+def _messages_page(engine: Engine, query: InboxQuery) -> InboxPage:
+    if query.limit == 0:
+        return InboxPage([], None, None)
+    return engine.messages.inbox(query)
+
+
+def _messages_json(page: InboxPage) -> dict[str, Any]:
+    """The list, plus the cursors of the older and newer pages (``before=``/``after=``)."""
+    return {
+        "messages": [inbox_message(m) for m in page.messages],
+        "older": None if page.older is None else str(page.older),
+        "newer": None if page.newer is None else str(page.newer),
+    }

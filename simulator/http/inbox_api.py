@@ -1,0 +1,72 @@
+"""Control routes the web inbox reads besides the list: one message's whole story
+(``GET /_smsim/messages/{sid}``) and a live stream of changes (``GET /_smsim/stream``).
+
+The stream is Server-Sent Events: an ``event: change`` whenever the store committed a
+write (coalesced to at most one every ``MIN_EVENT_GAP`` seconds), a comment as heartbeat
+every ``HEARTBEAT_SECONDS``; it ends when the server stops (the store's change feed is
+closed, checked every ``STOP_CHECK_SECONDS``). Pages re-read what they show on each event
+through the ordinary JSON routes, so a stream never carries data a filter would hide.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from smsim.simulator.changes import ChangeFeed
+from smsim.simulator.engine import Engine
+from smsim.simulator.errors import not_found
+from smsim.simulator.http.inbox_json import message_detail
+
+blueprint = Blueprint("inbox_api", __name__, url_prefix="/_smsim")
+
+STOP_CHECK_SECONDS = 1.0
+HEARTBEAT_SECONDS = 15.0
+MIN_EVENT_GAP = 0.2
+
+
+def _engine() -> Engine:
+    return current_app.extensions["smsim.engine"]
+
+
+@blueprint.get("/messages/<sid>")
+def message(sid: str) -> Response:
+    """One message of any account with its timeline and every webhook attempt."""
+    engine = _engine()
+    found = engine.messages.find(sid)
+    if found is None:
+        raise not_found(request.path)
+    return jsonify(message_detail(engine, found))
+
+
+@blueprint.get("/stream")
+def stream() -> Response:
+    """``text/event-stream`` of change notifications (see the module docstring)."""
+    feed = _engine().store.changes
+    return Response(
+        change_events(feed),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def change_events(feed: ChangeFeed) -> Iterator[str]:
+    """The stream's text: a first comment so the browser opens it at once, then events."""
+    seen = feed.version
+    yield "retry: 1000\n: connected\n\n"
+    last_sent = time.monotonic()
+    while not feed.closed:
+        version = feed.wait(seen, STOP_CHECK_SECONDS)
+        if feed.closed:
+            return
+        now = time.monotonic()
+        if version != seen:
+            seen = version
+            yield f"event: change\ndata: {version}\n\n"
+            last_sent = now
+            time.sleep(MIN_EVENT_GAP)  # coalesce bursts: pages re-read at most 5 times/s
+        elif now - last_sent >= HEARTBEAT_SECONDS:
+            yield ": heartbeat\n\n"
+            last_sent = now
