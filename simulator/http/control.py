@@ -332,7 +332,7 @@ def messages() -> Response:
         wait = min(float(args.get("wait", "0") or 0), MAX_WAIT_SECONDS)
     except ValueError:
         raise _bad("wait: must be a number of seconds") from None
-    query = _messages_query(args)
+    query = messages_query(args)
     deadline = time.monotonic() + max(wait, 0.0)
     engine = _engine()
     while True:
@@ -340,10 +340,10 @@ def messages() -> Response:
         if page.messages or time.monotonic() >= deadline:
             break
         time.sleep(0.05)
-    return jsonify(_messages_json(page))
+    return jsonify(messages_json(page))
 
 
-def _messages_query(args: Any) -> InboxQuery:
+def messages_query(args: Any) -> InboxQuery:
     """The filters and cursor of ``GET /_smsim/messages`` (400 on a malformed one)."""
     limit = args.get("limit", "100")
     if not limit.isdigit():
@@ -380,7 +380,7 @@ def _messages_page(engine: Engine, query: InboxQuery) -> InboxPage:
     return engine.messages.inbox(query)
 
 
-def _messages_json(page: InboxPage) -> dict[str, Any]:
+def messages_json(page: InboxPage) -> dict[str, Any]:
     """The list, plus the cursors of the older and newer pages (``before=``/``after=``)."""
     return {
         "messages": [inbox_message(m) for m in page.messages],
