@@ -45,6 +45,18 @@ window.inbox = (function () {
     return m.error_code + (m.error_description ? " " + m.error_description : "");
   }
 
+  /** ``draw`` wrapped so that data equal to what is on screen is not drawn again: an
+      unrelated change elsewhere does not rebuild the page under the reader's cursor. */
+  function unlessSame(draw) {
+    let shown = null;
+    return function (data) {
+      const text = JSON.stringify(data);
+      if (text === shown) return;
+      shown = text;
+      draw(data);
+    };
+  }
+
   function initial() {
     const node = document.getElementById("initial");
     return node ? JSON.parse(node.textContent) : null;
@@ -126,7 +138,8 @@ window.inbox = (function () {
 
   function listPage(root) {
     const pageSize = root.dataset.pageSize;
-    drawList(initial());
+    const drawList_ = unlessSame(drawList);
+    drawList_(initial());
     const params = new URLSearchParams(location.search);
     const paged = params.has("before") || params.has("after");
     const refresh = live(async function () {
@@ -135,7 +148,7 @@ window.inbox = (function () {
         document.getElementById("new-banner").hidden = false;
       } else {
         params.set("limit", pageSize);
-        drawList(await smsim.api("GET", "/_smsim/messages?" + params.toString()));
+        drawList_(await smsim.api("GET", "/_smsim/messages?" + params.toString()));
       }
       await showLost();
     });
@@ -167,7 +180,7 @@ window.inbox = (function () {
     const accountSid = root.dataset.accountSid;
     const thread = document.getElementById("thread");
     const toSelect = document.getElementById("reply-to");
-    function draw(listing) {
+    const draw = unlessSame(function (listing) {
       const messages = listing.messages.slice().reverse();
       thread.replaceChildren.apply(thread, messages.map(function (m) { return bubble(m, handset); }));
       document.getElementById("thread-empty").hidden = messages.length > 0;
@@ -177,7 +190,7 @@ window.inbox = (function () {
         if (Array.from(toSelect.options).some(function (o) { return o.value === ours; })) toSelect.value = ours;
       }
       thread.scrollTop = thread.scrollHeight;
-    }
+    });
     toSelect.addEventListener("change", function () { toSelect.dataset.touched = "1"; });
     const accountPick = document.getElementById("c-account");
     accountPick.addEventListener("change", function () { accountPick.form.submit(); });
@@ -327,7 +340,7 @@ window.inbox = (function () {
         smsim.flash(e.message, true);
       }
     }
-    function draw(detail) {
+    const draw = unlessSame(function (detail) {
       drawFields(detail);
       drawTimeline(detail);
       document.getElementById("policy").textContent = policyText(detail.webhook);
@@ -337,7 +350,7 @@ window.inbox = (function () {
       const list = document.getElementById("attempts");
       list.replaceChildren.apply(list, detail.callbacks.map(function (a) { return attemptCard(a, redeliver); }));
       document.getElementById("no-attempts").hidden = detail.callbacks.length > 0;
-    }
+    });
     draw(initial());
     live(async function () { draw(await smsim.api("GET", "/_smsim/messages/" + encodeURIComponent(sid))); });
   }
