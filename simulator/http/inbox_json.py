@@ -41,11 +41,14 @@ def timeline(m: Message) -> list[dict[str, Any]]:
     """Each status the message had, with when it got it (oldest first). The delivery
     engine appends every move to ``extra.status_history`` as ``[from, to, at]``."""
     history = m.extra.get("status_history") or []
-    first = history[0][0] if history else m.status
-    points = [(first, m.date_created)]
-    points += [(str(to), float(at)) for _, to, at in history]
-    if not history and m.date_updated != m.date_created and m.status != first:
-        points.append((m.status, m.date_updated))  # a message stored before history was kept
+    if history:
+        points = [(str(history[0][0]), m.date_created)]
+        points += [(str(to), float(at)) for _, to, at in history]
+    elif m.date_updated != m.date_created:
+        # Stored before moves were recorded: only its creation and its status now are known.
+        points = [("created", m.date_created), (m.status, m.date_updated)]
+    else:
+        points = [(m.status, m.date_created)]
     return [{"status": status, "at": at, "at_iso": iso(at)} for status, at in points]
 
 

@@ -265,3 +265,15 @@ def test_stream_reports_a_new_message_and_ends_when_the_server_stops() -> None:
         server.stop()
     assert done.wait(5), "the stream did not end when the server stopped"
     assert time.monotonic() - began < 4
+
+
+def test_timeline_of_a_message_stored_before_moves_were_recorded(simulator, smsim_control) -> None:
+    account = _account(smsim_control)
+    sid = _send(simulator, account, HANDSET, "old")
+    smsim_control.run_until_idle()
+    store = simulator.engine.store
+    store.execute(
+        "UPDATE messages SET extra = json_remove(extra, '$.status_history') WHERE sid = ?", (sid,)
+    )
+    detail = requests.get(f"{simulator.url}/_smsim/messages/{sid}", timeout=10).json()
+    assert [p["status"] for p in detail["timeline"]] == ["created", "delivered"]
