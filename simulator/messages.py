@@ -455,10 +455,11 @@ class Messages:
         order = "ASC" if ascending else "DESC"
         if not number:
             where = " AND ".join(clauses) or "1 = 1"
-            return self.store.all(
+            rows: list[Any] = self.store.all(
                 f"SELECT * FROM messages WHERE {where} ORDER BY id {order} LIMIT ?",
                 [*args, limit + 1],
             )
+            return rows
         # To or From: two index range scans, each stopped at the page size, then merged.
         # A plain OR would make SQLite collect every match of a busy number and sort it.
         parts, values = [], []
@@ -468,9 +469,10 @@ class Messages:
                 f"SELECT * FROM (SELECT * FROM messages WHERE {where} ORDER BY id {order} LIMIT ?)"
             )
             values += [number, *args, limit + 1]
-        return self.store.all(
+        merged: list[Any] = self.store.all(
             " UNION ".join(parts) + f" ORDER BY id {order} LIMIT ?", [*values, limit + 1]
         )
+        return merged
 
     def _inbox_any(
         self, number: str | None, clauses: list[str], args: list[Any], bound: str, value: int
