@@ -43,8 +43,12 @@ def message(sid: str) -> Response:
 
 @blueprint.get("/stream")
 def stream() -> Response:
-    """``text/event-stream`` of change notifications (see the module docstring)."""
+    """``text/event-stream`` of change notifications (see the module docstring). A request
+    that does not accept ``text/event-stream`` (EventSource always does) gets the current
+    change counter as JSON at once instead of a response that never ends."""
     feed = _engine().store.changes
+    if "text/event-stream" not in request.headers.get("Accept", ""):
+        return jsonify({"version": feed.version, "stream": "ask with Accept: text/event-stream"})
     return Response(
         change_events(feed),
         mimetype="text/event-stream",

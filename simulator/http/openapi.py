@@ -90,7 +90,15 @@ QUERY_PARAMS: dict[str, list[str]] = {
         "sid",
         "wait",
         "limit",
+        "number",
+        "error_code",
+        "q",
+        "lost_callbacks",
+        "before",
+        "after",
     ],
+    "/conversations/{handset}": ["account_sid"],
+    "/": ["account_sid", "number", "status", "error_code", "direction", "q", "before", "after"],
 }
 
 JSON_BODIES: dict[str, dict[str, Any]] = {

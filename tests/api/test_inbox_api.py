@@ -277,3 +277,11 @@ def test_timeline_of_a_message_stored_before_moves_were_recorded(simulator, smsi
     )
     detail = requests.get(f"{simulator.url}/_smsim/messages/{sid}", timeout=10).json()
     assert [p["status"] for p in detail["timeline"]] == ["created", "delivered"]
+
+
+def test_stream_without_event_stream_accept_answers_at_once(simulator) -> None:
+    response = requests.get(
+        f"{simulator.url}/_smsim/stream", headers={"Accept": "application/json"}, timeout=5
+    )
+    assert response.status_code == 200
+    assert isinstance(response.json()["version"], int)
