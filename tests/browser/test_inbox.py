@@ -151,11 +151,17 @@ def _thread(driver) -> list[tuple[str, str]]:
     )
 
 
-def test_script_body_shows_as_text_on_list_thread_and_detail(
-    browser, simulator, twilio_client, smsim_control
+def test_script_body_shows_as_text_on_list_thread_and_detail_at_400_px(
+    browser, simulator, twilio_client, smsim_control, callback_recorder
 ) -> None:
-    message = twilio_client.messages.create(to=HANDSET, from_=NUMBER, body=XSS)
+    message = twilio_client.messages.create(
+        to=HANDSET, from_=NUMBER, body=XSS, status_callback=callback_recorder.url("/s?" + "x" * 80)
+    )
     smsim_control.run_until_idle()
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 400, "height": 800, "deviceScaleFactor": 1, "mobile": False},
+    )
     pages = {
         "/": f'#rows tr[data-sid="{message.sid}"] td.body',
         f"/conversations/{HANDSET}": f'#thread [data-sid="{message.sid}"] .text',
@@ -165,5 +171,6 @@ def test_script_body_shows_as_text_on_list_thread_and_detail(
         browser.get(simulator.url + path)
         shown = wait_for(browser, lambda d, s=selector: d.find_elements(By.CSS_SELECTOR, s))[0]
         _no_alert(browser)
+        _no_horizontal_scroll(browser)
         assert shown.text == XSS if path != "/" else shown.get_attribute("textContent") == XSS
         assert not shown.find_elements(By.TAG_NAME, "script")
