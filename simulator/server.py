@@ -42,6 +42,11 @@ class SimulatorServer:
         return int(self._server.effective_port)
 
     @property
+    def running(self) -> bool:
+        """Whether the server's loop is serving."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
     def waiting_requests(self) -> int:
         """Requests parked on the waiter pool now (long-polls, event streams)."""
         return int(self._server.task_dispatcher.waiting) if self._server is not None else 0
