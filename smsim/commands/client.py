@@ -7,6 +7,9 @@ import logging
 import sys
 from typing import Any
 
+from smsim.commands import _startup_checks as checks
+from smsim.migrations import DatabaseRefused
+
 DEFAULT_PORT = 8911
 DEFAULT_DB = "smsim-client.db"
 
@@ -57,6 +60,23 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=lambda _args: parser.print_help() or 2)
 
 
+def _check_start(args: argparse.Namespace) -> None:
+    """Every mistake a start can catch before it opens the database or binds the port."""
+    checks.host(args.host)
+    checks.port_number(args.port)
+    checks.http_url(args.twilio_base_url, "--twilio-base-url")
+    if args.public_url:
+        checks.public_url(args.public_url, "--public-url")
+    if not args.memory:
+        checks.database_path(args.db_path or DEFAULT_DB)
+    checks.port_free(args.host, args.port)
+
+
+def _refuse(message: str) -> int:
+    print(f"smsim client serve: {message}", file=sys.stderr)
+    return 2
+
+
 def run_serve(args: argparse.Namespace) -> int:
     """Start the server, print its URL, and serve until SIGINT/SIGTERM."""
     from smsim.client.config import ClientConfig
@@ -65,7 +85,12 @@ def run_serve(args: argparse.Namespace) -> int:
 
     stop = StopSignals()  # before anything starts: a stop right after the banner is clean
     clear_ready_file(args.ready_file)
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    try:
+        level = checks.log_level(args.log_level)
+        _check_start(args)
+    except checks.StartupError as exc:
+        return _refuse(str(exc))
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s %(message)s")
     try:
         config = ClientConfig(
             db_path=None if args.memory else (args.db_path or DEFAULT_DB),
@@ -77,9 +102,10 @@ def run_serve(args: argparse.Namespace) -> int:
         )
         server = ClientServer(config, host=args.host, port=args.port, threads=args.threads)
         server.start()
+    except DatabaseRefused as exc:
+        return _refuse(f"--db {exc}")
     except (ValueError, OSError) as exc:
-        print(f"smsim client serve: {exc}", file=sys.stderr)
-        return 2
+        return _refuse(str(exc))
     print(f"smsim client listening on {server.url}", flush=True)
     print(f"  callback receiver: {server.config.default_callback_url}", flush=True)
     print(f"  twilio base URL: {config.twilio_base_url}", flush=True)
