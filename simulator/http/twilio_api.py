@@ -144,8 +144,6 @@ def list_messages(account_sid: str) -> Response:
     page_size = int_param("PageSize", args.get("PageSize"), DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     page_number = int_param("Page", args.get("Page"), 0, 0, 10**9)
     token = args.get("PageToken") or None
-    if token is not None and not token.startswith("PA"):
-        raise TwilioError(20001, 400, f"Invalid PageToken {token}")
     page = _engine().messages.page(account.sid, filters, page_size, page_number, token)
     return jsonify(render.message_page(account.sid, page, query))
 
