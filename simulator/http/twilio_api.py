@@ -261,16 +261,17 @@ def list_verified(account_sid: str) -> Response:
 
 
 @blueprint.post("/Accounts/<account_sid>/OutgoingCallerIds.json")
-def add_verified(account_sid: str) -> tuple[Response, int]:
-    """Twilio verifies by a call; the simulator verifies at once (documented shortcut)."""
+def add_verified(account_sid: str) -> Response:
+    """Twilio answers 200 with a ValidationRequest and verifies by a call; smsim verifies
+    at once (docs/fidelity.md, Accounts)."""
     account = _account(account_sid)
     number = request.form.get("PhoneNumber")
     if not number:
         raise TwilioError(21604, 400, "A 'PhoneNumber' is required.")
-    verified = _engine().accounts.add_verified(
+    validation = _engine().accounts.request_validation(
         account.sid, number, request.form.get("FriendlyName", "")
     )
-    return _created(render.verified_number(verified))
+    return jsonify(render.validation_request(validation))
 
 
 @blueprint.get("/Accounts/<account_sid>/OutgoingCallerIds/<sid>.json")
