@@ -66,6 +66,7 @@ class SimulatorConfig:
     price_table: Mapping[str, float] = field(default_factory=dict)
     enforce_throughput: bool = True
     validate_contracts: bool = False  # check every response/webhook against contracts/
+    ui: bool = True  # serve the web inbox at /
 
     def with_overrides(self, **changes: Any) -> SimulatorConfig:
         return replace(self, **changes)
@@ -93,6 +94,7 @@ _SCALARS = {
     "webhook_timeout": float,
     "enforce_throughput": bool,
     "validate_contracts": bool,
+    "ui": bool,
 }
 _ALIASES = {"db": "db_path", "status-callback": "status_callback"}
 CARRIER_PROFILES = ("all-delivered", "realistic")

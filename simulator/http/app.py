@@ -39,6 +39,10 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
     app.register_blueprint(control.blueprint)
     for name in OPTIONAL_BLUEPRINTS:
         _register_optional(app, name)
+    if app.extensions[ENGINE_KEY].config.ui:
+        from smsim.simulator.http.ui import register_ui
+
+        register_ui(app)
 
     if app.extensions[ENGINE_KEY].validate_contracts:
 

@@ -32,6 +32,13 @@ def register(subparsers: Any) -> None:
         "--carrier-profile", choices=["all-delivered", "realistic"], help="default all-delivered"
     )
     parser.add_argument("--threads", type=int, help="WSGI worker threads (default 16)")
+    parser.add_argument(
+        "--no-ui",
+        dest="ui",
+        action="store_false",
+        default=None,
+        help="do not serve the web inbox at /",
+    )
     parser.add_argument("--log-level", default="WARNING", help="Python log level")
     parser.set_defaults(handler=run)
 
@@ -54,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         "status_callback": args.status_callback,
         "carrier_profile": args.carrier_profile,
         "threads": args.threads,
+        "ui": args.ui,
     }
     try:
         config = load_config(args.config, overrides)
