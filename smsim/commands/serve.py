@@ -12,12 +12,48 @@ from smsim.migrations import DatabaseRefused
 from smsim.simulator.config import SimulatorConfig, load_config
 from smsim.simulator.errors import ConfigError
 
+# Every setting the environment can give (SMSIM_<SETTING>); flags win over them, and
+# they win over --config. tests/unit/test_serve_help.py keeps this list complete.
+ENVIRONMENT_HELP = (
+    ("SMSIM_HOST", "interface to bind"),
+    ("SMSIM_PORT", "port (0 picks a free one)"),
+    ("SMSIM_DB_PATH", "SQLite file"),
+    ("SMSIM_MEMORY", "true: keep state in RAM"),
+    ("SMSIM_SEED", "seed for realistic outcomes"),
+    ("SMSIM_CLOCK", "real or virtual"),
+    ("SMSIM_SPEED", "divide every lifecycle delay by this"),
+    ("SMSIM_STATUS_CALLBACK", "server-wide default StatusCallback URL"),
+    ("SMSIM_CARRIER_PROFILE", "all-delivered or realistic"),
+    ("SMSIM_CREATE_DEFAULT_ACCOUNTS", "false: start with no accounts"),
+    ("SMSIM_CALLBACK_ON_SENDING", "true: also call back for 'sending'"),
+    ("SMSIM_LEGACY_MAX_PRICE", "true: MaxPrice fails a dearer message with 30010"),
+    ("SMSIM_ENFORCE_THROUGHPUT", "false: no per-sender pacing (load tests)"),
+    ("SMSIM_THREADS", "WSGI worker threads"),
+    ("SMSIM_WEBHOOK_WORKERS", "threads sending webhooks"),
+    ("SMSIM_WEBHOOK_TIMEOUT", "seconds to wait for a webhook's answer"),
+    ("SMSIM_VALIDATE_CONTRACTS", "true: check every response and webhook against contracts/"),
+    ("SMSIM_UI", "false: do not serve the web inbox"),
+)
+
+
+def _epilog() -> str:
+    width = max(len(name) for name, _ in ENVIRONMENT_HELP)
+    lines = [f"  {name.ljust(width)}  {meaning}" for name, meaning in ENVIRONMENT_HELP]
+    return (
+        "environment variables (between --config and the flags in precedence):\n"
+        + "\n".join(lines)
+        + "\n\nRequest bodies are limited to 2 MiB. Control API: /_smsim/ "
+        "(OpenAPI at /_smsim/openapi.json)."
+    )
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "serve",
         help="run the Twilio SMS simulator",
         description="Run the Twilio Messages API simulator (state in an SQLite file).",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default 8910; 0 picks a free one)")
