@@ -8,6 +8,8 @@ import signal
 import sys
 from typing import Any
 
+from smsim import websafety
+from smsim.commands._safety_flags import add_safety_flags
 from smsim.simulator.config import load_config
 from smsim.simulator.errors import ConfigError
 
@@ -32,6 +34,7 @@ def register(subparsers: Any) -> None:
         "--carrier-profile", choices=["all-delivered", "realistic"], help="default all-delivered"
     )
     parser.add_argument("--threads", type=int, help="WSGI worker threads (default 16)")
+    add_safety_flags(parser, "the control API (/_smsim/) and the web UI")
     parser.add_argument("--log-level", default="WARNING", help="Python log level")
     parser.set_defaults(handler=run)
 
@@ -54,9 +57,14 @@ def run(args: argparse.Namespace) -> int:
         "status_callback": args.status_callback,
         "carrier_profile": args.carrier_profile,
         "threads": args.threads,
+        "allowed_hosts": args.allowed_hosts,
+        "control_token": args.control_token,
     }
     try:
         config = load_config(args.config, overrides)
+        warning = websafety.exposure_warning("smsim serve", config.host, config.control_token)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
         server = SimulatorServer(config).start()
     except ConfigError as exc:
         print(f"smsim serve: config error: {exc}", file=sys.stderr)
@@ -72,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
             + (f" numbers {numbers}" if numbers else ""),
             flush=True,
         )
+    if config.control_token:
+        print("  control API and UI: the control token is required", flush=True)
     print(f"  SDK: client.api.base_url = {server.url!r}", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
