@@ -115,8 +115,9 @@ class _Guard:
         self.json_prefixes = policy.json_prefixes
         self.any_host = "*" in policy.allowed_hosts
         extra = {_host_name(h) for h in policy.allowed_hosts if h != "*"}
+        # The bound address itself; for 0.0.0.0 or :: that Host only names this machine.
         bound = _host_name(policy.bound_host)
-        if bound and not _is_wildcard_address(bound):
+        if bound:
             extra.add(bound)
         self.exact_hosts = frozenset(h for h in extra if not h.startswith("."))
         self.suffixes = tuple(h for h in extra if h.startswith("."))
@@ -263,10 +264,6 @@ def _host_name(host: str) -> str:
     if text.count(":") == 1:
         text = text.split(":", 1)[0]
     return text.rstrip(".")
-
-
-def _is_wildcard_address(name: str) -> bool:
-    return name in {"", "0.0.0.0", "::"}
 
 
 @lru_cache(maxsize=256)
