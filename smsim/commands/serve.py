@@ -7,7 +7,9 @@ import logging
 import sys
 from typing import Any
 
+from smsim import websafety
 from smsim.commands import _startup_checks as checks
+from smsim.commands._safety_flags import add_safety_flags
 from smsim.migrations import DatabaseRefused
 from smsim.simulator.config import SimulatorConfig, load_config
 from smsim.simulator.errors import ConfigError
@@ -33,6 +35,8 @@ ENVIRONMENT_HELP = (
     ("SMSIM_WEBHOOK_TIMEOUT", "seconds to wait for a webhook's answer"),
     ("SMSIM_VALIDATE_CONTRACTS", "true: check every response and webhook against contracts/"),
     ("SMSIM_UI", "false: do not serve the web inbox"),
+    ("SMSIM_ALLOWED_HOSTS", "comma-separated extra Host names for /_smsim/ and the UI"),
+    ("SMSIM_CONTROL_TOKEN", "token that /_smsim/ and the UI then require"),
 )
 
 
@@ -76,6 +80,7 @@ def register(subparsers: Any) -> None:
         default=None,
         help="do not serve the web inbox at /",
     )
+    add_safety_flags(parser, "the control API (/_smsim/) and the web UI")
     parser.add_argument("--log-level", default="WARNING", help="Python log level")
     parser.add_argument(
         "--ready-file",
@@ -127,10 +132,15 @@ def run(args: argparse.Namespace) -> int:
         "carrier_profile": args.carrier_profile,
         "threads": args.threads,
         "ui": args.ui,
+        "allowed_hosts": args.allowed_hosts,
+        "control_token": args.control_token,
     }
     try:
         config = load_config(args.config, overrides)
         _check_start(config)
+        warning = websafety.exposure_warning("smsim serve", config.host, config.control_token)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
         server = SimulatorServer(config).start()
     except ConfigError as exc:
         return _refuse(f"config error: {exc}")
@@ -151,6 +161,8 @@ def run(args: argparse.Namespace) -> int:
             + (f" numbers {numbers}" if numbers else ""),
             flush=True,
         )
+    if config.control_token:
+        print("  control API and UI: the control token is required", flush=True)
     print(f"  SDK: client.api.base_url = {server.url!r}", flush=True)
     try:
         announce_ready(args.ready_file, server.url, "/_smsim/health", _ready_extra(server))
