@@ -16,8 +16,8 @@ from smsim.simulator.config import SimulatorConfig, load_config
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError
 from smsim.simulator.http.engine_start import StartOnFirstRequest
-from smsim.simulator.watch import ChangeFeed
 from smsim.simulator.http.params import require_utf8_form
+from smsim.simulator.watch import ChangeFeed
 
 log = logging.getLogger("smsim.http")
 
@@ -118,6 +118,8 @@ def change_feed(app: Any) -> ChangeFeed:
 def release_waiters(app: Any) -> None:
     """Wake every parked request so it answers now; later waits return at once."""
     change_feed(app).close()
+
+
 def _install_safety(app: Flask, config: SimulatorConfig) -> None:
     """Everything but the Twilio surfaces is guarded (docs/security.md); forms sent to
     the Twilio surfaces must be UTF-8."""

@@ -8,10 +8,10 @@ import os
 import sys
 from typing import Any
 
-from smsim.commands import _startup_checks as checks
-from smsim.migrations import DatabaseRefused
 from smsim import websafety
+from smsim.commands import _startup_checks as checks
 from smsim.commands._safety_flags import add_safety_flags
+from smsim.migrations import DatabaseRefused
 
 DEFAULT_PORT = 8911
 DEFAULT_DB = "smsim-client.db"
