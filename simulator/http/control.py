@@ -8,17 +8,19 @@ No authentication: the simulator binds to loopback by default.
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from smsim import websafety
 from smsim.simulator import render
 from smsim.simulator.accounts import NumberSpec
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, not_found
+from smsim.simulator.http.app import change_feed
 from smsim.simulator.http.inbox_json import inbox_message
 from smsim.simulator.messages import INBOX_MAX_LIMIT, InboxPage, InboxQuery
+from smsim.simulator.watch import wait_until
 
 blueprint = Blueprint("control", __name__, url_prefix="/_smsim")
 
@@ -31,8 +33,12 @@ def _engine() -> Engine:
 
 
 def _json() -> dict[str, Any]:
-    if not request.data:
+    """The JSON object sent, ``{}`` for no body; any other body is refused, never ignored
+    (``request.data`` is empty for a form, which used to pass as "no body")."""
+    if not request.get_data(cache=True):
         return {}
+    if not request.is_json:
+        raise TwilioError(20001, 415, websafety.JSON_REQUIRED)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise TwilioError(20001, 400, "Request body must be a JSON object")
@@ -326,20 +332,26 @@ def callbacks() -> Response:
 
 @blueprint.get("/messages")
 def messages() -> Response:
-    """Messages across accounts; ``wait=N`` long-polls until one matches (OTP tests)."""
+    """Messages across accounts; ``wait=N`` long-polls until one matches (OTP tests).
+
+    A waiting request runs on the server's waiter pool, not an API worker
+    (``smsim.serving``), and sleeps on the app's change feed, which ends it at once when
+    the server stops."""
     args = request.args
     try:
         wait = min(float(args.get("wait", "0") or 0), MAX_WAIT_SECONDS)
     except ValueError:
         raise _bad("wait: must be a number of seconds") from None
+    if not math.isfinite(wait):
+        raise _bad("wait: must be a number of seconds")
     query = messages_query(args)
-    deadline = time.monotonic() + max(wait, 0.0)
     engine = _engine()
-    while True:
-        page = _messages_page(engine, query)
-        if page.messages or time.monotonic() >= deadline:
-            break
-        time.sleep(0.05)
+    page = wait_until(
+        change_feed(current_app),
+        lambda: _messages_page(engine, query),
+        lambda found: bool(found.messages),
+        wait,
+    )
     return jsonify(messages_json(page))
 
 

@@ -1,11 +1,13 @@
 """Control routes the web inbox reads besides the list: one message's whole story
 (``GET /_smsim/messages/{sid}``) and a live stream of changes (``GET /_smsim/stream``).
 
-The stream is Server-Sent Events: an ``event: change`` whenever the store committed a
-write (coalesced to at most one every ``MIN_EVENT_GAP`` seconds), a comment as heartbeat
-every ``HEARTBEAT_SECONDS``; it ends when the server stops (the store's change feed is
-closed, checked every ``STOP_CHECK_SECONDS``). Pages re-read what they show on each event
-through the ordinary JSON routes, so a stream never carries data a filter would hide.
+The stream is Server-Sent Events: an ``event: change`` whenever the store changed rows
+(the app's change feed, ``smsim.simulator.watch``; coalesced to at most one event every
+``MIN_EVENT_GAP`` seconds), a comment as heartbeat every ``HEARTBEAT_SECONDS``; it ends
+when the server stops (the feed is closed; checked at least every ``STOP_CHECK_SECONDS``).
+It runs on the server's waiter pool, not an API worker (``smsim.serving``). Pages re-read
+what they show on each event through the ordinary JSON routes, so a stream never carries
+data a filter would hide.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from smsim.simulator.changes import ChangeFeed
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import not_found
+from smsim.simulator.http.app import change_feed
 from smsim.simulator.http.inbox_json import message_detail
+from smsim.simulator.watch import ChangeFeed
 
 blueprint = Blueprint("inbox_api", __name__, url_prefix="/_smsim")
 
@@ -46,9 +49,9 @@ def stream() -> Response:
     """``text/event-stream`` of change notifications (see the module docstring). A request
     that does not accept ``text/event-stream`` (EventSource always does) gets the current
     change counter as JSON at once instead of a response that never ends."""
-    feed = _engine().store.changes
+    feed = change_feed(current_app)
     if "text/event-stream" not in request.headers.get("Accept", ""):
-        return jsonify({"version": feed.version, "stream": "ask with Accept: text/event-stream"})
+        return jsonify({"version": feed.current(), "stream": "ask with Accept: text/event-stream"})
     return Response(
         change_events(feed),
         mimetype="text/event-stream",
@@ -58,13 +61,14 @@ def stream() -> Response:
 
 def change_events(feed: ChangeFeed) -> Iterator[str]:
     """The stream's text: a first comment so the browser opens it at once, then events."""
-    seen = feed.version
+    seen = feed.current()
     yield "retry: 1000\n: connected\n\n"
     last_sent = time.monotonic()
     while not feed.closed:
-        version = feed.wait(seen, STOP_CHECK_SECONDS)
+        feed.wait_past(seen, STOP_CHECK_SECONDS)
         if feed.closed:
             return
+        version = feed.current()
         now = time.monotonic()
         if version != seen:
             seen = version
