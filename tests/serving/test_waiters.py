@@ -48,9 +48,10 @@ def test_a_hundred_waiters_do_not_slow_a_create_and_all_get_the_otp(sim: Simulat
         with_waiters = timed_creates(sim.url, sid, token, 20)
         print(f"\ncreate without waiters: {ms(without)}; with 100 waiters: {ms(with_waiters)}")
         # Before: 16 API threads held by the first 16 waiters, a create waited out their
-        # wait (30 s here). Now the creates do not notice them.
-        assert max(with_waiters) < 1.0
-        assert statistics.median(with_waiters) < statistics.median(without) + 0.05
+        # wait (30 s here). Now the creates do not notice them (the margins only absorb
+        # a loaded machine).
+        assert max(with_waiters) < 2.0
+        assert statistics.median(with_waiters) < statistics.median(without) + 0.25
         began = time.monotonic()
         otp = timed_creates(sim.url, sid, token, 1, to=OTP_NUMBER)
         got = answers(waiters)
