@@ -169,3 +169,39 @@ class _Request:
 )
 def test_which_requests_wait(query: str, accept: str, parks: bool):
     assert waits(_Request(query, accept)) is parks
+
+
+# -- the change feed ----------------------------------------------------------------------
+
+
+def test_change_feed_wakes_on_a_change_and_its_poller_ends_with_the_last_waiter():
+    from smsim.simulator.watch import ChangeFeed
+
+    changes = [0]
+    feed = ChangeFeed(lambda: changes[0], every=0.01)
+    seen = feed.current()
+    woke = threading.Event()
+
+    def waiter() -> None:
+        feed.wait_past(seen, 30)
+        woke.set()
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    assert not woke.wait(0.1)  # nothing changed: still waiting
+    changes[0] += 1
+    assert woke.wait(5)
+    thread.join(5)
+    poll(
+        lambda: not any(t.name == "smsim-change-feed" and t.is_alive() for t in _feed_threads()),
+        5,
+        "the poller to end with no waiters",
+    )
+    feed.close()
+    began = time.monotonic()
+    feed.wait_past(feed.current(), 30)  # closed: returns at once
+    assert time.monotonic() - began < 1
+
+
+def _feed_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "smsim-change-feed"]
