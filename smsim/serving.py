@@ -91,7 +91,9 @@ def waits(request: Any) -> bool:
 class Overloaded:
     """waitress' error response for a waiter beyond :data:`MAX_WAITERS`: Twilio's error
     envelope with 503 and ``Retry-After``, not waitress' plain text. Set as a request's
-    ``error``, it is what waitress' ``ErrorTask`` writes (it calls ``to_response``)."""
+    ``error``, it is what waitress' ``ErrorTask`` writes (it calls ``to_response``).
+    20503 is Twilio's "Service unavailable: try again with back-off"
+    (https://www.twilio.com/docs/errors/20503)."""
 
     code = 503
     reason = "Service Unavailable"
