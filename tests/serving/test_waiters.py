@@ -18,6 +18,7 @@ from serving_helpers import HOST, answers, ms, open_long_polls, poll, timed_crea
 from smsim.serving import start_server, stop_server, waits
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.server import SimulatorServer
+from smsim.testing import ServeProcess
 
 OTP_NUMBER = "+14155550123"
 
@@ -205,3 +206,23 @@ def test_change_feed_wakes_on_a_change_and_its_poller_ends_with_the_last_waiter(
 
 def _feed_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "smsim-change-feed"]
+
+
+@pytest.mark.slow
+def test_sigterm_with_long_polls_open_ends_smsim_serve_promptly():
+    server = ServeProcess("--memory")
+    try:
+        port = int(server.url.rsplit(":", 1)[1])
+        waiters = open_long_polls(port, 30, OTP_NUMBER, wait=60)
+        # The last waiter's request is parked once a create still answers after it.
+        sid, token = server.full_account
+        timed_creates(server.url, sid, token, 1)
+        began = time.monotonic()
+        server.proc.terminate()
+        code = server.proc.wait(15)
+        took = time.monotonic() - began
+        print(f"\nSIGTERM with 30 long-polls open: exit {code} after {took * 1000:.0f} ms")
+        assert code == 0 and took < 5
+        assert [status for status, _ in answers(waiters)] == [200] * 30
+    finally:
+        server.stop()
