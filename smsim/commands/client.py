@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
-import signal
 import sys
-import threading
 from typing import Any
 
 from smsim.commands import _startup_checks as checks
@@ -54,6 +51,11 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--workers", type=int, default=8, help="concurrent campaign senders")
     serve.add_argument("--threads", type=int, default=8, help="WSGI worker threads")
     serve.add_argument("--log-level", default="WARNING", help="Python log level")
+    serve.add_argument(
+        "--ready-file",
+        metavar="PATH",
+        help="once serving, write JSON here (url, pid, callback_url) for tools to read",
+    )
     serve.set_defaults(handler=run_serve)
     parser.set_defaults(handler=lambda _args: parser.print_help() or 2)
 
@@ -79,7 +81,10 @@ def run_serve(args: argparse.Namespace) -> int:
     """Start the server, print its URL, and serve until SIGINT/SIGTERM."""
     from smsim.client.config import ClientConfig
     from smsim.client.server import ClientServer
+    from smsim.commands._foreground import StopSignals, announce_ready, clear_ready_file
 
+    stop = StopSignals()  # before anything starts: a stop right after the banner is clean
+    clear_ready_file(args.ready_file)
     try:
         level = checks.log_level(args.log_level)
         _check_start(args)
@@ -105,10 +110,15 @@ def run_serve(args: argparse.Namespace) -> int:
     print(f"  callback receiver: {server.config.default_callback_url}", flush=True)
     print(f"  twilio base URL: {config.twilio_base_url}", flush=True)
     print(f"  store: {'in memory' if config.memory else config.db_path}", flush=True)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        while not done.wait(1.0):
-            pass
+    try:
+        extra = {"callback_url": server.config.default_callback_url}
+        announce_ready(args.ready_file, server.url, "/api/health", extra)
+    except OSError as exc:
+        print(f"smsim client serve: --ready-file: {exc}", file=sys.stderr)
+        server.stop()
+        clear_ready_file(args.ready_file)
+        return 1
+    stop.wait(lambda: server.running)
     server.stop()
+    clear_ready_file(args.ready_file)
     return 0

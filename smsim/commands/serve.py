@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 from typing import Any
 
@@ -42,6 +41,11 @@ def register(subparsers: Any) -> None:
         help="do not serve the web inbox at /",
     )
     parser.add_argument("--log-level", default="WARNING", help="Python log level")
+    parser.add_argument(
+        "--ready-file",
+        metavar="PATH",
+        help="once serving, write JSON here (url, pid, accounts) for tools to read",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -60,8 +64,11 @@ def _refuse(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from smsim.commands._foreground import StopSignals, announce_ready, clear_ready_file
     from smsim.simulator.server import SimulatorServer
 
+    stop = StopSignals()  # before anything starts: a stop right after the banner is clean
+    clear_ready_file(args.ready_file)
     try:
         level = checks.log_level(args.log_level)
         if args.port is not None:  # named as the flag, before the file and env are merged
@@ -109,9 +116,30 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
     print(f"  SDK: client.api.base_url = {server.url!r}", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
+        announce_ready(args.ready_file, server.url, "/_smsim/health", _ready_extra(server))
+    except OSError as exc:
+        print(f"smsim serve: --ready-file: {exc}", file=sys.stderr)
         server.stop()
+        clear_ready_file(args.ready_file)
+        return 1
+    stop.wait(lambda: server.running)
+    server.stop()
+    clear_ready_file(args.ready_file)
     return 0
+
+
+def _ready_extra(server: Any) -> dict[str, Any]:
+    """The simulator's part of the ready file: every account with its credentials."""
+    engine = server.engine
+    return {
+        "accounts": [
+            {
+                "sid": account.sid,
+                "auth_token": account.auth_token,
+                "type": account.type.lower(),
+                "numbers": [n.phone_number for n in engine.accounts.numbers(account.sid)],
+            }
+            for account in engine.accounts.all()
+        ]
+    }
