@@ -100,9 +100,13 @@ def database_path(path: str, flag: str = "--db") -> None:
     _writable_file(path, flag, example="smsim.db", what="database")
 
 
+_EXAMPLES = {"--json": "report.json", "--ready-file": "ready.json"}
+
+
 def report_path(path: str, flag: str) -> None:
-    """A report file (``--junit``, ``--json``) that can be written once the work is done."""
-    example = "report.json" if flag == "--json" else "report.xml"
+    """A file written once the work is done or the server answers (``--junit``,
+    ``--json``, ``--ready-file``): its folder must exist and be writable now."""
+    example = _EXAMPLES.get(flag, "report.xml")
     _writable_file(path, flag, example=example, what="report")
 
 

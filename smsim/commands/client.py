@@ -84,9 +84,14 @@ def run_serve(args: argparse.Namespace) -> int:
     from smsim.commands._foreground import StopSignals, announce_ready, clear_ready_file
 
     stop = StopSignals()  # before anything starts: a stop right after the banner is clean
-    clear_ready_file(args.ready_file)
     try:
         level = checks.log_level(args.log_level)
+        if args.ready_file:
+            checks.report_path(args.ready_file, "--ready-file")
+    except checks.StartupError as exc:
+        return _refuse(str(exc))
+    clear_ready_file(args.ready_file)
+    try:
         _check_start(args)
     except checks.StartupError as exc:
         return _refuse(str(exc))
