@@ -64,6 +64,8 @@ def _check_start(args: argparse.Namespace) -> None:
     """Every mistake a start can catch before it opens the database or binds the port."""
     checks.host(args.host)
     checks.port_number(args.port)
+    checks.at_least_one(args.workers, "--workers")
+    checks.at_least_one(args.threads, "--threads")
     checks.http_url(args.twilio_base_url, "--twilio-base-url")
     if args.public_url:
         checks.public_url(args.public_url, "--public-url")
