@@ -39,7 +39,7 @@ def simulator(smsim_config: SimulatorConfig) -> Iterator[SimulatorServer]:
 
 @pytest.fixture
 def smsim_control(simulator: SimulatorServer) -> ControlClient:
-    return ControlClient(simulator.url)
+    return ControlClient(simulator.url, token=simulator.config.control_token)
 
 
 @pytest.fixture

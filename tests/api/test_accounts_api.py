@@ -103,8 +103,10 @@ def test_control_api_rejects_bad_accounts_clearly(simulator):
     base = f"{simulator.url}/_smsim/accounts"
     bad = requests.post(base, json={"type": "gold"}, timeout=5)
     assert bad.status_code == 400 and "type" in bad.json()["message"]
-    bad = requests.post(base, data="not json", timeout=5)
+    bad = requests.post(base, data="not json", headers={"Content-Type": "application/json"})
     assert bad.status_code == 400
+    bad = requests.post(base, data="not json", timeout=5)  # no Content-Type at all
+    assert bad.status_code == 415 and "application/json" in bad.json()["message"]
     before = len(requests.get(base, timeout=5).json()["accounts"])
     bad = requests.post(base, json={"numbers": [{"nope": 1}]}, timeout=5)
     assert bad.status_code == 400 and "numbers[0]" in bad.json()["message"]
