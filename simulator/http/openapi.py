@@ -325,7 +325,8 @@ def build_document(app: Flask) -> dict[str, Any]:
             "version": __version__,
             "description": (
                 "The Twilio Messages surface smsim simulates, and its control API "
-                "(`/_smsim/`, JSON, no authentication). Request bodies are limited to 2 MiB "
+                "(`/_smsim/`, JSON; a bearer token when the server has a control token). "
+                "Request bodies are limited to 2 MiB "
                 "(413 with code 20001 beyond)."
             ),
         },
