@@ -154,7 +154,7 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
             "numbers": {"type": "array", "items": _NUMBER},
             "verified_numbers": {"type": "array", "items": _STRING},
         },
-        "example": {"type": "trial", "numbers": ["+14155550100"], "verified_numbers": []},
+        "example": {"type": "trial", "numbers": ["+14155550141"], "verified_numbers": []},
     },
     "/_smsim/clock/advance": {
         "type": "object",
@@ -177,7 +177,7 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
         },
         "required": ["from", "to"],
         "description": "`body` is required unless `media_urls` are given.",
-        "example": {"from": "+14155550199", "to": "+15005550006", "body": "STOP"},
+        "example": {"from": "+14155550199", "to": "+15005550006", "body": "See you at 5"},
     },
     "/_smsim/rules": {
         "oneOf": [
@@ -325,7 +325,8 @@ def build_document(app: Flask) -> dict[str, Any]:
             "version": __version__,
             "description": (
                 "The Twilio Messages surface smsim simulates, and its control API "
-                "(`/_smsim/`, JSON, no authentication). Request bodies are limited to 2 MiB "
+                "(`/_smsim/`, JSON; a bearer token when the server has a control token). "
+                "Request bodies are limited to 2 MiB "
                 "(413 with code 20001 beyond)."
             ),
         },
