@@ -28,7 +28,7 @@ HTTP_CODES = {404: 20404, 405: 20004, 413: 20001, 415: 20001, 400: 20001}
 
 def create_app(config: SimulatorConfig | None = None, engine: Engine | None = None) -> Flask:
     """Build the WSGI app. Pass ``engine`` to share one with an embedding server."""
-    from smsim.simulator.http import control, twilio_api
+    from smsim.simulator.http import control, control_admin, twilio_api
 
     app = Flask("smsim.simulator")
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -37,6 +37,7 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
     app.extensions[ENGINE_KEY] = engine or Engine(config or SimulatorConfig())
     app.register_blueprint(twilio_api.blueprint)
     app.register_blueprint(control.blueprint)
+    app.register_blueprint(control_admin.blueprint)
     for name in OPTIONAL_BLUEPRINTS:
         _register_optional(app, name)
     if app.extensions[ENGINE_KEY].config.ui:

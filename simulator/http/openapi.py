@@ -137,6 +137,10 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
         "type": "object",
         "properties": {"friendly_name": _STRING},
     },
+    "/_smsim/accounts/{Sid}/numbers/{number_sid}": {
+        "type": "object",
+        "properties": {"sms_url": _STRING, "sms_method": _STRING, "friendly_name": _STRING},
+    },
 }
 
 _CONVERTER = re.compile(r"<(?:[a-z]+:)?([A-Za-z_]+)>")
