@@ -21,6 +21,9 @@ MATCH_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("body_contains", "Body contains", "promo"),
 )
 
+# The Clock page's one-click steps: (seconds, label).
+QUICK_STEPS: tuple[tuple[int, str], ...] = ((10, "10 s"), (60, "1 min"), (3600, "1 h"))
+
 
 @blueprint.get("/outcomes")
 def outcomes() -> str:
@@ -40,4 +43,4 @@ def accounts() -> str:
 
 @blueprint.get("/clock")
 def clock() -> str:
-    return render_template("ui/clock.html")
+    return render_template("ui/clock.html", quick_steps=QUICK_STEPS)
