@@ -202,9 +202,13 @@
     const sid = account.sid;
     const fresh = freshKeys[sid];
     const items = keys.map(function (key) {
-      return el("li", {}, [el("code", { text: key.sid }), " ", key.friendly_name ? el("span", { text: key.friendly_name }) : null,
-        " ", el("time", { className: "muted", datetime: key.date_created, text: smsim.humanTime(key.date_created),
-                          title: key.date_created })]);
+      return el("li", {}, [
+        el("div", {}, [el("strong", { text: key.friendly_name || "(no name)" })]),
+        el("div", { className: "copyable" }, [el("code", { text: key.sid }), smsimAdmin.copyButton(key.sid),
+          el("span", { className: "muted", text: "created " }),
+          el("time", { className: "muted", datetime: key.date_created, text: smsim.humanTime(key.date_created),
+                       title: key.date_created })]),
+      ]);
     });
     return el("section", { "aria-label": "API keys of " + account.friendly_name }, [
       el("h3", { text: "API keys" }),
@@ -217,7 +221,7 @@
       items.length ? el("ul", { className: "item-list keys" }, items)
                    : el("p", { className: "empty", text: "No API keys." }),
       inlineForm(sid + "-add-key", sid, [
-        { name: "friendly_name", label: "New API key name", placeholder: "ci" },
+        { name: "friendly_name", label: "New API key name", placeholder: "e.g. ci" },
       ], "Create key", async function (values) {
         const key = await smsim.api("POST", base(sid) + "/keys", values);
         freshKeys[sid] = key;
