@@ -243,7 +243,7 @@
 
   async function act(sid, path, done) {
     try {
-      await smsim.api("POST", base(sid) + path);
+      await smsim.api("POST", base(sid) + path, {}); // a JSON body, as every write sends
       smsim.flash(done);
       await reloadOne(sid, sid + "-status-action");
     } catch (error) {

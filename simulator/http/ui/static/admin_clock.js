@@ -80,7 +80,7 @@
     });
   });
   document.getElementById("run-until-idle").addEventListener("click", function () {
-    move("/_smsim/clock/run-until-idle");
+    move("/_smsim/clock/run-until-idle", {});
   });
 
   sync();
