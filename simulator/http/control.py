@@ -8,16 +8,18 @@ No authentication: the simulator binds to loopback by default.
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from smsim import websafety
 from smsim.simulator import render
 from smsim.simulator.accounts import NumberSpec
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, not_found
+from smsim.simulator.http.app import change_feed
 from smsim.simulator.messages import row_to_message
+from smsim.simulator.watch import MESSAGE_FILTERS, wait_for_messages
 
 blueprint = Blueprint("control", __name__, url_prefix="/_smsim")
 
@@ -30,8 +32,12 @@ def _engine() -> Engine:
 
 
 def _json() -> dict[str, Any]:
-    if not request.data:
+    """The JSON object sent, ``{}`` for no body; any other body is refused, never ignored
+    (``request.data`` is empty for a form, which used to pass as "no body")."""
+    if not request.get_data(cache=True):
         return {}
+    if not request.is_json:
+        raise TwilioError(20001, 415, websafety.JSON_REQUIRED)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise TwilioError(20001, 400, "Request body must be a JSON object")
@@ -330,33 +336,22 @@ def callbacks() -> Response:
 
 @blueprint.get("/messages")
 def messages() -> Response:
-    """Messages across accounts; ``wait=N`` long-polls until one matches (OTP tests)."""
+    """Messages across accounts; ``wait=N`` long-polls until one matches (OTP tests).
+
+    A waiting request runs on the server's waiter pool, not an API worker
+    (``smsim.serving``), and sleeps on the app's change feed, which ends it at once when
+    the server stops."""
     args = request.args
     try:
         wait = min(float(args.get("wait", "0") or 0), MAX_WAIT_SECONDS)
     except ValueError:
         raise _bad("wait: must be a number of seconds") from None
+    if not math.isfinite(wait):
+        raise _bad("wait: must be a number of seconds")
     limit = args.get("limit", "100")
     if not limit.isdigit():
         raise _bad("limit: must be a positive integer")
-    clauses, values = ["1 = 1"], []
-    for key, column in (
-        ("to", "to_number"),
-        ("from", "from_number"),
-        ("status", "status"),
-        ("account_sid", "account_sid"),
-        ("direction", "direction"),
-        ("sid", "sid"),
-    ):
-        if args.get(key):
-            clauses.append(f"{column} = ?")
-            values.append(args[key])
-    sql = "SELECT * FROM messages WHERE " + " AND ".join(clauses) + " ORDER BY id DESC LIMIT ?"
-    deadline = time.monotonic() + max(wait, 0.0)
     engine = _engine()
-    while True:
-        rows = engine.store.all(sql, [*values, int(limit)])
-        if rows or time.monotonic() >= deadline:
-            break
-        time.sleep(0.05)
+    filters = {key: args[key] for key in MESSAGE_FILTERS if args.get(key)}
+    rows = wait_for_messages(engine.store, change_feed(current_app), filters, int(limit), wait)
     return jsonify({"messages": [render.message(row_to_message(r)) for r in rows]})
