@@ -45,6 +45,13 @@ def test_advancing_a_virtual_clock_moves_now_and_delivers_a_pending_message(
     assert "Ran " in browser.find_element(By.ID, "clock-result").text
     assert twilio_client.messages(message.sid).fetch().status == "delivered"
 
+    later = twilio_client.messages.create(to="+14155550123", from_="+14155550100", body="more")
+    wait_for(browser, lambda d: d.find_element(By.ID, "clock-pending").text != "0")  # re-synced
+    browser.find_element(By.ID, "run-until-idle").click()
+    wait_for(browser, lambda d: d.find_element(By.ID, "clock-pending").text == "0")
+    assert twilio_client.messages(later.sid).fetch().status == "delivered"
+    after = smsim_control.clock()
+
     seconds.clear()
     seconds.send_keys("-5", Keys.ENTER)
     error = '#advance-form [data-error-for="seconds"]'
