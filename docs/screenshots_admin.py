@@ -36,10 +36,11 @@ def seed_admin_demo(base_url: str) -> None:
     control = f"{base_url}/_smsim"
     session = requests.Session()
     session.trust_env = False
-    for rule in (
+    rules: list[dict[str, Any]] = [
         {"match": {"to_prefix": "+44"}, "outcome": {"error_code": 30003}, "probability": 0.25},
         {"match": {"body_contains": "promo"}, "outcome": {"error_code": 30007}, "count": 5},
-    ):
+    ]
+    for rule in rules:
         session.post(f"{control}/rules", json=rule, timeout=5).raise_for_status()
     accounts = session.get(f"{control}/accounts", timeout=5).json()["accounts"]
     full = next(a for a in accounts if a["type"] == "full")
@@ -75,9 +76,18 @@ def seed_admin_demo(base_url: str) -> None:
     ).raise_for_status()
 
 
+def _rendered(css: str) -> Any:
+    """A wait condition: the page's script has drawn an element matching ``css``."""
+    from selenium.webdriver.common.by import By
+
+    def condition(driver: Any) -> bool:
+        return bool(driver.find_elements(By.CSS_SELECTOR, css))
+
+    return condition
+
+
 def capture_admin_pages(driver: Any, base_url: str, out_dir: Path = IMAGES) -> list[Path]:
     """Save one PNG per admin page (full page up to MAX_HEIGHT) and return their paths."""
-    from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -85,7 +95,7 @@ def capture_admin_pages(driver: Any, base_url: str, out_dir: Path = IMAGES) -> l
     for path, (name, ready) in ADMIN_PAGES.items():
         driver.set_window_size(WIDTH, 800)
         driver.get(base_url + path)
-        WebDriverWait(driver, 15).until(lambda d, css=ready: d.find_elements(By.CSS_SELECTOR, css))
+        WebDriverWait(driver, 15).until(_rendered(ready))
         height = driver.execute_script("return document.documentElement.scrollHeight")
         driver.set_window_size(WIDTH, min(int(height) + 140, MAX_HEIGHT))  # 140: window chrome
         time.sleep(0.3)  # one frame for the resize to lay out; nothing here to wait on
