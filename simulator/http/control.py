@@ -8,7 +8,6 @@ No authentication: the simulator binds to loopback by default.
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -18,7 +17,10 @@ from smsim.simulator import render
 from smsim.simulator.accounts import NumberSpec
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, not_found
-from smsim.simulator.messages import row_to_message
+from smsim.simulator.http.app import change_feed
+from smsim.simulator.http.inbox_json import inbox_message
+from smsim.simulator.messages import INBOX_MAX_LIMIT, InboxPage, InboxQuery
+from smsim.simulator.watch import wait_until
 
 blueprint = Blueprint("control", __name__, url_prefix="/_smsim")
 
@@ -92,7 +94,12 @@ def _account_json(account: Any) -> dict[str, Any]:
         "status": account.status,
         "owner_account_sid": account.owner_account_sid,
         "numbers": [
-            {"sid": n.sid, "phone_number": n.phone_number, "sms_url": n.sms_url}
+            {
+                "sid": n.sid,
+                "phone_number": n.phone_number,
+                "sms_url": n.sms_url,
+                "sms_method": n.sms_method,
+            }
             for n in engine.accounts.numbers(account.sid)
         ],
         "verified_numbers": [v.phone_number for v in engine.accounts.verified(account.sid)],
@@ -330,33 +337,70 @@ def callbacks() -> Response:
 
 @blueprint.get("/messages")
 def messages() -> Response:
-    """Messages across accounts; ``wait=N`` long-polls until one matches (OTP tests)."""
+    """Messages across accounts; ``wait=N`` long-polls until one matches (OTP tests).
+
+    A waiting request runs on the server's waiter pool, not an API worker
+    (``smsim.serving``), and sleeps on the app's change feed, which ends it at once when
+    the server stops."""
     args = request.args
     try:
         wait = min(float(args.get("wait", "0") or 0), MAX_WAIT_SECONDS)
     except ValueError:
         raise _bad("wait: must be a number of seconds") from None
+    if not math.isfinite(wait):
+        raise _bad("wait: must be a number of seconds")
+    query = messages_query(args)
+    engine = _engine()
+    page = wait_until(
+        change_feed(current_app),
+        lambda: _messages_page(engine, query),
+        lambda found: bool(found.messages),
+        wait,
+    )
+    return jsonify(messages_json(page))
+
+
+def messages_query(args: Any) -> InboxQuery:
+    """The filters and cursor of ``GET /_smsim/messages`` (400 on a malformed one)."""
     limit = args.get("limit", "100")
     if not limit.isdigit():
         raise _bad("limit: must be a positive integer")
-    clauses, values = ["1 = 1"], []
-    for key, column in (
-        ("to", "to_number"),
-        ("from", "from_number"),
-        ("status", "status"),
-        ("account_sid", "account_sid"),
-        ("direction", "direction"),
-        ("sid", "sid"),
-    ):
-        if args.get(key):
-            clauses.append(f"{column} = ?")
-            values.append(args[key])
-    sql = "SELECT * FROM messages WHERE " + " AND ".join(clauses) + " ORDER BY id DESC LIMIT ?"
-    deadline = time.monotonic() + max(wait, 0.0)
-    engine = _engine()
-    while True:
-        rows = engine.store.all(sql, [*values, int(limit)])
-        if rows or time.monotonic() >= deadline:
-            break
-        time.sleep(0.05)
-    return jsonify({"messages": [render.message(row_to_message(r)) for r in rows]})
+    numbers: dict[str, int | None] = {}
+    for key in ("error_code", "before", "after"):
+        raw = args.get(key, "")
+        if raw and not raw.isdigit():
+            raise _bad(f"{key}: must be a positive integer")
+        numbers[key] = int(raw) if raw else None
+    lost = args.get("lost_callbacks", "")
+    if lost not in {"", "0", "1", "true", "false"}:
+        raise _bad("lost_callbacks: must be true or false")
+    return InboxQuery(
+        account_sid=args.get("account_sid") or None,
+        to=args.get("to") or None,
+        from_=args.get("from") or None,
+        number=args.get("number") or None,
+        status=args.get("status") or None,
+        error_code=numbers["error_code"],
+        direction=args.get("direction") or None,
+        sid=args.get("sid") or None,
+        text=args.get("q") or None,
+        lost_callbacks=lost in {"1", "true"},
+        before=numbers["before"],
+        after=numbers["after"],
+        limit=min(int(limit), INBOX_MAX_LIMIT),
+    )
+
+
+def _messages_page(engine: Engine, query: InboxQuery) -> InboxPage:
+    if query.limit == 0:
+        return InboxPage([], None, None)
+    return engine.messages.inbox(query)
+
+
+def messages_json(page: InboxPage) -> dict[str, Any]:
+    """The list, plus the cursors of the older and newer pages (``before=``/``after=``)."""
+    return {
+        "messages": [inbox_message(m) for m in page.messages],
+        "older": None if page.older is None else str(page.older),
+        "newer": None if page.newer is None else str(page.newer),
+    }

@@ -80,9 +80,12 @@ def test_incoming_numbers_and_caller_ids_via_sdk(twilio_client, spec_schema):
         auth=(twilio_client.username, twilio_client.password),
         timeout=5,
     )
-    caller = twilio_client.outgoing_caller_ids(created.json()["sid"])
-    assert [c.phone_number for c in twilio_client.outgoing_caller_ids.list()] == ["+14155550188"]
-    assert caller.fetch().phone_number == "+14155550188"
+    assert created.status_code == 200 and created.json()["phone_number"] == "+14155550188"
+    listed_ids = twilio_client.outgoing_caller_ids.list()
+    assert [c.phone_number for c in listed_ids] == ["+14155550188"]
+    assert twilio_client.outgoing_caller_ids(listed_ids[0].sid).fetch().phone_number == (
+        "+14155550188"
+    )
 
 
 def test_number_owned_by_another_account_is_refused(simulator, smsim_control, twilio_client):
