@@ -17,9 +17,6 @@ from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.engine import Engine
 from smsim.simulator.http.app import create_app, release_waiters
 
-# The live stream waits whatever its Accept header says (curl sends */*).
-STREAM_PATHS = frozenset({"/_smsim/stream"})
-
 
 class SimulatorServer:
     """A running simulator on a real socket."""
@@ -65,7 +62,6 @@ class SimulatorServer:
             self.config.threads,
             "smsim",
             release=lambda: release_waiters(app),
-            stream_paths=STREAM_PATHS,
         )
         return self
 

@@ -67,17 +67,14 @@ def connection_limit(fd_limit: int) -> int:
 # -- which requests wait ----------------------------------------------------------------------
 
 
-def waits(request: Any, stream_paths: frozenset[str] = frozenset()) -> bool:
+def waits(request: Any) -> bool:
     """Whether a parsed waitress request will park: ``wait`` with a positive number of
-    seconds in its query, ``Accept: text/event-stream`` (what EventSource sends), or a
-    path in ``stream_paths`` (a stream opened without that header, e.g. by curl).
+    seconds in its query, or ``Accept: text/event-stream`` (what EventSource sends).
 
     Runs on the server's loop thread for every request, so the common case (no query
-    naming ``wait``, no event-stream Accept) costs two substring tests and a set lookup.
+    naming ``wait``, no event-stream Accept) costs two substring tests.
     """
     if "text/event-stream" in request.headers.get("ACCEPT", ""):
-        return True
-    if request.path in stream_paths:
         return True
     query: str = request.query
     if "wait=" not in query:
@@ -130,7 +127,6 @@ class SplitDispatcher:
 
     ``release`` is called first on :meth:`shutdown` so that the app can wake its parked
     requests (they then answer with what they have) before their threads are joined.
-    ``stream_paths`` are paths that always wait (see :func:`waits`).
     """
 
     def __init__(
@@ -138,10 +134,8 @@ class SplitDispatcher:
         api_threads: int,
         max_waiters: int = MAX_WAITERS,
         release: Callable[[], None] | None = None,
-        stream_paths: frozenset[str] = frozenset(),
     ) -> None:
         self.api = ThreadedTaskDispatcher()
-        self.stream_paths = stream_paths
         self.api.set_thread_count(api_threads)
         self.max_waiters = max_waiters
         self.release = release
@@ -162,7 +156,7 @@ class SplitDispatcher:
 
     def add_task(self, task: Any) -> None:
         requests = getattr(task, "requests", None)
-        if not requests or not waits(requests[0], self.stream_paths):
+        if not requests or not waits(requests[0]):
             self.api.add_task(task)
             return
         with self._lock:
@@ -250,13 +244,12 @@ def bind_server(
     *,
     max_waiters: int = MAX_WAITERS,
     release: Callable[[], None] | None = None,
-    stream_paths: frozenset[str] = frozenset(),
 ) -> Any:
     """Bind ``app`` on ``host:port`` (0 picks a free port) without serving yet, so a
     caller can learn ``effective_port`` before it builds what the app needs.
 
-    ``threads`` API workers; waiting requests on their own pool (:class:`SplitDispatcher`:
-    ``release`` wakes them on stop, ``stream_paths`` always wait)."""
+    ``threads`` API workers; waiting requests on their own pool (:class:`SplitDispatcher`,
+    ``release`` wakes them on stop)."""
     server = create_server(
         app,
         host=host,
@@ -269,7 +262,7 @@ def bind_server(
         ident=ident,
         clear_untrusted_proxy_headers=True,
         # waitress' seam for the dispatcher (its default one cannot route)
-        _dispatcher=SplitDispatcher(threads, max_waiters, release, stream_paths),
+        _dispatcher=SplitDispatcher(threads, max_waiters, release),
     )
     accept_in_batches(server)
     return server
@@ -291,19 +284,9 @@ def start_server(
     *,
     max_waiters: int = MAX_WAITERS,
     release: Callable[[], None] | None = None,
-    stream_paths: frozenset[str] = frozenset(),
 ) -> tuple[Any, threading.Thread]:
     """Bind and serve ``app`` on a thread; returns the server and its thread."""
-    server = bind_server(
-        app,
-        host,
-        port,
-        threads,
-        ident,
-        max_waiters=max_waiters,
-        release=release,
-        stream_paths=stream_paths,
-    )
+    server = bind_server(app, host, port, threads, ident, max_waiters=max_waiters, release=release)
     return server, serve_in_thread(server, ident)
 
 

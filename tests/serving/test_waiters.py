@@ -146,9 +146,8 @@ def test_waiter_pool_is_bounded_with_a_twilio_503_and_the_api_stays_free():
 
 
 class _Request:
-    def __init__(self, query: str, accept: str = "", path: str = "/_smsim/messages") -> None:
+    def __init__(self, query: str, accept: str = "") -> None:
         self.query = query
-        self.path = path
         self.headers = {"ACCEPT": accept} if accept else {}
 
 
@@ -171,13 +170,6 @@ class _Request:
 )
 def test_which_requests_wait(query: str, accept: str, parks: bool):
     assert waits(_Request(query, accept)) is parks
-
-
-def test_a_stream_path_waits_whatever_it_accepts():
-    streams = frozenset({"/_smsim/stream"})
-    assert waits(_Request("", "*/*", path="/_smsim/stream"), streams) is True
-    assert waits(_Request("", "*/*", path="/_smsim/streams"), streams) is False
-    assert waits(_Request("", "*/*", path="/_smsim/stream")) is False
 
 
 # -- the change feed ----------------------------------------------------------------------
