@@ -298,6 +298,13 @@ class Accounts:
             )
         return self.number(account_sid, sid)
 
+    def remove_number(self, account_sid: str, sid: str) -> None:
+        """Release the account's number ``sid`` (20404 when it has none such)."""
+        self.number(account_sid, sid)
+        self.store.execute(
+            "DELETE FROM phone_numbers WHERE account_sid = ? AND sid = ?", (account_sid, sid)
+        )
+
     def owns(self, account_sid: str, phone_number: str) -> bool:
         return bool(
             self.store.one(

@@ -25,7 +25,7 @@ ENGINE_KEY = "smsim.engine"
 FEED_KEY = "smsim.change_feed"
 
 # Surfaces that live in their own modules and register when present.
-OPTIONAL_BLUEPRINTS = ("messaging", "inbound_api")
+OPTIONAL_BLUEPRINTS = ("messaging", "inbound_api", "inbox_api", "control_callbacks")
 
 # Twilio's codes for HTTP-level refusals that are not about a resource.
 HTTP_CODES = {
@@ -119,6 +119,8 @@ def change_feed(app: Any) -> ChangeFeed:
 def release_waiters(app: Any) -> None:
     """Wake every parked request so it answers now; later waits return at once."""
     change_feed(app).close()
+
+
 def _install_safety(app: Flask, config: SimulatorConfig) -> None:
     """Everything but the Twilio surfaces is guarded (docs/security.md); forms sent to
     the Twilio surfaces must be UTF-8."""

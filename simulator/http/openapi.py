@@ -91,7 +91,15 @@ QUERY_PARAMS: dict[str, list[str]] = {
         "sid",
         "wait",
         "limit",
+        "number",
+        "error_code",
+        "q",
+        "lost_callbacks",
+        "before",
+        "after",
     ],
+    "/conversations/{handset}": ["account_sid"],
+    "/": ["account_sid", "number", "status", "error_code", "direction", "q", "before", "after"],
 }
 
 _NUMBER = {
@@ -154,7 +162,7 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
             "numbers": {"type": "array", "items": _NUMBER},
             "verified_numbers": {"type": "array", "items": _STRING},
         },
-        "example": {"type": "trial", "numbers": ["+14155550100"], "verified_numbers": []},
+        "example": {"type": "trial", "numbers": ["+14155550141"], "verified_numbers": []},
     },
     "/_smsim/clock/advance": {
         "type": "object",
@@ -177,7 +185,7 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
         },
         "required": ["from", "to"],
         "description": "`body` is required unless `media_urls` are given.",
-        "example": {"from": "+14155550199", "to": "+15005550006", "body": "STOP"},
+        "example": {"from": "+14155550199", "to": "+15005550006", "body": "See you at 5"},
     },
     "/_smsim/rules": {
         "oneOf": [
@@ -265,7 +273,19 @@ CONTROL_DESCRIPTIONS: dict[str, str] = {
     "GET /_smsim/callbacks": "Every webhook attempt (status callbacks and inbound): url, "
     "params, headers, response, error, attempt; filtered by the query.",
     "GET /_smsim/messages": "Messages across accounts, newest first; `wait=S` long-polls up "
-    "to S seconds (at most 60) until one matches.",
+    "to S seconds (at most 60) until one matches. Filters: `number` (to or from), `q` (text "
+    "in the body), `error_code`, `lost_callbacks`, ...; keyset pages: `before`/`after` take "
+    "the answer's `older`/`newer` cursor.",
+    "GET /_smsim/messages/{Sid}": "One message of any account: the Message JSON with ISO "
+    "times, its status `timeline`, segments, encoding, the webhook URL's retry policy and "
+    "every webhook attempt (`callbacks`, each also as `curl`).",
+    "GET /_smsim/stream": "Server-Sent Events (with `Accept: text/event-stream`): an "
+    "`event: change` whenever stored data changed, a heartbeat comment every 15 s; without "
+    "that Accept, the change counter as JSON.",
+    "POST /_smsim/callbacks/{attempt_id}/redeliver": "Send a logged webhook attempt again "
+    "now, signed as the original; logged as a new attempt. No body. Answers 201 with it.",
+    "GET /_smsim/callbacks/lost": "How many callbacks were never delivered (every attempt "
+    "failed, none left to try): `count`.",
     "POST /_smsim/inbound": "A handset texts a Twilio number: stores the message, applies "
     "opt-out keywords, sends the webhook; answers the message, `opt_out_type`, "
     "`auto_reply`, `webhook` and TwiML `replies` (201, or 200 when not stored).",
@@ -342,7 +362,8 @@ def build_document(app: Flask) -> dict[str, Any]:
             "version": __version__,
             "description": (
                 "The Twilio Messages surface smsim simulates, and its control API "
-                "(`/_smsim/`, JSON, no authentication). Request bodies are limited to 2 MiB "
+                "(`/_smsim/`, JSON; a bearer token when the server has a control token). "
+                "Request bodies are limited to 2 MiB "
                 "(413 with code 20001 beyond)."
             ),
         },
