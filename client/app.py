@@ -20,6 +20,7 @@ from smsim.client.settings import ValidationError
 from smsim.client.store import ConflictError, NotFoundError
 
 log = logging.getLogger("smsim.client")
+MAX_WAIT = 60.0
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
@@ -136,7 +137,7 @@ def create_campaign() -> Any:
     }
     if unknown:
         raise ValidationError({k: "unknown field" for k in sorted(unknown)})
-    result = integration().send_campaign(
+    result = integration().start_campaign(
         data.get("message"),
         data.get("recipients"),
         provider=data.get("provider"),
@@ -145,7 +146,10 @@ def create_campaign() -> Any:
         name=data.get("name"),
         variant=data.get("variant", 0),
     )
-    return jsonify(result), 201
+    response = jsonify(result)
+    response.status_code = 202
+    response.headers["Location"] = f"/api/campaigns/{result['id']}"
+    return response
 
 
 @campaigns_bp.get("")
@@ -155,7 +159,20 @@ def list_campaigns() -> Any:
 
 @campaigns_bp.get("/<int:campaign_id>")
 def get_campaign(campaign_id: int) -> Any:
+    raw = request.args.get("wait", "")
+    try:
+        wait = float(raw) if raw else 0.0
+    except ValueError:
+        raise ValidationError({"wait": "must be a number of seconds"}) from None
+    if wait > 0:
+        # Long-poll: answer when this process has stopped sending it, or after `wait` s.
+        return jsonify(integration().wait_campaign(campaign_id, min(wait, MAX_WAIT)))
     return jsonify(integration().campaign(campaign_id))
+
+
+@campaigns_bp.post("/<int:campaign_id>/cancel")
+def cancel_campaign(campaign_id: int) -> Any:
+    return jsonify(integration().cancel_campaign(campaign_id))
 
 
 @campaigns_bp.get("/<int:campaign_id>/stats")

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from smsim.client import campaign_queue
 from smsim.client.settings import Provider
 
 EVENT_SENT = "Notification Sent"
@@ -227,6 +228,7 @@ class Store:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA busy_timeout=5000")
         self._conn.executescript(_SCHEMA)
+        campaign_queue.create_tables(self._conn)
 
     def close(self) -> None:
         """Close the connection."""
@@ -247,6 +249,15 @@ class Store:
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
+
+    def transaction(self) -> Any:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT) for modules that own tables
+        in this database (campaign_queue); yields the connection."""
+        return self._tx()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """A read for modules that own tables in this database."""
+        return self._query(sql, params)
 
     def _event(
         self,
@@ -510,58 +521,65 @@ class Store:
         """
         if not outcomes:
             return
-        now = self._clock()
         with self._tx() as conn:
-            for o in outcomes:
-                row = conn.execute(
-                    "SELECT campaign_id, provider_id, to_number FROM messages WHERE id = ?",
-                    (o.message_id,),
-                ).fetchone()
-                if row is None:
-                    continue
-                rank = STATUS_RANK.get(o.status, 0)
-                conn.execute(
-                    "UPDATE messages SET sid = COALESCE(sid, ?),"
-                    " from_number = COALESCE(?, from_number),"
-                    " error_code = CASE WHEN status_rank < ? THEN ? ELSE error_code END,"
-                    " error_message = CASE WHEN status_rank < ? THEN ? ELSE error_message END,"
-                    " status = CASE WHEN status_rank < ? THEN ? ELSE status END,"
-                    " status_rank = MAX(status_rank, ?), updated_at = ? WHERE id = ?",
-                    (
-                        o.sid,
-                        o.from_number,
-                        rank,
-                        o.error_code,
-                        rank,
-                        o.error_message,
-                        rank,
-                        o.status,
-                        rank,
-                        now,
-                        o.message_id,
-                    ),
+            self.apply_send_outcomes(conn, outcomes)
+
+    def apply_send_outcomes(
+        self, conn: sqlite3.Connection, outcomes: Sequence[SendOutcome]
+    ) -> None:
+        """The body of :meth:`record_send_outcomes`, inside a transaction the caller holds
+        (so a caller can record its own state in the same commit)."""
+        now = self._clock()
+        for o in outcomes:
+            row = conn.execute(
+                "SELECT campaign_id, provider_id, to_number FROM messages WHERE id = ?",
+                (o.message_id,),
+            ).fetchone()
+            if row is None:
+                continue
+            rank = STATUS_RANK.get(o.status, 0)
+            conn.execute(
+                "UPDATE messages SET sid = COALESCE(sid, ?),"
+                " from_number = COALESCE(?, from_number),"
+                " error_code = CASE WHEN status_rank < ? THEN ? ELSE error_code END,"
+                " error_message = CASE WHEN status_rank < ? THEN ? ELSE error_message END,"
+                " status = CASE WHEN status_rank < ? THEN ? ELSE status END,"
+                " status_rank = MAX(status_rank, ?), updated_at = ? WHERE id = ?",
+                (
+                    o.sid,
+                    o.from_number,
+                    rank,
+                    o.error_code,
+                    rank,
+                    o.error_message,
+                    rank,
+                    o.status,
+                    rank,
+                    now,
+                    o.message_id,
+                ),
+            )
+            common = {
+                "provider_id": row["provider_id"],
+                "campaign_id": row["campaign_id"],
+                "message_id": o.message_id,
+            }
+            if o.sid:
+                self._event(
+                    conn, EVENT_SENT, **common, props={"to": row["to_number"], "sid": o.sid}
                 )
-                common = {
-                    "provider_id": row["provider_id"],
-                    "campaign_id": row["campaign_id"],
-                    "message_id": o.message_id,
-                }
-                if o.sid:
-                    self._event(
-                        conn, EVENT_SENT, **common, props={"to": row["to_number"], "sid": o.sid}
-                    )
-                else:
-                    self._event(
-                        conn,
-                        EVENT_FAILED,
-                        **common,
-                        props={
-                            "to": row["to_number"],
-                            "error_code": o.error_code,
-                            "error_message": o.error_message,
-                            "stage": "send",
-                        },
-                    )
+            else:
+                self._event(
+                    conn,
+                    EVENT_FAILED,
+                    **common,
+                    props={
+                        "to": row["to_number"],
+                        "error_code": o.error_code,
+                        "error_message": o.error_message,
+                        "stage": "send",
+                    },
+                )
 
     # -- callbacks and replies --------------------------------------------------------------
 
