@@ -268,6 +268,13 @@ def click(code: str) -> Any:
     return redirect(integration().click(code), code=302)
 
 
+@public_bp.post("/api/reset")
+def reset() -> Any:
+    """Forget providers, campaigns and events: a clean slate between tests."""
+    integration().reset()
+    return jsonify({"reset": True})
+
+
 @public_bp.get("/api/health")
 def health() -> Any:
     return jsonify({"status": "ok"})

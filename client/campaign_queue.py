@@ -68,6 +68,12 @@ def create_tables(conn: sqlite3.Connection) -> None:
     conn.executescript(_SCHEMA)
 
 
+def clear(conn: sqlite3.Connection) -> None:
+    """Forget every campaign run and send state (inside the caller's transaction)."""
+    conn.execute("DELETE FROM campaign_sends")
+    conn.execute("DELETE FROM campaign_runs")
+
+
 @dataclass(frozen=True)
 class Claimed:
     """One recipient claimed for sending: the message row to send and its attempt number."""

@@ -85,20 +85,32 @@ class Integration:
         )
         self.receiver = Receiver(self.store, config)
         self.campaign_queue = CampaignQueue(self.store, clock)
-        self.runner = CampaignRunner(
+        self.runner = self._new_runner()
+        self._senders: dict[int, tuple[Provider, int]] = {}
+        self._senders_lock = threading.Lock()
+
+    def _new_runner(self) -> CampaignRunner:
+        return CampaignRunner(
             self.campaign_queue,
             self._send_claimed,
             self._find_sent,
             RunnerSettings(
-                workers=config.send_workers,
-                chunk=config.send_workers * 4,
-                max_attempts=config.send_max_attempts,
-                backoff_base=config.retry_backoff,
+                workers=self.config.send_workers,
+                chunk=self.config.send_workers * 4,
+                max_attempts=self.config.send_max_attempts,
+                backoff_base=self.config.retry_backoff,
             ),
-            clock,
+            self.clock,
         )
-        self._senders: dict[int, tuple[Provider, int]] = {}
-        self._senders_lock = threading.Lock()
+
+    def reset(self) -> None:
+        """Forget providers, campaigns, messages and events (for tests): campaigns being
+        sent stop after their in-flight requests."""
+        self.runner.stop()
+        self.store.clear()
+        with self._senders_lock:
+            self._senders.clear()
+        self.runner = self._new_runner()
 
     def resume_campaigns(self) -> list[int]:
         """Go on sending every campaign a previous process left unfinished."""

@@ -250,6 +250,22 @@ class Store:
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
 
+    def clear(self) -> None:
+        """Forget everything: providers, campaigns, messages, callbacks, events (tests)."""
+        with self._tx() as conn:
+            for table in (
+                "providers",
+                "campaigns",
+                "messages",
+                "callbacks",
+                "replies",
+                "links",
+                "clicks",
+                "events",
+            ):
+                conn.execute(f"DELETE FROM {table}")
+            campaign_queue.clear(conn)
+
     def transaction(self) -> Any:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT) for modules that own tables
         in this database (campaign_queue); yields the connection."""
