@@ -14,10 +14,12 @@ from urllib.parse import quote
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
 from werkzeug.exceptions import HTTPException
 
+from smsim.client import csv_export
 from smsim.client.config import ClientConfig
 from smsim.client.facade import Integration
 from smsim.client.settings import ValidationError
 from smsim.client.store import ConflictError, NotFoundError
+from smsim.client.ui import register_dashboard
 
 log = logging.getLogger("smsim.client")
 MAX_WAIT = 60.0
@@ -170,6 +172,35 @@ def get_campaign(campaign_id: int) -> Any:
     return jsonify(integration().campaign(campaign_id))
 
 
+def _message_filters() -> dict[str, Any]:
+    return {"status": request.args.get("status") or None, "error_code": _int_arg("error_code")}
+
+
+@campaigns_bp.get("/<int:campaign_id>/messages")
+def campaign_messages(campaign_id: int) -> Any:
+    return jsonify(
+        integration().campaign_messages(
+            campaign_id,
+            **_message_filters(),
+            limit=_int_arg("limit") or 100,
+            offset=_int_arg("offset") or 0,
+        )
+    )
+
+
+@campaigns_bp.get("/<int:campaign_id>/messages.csv")
+def campaign_messages_csv(campaign_id: int) -> Any:
+    """Every recipient of the campaign (filters apply), one CSV row each."""
+    table = integration().campaign_messages(campaign_id, **_message_filters(), limit=None)
+    return Response(
+        csv_export.messages_csv(table["messages"]),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="campaign-{campaign_id}.csv"',
+        },
+    )
+
+
 @campaigns_bp.post("/<int:campaign_id>/cancel")
 def cancel_campaign(campaign_id: int) -> Any:
     return jsonify(integration().cancel_campaign(campaign_id))
@@ -295,6 +326,7 @@ def create_app(config: ClientConfig, integration_obj: Integration | None = None)
     app.extensions["smsim_client"] = integration_obj or Integration(config)
     for bp in (providers_bp, campaigns_bp, events_bp, public_bp):
         app.register_blueprint(bp)
+    register_dashboard(app)
 
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError) -> Any:

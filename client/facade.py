@@ -32,7 +32,7 @@ from smsim.client.settings import (
     clean_provider_input,
     validate_template_id,
 )
-from smsim.client.store import EVENT_NAMES, Store
+from smsim.client.store import EVENT_NAMES, STATUS_RANK, Store
 from smsim.client.twilio_api import SendResult, TwilioClient
 from smsim.contracts import catalogue
 
@@ -455,6 +455,48 @@ class Integration:
         provider_id = ref if isinstance(ref, int) else self.store.find_provider(ref).id
         return stats_mod.provider_stats(self.store, provider_id, bucket=_bucket(bucket))
 
+    def campaign_messages(
+        self,
+        campaign_id: int,
+        *,
+        status: str | None = None,
+        error_code: int | None = None,
+        limit: int | None = 100,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """The per-recipient table of a campaign: recipient, SID, status, error code and
+        its description, last change (epoch and ISO 8601), filtered by status and code."""
+        self.store.get_campaign(campaign_id)
+        if status is not None and status not in STATUS_RANK:
+            raise ValidationError({"status": f"must be one of {', '.join(STATUS_RANK)}"})
+        if limit is not None and not 1 <= limit <= 10_000:
+            raise ValidationError({"limit": "must be between 1 and 10000"})
+        total, rows = self.store.campaign_messages(
+            campaign_id, status=status, error_code=error_code, limit=limit, offset=max(offset, 0)
+        )
+        messages = []
+        for row in rows:
+            code = row["error_code"]
+            description = None
+            if code is not None:
+                description, _ = stats_mod.describe_error(code, row["error_message"])
+            elif row["status"] in ("failed", "undelivered"):
+                description = row["error_message"]
+            messages.append(
+                {
+                    "message_id": row["id"],
+                    "recipient": row["to_number"],
+                    "from": row["from_number"],
+                    "sid": row["sid"],
+                    "status": row["status"],
+                    "error_code": code,
+                    "error_description": description,
+                    "updated_at": row["updated_at"],
+                    "updated_at_iso": iso_time(row["updated_at"]),
+                }
+            )
+        return {"campaign_id": campaign_id, "total": total, "messages": messages}
+
     def events(
         self,
         *,
@@ -471,7 +513,7 @@ class Integration:
             raise ValidationError({"name": f"must be one of {', '.join(EVENT_NAMES)}"})
         if not 1 <= limit <= 10_000:
             raise ValidationError({"limit": "must be between 1 and 10000"})
-        return self.store.events(
+        events = self.store.events(
             provider_id=provider_id,
             campaign_id=campaign_id,
             name=name,
@@ -480,6 +522,9 @@ class Integration:
             limit=limit,
             offset=max(offset, 0),
         )
+        for event in events:
+            event["ts_iso"] = iso_time(event["ts"])
+        return events
 
     def event_counts(
         self,
@@ -497,8 +542,8 @@ class Integration:
 
 
 def _bucket(value: str) -> str:
-    if value not in ("day", "hour"):
-        raise ValidationError({"bucket": "must be day or hour"})
+    if value not in ("day", "hour", "minute"):
+        raise ValidationError({"bucket": "must be day, hour or minute"})
     return value
 
 

@@ -519,6 +519,33 @@ class Store:
         """Every campaign, newest first."""
         return [dict(r) for r in self._query("SELECT * FROM campaigns ORDER BY id DESC")]
 
+    def campaign_messages(
+        self,
+        campaign_id: int,
+        *,
+        status: str | None = None,
+        error_code: int | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """(matching count, one page of) a campaign's messages in recipient order, filtered
+        by status and error code; ``limit`` None means all of them (CSV export)."""
+        clauses, params = ["campaign_id = ?"], [campaign_id]
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(status)
+        if error_code is not None:
+            clauses.append("error_code = ?")
+            params.append(error_code)
+        where = " AND ".join(clauses)
+        total = int(self._query(f"SELECT COUNT(*) AS n FROM messages WHERE {where}", params)[0][0])
+        rows = self._query(
+            "SELECT id, to_number, from_number, sid, status, error_code, error_message,"
+            f" created_at, updated_at FROM messages WHERE {where} ORDER BY id LIMIT ? OFFSET ?",
+            [*params, -1 if limit is None else limit, offset],
+        )
+        return total, [dict(r) for r in rows]
+
     def get_message(self, message_id: int) -> MessageRow | None:
         """One message by its integration id."""
         rows = self._query("SELECT * FROM messages WHERE id = ?", (message_id,))
@@ -876,8 +903,9 @@ class Store:
         since: float | None = None,
         until: float | None = None,
     ) -> list[tuple[str, str, int]]:
-        """(period, event name, count) with period ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:00Z``."""
-        fmt = {"day": "%Y-%m-%d", "hour": "%Y-%m-%dT%H:00Z"}[bucket]
+        """(period, event name, count) with period ``YYYY-MM-DD``, ``YYYY-MM-DDTHH:00Z`` or
+        ``YYYY-MM-DDTHH:MMZ``."""
+        fmt = {"day": "%Y-%m-%d", "hour": "%Y-%m-%dT%H:00Z", "minute": "%Y-%m-%dT%H:%MZ"}[bucket]
         where, params = self._event_filter(provider_id, campaign_id, name, since, until)
         rows = self._query(
             f"SELECT strftime('{fmt}', ts, 'unixepoch') AS period, name, COUNT(*) AS n"
