@@ -10,6 +10,8 @@ import sys
 import threading
 from typing import Any
 
+from smsim.commands._client_campaign import add_commands as add_campaign_commands
+
 DEFAULT_PORT = 8911
 DEFAULT_DB = "smsim-client.db"
 DEFAULT_TWILIO_BASE_URL = "https://api.twilio.com"
@@ -53,6 +55,7 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--threads", type=int, default=8, help="WSGI worker threads")
     serve.add_argument("--log-level", default="WARNING", help="Python log level")
     serve.set_defaults(handler=run_serve)
+    add_campaign_commands(sub)
     parser.set_defaults(handler=lambda _args: parser.print_help() or 2)
 
 
