@@ -194,7 +194,7 @@ class CampaignQueue:
                 "UPDATE campaigns SET finished_at = ? WHERE id = ? AND finished_at IS NULL",
                 (now, campaign_id),
             )
-            return cur.rowcount > 0
+            return bool(cur.rowcount > 0)
 
     def cancel(self, campaign_id: int) -> int:
         """Stop sending: queued recipients become ``canceled`` (their messages too);

@@ -105,7 +105,7 @@ class CampaignRunner:
 
     def resume(self) -> list[int]:
         """Restart every campaign a previous process left ``sending``; returns their ids."""
-        resumed = self.queue.running()
+        resumed: list[int] = list(self.queue.running())
         for campaign_id in resumed:
             self._settle_claims(campaign_id)
             self.start(campaign_id)
@@ -115,7 +115,7 @@ class CampaignRunner:
 
     def cancel(self, campaign_id: int) -> int:
         """Stop sending a campaign; requests in flight finish. Returns recipients canceled."""
-        canceled = self.queue.cancel(campaign_id)
+        canceled = int(self.queue.cancel(campaign_id))
         with self._lock:
             wake = self._wakeups.get(campaign_id)
             self._changed.notify_all()

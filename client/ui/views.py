@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, render_template
+from flask import Blueprint, current_app, render_template
 
-from smsim.client.ui import blueprint
+from smsim.client import ui
+
+blueprint: Blueprint = ui.blueprint
 
 
 def _callback_default() -> str:
