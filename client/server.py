@@ -65,6 +65,11 @@ class ClientServer:
         old.close()
         return fresh
 
+    @property
+    def running(self) -> bool:
+        """Whether the server's loop is serving."""
+        return self._thread is not None and self._thread.is_alive()
+
     def start(self) -> ClientServer:
         """Bind, build the app, and serve in a background thread."""
         self._server = bind_server(self._wsgi, self.host, self.port, self.threads, "smsim-client")

@@ -121,6 +121,16 @@ class Accounts:
         assert updated is not None
         return updated
 
+    def redeclare(
+        self, sid: str, *, account_type: str, auth_token: str | None, friendly_name: str | None
+    ) -> None:
+        """Set what a --config file says about an existing account (None keeps a field)."""
+        self.store.execute(
+            "UPDATE accounts SET type = ?, auth_token = COALESCE(?, auth_token),"
+            " friendly_name = COALESCE(?, friendly_name), date_updated = ? WHERE sid = ?",
+            (ACCOUNT_TYPES[account_type.lower()], auth_token, friendly_name, self.clock.now(), sid),
+        )
+
     # -- credentials ----------------------------------------------------------------------
 
     def authenticate(self, username: str | None, password: str | None) -> Account:

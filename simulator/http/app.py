@@ -11,13 +11,16 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from smsim.simulator import contract_check
-from smsim.simulator.config import SimulatorConfig
+from smsim.simulator.config import SimulatorConfig, load_config
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError
+from smsim.simulator.http.engine_start import StartOnFirstRequest
+from smsim.simulator.watch import ChangeFeed
 
 log = logging.getLogger("smsim.http")
 
 ENGINE_KEY = "smsim.engine"
+FEED_KEY = "smsim.change_feed"
 
 # Surfaces that live in their own modules and register when present.
 OPTIONAL_BLUEPRINTS = ("messaging", "inbound_api")
@@ -27,14 +30,25 @@ HTTP_CODES = {404: 20404, 405: 20004, 413: 20001, 415: 20001, 400: 20001}
 
 
 def create_app(config: SimulatorConfig | None = None, engine: Engine | None = None) -> Flask:
-    """Build the WSGI app. Pass ``engine`` to share one with an embedding server."""
+    """Build the WSGI app. Pass ``engine`` to share one with an embedding server, which
+    then starts and stops it.
+
+    Without ``engine`` the app owns one, built from ``config`` (default: ``SMSIM_*``
+    environment variables over the defaults, as ``smsim serve`` reads them), and starts it
+    on its first request, so ``waitress-serve --call smsim:create_app`` delivers.
+    """
     from smsim.simulator.http import control, twilio_api
 
     app = Flask("smsim.simulator")
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
-    app.extensions[ENGINE_KEY] = engine or Engine(config or SimulatorConfig())
+    owned = engine is None
+    app.extensions[ENGINE_KEY] = engine or Engine(config or load_config())
+    feed = ChangeFeed.of_store(app.extensions[ENGINE_KEY].store)
+    app.extensions[FEED_KEY] = feed
+    if owned:
+        app.before_request(StartOnFirstRequest(app.extensions[ENGINE_KEY], feed.close))
     app.register_blueprint(twilio_api.blueprint)
     app.register_blueprint(control.blueprint)
     for name in OPTIONAL_BLUEPRINTS:
@@ -80,6 +94,16 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
 
 def engine_of(app: Any) -> Engine:
     return app.extensions[ENGINE_KEY]
+
+
+def change_feed(app: Any) -> ChangeFeed:
+    """What waiting requests sleep on; closing it ends every wait (server stop)."""
+    return app.extensions[FEED_KEY]
+
+
+def release_waiters(app: Any) -> None:
+    """Wake every parked request so it answers now; later waits return at once."""
+    change_feed(app).close()
 
 
 def _register_optional(app: Flask, name: str) -> None:

@@ -8,7 +8,6 @@ No authentication: the simulator binds to loopback by default.
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -17,7 +16,9 @@ from smsim.simulator import render
 from smsim.simulator.accounts import NumberSpec
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, not_found
+from smsim.simulator.http.app import change_feed
 from smsim.simulator.messages import row_to_message
+from smsim.simulator.watch import MESSAGE_FILTERS, wait_for_messages
 
 blueprint = Blueprint("control", __name__, url_prefix="/_smsim")
 
@@ -325,33 +326,22 @@ def callbacks() -> Response:
 
 @blueprint.get("/messages")
 def messages() -> Response:
-    """Messages across accounts; ``wait=N`` long-polls until one matches (OTP tests)."""
+    """Messages across accounts; ``wait=N`` long-polls until one matches (OTP tests).
+
+    A waiting request runs on the server's waiter pool, not an API worker
+    (``smsim.serving``), and sleeps on the app's change feed, which ends it at once when
+    the server stops."""
     args = request.args
     try:
         wait = min(float(args.get("wait", "0") or 0), MAX_WAIT_SECONDS)
     except ValueError:
         raise _bad("wait: must be a number of seconds") from None
+    if not math.isfinite(wait):
+        raise _bad("wait: must be a number of seconds")
     limit = args.get("limit", "100")
     if not limit.isdigit():
         raise _bad("limit: must be a positive integer")
-    clauses, values = ["1 = 1"], []
-    for key, column in (
-        ("to", "to_number"),
-        ("from", "from_number"),
-        ("status", "status"),
-        ("account_sid", "account_sid"),
-        ("direction", "direction"),
-        ("sid", "sid"),
-    ):
-        if args.get(key):
-            clauses.append(f"{column} = ?")
-            values.append(args[key])
-    sql = "SELECT * FROM messages WHERE " + " AND ".join(clauses) + " ORDER BY id DESC LIMIT ?"
-    deadline = time.monotonic() + max(wait, 0.0)
     engine = _engine()
-    while True:
-        rows = engine.store.all(sql, [*values, int(limit)])
-        if rows or time.monotonic() >= deadline:
-            break
-        time.sleep(0.05)
+    filters = {key: args[key] for key in MESSAGE_FILTERS if args.get(key)}
+    rows = wait_for_messages(engine.store, change_feed(current_app), filters, int(limit), wait)
     return jsonify({"messages": [render.message(row_to_message(r)) for r in rows]})

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
-import signal
 import sys
-import threading
 from typing import Any
 
+from smsim.commands import _startup_checks as checks
 from smsim.commands._client_campaign import add_commands as add_campaign_commands
+from smsim.migrations import DatabaseRefused
 
 DEFAULT_PORT = 8911
 DEFAULT_DB = "smsim-client.db"
@@ -54,17 +53,47 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--workers", type=int, default=8, help="concurrent campaign senders")
     serve.add_argument("--threads", type=int, default=8, help="WSGI worker threads")
     serve.add_argument("--log-level", default="WARNING", help="Python log level")
+    serve.add_argument(
+        "--ready-file",
+        metavar="PATH",
+        help="once serving, write JSON here (url, pid, callback_url) for tools to read",
+    )
     serve.set_defaults(handler=run_serve)
     add_campaign_commands(sub)
     parser.set_defaults(handler=lambda _args: parser.print_help() or 2)
+
+
+def _check_start(args: argparse.Namespace) -> None:
+    """Every mistake a start can catch before it opens the database or binds the port."""
+    checks.host(args.host)
+    checks.port_number(args.port)
+    checks.http_url(args.twilio_base_url, "--twilio-base-url")
+    if args.public_url:
+        checks.public_url(args.public_url, "--public-url")
+    if not args.memory:
+        checks.database_path(args.db_path or DEFAULT_DB)
+    checks.port_free(args.host, args.port)
+
+
+def _refuse(message: str) -> int:
+    print(f"smsim client serve: {message}", file=sys.stderr)
+    return 2
 
 
 def run_serve(args: argparse.Namespace) -> int:
     """Start the server, print its URL, and serve until SIGINT/SIGTERM."""
     from smsim.client.config import ClientConfig
     from smsim.client.server import ClientServer
+    from smsim.commands._foreground import StopSignals, announce_ready, clear_ready_file
 
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    stop = StopSignals()  # before anything starts: a stop right after the banner is clean
+    clear_ready_file(args.ready_file)
+    try:
+        level = checks.log_level(args.log_level)
+        _check_start(args)
+    except checks.StartupError as exc:
+        return _refuse(str(exc))
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s %(message)s")
     try:
         config = ClientConfig(
             db_path=None if args.memory else (args.db_path or DEFAULT_DB),
@@ -76,9 +105,10 @@ def run_serve(args: argparse.Namespace) -> int:
         )
         server = ClientServer(config, host=args.host, port=args.port, threads=args.threads)
         server.start()
+    except DatabaseRefused as exc:
+        return _refuse(f"--db {exc}")
     except (ValueError, OSError) as exc:
-        print(f"smsim client serve: {exc}", file=sys.stderr)
-        return 2
+        return _refuse(str(exc))
     print(f"smsim client listening on {server.url}", flush=True)
     print(f"  callback receiver: {server.config.default_callback_url}", flush=True)
     print(f"  twilio base URL: {config.twilio_base_url}", flush=True)
@@ -90,10 +120,15 @@ def run_serve(args: argparse.Namespace) -> int:
             flush=True,
         )
     print(f"  store: {'in memory' if config.memory else config.db_path}", flush=True)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        while not done.wait(1.0):
-            pass
+    try:
+        extra = {"callback_url": server.config.default_callback_url}
+        announce_ready(args.ready_file, server.url, "/api/health", extra)
+    except OSError as exc:
+        print(f"smsim client serve: --ready-file: {exc}", file=sys.stderr)
+        server.stop()
+        clear_ready_file(args.ready_file)
+        return 1
+    stop.wait(lambda: server.running)
     server.stop()
+    clear_ready_file(args.ready_file)
     return 0

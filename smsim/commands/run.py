@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from smsim.commands import _startup_checks as checks
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -62,6 +64,13 @@ def run(args: argparse.Namespace) -> int:
     from smsim.scenarios.world import RunOptions
 
     out = sys.stdout
+    try:  # before any scenario runs: a report that cannot be written wastes the whole run
+        for flag, path in (("--junit", args.junit), ("--json", args.json)):
+            if path:
+                checks.report_path(path, flag)
+    except checks.StartupError as exc:
+        print(f"smsim run: {exc}", file=sys.stderr)
+        return 2
     paths = args.paths or [library_dir()]
     missing = [p for p in paths if not Path(p).exists()]
     if missing:

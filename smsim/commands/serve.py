@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 from typing import Any
 
-from smsim.simulator.config import load_config
+from smsim.commands import _startup_checks as checks
+from smsim.migrations import DatabaseRefused
+from smsim.simulator.config import SimulatorConfig, load_config
 from smsim.simulator.errors import ConfigError
 
 
@@ -40,13 +41,41 @@ def register(subparsers: Any) -> None:
         help="do not serve the web inbox at /",
     )
     parser.add_argument("--log-level", default="WARNING", help="Python log level")
+    parser.add_argument(
+        "--ready-file",
+        metavar="PATH",
+        help="once serving, write JSON here (url, pid, accounts) for tools to read",
+    )
     parser.set_defaults(handler=run)
 
 
+def _check_start(config: SimulatorConfig) -> None:
+    """Every mistake a start can catch before it opens the database or binds the port."""
+    checks.host(config.host)
+    checks.port_number(config.port)
+    if config.store_target:
+        checks.database_path(config.store_target)
+    checks.port_free(config.host, config.port)
+
+
+def _refuse(message: str) -> int:
+    print(f"smsim serve: {message}", file=sys.stderr)
+    return 2
+
+
 def run(args: argparse.Namespace) -> int:
+    from smsim.commands._foreground import StopSignals, announce_ready, clear_ready_file
     from smsim.simulator.server import SimulatorServer
 
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    stop = StopSignals()  # before anything starts: a stop right after the banner is clean
+    clear_ready_file(args.ready_file)
+    try:
+        level = checks.log_level(args.log_level)
+        if args.port is not None:  # named as the flag, before the file and env are merged
+            checks.port_number(args.port)
+    except checks.StartupError as exc:
+        return _refuse(str(exc))
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s %(message)s")
     # Under a load test every worker is busy by design; waitress would warn about its
     # task queue depth on every request.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
@@ -65,10 +94,16 @@ def run(args: argparse.Namespace) -> int:
     }
     try:
         config = load_config(args.config, overrides)
+        _check_start(config)
         server = SimulatorServer(config).start()
     except ConfigError as exc:
-        print(f"smsim serve: config error: {exc}", file=sys.stderr)
-        return 2
+        return _refuse(f"config error: {exc}")
+    except checks.StartupError as exc:
+        return _refuse(str(exc))
+    except DatabaseRefused as exc:
+        return _refuse(f"--db {exc}")
+    except OSError as exc:  # the port was taken between the check and the bind
+        return _refuse(f"--port {config.port}: cannot listen on {config.host} ({exc.strerror})")
     assert server.engine is not None
     print(f"smsim simulator listening on {server.url}", flush=True)
     print(f"  store: {server.engine.store.path or 'in memory'}; clock: {config.clock}", flush=True)
@@ -81,9 +116,30 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
     print(f"  SDK: client.api.base_url = {server.url!r}", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
+        announce_ready(args.ready_file, server.url, "/_smsim/health", _ready_extra(server))
+    except OSError as exc:
+        print(f"smsim serve: --ready-file: {exc}", file=sys.stderr)
         server.stop()
+        clear_ready_file(args.ready_file)
+        return 1
+    stop.wait(lambda: server.running)
+    server.stop()
+    clear_ready_file(args.ready_file)
     return 0
+
+
+def _ready_extra(server: Any) -> dict[str, Any]:
+    """The simulator's part of the ready file: every account with its credentials."""
+    engine = server.engine
+    return {
+        "accounts": [
+            {
+                "sid": account.sid,
+                "auth_token": account.auth_token,
+                "type": account.type.lower(),
+                "numbers": [n.phone_number for n in engine.accounts.numbers(account.sid)],
+            }
+            for account in engine.accounts.all()
+        ]
+    }

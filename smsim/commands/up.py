@@ -10,11 +10,8 @@ lives in one folder (``--data``, default ``./smsim-data``: ``simulator.db`` and
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
-import signal
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -93,10 +90,12 @@ def run(args: argparse.Namespace) -> int:
 
     from smsim.client.config import ClientConfig
     from smsim.client.server import ClientServer
+    from smsim.commands._foreground import StopSignals
     from smsim.simulator.config import load_config
     from smsim.simulator.errors import ConfigError
     from smsim.simulator.server import SimulatorServer
 
+    stop = StopSignals()  # before anything starts: a stop right after the banner is clean
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     data = None if args.memory else Path(args.data)
@@ -128,11 +127,7 @@ def run(args: argparse.Namespace) -> int:
                 server.stop()
         return 2
     _banner(sim.url, client.url, data, wired)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        while not done.wait(1.0):
-            pass
+    stop.wait(lambda: client.running and sim.running)
     print("smsim up: stopping", flush=True)
     client.stop()
     sim.stop()

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from smsim.commands import _startup_checks as checks
 from smsim.contracts import verify
 
 TOKEN_ENV = "TWILIO_AUTH_TOKEN"
@@ -53,6 +54,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.auth_token:
         print(f"smsim verify: --auth-token is required (or set ${TOKEN_ENV})", file=sys.stderr)
         return 2
+    if args.junit:  # before any callback is posted: the run cannot be taken back
+        try:
+            checks.report_path(args.junit, "--junit")
+        except checks.StartupError as exc:
+            print(f"smsim verify: {exc}", file=sys.stderr)
+            return 2
     options: dict[str, Any] = {
         "callback_url": args.callback_url,
         "auth_token": args.auth_token,

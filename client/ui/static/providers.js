@@ -84,7 +84,7 @@
   document.getElementById("restore-callback").addEventListener("click", async function () {
     if (editing) {
       try {
-        const restored = await smsim.api("POST", "/api/providers/" + editing.id + "/restore-callback");
+        const restored = await smsim.api("POST", "/api/providers/" + editing.id + "/restore-callback", {});
         form.callback_url.value = restored.callback_url;
         smsim.flash("Callback URL restored to " + restored.callback_url);
         load();

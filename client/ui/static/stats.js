@@ -248,7 +248,7 @@
     });
     document.getElementById("cancel-campaign").addEventListener("click", async function () {
       try {
-        const c = await smsim.api("POST", base + "/cancel");
+        const c = await smsim.api("POST", base + "/cancel", {});
         showCampaign(c);
         smsim.flash("Campaign canceled: " + c.progress.canceled + " recipients will not be sent");
       } catch (e) { smsim.flash(e.message, true); }

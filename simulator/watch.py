@@ -1,0 +1,129 @@
+"""Waiting for the store to change: what long-polls (``/_smsim/messages?wait=``) sleep on.
+
+A parked request must cost next to nothing while nothing happens and must end at once
+when the server stops. So waiters do not each poll the messages table: one
+:class:`ChangeFeed` per engine asks SQLite how many rows its connection has changed so far
+(``total_changes()``, no table read) every :data:`POLL_SECONDS` while anyone waits, and
+wakes the waiters only when that number moved; :meth:`ChangeFeed.close` wakes them all
+for good. No Flask here.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from smsim.simulator.store import Store
+
+POLL_SECONDS = 0.05
+
+# Filters of the cross-account message search: query parameter -> column.
+MESSAGE_FILTERS = {
+    "to": "to_number",
+    "from": "from_number",
+    "status": "status",
+    "account_sid": "account_sid",
+    "direction": "direction",
+    "sid": "sid",
+}
+
+
+class ChangeFeed:
+    """Tells waiters that the store changed, or that they must stop waiting."""
+
+    def __init__(self, probe: Callable[[], int], every: float = POLL_SECONDS) -> None:
+        self._probe = probe
+        self._every = every
+        self._cond = threading.Condition()
+        self._version = 0
+        self._waiters = 0
+        self._poller: threading.Thread | None = None
+        self._closed = threading.Event()
+
+    @classmethod
+    def of_store(cls, store: Store, every: float = POLL_SECONDS) -> ChangeFeed:
+        """A feed over the rows changed through ``store``'s one connection."""
+        return cls(lambda: int(store.scalar("SELECT total_changes()") or 0), every)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    def current(self) -> int:
+        """The change count now (read before looking, so no change can slip between the
+        look and the wait)."""
+        value = self._probe()
+        with self._cond:
+            if value != self._version:
+                self._version = value
+                self._cond.notify_all()
+        return value
+
+    def wait_past(self, seen: int, timeout: float) -> None:
+        """Block until the count differs from ``seen``, ``timeout`` passes, or the feed
+        is closed."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            self._waiters += 1
+            if self._poller is None and not self._closed.is_set():
+                self._poller = threading.Thread(
+                    target=self._poll, name="smsim-change-feed", daemon=True
+                )
+                self._poller.start()
+            try:
+                while self._version == seen and not self._closed.is_set():
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._cond.wait(remaining)
+            finally:
+                self._waiters -= 1
+
+    def close(self) -> None:
+        """Wake every waiter now and make later waits return at once (server stop)."""
+        self._closed.set()
+        with self._cond:
+            self._cond.notify_all()
+
+    def _poll(self) -> None:
+        """Runs while anyone waits: one probe per tick for all of them."""
+        while not self._closed.wait(self._every):
+            with self._cond:
+                if self._waiters == 0:
+                    self._poller = None
+                    return
+            try:
+                self.current()
+            except Exception:  # the store closed under us: the server is stopping
+                self.close()
+        with self._cond:
+            self._poller = None
+
+
+def find_messages(store: Store, filters: Mapping[str, str], limit: int) -> list[Any]:
+    """Messages across accounts matching every given filter, newest first."""
+    clauses, values = ["1 = 1"], []
+    for key, column in MESSAGE_FILTERS.items():
+        if filters.get(key):
+            clauses.append(f"{column} = ?")
+            values.append(filters[key])
+    sql = "SELECT * FROM messages WHERE " + " AND ".join(clauses) + " ORDER BY id DESC LIMIT ?"
+    rows: list[Any] = store.all(sql, [*values, limit])
+    return rows
+
+
+def wait_for_messages(
+    store: Store, feed: ChangeFeed, filters: Mapping[str, str], limit: int, wait: float
+) -> list[Any]:
+    """:func:`find_messages`, waiting up to ``wait`` seconds for at least one match (an
+    OTP test's long-poll); returns early, with what there is, when ``feed`` closes."""
+    deadline = time.monotonic() + max(wait, 0.0)
+    while True:
+        seen = feed.current()
+        rows = find_messages(store, filters, limit)
+        remaining = deadline - time.monotonic()
+        if rows or remaining <= 0 or feed.closed:
+            return rows
+        feed.wait_past(seen, remaining)
