@@ -50,6 +50,7 @@ from smsim.contracts.replay import (
     wire_url,
 )
 from smsim.contracts.signature import SIGNATURE_HEADER, body_sha256, compute_signature
+from smsim.websafety import control_headers
 
 STATS_KEYS = ("delivered", "failed", "errors", "replied")
 
@@ -66,6 +67,7 @@ class VerifyConfig:
     messaging_service_sid: str | None = None
     stats_url: str | None = None
     timeout: float = 10.0
+    control_token: str | None = None  # sent to stats_url only (docs/security.md)
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,10 @@ class _Runner:
         try:
             response = requests.get(
                 self.config.stats_url,
-                headers={"Accept": "application/json"},
+                headers={
+                    "Accept": "application/json",
+                    **control_headers(self.config.control_token),
+                },
                 timeout=self.config.timeout,
             )
         except requests.RequestException as exc:

@@ -67,6 +67,10 @@ class SimulatorConfig:
     enforce_throughput: bool = True
     validate_contracts: bool = False  # check every response/webhook against contracts/
     ui: bool = True  # serve the web inbox at /
+    # docs/security.md: extra Host names accepted by the control plane and the UI ("*" =
+    # any), and the token they require when set (never logged).
+    allowed_hosts: tuple[str, ...] = ()
+    control_token: str | None = None
 
     def with_overrides(self, **changes: Any) -> SimulatorConfig:
         return replace(self, **changes)
@@ -95,6 +99,7 @@ _SCALARS = {
     "enforce_throughput": bool,
     "validate_contracts": bool,
     "ui": bool,
+    "control_token": str,
 }
 _ALIASES = {"db": "db_path", "status-callback": "status_callback"}
 CARRIER_PROFILES = ("all-delivered", "realistic")
@@ -142,6 +147,8 @@ def from_mapping(data: Mapping[str, Any], base: SimulatorConfig | None = None) -
                 if not isinstance(price, int | float) or price < 0:
                     raise ConfigError(f"price_table.{country}: must be a non-negative number")
             changes[key] = dict(value)
+        elif key == "allowed_hosts":
+            changes[key] = _host_names(value)
     result = replace(config, **changes)
     validate(result)
     return result
@@ -171,6 +178,8 @@ def from_env(environ: Mapping[str, str], base: SimulatorConfig) -> SimulatorConf
         for key in _SCALARS
         if f"SMSIM_{key.upper()}" in environ
     }
+    if "SMSIM_ALLOWED_HOSTS" in environ:  # comma-separated
+        data["allowed_hosts"] = environ["SMSIM_ALLOWED_HOSTS"]
     return from_mapping(data, base) if data else base
 
 
@@ -189,8 +198,17 @@ def load_config(
     return config
 
 
+def _host_names(value: Any) -> tuple[str, ...]:
+    """A list of Host names, or one comma-separated string of them."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ConfigError("allowed_hosts: must be a list of host names (or 'a,b' text)")
+    return tuple(v.strip().lower() for v in value if v.strip())
+
+
 def _coerce(key: str, value: Any, kind: type) -> Any:
-    if value is None and key in {"db_path", "status_callback"}:
+    if value is None and key in {"db_path", "status_callback", "control_token"}:
         return None
     try:
         if kind is bool:

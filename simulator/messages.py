@@ -27,6 +27,7 @@ TRIAL_PREFIX = "Sent from your Twilio trial account - "
 MAX_BODY_CHARS = 1600
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50
+PAGE_TOKEN_PREFIX = "PA"  # Twilio's tokens start so; what follows is opaque
 SCHEDULE_MIN_AHEAD = 900  # seconds: Twilio's 15-minute minimum for SendAt
 SCHEDULE_MAX_AHEAD = 7 * 86400  # seconds: 7 days (FACTS §10, UNCERTAIN)
 
@@ -337,8 +338,15 @@ class Messages:
         page: int,
         page_token: str | None,
     ) -> Page:
-        """One page, newest first. ``PageToken`` is ``PA`` + the last SID shown."""
-        clauses, args = ["account_sid = ?"], [account_sid]
+        """One page, newest first.
+
+        ``PageToken`` is a position, not a row: ``PA`` + the sort key (the storage order)
+        of the last message shown, and the next page is everything older. Deleting that
+        message, or any other, while paging therefore loses nothing and never turns the
+        token invalid (the SDK's ``for m in stream(): m.delete()`` loop relies on it).
+        """
+        clauses: list[str] = ["account_sid = ?"]
+        args: list[Any] = [account_sid]
         if filters.to:
             clauses.append("to_number = ?")
             args.append(filters.to)
@@ -353,14 +361,8 @@ class Messages:
             args.append(filters.date_sent_after)
         offset = 0
         if page_token:
-            anchor = self.store.scalar(
-                "SELECT id FROM messages WHERE sid = ? AND account_sid = ?",
-                (page_token[2:], account_sid),
-            )
-            if anchor is None:
-                raise TwilioError(20001, 400, f"Invalid PageToken {page_token}")
             clauses.append("id < ?")
-            args.append(anchor)
+            args.append(self._token_position(account_sid, page_token))
         else:
             offset = page * page_size
         rows = self.store.all(
@@ -369,10 +371,28 @@ class Messages:
             + " ORDER BY id DESC LIMIT ? OFFSET ?",
             [*args, page_size + 1, offset],
         )
-        messages = [row_to_message(r) for r in rows[:page_size]]
+        shown = rows[:page_size]
+        messages = [row_to_message(r) for r in shown]
         more = len(rows) > page_size
-        next_token = f"PA{messages[-1].sid}" if more and messages else None
+        next_token = page_token_for(shown[-1]["id"]) if more and shown else None
         return Page(messages, page, page_size, next_token)
+
+    def _token_position(self, account_sid: str, token: str) -> int:
+        """The sort key a ``PageToken`` stands for, or 20001 (400) for a malformed one.
+
+        ``PA`` + a SID (the form earlier smsim versions issued) is still read while that
+        message exists, so a link handed out by an older server keeps working.
+        """
+        rest = token[2:] if token.startswith(PAGE_TOKEN_PREFIX) else ""
+        if rest.isascii() and rest.isdigit() and len(rest) <= 19:
+            return int(rest)
+        if is_sid(rest, "SM") or is_sid(rest, "MM"):
+            position = self.store.scalar(
+                "SELECT id FROM messages WHERE sid = ? AND account_sid = ?", (rest, account_sid)
+            )
+            if position is not None:
+                return int(position)
+        raise TwilioError(20001, 400, f"Invalid PageToken {token}")
 
     # -- update / delete ------------------------------------------------------------------
 
@@ -417,6 +437,11 @@ class Messages:
         with self.store.transaction():
             self.store.execute("DELETE FROM messages WHERE sid = ?", (sid,))
             self.store.generation += 1
+
+
+def page_token_for(position: int) -> str:
+    """The ``PageToken`` that resumes after the message stored at ``position``."""
+    return f"{PAGE_TOKEN_PREFIX}{position}"
 
 
 def row_to_message(row: Any) -> Message:

@@ -27,6 +27,7 @@ from typing import Any
 import requests
 
 from smsim.serving import start_server, stop_server
+from smsim.websafety import TOKEN_ENV, control_headers
 
 
 class ControlError(AssertionError):
@@ -34,12 +35,22 @@ class ControlError(AssertionError):
 
 
 class ControlClient:
-    """Python access to a running simulator's control API."""
+    """Python access to a running simulator's control API.
 
-    def __init__(self, base_url: str, session: requests.Session | None = None) -> None:
+    ``token`` is the server's control token (default: ``$SMSIM_CONTROL_TOKEN``); when
+    there is one, the session sends it on every request (a server without a token
+    ignores it).
+    """
+
+    def __init__(
+        self, base_url: str, session: requests.Session | None = None, token: str | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session or requests.Session()
         self.session.trust_env = False
+        token = token or os.environ.get(TOKEN_ENV)
+        if token:
+            self.session.headers.update(control_headers(token))
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.session.request(method, f"{self.base_url}/_smsim{path}", **kwargs)

@@ -10,12 +10,14 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from smsim import websafety
 from smsim.simulator import contract_check
 from smsim.simulator.config import SimulatorConfig, load_config
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError
 from smsim.simulator.http.engine_start import StartOnFirstRequest
 from smsim.simulator.watch import ChangeFeed
+from smsim.simulator.http.params import require_utf8_form
 
 log = logging.getLogger("smsim.http")
 
@@ -26,7 +28,18 @@ FEED_KEY = "smsim.change_feed"
 OPTIONAL_BLUEPRINTS = ("messaging", "inbound_api")
 
 # Twilio's codes for HTTP-level refusals that are not about a resource.
-HTTP_CODES = {404: 20404, 405: 20004, 413: 20001, 415: 20001, 400: 20001}
+HTTP_CODES = {
+    400: 20001,
+    401: 20003,
+    403: 20403,
+    404: 20404,
+    405: 20004,
+    413: 20001,
+    415: 20001,
+}
+
+# The authenticated machine surfaces (Basic auth on every request): any Host, any caller.
+TWILIO_SURFACES = ("/2010-04-01/", "/v1/")
 
 
 def create_app(config: SimulatorConfig | None = None, engine: Engine | None = None) -> Flask:
@@ -49,6 +62,7 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
     app.extensions[FEED_KEY] = feed
     if owned:
         app.before_request(StartOnFirstRequest(app.extensions[ENGINE_KEY], feed.close))
+    _install_safety(app, app.extensions[ENGINE_KEY].config)
     app.register_blueprint(twilio_api.blueprint)
     app.register_blueprint(control.blueprint)
     for name in OPTIONAL_BLUEPRINTS:
@@ -104,6 +118,22 @@ def change_feed(app: Any) -> ChangeFeed:
 def release_waiters(app: Any) -> None:
     """Wake every parked request so it answers now; later waits return at once."""
     change_feed(app).close()
+def _install_safety(app: Flask, config: SimulatorConfig) -> None:
+    """Everything but the Twilio surfaces is guarded (docs/security.md); forms sent to
+    the Twilio surfaces must be UTF-8."""
+    policy = websafety.SafetyPolicy(
+        bound_host=config.host,
+        allowed_hosts=config.allowed_hosts,
+        control_token=config.control_token,
+        open_prefixes=TWILIO_SURFACES,
+        json_prefixes=("/_smsim/",),
+    )
+    websafety.install(app, policy)
+
+    @app.before_request
+    def _utf8_forms() -> None:
+        if request.path.startswith(TWILIO_SURFACES):
+            require_utf8_form()
 
 
 def _register_optional(app: Flask, name: str) -> None:

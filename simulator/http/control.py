@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from smsim import websafety
 from smsim.simulator import render
 from smsim.simulator.accounts import NumberSpec
 from smsim.simulator.engine import Engine
@@ -31,8 +32,12 @@ def _engine() -> Engine:
 
 
 def _json() -> dict[str, Any]:
-    if not request.data:
+    """The JSON object sent, ``{}`` for no body; any other body is refused, never ignored
+    (``request.data`` is empty for a form, which used to pass as "no body")."""
+    if not request.get_data(cache=True):
         return {}
+    if not request.is_json:
+        raise TwilioError(20001, 415, websafety.JSON_REQUIRED)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise TwilioError(20001, 400, "Request body must be a JSON object")

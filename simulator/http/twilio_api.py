@@ -144,8 +144,6 @@ def list_messages(account_sid: str) -> Response:
     page_size = int_param("PageSize", args.get("PageSize"), DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     page_number = int_param("Page", args.get("Page"), 0, 0, 10**9)
     token = args.get("PageToken") or None
-    if token is not None and not token.startswith("PA"):
-        raise TwilioError(20001, 400, f"Invalid PageToken {token}")
     page = _engine().messages.page(account.sid, filters, page_size, page_number, token)
     return jsonify(render.message_page(account.sid, page, query))
 
@@ -263,16 +261,17 @@ def list_verified(account_sid: str) -> Response:
 
 
 @blueprint.post("/Accounts/<account_sid>/OutgoingCallerIds.json")
-def add_verified(account_sid: str) -> tuple[Response, int]:
-    """Twilio verifies by a call; the simulator verifies at once (documented shortcut)."""
+def add_verified(account_sid: str) -> Response:
+    """Twilio answers 200 with a ValidationRequest and verifies by a call; smsim verifies
+    at once (docs/fidelity.md, Accounts)."""
     account = _account(account_sid)
     number = request.form.get("PhoneNumber")
     if not number:
         raise TwilioError(21604, 400, "A 'PhoneNumber' is required.")
-    verified = _engine().accounts.add_verified(
+    validation = _engine().accounts.request_validation(
         account.sid, number, request.form.get("FriendlyName", "")
     )
-    return _created(render.verified_number(verified))
+    return jsonify(render.validation_request(validation))
 
 
 @blueprint.get("/Accounts/<account_sid>/OutgoingCallerIds/<sid>.json")

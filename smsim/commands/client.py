@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from typing import Any
 
 from smsim.commands import _startup_checks as checks
 from smsim.commands._client_campaign import add_commands as add_campaign_commands
 from smsim.migrations import DatabaseRefused
+from smsim import websafety
+from smsim.commands._safety_flags import add_safety_flags
 
 DEFAULT_PORT = 8911
 DEFAULT_DB = "smsim-client.db"
@@ -52,6 +55,7 @@ def register(subparsers: Any) -> None:
     )
     serve.add_argument("--workers", type=int, default=8, help="concurrent campaign senders")
     serve.add_argument("--threads", type=int, default=8, help="WSGI worker threads")
+    add_safety_flags(serve, "the JSON API (/api/) and the web UI")
     serve.add_argument("--log-level", default="WARNING", help="Python log level")
     serve.add_argument(
         "--ready-file",
@@ -102,7 +106,14 @@ def run_serve(args: argparse.Namespace) -> int:
             public_url=args.public_url,
             account_id=args.account_id,
             send_workers=args.workers,
+            allowed_hosts=websafety.parse_host_list(
+                args.allowed_hosts or os.environ.get(websafety.ALLOWED_HOSTS_ENV)
+            ),
+            control_token=args.control_token or os.environ.get(websafety.TOKEN_ENV) or None,
         )
+        warning = websafety.exposure_warning("smsim client serve", args.host, config.control_token)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
         server = ClientServer(config, host=args.host, port=args.port, threads=args.threads)
         server.start()
     except DatabaseRefused as exc:
@@ -120,6 +131,8 @@ def run_serve(args: argparse.Namespace) -> int:
             flush=True,
         )
     print(f"  store: {'in memory' if config.memory else config.db_path}", flush=True)
+    if config.control_token:
+        print("  JSON API and UI: the control token is required", flush=True)
     try:
         extra = {"callback_url": server.config.default_callback_url}
         announce_ready(args.ready_file, server.url, "/api/health", extra)

@@ -37,6 +37,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--against", metavar="URL", help="run against this running simulator (Twilio side only)"
     )
+    parser.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        help="the --against server's control token (default: $SMSIM_CONTROL_TOKEN)",
+    )
     parser.add_argument("-k", dest="keyword", help="only scenarios whose id or tag contains this")
     parser.add_argument(
         "-j",
@@ -97,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     seed = args.seed
     if seed is None:
         seed = random.randrange(1, 1_000_000) if args.against else 0
-    options = RunOptions(against=args.against, seed=seed)
+    options = RunOptions(against=args.against, seed=seed, control_token=args.control_token)
     # A scenario keeps about two cores busy (its simulator and client answer each other),
     # and each worker process pays for its imports: half the CPUs is the sweet spot.
     jobs = args.jobs or max(1, min(8, (os.cpu_count() or 1) // 2))

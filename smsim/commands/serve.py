@@ -7,10 +7,48 @@ import logging
 import sys
 from typing import Any
 
+from smsim import websafety
 from smsim.commands import _startup_checks as checks
+from smsim.commands._safety_flags import add_safety_flags
 from smsim.migrations import DatabaseRefused
 from smsim.simulator.config import SimulatorConfig, load_config
 from smsim.simulator.errors import ConfigError
+
+# Every setting the environment can give (SMSIM_<SETTING>); flags win over them, and
+# they win over --config. tests/unit/test_serve_help.py keeps this list complete.
+ENVIRONMENT_HELP = (
+    ("SMSIM_HOST", "interface to bind"),
+    ("SMSIM_PORT", "port (0 picks a free one)"),
+    ("SMSIM_DB_PATH", "SQLite file"),
+    ("SMSIM_MEMORY", "true: keep state in RAM"),
+    ("SMSIM_SEED", "seed for realistic outcomes"),
+    ("SMSIM_CLOCK", "real or virtual"),
+    ("SMSIM_SPEED", "divide every lifecycle delay by this"),
+    ("SMSIM_STATUS_CALLBACK", "server-wide default StatusCallback URL"),
+    ("SMSIM_CARRIER_PROFILE", "all-delivered or realistic"),
+    ("SMSIM_CREATE_DEFAULT_ACCOUNTS", "false: start with no accounts"),
+    ("SMSIM_CALLBACK_ON_SENDING", "true: also call back for 'sending'"),
+    ("SMSIM_LEGACY_MAX_PRICE", "true: MaxPrice fails a dearer message with 30010"),
+    ("SMSIM_ENFORCE_THROUGHPUT", "false: no per-sender pacing (load tests)"),
+    ("SMSIM_THREADS", "WSGI worker threads"),
+    ("SMSIM_WEBHOOK_WORKERS", "threads sending webhooks"),
+    ("SMSIM_WEBHOOK_TIMEOUT", "seconds to wait for a webhook's answer"),
+    ("SMSIM_VALIDATE_CONTRACTS", "true: check every response and webhook against contracts/"),
+    ("SMSIM_UI", "false: do not serve the web inbox"),
+    ("SMSIM_ALLOWED_HOSTS", "comma-separated extra Host names for /_smsim/ and the UI"),
+    ("SMSIM_CONTROL_TOKEN", "token that /_smsim/ and the UI then require"),
+)
+
+
+def _epilog() -> str:
+    width = max(len(name) for name, _ in ENVIRONMENT_HELP)
+    lines = [f"  {name.ljust(width)}  {meaning}" for name, meaning in ENVIRONMENT_HELP]
+    return (
+        "environment variables (between --config and the flags in precedence):\n"
+        + "\n".join(lines)
+        + "\n\nRequest bodies are limited to 2 MiB. Control API: /_smsim/ "
+        "(OpenAPI at /_smsim/openapi.json)."
+    )
 
 
 def register(subparsers: Any) -> None:
@@ -18,6 +56,8 @@ def register(subparsers: Any) -> None:
         "serve",
         help="run the Twilio SMS simulator",
         description="Run the Twilio Messages API simulator (state in an SQLite file).",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default 8910; 0 picks a free one)")
@@ -40,6 +80,7 @@ def register(subparsers: Any) -> None:
         default=None,
         help="do not serve the web inbox at /",
     )
+    add_safety_flags(parser, "the control API (/_smsim/) and the web UI")
     parser.add_argument("--log-level", default="WARNING", help="Python log level")
     parser.add_argument(
         "--ready-file",
@@ -91,10 +132,15 @@ def run(args: argparse.Namespace) -> int:
         "carrier_profile": args.carrier_profile,
         "threads": args.threads,
         "ui": args.ui,
+        "allowed_hosts": args.allowed_hosts,
+        "control_token": args.control_token,
     }
     try:
         config = load_config(args.config, overrides)
         _check_start(config)
+        warning = websafety.exposure_warning("smsim serve", config.host, config.control_token)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
         server = SimulatorServer(config).start()
     except ConfigError as exc:
         return _refuse(f"config error: {exc}")
@@ -115,6 +161,8 @@ def run(args: argparse.Namespace) -> int:
             + (f" numbers {numbers}" if numbers else ""),
             flush=True,
         )
+    if config.control_token:
+        print("  control API and UI: the control token is required", flush=True)
     print(f"  SDK: client.api.base_url = {server.url!r}", flush=True)
     try:
         announce_ready(args.ready_file, server.url, "/_smsim/health", _ready_extra(server))

@@ -42,8 +42,10 @@ def test_two_thousand_idle_sockets_leave_health_and_creates_answering():
         creates = timed_creates(server.url, sid, token, 10)
         print(f"\nwith {IDLE} idle sockets: health {ms(health)}; create {ms(creates)}")
         # Before: the 1,001st socket stopped accept() and health timed out after 10 s.
-        assert statistics.median(health) < 0.5 and max(health) < 3
-        assert max(creates) < 3
+        # The first answer may wait while the loop accepts the backlog (seconds on a
+        # loaded machine); what matters is that nothing waits out a timeout.
+        assert statistics.median(health) < 0.5 and max(health) < 8
+        assert statistics.median(creates) < 0.5 and max(creates) < 8
         # The idle sockets were accepted and are still served: a request on the first
         # and on the last of them is answered.
         for sock in (idle[0], idle[-1]):

@@ -58,9 +58,12 @@ def run_smsim(
 # user nobody: the child loads the commands (the interpreter may live where nobody cannot
 # read), then gives up root and runs the real command line.
 _AS_NOBODY = f"""
-import os, sys
+import importlib, os, pkgutil, sys
 from smsim.cli import build_parser, main
-import smsim.simulator.server, smsim.client.server
+import smsim.commands, smsim.simulator.server, smsim.client.server
+for module in pkgutil.iter_modules(smsim.commands.__path__, "smsim.commands."):
+    importlib.import_module(module.name)
+import signal, json, tempfile
 build_parser()
 os.setgroups([])
 os.setgid({NOBODY})
