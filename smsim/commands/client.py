@@ -8,11 +8,11 @@ import os
 import sys
 from typing import Any
 
+from smsim import websafety
 from smsim.commands import _startup_checks as checks
 from smsim.commands._client_campaign import add_commands as add_campaign_commands
-from smsim.migrations import DatabaseRefused
-from smsim import websafety
 from smsim.commands._safety_flags import add_safety_flags
+from smsim.migrations import DatabaseRefused
 
 DEFAULT_PORT = 8911
 DEFAULT_DB = "smsim-client.db"
