@@ -16,7 +16,7 @@ from browser_helpers import wait_for
 from selenium.webdriver.common.by import By
 
 from smsim.client import ClientConfig, ClientServer
-from smsim.contracts import catalogue
+from smsim.contracts import catalogue, replay
 from smsim.simulator.segments import analyze
 from smsim.testing import ControlClient
 
@@ -130,6 +130,29 @@ def test_send_test_sms_to_an_unverified_number_of_a_trial_account_shows_21608_an
     browser.find_element(By.CSS_SELECTOR, "#test-sms-form button[type=submit]").click()
     wait_for(browser, lambda d: d.find_elements(By.ID, "result-sid"))
     assert text_of(browser, "result-sid").startswith("SM")
+
+    # A signed callback for a message this integration never sent: the provider's stats
+    # count it and say in words where it comes from.
+    who = replay.Identity(account_sid=trial["sid"], from_=TWILIO_NUMBER, to=NORMAL[2])
+    callback = replay.status_request(
+        stack.client.url + "/sms/twilio?account=acme", trial["auth_token"], who, None, code=30003
+    )
+    assert replay.send(callback).status_code == 200
+    browser.get(f"{stack.client.url}/providers/{provider['id']}/stats")
+    wait_for(browser, lambda d: d.find_elements(By.ID, "unattributed-text"))
+    words = text_of(browser, "unattributed-text")
+    assert words.startswith("1 verified status callback for this provider's Twilio account")
+    assert "1 in Failed" in words and "30003" in words
+    assert text_of(browser, "s-failed") == "2"  # the 21608 refusal and the stray callback
+
+    # Events: what happened, with human-readable times and the ISO time on hover.
+    browser.get(stack.client.url + "/events")
+    wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#events tbody tr")) >= 2)
+    rows = browser.find_elements(By.CSS_SELECTOR, "#events tbody tr")
+    assert "Failed" in rows[0].text and "21608" in rows[0].text
+    assert "Sent" in rows[1].text
+    stamp = rows[0].find_element(By.TAG_NAME, "time")
+    assert stamp.get_attribute("title").endswith("Z") and stamp.text
 
 
 def test_a_campaign_shows_live_every_error_with_its_description_delivered_and_ctr(
