@@ -8,6 +8,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -156,7 +157,7 @@ def test_send_test_sms_to_an_unverified_number_of_a_trial_account_shows_21608_an
 
 
 def test_a_campaign_shows_live_every_error_with_its_description_delivered_and_ctr(
-    browser: Any, stack: Stack
+    browser: Any, stack: Stack, tmp_path: Path
 ) -> None:
     account = stack.control.create_account("full", numbers=[TWILIO_NUMBER])
     stack.provider_for(account)
@@ -174,7 +175,10 @@ def test_a_campaign_shows_live_every_error_with_its_description_delivered_and_ct
     message.send_keys("Spring sale: https://shop.example.com/spring")
     assert "1 segment · GSM-7" in text_of(browser, "c-segments")
     recipients = CATALOGUE_NUMBERS + NORMAL
-    browser.find_element(By.ID, "c-recipients").send_keys("\n".join(recipients))
+    audience = tmp_path / "audience.csv"  # uploaded, as a marketer exports it
+    audience.write_text("name,phone\n" + "".join(f"customer,{n}\n" for n in recipients))
+    browser.find_element(By.ID, "c-csv").send_keys(str(audience))
+    wait_for(browser, lambda d: text_of(d, "c-count") == f"{len(recipients)} recipients")
     browser.find_element(By.ID, "c-click_tracking").click()
     browser.find_element(By.ID, "c-name").send_keys("spring")
     browser.find_element(By.CSS_SELECTOR, "#campaign-form button[type=submit]").click()

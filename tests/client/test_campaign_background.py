@@ -224,3 +224,35 @@ def test_kill_9_mid_campaign_then_restart_sends_each_recipient_exactly_once(
     assert received == dict.fromkeys(recipients, 1)
     assert campaign["state"] == "finished" and stats["sent"] == len(recipients)
     assert stats["failed"] == 0
+
+
+def test_the_recipient_table_filters_by_status_and_code_and_exports_csv(
+    client_server: ClientServer, fake_twilio: FakeTwilio
+) -> None:
+    client_server.integration.add_provider(provider_settings())
+    recipients = ["+14155550101", "+15005550009", "+14155550102"]  # the middle one: 21614
+    report = client_server.integration.send_campaign("hi", recipients)
+    base = f"{client_server.url}/api/campaigns/{report['campaign_id']}"
+    table = api(base, "GET", "/messages").json()
+    assert table["total"] == 3 and [m["recipient"] for m in table["messages"]] == recipients
+    failed = api(base, "GET", "/messages?status=failed").json()["messages"]
+    assert [(m["recipient"], m["error_code"], m["sid"]) for m in failed] == [
+        ("+15005550009", 21614, None)
+    ]
+    assert failed[0]["error_description"] and failed[0]["updated_at_iso"].endswith("Z")
+    assert api(base, "GET", "/messages?error_code=21614").json()["total"] == 1
+    bad = api(base, "GET", "/messages?status=lost")
+    assert bad.status_code == 400 and "status" in bad.json()["fields"]
+    exported = api(base, "GET", "/messages.csv")
+    assert exported.headers["Content-Disposition"].startswith("attachment;")
+    lines = exported.text.splitlines()
+    assert lines[0] == "recipient,sid,status,error_code,error_description,updated_at"
+    assert len(lines) == 4 and lines[2].startswith("+15005550009,,failed,21614,")
+    assert api(base, "GET", "/messages.csv?status=queued").text.count("\n") == 3
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised() -> None:
+    from smsim.client.csv_export import messages_csv
+
+    text = messages_csv([{"recipient": "+14155550101", "error_description": "=HYPERLINK(1)"}])
+    assert text.splitlines()[1] == "+14155550101,,,,'=HYPERLINK(1),"
