@@ -16,8 +16,8 @@ from smsim.simulator.config import SimulatorConfig, load_config
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError
 from smsim.simulator.http.engine_start import StartOnFirstRequest
-from smsim.simulator.watch import ChangeFeed
 from smsim.simulator.http.params import require_utf8_form
+from smsim.simulator.watch import ChangeFeed
 
 log = logging.getLogger("smsim.http")
 
@@ -50,7 +50,7 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
     environment variables over the defaults, as ``smsim serve`` reads them), and starts it
     on its first request, so ``waitress-serve --call smsim:create_app`` delivers.
     """
-    from smsim.simulator.http import control, twilio_api
+    from smsim.simulator.http import control, control_admin, twilio_api
 
     app = Flask("smsim.simulator")
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -65,6 +65,7 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
     _install_safety(app, app.extensions[ENGINE_KEY].config)
     app.register_blueprint(twilio_api.blueprint)
     app.register_blueprint(control.blueprint)
+    app.register_blueprint(control_admin.blueprint)
     for name in OPTIONAL_BLUEPRINTS:
         _register_optional(app, name)
     if app.extensions[ENGINE_KEY].config.ui:
@@ -118,6 +119,8 @@ def change_feed(app: Any) -> ChangeFeed:
 def release_waiters(app: Any) -> None:
     """Wake every parked request so it answers now; later waits return at once."""
     change_feed(app).close()
+
+
 def _install_safety(app: Flask, config: SimulatorConfig) -> None:
     """Everything but the Twilio surfaces is guarded (docs/security.md); forms sent to
     the Twilio surfaces must be UTF-8."""
