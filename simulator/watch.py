@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from smsim.simulator.store import Store
 
@@ -21,6 +21,7 @@ POLL_SECONDS = 0.05
 # Every waiter re-runs its query when the count moves, so the tick stretches with their
 # number: 1,000 waiters re-query at most twice a second, never a storm per create.
 TICK_PER_WAITER = 0.0005
+T = TypeVar("T")
 
 # Filters of the cross-account message search: query parameter -> column.
 MESSAGE_FILTERS = {
@@ -129,11 +130,19 @@ def wait_for_messages(
 ) -> list[Any]:
     """:func:`find_messages`, waiting up to ``wait`` seconds for at least one match (an
     OTP test's long-poll); returns early, with what there is, when ``feed`` closes."""
+    return wait_until(feed, lambda: find_messages(store, filters, limit), bool, wait)
+
+
+def wait_until(
+    feed: ChangeFeed, look: Callable[[], T], found: Callable[[T], bool], wait: float
+) -> T:
+    """``look()``, again after each change, until ``found`` says yes, ``wait`` seconds
+    pass or ``feed`` closes; returns the last look."""
     deadline = time.monotonic() + max(wait, 0.0)
     while True:
         seen = feed.current()
-        rows = find_messages(store, filters, limit)
+        result = look()
         remaining = deadline - time.monotonic()
-        if rows or remaining <= 0 or feed.closed:
-            return rows
+        if found(result) or remaining <= 0 or feed.closed:
+            return result
         feed.wait_past(seen, remaining)

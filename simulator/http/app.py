@@ -25,7 +25,7 @@ ENGINE_KEY = "smsim.engine"
 FEED_KEY = "smsim.change_feed"
 
 # Surfaces that live in their own modules and register when present.
-OPTIONAL_BLUEPRINTS = ("messaging", "inbound_api")
+OPTIONAL_BLUEPRINTS = ("messaging", "inbound_api", "inbox_api", "control_callbacks")
 
 # Twilio's codes for HTTP-level refusals that are not about a resource.
 HTTP_CODES = {

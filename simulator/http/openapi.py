@@ -91,7 +91,15 @@ QUERY_PARAMS: dict[str, list[str]] = {
         "sid",
         "wait",
         "limit",
+        "number",
+        "error_code",
+        "q",
+        "lost_callbacks",
+        "before",
+        "after",
     ],
+    "/conversations/{handset}": ["account_sid"],
+    "/": ["account_sid", "number", "status", "error_code", "direction", "q", "before", "after"],
 }
 
 _NUMBER = {
@@ -265,7 +273,19 @@ CONTROL_DESCRIPTIONS: dict[str, str] = {
     "GET /_smsim/callbacks": "Every webhook attempt (status callbacks and inbound): url, "
     "params, headers, response, error, attempt; filtered by the query.",
     "GET /_smsim/messages": "Messages across accounts, newest first; `wait=S` long-polls up "
-    "to S seconds (at most 60) until one matches.",
+    "to S seconds (at most 60) until one matches. Filters: `number` (to or from), `q` (text "
+    "in the body), `error_code`, `lost_callbacks`, ...; keyset pages: `before`/`after` take "
+    "the answer's `older`/`newer` cursor.",
+    "GET /_smsim/messages/{Sid}": "One message of any account: the Message JSON with ISO "
+    "times, its status `timeline`, segments, encoding, the webhook URL's retry policy and "
+    "every webhook attempt (`callbacks`, each also as `curl`).",
+    "GET /_smsim/stream": "Server-Sent Events (with `Accept: text/event-stream`): an "
+    "`event: change` whenever stored data changed, a heartbeat comment every 15 s; without "
+    "that Accept, the change counter as JSON.",
+    "POST /_smsim/callbacks/{attempt_id}/redeliver": "Send a logged webhook attempt again "
+    "now, signed as the original; logged as a new attempt. No body. Answers 201 with it.",
+    "GET /_smsim/callbacks/lost": "How many callbacks were never delivered (every attempt "
+    "failed, none left to try): `count`.",
     "POST /_smsim/inbound": "A handset texts a Twilio number: stores the message, applies "
     "opt-out keywords, sends the webhook; answers the message, `opt_out_type`, "
     "`auto_reply`, `webhook` and TwiML `replies` (201, or 200 when not stored).",
