@@ -113,7 +113,7 @@ def callback_status_for(code: int) -> str:
     """
     entry = catalogue.get(code)
     if entry is not None and entry.terminal_status is not None:
-        return entry.terminal_status
+        return str(entry.terminal_status)
     return "undelivered" if 30000 <= code <= 30999 else "failed"
 
 

@@ -17,7 +17,7 @@ from smsim.simulator import phone
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError, authentication_failed, not_found, twilio_error
 from smsim.simulator.ids import new_auth_token, new_sid
-from smsim.simulator.models import Account, PhoneNumber, VerifiedNumber, from_row
+from smsim.simulator.models import Account, ApiKey, PhoneNumber, VerifiedNumber, from_row
 from smsim.simulator.store import Store
 
 ACCOUNT_TYPES = {"trial": "Trial", "full": "Full"}
@@ -156,12 +156,12 @@ class Accounts:
             raise authentication_failed()
         if username.startswith("SK"):
             row = self.store.one("SELECT * FROM api_keys WHERE sid = ?", (username,))
-            if row is None or not hmac.compare_digest(row["secret"], password):
+            if row is None or not _same_secret(row["secret"], password):
                 raise authentication_failed()
             account = self.get(row["account_sid"])
         else:
             account = self.get(username)
-            if account is None or not hmac.compare_digest(account.auth_token, password):
+            if account is None or not _same_secret(account.auth_token, password):
                 raise authentication_failed()
         if account is None or account.status == "closed":
             raise authentication_failed()
@@ -188,6 +188,15 @@ class Accounts:
             (sid, account_sid, secret, friendly_name, self.clock.now()),
         )
         return sid, secret
+
+    def api_keys(self, account_sid: str) -> list[ApiKey]:
+        """The account's API keys, oldest first, without their secrets."""
+        rows = self.store.all(
+            "SELECT sid, account_sid, friendly_name, date_created FROM api_keys"
+            " WHERE account_sid = ? ORDER BY date_created, sid",
+            (account_sid,),
+        )
+        return [from_row(ApiKey, r) for r in rows]
 
     # -- owned numbers --------------------------------------------------------------------
 
@@ -289,6 +298,13 @@ class Accounts:
             )
         return self.number(account_sid, sid)
 
+    def remove_number(self, account_sid: str, sid: str) -> None:
+        """Release the account's number ``sid`` (20404 when it has none such)."""
+        self.number(account_sid, sid)
+        self.store.execute(
+            "DELETE FROM phone_numbers WHERE account_sid = ? AND sid = ?", (account_sid, sid)
+        )
+
     def owns(self, account_sid: str, phone_number: str) -> bool:
         return bool(
             self.store.one(
@@ -370,3 +386,9 @@ def _friendly(e164: str) -> str:
 
 def _title(snake: str) -> str:
     return "".join(part.capitalize() for part in snake.split("_"))
+
+
+def _same_secret(stored: str, given: str) -> bool:
+    """Constant-time comparison that also takes non-ASCII input (``compare_digest`` on
+    str raises for it, which answered a password like ``pässwort`` with a 500)."""
+    return hmac.compare_digest(stored.encode("utf-8"), given.encode("utf-8", "replace"))

@@ -94,7 +94,12 @@ def _account_json(account: Any) -> dict[str, Any]:
         "status": account.status,
         "owner_account_sid": account.owner_account_sid,
         "numbers": [
-            {"sid": n.sid, "phone_number": n.phone_number, "sms_url": n.sms_url}
+            {
+                "sid": n.sid,
+                "phone_number": n.phone_number,
+                "sms_url": n.sms_url,
+                "sms_method": n.sms_method,
+            }
             for n in engine.accounts.numbers(account.sid)
         ],
         "verified_numbers": [v.phone_number for v in engine.accounts.verified(account.sid)],

@@ -162,7 +162,7 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
             "numbers": {"type": "array", "items": _NUMBER},
             "verified_numbers": {"type": "array", "items": _STRING},
         },
-        "example": {"type": "trial", "numbers": ["+14155550100"], "verified_numbers": []},
+        "example": {"type": "trial", "numbers": ["+14155550141"], "verified_numbers": []},
     },
     "/_smsim/clock/advance": {
         "type": "object",
@@ -185,7 +185,7 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
         },
         "required": ["from", "to"],
         "description": "`body` is required unless `media_urls` are given.",
-        "example": {"from": "+14155550199", "to": "+15005550006", "body": "STOP"},
+        "example": {"from": "+14155550199", "to": "+15005550006", "body": "See you at 5"},
     },
     "/_smsim/rules": {
         "oneOf": [
@@ -220,6 +220,16 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
         "properties": {"friendly_name": _STRING},
         "example": {"friendly_name": "ci"},
     },
+    "/_smsim/accounts/{Sid}/numbers/{number_sid}": {
+        "type": "object",
+        "properties": {
+            "sms_url": {**_STRING, "description": "where inbound messages go; empty clears it"},
+            "sms_method": {"type": "string", "enum": ["GET", "POST"]},
+            "friendly_name": {**_STRING, "minLength": 1},
+        },
+        "additionalProperties": False,
+        "example": {"sms_url": "http://127.0.0.1:5000/sms", "sms_method": "POST"},
+    },
 }
 
 # What each control route does and answers ("METHOD path" -> description); the document
@@ -242,6 +252,13 @@ CONTROL_DESCRIPTIONS: dict[str, str] = {
     "POST /_smsim/accounts/{Sid}/suspend": "Suspend: unsent messages fail with 30002, new "
     "sends get 20005. No body. Answers the account.",
     "POST /_smsim/accounts/{Sid}/reactivate": "Make a suspended account active again. No body.",
+    "POST /_smsim/accounts/{Sid}/numbers/{number_sid}": "Change an owned number's inbound "
+    "webhook (`sms_url`, empty clears it; `sms_method`) or `friendly_name`; answers Twilio's "
+    "IncomingPhoneNumber JSON.",
+    "GET /_smsim/accounts/{Sid}/services": "The account's Messaging Services, each with its "
+    "`senders` (the pool, in joining order).",
+    "GET /_smsim/accounts/{Sid}/keys": "The account's API keys (`sid`, `friendly_name`, "
+    "`date_created`), never their secrets.",
     "GET /_smsim/rules": "The outcome rules, oldest (first to match) first, with `remaining`.",
     "POST /_smsim/rules": 'Add one rule, or several as `{"rules": [...]}`; answers 201 with '
     "the rule(s) as stored, each with its `id`.",
@@ -345,7 +362,8 @@ def build_document(app: Flask) -> dict[str, Any]:
             "version": __version__,
             "description": (
                 "The Twilio Messages surface smsim simulates, and its control API "
-                "(`/_smsim/`, JSON, no authentication). Request bodies are limited to 2 MiB "
+                "(`/_smsim/`, JSON; a bearer token when the server has a control token). "
+                "Request bodies are limited to 2 MiB "
                 "(413 with code 20001 beyond)."
             ),
         },

@@ -243,8 +243,7 @@ def update_number(account_sid: str, sid: str) -> Response:
 @blueprint.delete("/Accounts/<account_sid>/IncomingPhoneNumbers/<sid>.json")
 def delete_number(account_sid: str, sid: str) -> tuple[str, int]:
     account = _account(account_sid)
-    _engine().accounts.number(account.sid, sid)
-    _engine().store.execute("DELETE FROM phone_numbers WHERE sid = ?", (sid,))
+    _engine().accounts.remove_number(account.sid, sid)
     return "", 204
 
 

@@ -120,8 +120,10 @@ def _usage_error(message: str) -> int:
 
 def _plan(args: argparse.Namespace) -> list[SignedRequest]:
     fields = dict(args.field)
-    planned = _base_plan(args)
-    return [with_fields(r, fields, args.auth_token) for r in planned]
+    planned: list[SignedRequest] = [
+        with_fields(r, fields, args.auth_token) for r in _base_plan(args)
+    ]
+    return planned
 
 
 def _base_plan(args: argparse.Namespace) -> list[SignedRequest]:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import requests
+from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 ACCOUNT_PATH = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/")
@@ -134,3 +136,14 @@ def test_caller_id_without_a_number_is_a_clear_400(simulator, twilio_account):
     )
     assert response.status_code == 400
     assert set(response.json()) == {"code", "message", "more_info", "status"}
+
+
+def test_released_number_is_gone_and_cannot_be_released_twice(twilio_client):
+    number = twilio_client.incoming_phone_numbers.create(phone_number="+14155550178")
+    assert twilio_client.incoming_phone_numbers(number.sid).delete() is True
+    assert "+14155550178" not in [
+        n.phone_number for n in twilio_client.incoming_phone_numbers.list()
+    ]
+    with pytest.raises(TwilioRestException) as again:
+        twilio_client.incoming_phone_numbers(number.sid).delete()
+    assert (again.value.status, again.value.code) == (404, 20404)
