@@ -17,7 +17,7 @@ from smsim.simulator import phone
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError, authentication_failed, not_found, twilio_error
 from smsim.simulator.ids import new_auth_token, new_sid
-from smsim.simulator.models import Account, PhoneNumber, VerifiedNumber, from_row
+from smsim.simulator.models import Account, ApiKey, PhoneNumber, VerifiedNumber, from_row
 from smsim.simulator.store import Store
 
 ACCOUNT_TYPES = {"trial": "Trial", "full": "Full"}
@@ -188,6 +188,15 @@ class Accounts:
             (sid, account_sid, secret, friendly_name, self.clock.now()),
         )
         return sid, secret
+
+    def api_keys(self, account_sid: str) -> list[ApiKey]:
+        """The account's API keys, oldest first, without their secrets."""
+        rows = self.store.all(
+            "SELECT sid, account_sid, friendly_name, date_created FROM api_keys"
+            " WHERE account_sid = ? ORDER BY date_created, sid",
+            (account_sid,),
+        )
+        return [from_row(ApiKey, r) for r in rows]
 
     # -- owned numbers --------------------------------------------------------------------
 

@@ -31,7 +31,8 @@ from smsim.simulator.models import Account
 from smsim.simulator.rules import RuleBook
 from smsim.simulator.store import Store
 
-#: Meta key: the account SID made for each ``accounts[i]`` of the last file applied.
+#: Meta key: the account SID made for each ``accounts[i]`` without ``sid`` of the last file
+#: that named accounts (null for entries with a ``sid``).
 POSITIONS_KEY = "config_account_sids"
 _NUMBER_SETTINGS = ("sms_url", "sms_method", "friendly_name")
 
@@ -40,18 +41,21 @@ def apply_config(
     config: SimulatorConfig, accounts: Accounts, rules: RuleBook, store: Store
 ) -> None:
     """Create or update the file's accounts and replace the file's rules (see module doc)."""
-    remembered = _remembered_positions(store)
-    pinned = {spec.sid for spec in config.accounts if spec.sid}
-    sids: list[str] = []
-    for i, spec in enumerate(config.accounts):
-        sid = spec.sid
-        if sid is None and i < len(remembered):
-            earlier = remembered[i]
-            if earlier and earlier not in pinned and earlier not in sids and accounts.get(earlier):
-                sid = earlier
-        sids.append(_declare_account(accounts, spec, sid, f"accounts[{i}]").sid)
-    if config.accounts or remembered:
-        store.set_meta(POSITIONS_KEY, json.dumps(sids))
+    if config.accounts:  # a file without accounts leaves the remembered positions alone
+        remembered = _remembered_positions(store)
+        pinned = {spec.sid for spec in config.accounts if spec.sid}
+        chosen: list[str] = []
+        positions: list[str | None] = []  # only entries without sid follow their position
+        for i, spec in enumerate(config.accounts):
+            sid = spec.sid
+            if sid is None and i < len(remembered):
+                earlier = remembered[i]
+                if earlier and earlier not in pinned and earlier not in chosen:
+                    sid = earlier if accounts.get(earlier) else None
+            account = _declare_account(accounts, spec, sid, f"accounts[{i}]")
+            chosen.append(account.sid)
+            positions.append(None if spec.sid else account.sid)
+        store.set_meta(POSITIONS_KEY, json.dumps(positions))
     rules.replace_config_rules(config.rules)
 
 

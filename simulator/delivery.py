@@ -300,10 +300,16 @@ class Delivery:
         now = self.clock.now()
         columns = {"status": status, "date_updated": now, **changes}
         assignments = ", ".join(f"{k} = ?" for k in columns)
+        # Each move is also appended to extra.status_history as [from, to, at], in the
+        # same statement: the inbox's timeline reads it, and no extra write is paid.
         self.store.execute(
-            f"UPDATE messages SET {assignments} WHERE sid = ?",
-            [*columns.values(), message.sid],
+            f"UPDATE messages SET {assignments}, extra = json_set(extra, '$.status_history',"
+            " json_insert(coalesce(json_extract(extra, '$.status_history'), json('[]')),"
+            " '$[#]', json_array(?, ?, ?))) WHERE sid = ?",
+            [*columns.values(), message.status, status, now, message.sid],
         )
+        history = message.extra.setdefault("status_history", [])
+        history.append([message.status, status, now])
         for key, value in changes.items():
             setattr(message, key, value)
         previous = message.status
@@ -384,7 +390,8 @@ class Delivery:
             and webhook.elapsed + result.duration < overrides.total_timeout
         )
         with self.store.transaction():
-            self.attempts.record(job.id, webhook, result, self.clock.now())
+            gave_up = not result.ok and not retry
+            self.attempts.record(job.id, webhook, result, self.clock.now(), gave_up)
             self.scheduler.done(job)
             if retry:
                 webhook.attempt += 1

@@ -57,7 +57,11 @@ class Engine:
             self.delivery.sender = contract_check.CheckingSender(self.sender)  # type: ignore[assignment]
         self.extensions: dict[str, Any] = {}
         self._load_extensions()
-        self._seed_state()
+        try:
+            self._seed_state()
+        except BaseException:  # e.g. a --config naming a number another account owns
+            self.store.close()
+            raise
 
     def _load_extensions(self) -> None:
         """Optional engine modules (Messaging Services, inbound) attach their hooks."""

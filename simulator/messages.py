@@ -121,6 +121,42 @@ class ListFilter:
     date_sent_after: float | None = None  # inclusive lower bound
 
 
+INBOX_MAX_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    """Messages across accounts, as the inbox and ``GET /_smsim/messages`` filter them.
+
+    Paging is by keyset on the insertion id (the newest-first sort key): ``before`` asks
+    for the page just older than that id, ``after`` for the page just newer; never an
+    OFFSET, so a page deep in a million rows costs what the first one does.
+    """
+
+    account_sid: str | None = None
+    to: str | None = None
+    from_: str | None = None
+    number: str | None = None  # to or from
+    status: str | None = None
+    error_code: int | None = None
+    direction: str | None = None
+    sid: str | None = None
+    text: str | None = None  # a substring of the body, case-insensitive for ASCII
+    lost_callbacks: bool = False  # only messages with a callback never delivered
+    before: int | None = None
+    after: int | None = None
+    limit: int = DEFAULT_PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """Newest first, with the cursors of the neighbouring pages (None at either end)."""
+
+    messages: list[Message]
+    older: int | None
+    newer: int | None
+
+
 class Messages:
     """Rules of the Messages resource, over the store."""
 
@@ -377,6 +413,89 @@ class Messages:
         next_token = page_token_for(shown[-1]["id"]) if more and shown else None
         return Page(messages, page, page_size, next_token)
 
+    def inbox(self, query: InboxQuery) -> InboxPage:
+        """One keyset page of messages across accounts, newest first (see InboxQuery)."""
+        limit = max(1, min(query.limit, INBOX_MAX_LIMIT))
+        clauses, args = _inbox_filters(query)
+        ascending = query.after is not None and query.before is None
+        cursor: list[str] = []
+        cursor_args: list[Any] = []
+        if query.before is not None:
+            cursor.append("id < ?")
+            cursor_args.append(query.before)
+        if query.after is not None:
+            cursor.append("id > ?")
+            cursor_args.append(query.after)
+        rows = self._inbox_rows(
+            query.number, clauses + cursor, args + cursor_args, ascending, limit
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if ascending:
+            rows.reverse()
+        messages = [row_to_message(r) for r in rows]
+        if not rows:
+            return InboxPage(messages, None, None)
+        newest, oldest = int(rows[0]["id"]), int(rows[-1]["id"])
+        older: int | None
+        newer: int | None
+        if ascending:
+            newer = newest if more else None
+            older = (
+                oldest if self._inbox_any(query.number, clauses, args, "id < ?", oldest) else None
+            )
+        else:
+            older = oldest if more else None
+            newer = None
+            if query.before is not None or query.after is not None:
+                exists = self._inbox_any(query.number, clauses, args, "id > ?", newest)
+                newer = newest if exists else None
+        return InboxPage(messages, older, newer)
+
+    def _inbox_rows(
+        self, number: str | None, clauses: list[str], args: list[Any], ascending: bool, limit: int
+    ) -> list[Any]:
+        order = "ASC" if ascending else "DESC"
+        if not number:
+            where = " AND ".join(clauses) or "1 = 1"
+            rows: list[Any] = self.store.all(
+                f"SELECT * FROM messages WHERE {where} ORDER BY id {order} LIMIT ?",
+                [*args, limit + 1],
+            )
+            return rows
+        # To or From: two index range scans, each stopped at the page size, then merged.
+        # A plain OR would make SQLite collect every match of a busy number and sort it.
+        parts, values = [], []
+        for column in ("to_number", "from_number"):
+            where = " AND ".join([f"{column} = ?", *clauses])
+            parts.append(
+                f"SELECT * FROM (SELECT * FROM messages WHERE {where} ORDER BY id {order} LIMIT ?)"
+            )
+            values += [number, *args, limit + 1]
+        merged: list[Any] = self.store.all(
+            " UNION ".join(parts) + f" ORDER BY id {order} LIMIT ?", [*values, limit + 1]
+        )
+        return merged
+
+    def _inbox_any(
+        self, number: str | None, clauses: list[str], args: list[Any], bound: str, value: int
+    ) -> bool:
+        """True when a message matching the filters lies beyond ``bound``."""
+        if not number:
+            where = " AND ".join([*clauses, bound])
+            return (
+                self.store.one(f"SELECT 1 FROM messages WHERE {where} LIMIT 1", [*args, value])
+                is not None
+            )
+        for column in ("to_number", "from_number"):
+            where = " AND ".join([f"{column} = ?", *clauses, bound])
+            found = self.store.one(
+                f"SELECT 1 FROM messages WHERE {where} LIMIT 1", [number, *args, value]
+            )
+            if found is not None:
+                return True
+        return False
+
     def _token_position(self, account_sid: str, token: str) -> int:
         """The sort key a ``PageToken`` stands for, or 20001 (400) for a malformed one.
 
@@ -437,6 +556,34 @@ class Messages:
         with self.store.transaction():
             self.store.execute("DELETE FROM messages WHERE sid = ?", (sid,))
             self.store.generation += 1
+
+
+def _inbox_filters(query: InboxQuery) -> tuple[list[str], list[Any]]:
+    """WHERE clauses for every filter except ``number`` and the cursor."""
+    clauses: list[str] = []
+    args: list[Any] = []
+    for column, value in (
+        ("account_sid", query.account_sid),
+        ("to_number", query.to),
+        ("from_number", query.from_),
+        ("status", query.status),
+        ("direction", query.direction),
+        ("sid", query.sid),
+    ):
+        if value:
+            clauses.append(f"{column} = ?")
+            args.append(value)
+    if query.error_code is not None:
+        clauses.append("error_code = ?")
+        args.append(query.error_code)
+    if query.lost_callbacks:
+        # The attempts log (webhooks.AttemptLog) keeps the lost callbacks' message SIDs.
+        clauses.append("sid IN (SELECT message_sid FROM lost_callbacks)")
+    if query.text:
+        escaped = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append("body LIKE ? ESCAPE '\\'")
+        args.append(f"%{escaped}%")
+    return clauses, args
 
 
 def page_token_for(position: int) -> str:

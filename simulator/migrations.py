@@ -83,4 +83,20 @@ MIGRATIONS: tuple[Migration, ...] = (
         " another --config replaces the earlier file's rules and keeps the API's",
         "ALTER TABLE rules ADD COLUMN origin TEXT NOT NULL DEFAULT 'api'",
     ),
+    Migration(
+        3,
+        "the web inbox: indexes for its filters (from, status, direction, error code), so"
+        " every filtered page of a million messages walks an index; and lost_callbacks,"
+        " the attempts after which a callback was given up (never delivered)",
+        """
+CREATE INDEX IF NOT EXISTS messages_from ON messages (from_number, id);
+CREATE INDEX IF NOT EXISTS messages_status ON messages (status, id);
+CREATE INDEX IF NOT EXISTS messages_direction ON messages (direction, id);
+CREATE INDEX IF NOT EXISTS messages_error ON messages (error_code, id)
+    WHERE error_code IS NOT NULL;
+CREATE TABLE IF NOT EXISTS lost_callbacks (
+    attempt_id INTEGER PRIMARY KEY, message_sid TEXT, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS lost_callbacks_message ON lost_callbacks (message_sid);
+""",
+    ),
 )

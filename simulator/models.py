@@ -50,6 +50,16 @@ class PhoneNumber:
 
 
 @dataclass(frozen=True)
+class ApiKey:
+    """An API key as listed: the secret is deliberately not a field, so it is never read back."""
+
+    sid: str
+    account_sid: str
+    friendly_name: str
+    date_created: float
+
+
+@dataclass(frozen=True)
 class VerifiedNumber:
     sid: str
     account_sid: str

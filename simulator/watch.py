@@ -3,9 +3,9 @@
 A parked request must cost next to nothing while nothing happens and must end at once
 when the server stops. So waiters do not each poll the messages table: one
 :class:`ChangeFeed` per engine asks SQLite how many rows its connection has changed so far
-(``total_changes()``, no table read) every :data:`POLL_SECONDS` while anyone waits, and
-wakes the waiters only when that number moved; :meth:`ChangeFeed.close` wakes them all
-for good. No Flask here.
+(``total_changes()``, no table read) every :data:`POLL_SECONDS` (longer with many waiters)
+while anyone waits, and wakes the waiters only when that number moved;
+:meth:`ChangeFeed.close` wakes them all for good. No Flask here.
 """
 
 from __future__ import annotations
@@ -13,11 +13,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from smsim.simulator.store import Store
 
 POLL_SECONDS = 0.05
+# Every waiter re-runs its query when the count moves, so the tick stretches with their
+# number: 1,000 waiters re-query at most twice a second, never a storm per create.
+TICK_PER_WAITER = 0.0005
+T = TypeVar("T")
 
 # Filters of the cross-account message search: query parameter -> column.
 MESSAGE_FILTERS = {
@@ -52,14 +56,19 @@ class ChangeFeed:
         return self._closed.is_set()
 
     def current(self) -> int:
-        """The change count now (read before looking, so no change can slip between the
-        look and the wait)."""
+        """The change count as last seen. Read it before looking at the store: a change
+        after that moves the count past it, so the wait that follows cannot miss it."""
+        if self._poller is None:  # nobody polls: this may be stale, so look now
+            self._refresh()
+        with self._cond:
+            return self._version
+
+    def _refresh(self) -> None:
         value = self._probe()
         with self._cond:
             if value != self._version:
                 self._version = value
                 self._cond.notify_all()
-        return value
 
     def wait_past(self, seen: int, timeout: float) -> None:
         """Block until the count differs from ``seen``, ``timeout`` passes, or the feed
@@ -89,13 +98,15 @@ class ChangeFeed:
 
     def _poll(self) -> None:
         """Runs while anyone waits: one probe per tick for all of them."""
-        while not self._closed.wait(self._every):
+        tick = self._every
+        while not self._closed.wait(tick):
             with self._cond:
                 if self._waiters == 0:
                     self._poller = None
                     return
+                tick = max(self._every, self._waiters * TICK_PER_WAITER)
             try:
-                self.current()
+                self._refresh()
             except Exception:  # the store closed under us: the server is stopping
                 self.close()
         with self._cond:
@@ -119,11 +130,19 @@ def wait_for_messages(
 ) -> list[Any]:
     """:func:`find_messages`, waiting up to ``wait`` seconds for at least one match (an
     OTP test's long-poll); returns early, with what there is, when ``feed`` closes."""
+    return wait_until(feed, lambda: find_messages(store, filters, limit), bool, wait)
+
+
+def wait_until(
+    feed: ChangeFeed, look: Callable[[], T], found: Callable[[T], bool], wait: float
+) -> T:
+    """``look()``, again after each change, until ``found`` says yes, ``wait`` seconds
+    pass or ``feed`` closes; returns the last look."""
     deadline = time.monotonic() + max(wait, 0.0)
     while True:
         seen = feed.current()
-        rows = find_messages(store, filters, limit)
+        result = look()
         remaining = deadline - time.monotonic()
-        if rows or remaining <= 0 or feed.closed:
-            return rows
+        if found(result) or remaining <= 0 or feed.closed:
+            return result
         feed.wait_past(seen, remaining)

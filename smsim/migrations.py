@@ -14,17 +14,12 @@ it creates its tables with ``IF NOT EXISTS``, so it also completes a file that r
 
 :func:`migrate` is called once when a store opens. It first looks without writing, then:
 
-========================================  ==============================================
-the file                                  what happens
-========================================  ==============================================
-new or empty                              every migration runs; both numbers are stamped
-this kind, older                          the missing migrations run, oldest first
-this kind, current                        nothing (one read of two header fields)
-this kind, newer than this smsim          refused: :class:`DatabaseRefused`, untouched
-unversioned, with this kind's tables      the release before versioning made it: upgraded
-the other kind, another program's, or     refused: :class:`DatabaseRefused`, untouched
-not SQLite at all
-========================================  ==============================================
+- a new or empty file: every migration runs, and both numbers are stamped;
+- this kind, older: the missing migrations run, oldest first;
+- this kind, current: nothing (two header reads and one catalogue read);
+- unversioned, with this kind's tables: the release before versioning made it; upgraded;
+- this kind from a newer smsim, the other kind, another program's SQLite file, or not
+  SQLite at all: refused with :class:`DatabaseRefused`, the file untouched.
 
 Each migration runs in its own ``BEGIN IMMEDIATE`` transaction together with its
 ``user_version`` stamp, and re-reads the version inside it, so a crash leaves the file at
@@ -35,7 +30,8 @@ the last whole step and two processes opening the same new file do not both appl
 tuple. Never edit or renumber a migration that has been released: databases in the
 field have already run it. Use plain ``CREATE TABLE`` / ``ALTER TABLE ... ADD COLUMN``
 SQL, or a function taking the connection when rows must be rewritten; do not write
-``BEGIN``/``COMMIT`` yourself (the runner does).
+``BEGIN``/``COMMIT`` yourself (the runner does). A new kind of database gets its own
+:class:`DatabaseKind` (a fresh ``application_id``) listed in :data:`KINDS`.
 """
 
 from __future__ import annotations

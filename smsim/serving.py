@@ -10,8 +10,8 @@ once:
   it waits for;
 - idle keep-alive sockets cannot starve the server: waitress polls with ``poll()`` (its
   default ``select()`` breaks past 1,024 descriptors), the descriptor limit is raised
-  toward the hard limit, the connection limit follows it, and an idle socket is closed
-  after :data:`IDLE_SECONDS`.
+  toward the hard limit, the connection limit follows it, a burst of connections is
+  accepted in batches, and an idle socket is closed after :data:`IDLE_SECONDS`.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ log = logging.getLogger("smsim.serving")
 MAX_WAITERS = 1000  # requests parked at once on the waiter pool; one more gets a 503
 IDLE_SECONDS = 30  # an idle keep-alive socket is closed after this (waitress' default: 120)
 MAX_CONNECTIONS = 10_000
+BACKLOG = 4096  # pending connections the kernel queues (it caps this at somaxconn)
+ACCEPT_BATCH = 64  # connections accepted per readiness of the listener
 FD_HEADROOM = 256  # descriptors kept for the database, webhooks, pipes and logs
 WANTED_FDS = 65_536  # the soft descriptor limit asked for (never above the hard limit)
 
@@ -89,7 +91,9 @@ def waits(request: Any) -> bool:
 class Overloaded:
     """waitress' error response for a waiter beyond :data:`MAX_WAITERS`: Twilio's error
     envelope with 503 and ``Retry-After``, not waitress' plain text. Set as a request's
-    ``error``, it is what waitress' ``ErrorTask`` writes (it calls ``to_response``)."""
+    ``error``, it is what waitress' ``ErrorTask`` writes (it calls ``to_response``).
+    20503 is Twilio's "Service unavailable: try again with back-off"
+    (https://www.twilio.com/docs/errors/20503)."""
 
     code = 503
     reason = "Service Unavailable"
@@ -203,6 +207,31 @@ class SplitDispatcher:
         return True
 
 
+# -- accepting --------------------------------------------------------------------------------
+
+
+def accept_in_batches(server: Any, batch: int = ACCEPT_BATCH) -> None:
+    """Make the server's listening sockets accept up to ``batch`` connections each time
+    they are readable, instead of waitress' one.
+
+    Every turn of waitress' loop visits every open channel, so accepting one connection
+    per turn made a burst of 2,000 connections cost 2,000 turns of a growing map (seconds
+    of quadratic work while the kernel's queue overflowed and dropped new connections).
+    """
+    listeners = [c for c in server._map.values() if getattr(c, "accepting", False)]
+    for listener in listeners:
+        accept_one = listener.handle_accept
+
+        def handle_accept(listener: Any = listener, accept_one: Any = accept_one) -> None:
+            for _ in range(batch):
+                before = len(listener._map)
+                accept_one()
+                if len(listener._map) == before:  # nothing was waiting (or it failed)
+                    return
+
+        listener.handle_accept = handle_accept
+
+
 # -- binding, serving, stopping ---------------------------------------------------------------
 
 
@@ -221,7 +250,7 @@ def bind_server(
 
     ``threads`` API workers; waiting requests on their own pool (:class:`SplitDispatcher`,
     ``release`` wakes them on stop)."""
-    return create_server(
+    server = create_server(
         app,
         host=host,
         port=port,
@@ -229,11 +258,14 @@ def bind_server(
         connection_limit=connection_limit(raise_fd_limit()),
         channel_timeout=IDLE_SECONDS,
         asyncore_use_poll=True,
+        backlog=BACKLOG,
         ident=ident,
         clear_untrusted_proxy_headers=True,
-        # waitress' documented seam for the dispatcher (its default takes no routing)
+        # waitress' seam for the dispatcher (its default one cannot route)
         _dispatcher=SplitDispatcher(threads, max_waiters, release),
     )
+    accept_in_batches(server)
+    return server
 
 
 def serve_in_thread(server: Any, ident: str) -> threading.Thread:

@@ -25,7 +25,7 @@ ENGINE_KEY = "smsim.engine"
 FEED_KEY = "smsim.change_feed"
 
 # Surfaces that live in their own modules and register when present.
-OPTIONAL_BLUEPRINTS = ("messaging", "inbound_api")
+OPTIONAL_BLUEPRINTS = ("messaging", "inbound_api", "inbox_api", "control_callbacks")
 
 # Twilio's codes for HTTP-level refusals that are not about a resource.
 HTTP_CODES = {
@@ -50,7 +50,7 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
     environment variables over the defaults, as ``smsim serve`` reads them), and starts it
     on its first request, so ``waitress-serve --call smsim:create_app`` delivers.
     """
-    from smsim.simulator.http import control, twilio_api
+    from smsim.simulator.http import control, control_admin, twilio_api
 
     app = Flask("smsim.simulator")
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -65,6 +65,7 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
     _install_safety(app, app.extensions[ENGINE_KEY].config)
     app.register_blueprint(twilio_api.blueprint)
     app.register_blueprint(control.blueprint)
+    app.register_blueprint(control_admin.blueprint)
     for name in OPTIONAL_BLUEPRINTS:
         _register_optional(app, name)
     if app.extensions[ENGINE_KEY].config.ui:

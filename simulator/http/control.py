@@ -18,8 +18,9 @@ from smsim.simulator.accounts import NumberSpec
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, not_found
 from smsim.simulator.http.app import change_feed
-from smsim.simulator.messages import row_to_message
-from smsim.simulator.watch import MESSAGE_FILTERS, wait_for_messages
+from smsim.simulator.http.inbox_json import inbox_message
+from smsim.simulator.messages import INBOX_MAX_LIMIT, InboxPage, InboxQuery
+from smsim.simulator.watch import wait_until
 
 blueprint = Blueprint("control", __name__, url_prefix="/_smsim")
 
@@ -93,7 +94,12 @@ def _account_json(account: Any) -> dict[str, Any]:
         "status": account.status,
         "owner_account_sid": account.owner_account_sid,
         "numbers": [
-            {"sid": n.sid, "phone_number": n.phone_number, "sms_url": n.sms_url}
+            {
+                "sid": n.sid,
+                "phone_number": n.phone_number,
+                "sms_url": n.sms_url,
+                "sms_method": n.sms_method,
+            }
             for n in engine.accounts.numbers(account.sid)
         ],
         "verified_numbers": [v.phone_number for v in engine.accounts.verified(account.sid)],
@@ -343,10 +349,58 @@ def messages() -> Response:
         raise _bad("wait: must be a number of seconds") from None
     if not math.isfinite(wait):
         raise _bad("wait: must be a number of seconds")
+    query = messages_query(args)
+    engine = _engine()
+    page = wait_until(
+        change_feed(current_app),
+        lambda: _messages_page(engine, query),
+        lambda found: bool(found.messages),
+        wait,
+    )
+    return jsonify(messages_json(page))
+
+
+def messages_query(args: Any) -> InboxQuery:
+    """The filters and cursor of ``GET /_smsim/messages`` (400 on a malformed one)."""
     limit = args.get("limit", "100")
     if not limit.isdigit():
         raise _bad("limit: must be a positive integer")
-    engine = _engine()
-    filters = {key: args[key] for key in MESSAGE_FILTERS if args.get(key)}
-    rows = wait_for_messages(engine.store, change_feed(current_app), filters, int(limit), wait)
-    return jsonify({"messages": [render.message(row_to_message(r)) for r in rows]})
+    numbers: dict[str, int | None] = {}
+    for key in ("error_code", "before", "after"):
+        raw = args.get(key, "")
+        if raw and not raw.isdigit():
+            raise _bad(f"{key}: must be a positive integer")
+        numbers[key] = int(raw) if raw else None
+    lost = args.get("lost_callbacks", "")
+    if lost not in {"", "0", "1", "true", "false"}:
+        raise _bad("lost_callbacks: must be true or false")
+    return InboxQuery(
+        account_sid=args.get("account_sid") or None,
+        to=args.get("to") or None,
+        from_=args.get("from") or None,
+        number=args.get("number") or None,
+        status=args.get("status") or None,
+        error_code=numbers["error_code"],
+        direction=args.get("direction") or None,
+        sid=args.get("sid") or None,
+        text=args.get("q") or None,
+        lost_callbacks=lost in {"1", "true"},
+        before=numbers["before"],
+        after=numbers["after"],
+        limit=min(int(limit), INBOX_MAX_LIMIT),
+    )
+
+
+def _messages_page(engine: Engine, query: InboxQuery) -> InboxPage:
+    if query.limit == 0:
+        return InboxPage([], None, None)
+    return engine.messages.inbox(query)
+
+
+def messages_json(page: InboxPage) -> dict[str, Any]:
+    """The list, plus the cursors of the older and newer pages (``before=``/``after=``)."""
+    return {
+        "messages": [inbox_message(m) for m in page.messages],
+        "older": None if page.older is None else str(page.older),
+        "newer": None if page.newer is None else str(page.newer),
+    }

@@ -91,7 +91,15 @@ QUERY_PARAMS: dict[str, list[str]] = {
         "sid",
         "wait",
         "limit",
+        "number",
+        "error_code",
+        "q",
+        "lost_callbacks",
+        "before",
+        "after",
     ],
+    "/conversations/{handset}": ["account_sid"],
+    "/": ["account_sid", "number", "status", "error_code", "direction", "q", "before", "after"],
 }
 
 _NUMBER = {
@@ -212,6 +220,16 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
         "properties": {"friendly_name": _STRING},
         "example": {"friendly_name": "ci"},
     },
+    "/_smsim/accounts/{Sid}/numbers/{number_sid}": {
+        "type": "object",
+        "properties": {
+            "sms_url": {**_STRING, "description": "where inbound messages go; empty clears it"},
+            "sms_method": {"type": "string", "enum": ["GET", "POST"]},
+            "friendly_name": {**_STRING, "minLength": 1},
+        },
+        "additionalProperties": False,
+        "example": {"sms_url": "http://127.0.0.1:5000/sms", "sms_method": "POST"},
+    },
 }
 
 # What each control route does and answers ("METHOD path" -> description); the document
@@ -234,6 +252,13 @@ CONTROL_DESCRIPTIONS: dict[str, str] = {
     "POST /_smsim/accounts/{Sid}/suspend": "Suspend: unsent messages fail with 30002, new "
     "sends get 20005. No body. Answers the account.",
     "POST /_smsim/accounts/{Sid}/reactivate": "Make a suspended account active again. No body.",
+    "POST /_smsim/accounts/{Sid}/numbers/{number_sid}": "Change an owned number's inbound "
+    "webhook (`sms_url`, empty clears it; `sms_method`) or `friendly_name`; answers Twilio's "
+    "IncomingPhoneNumber JSON.",
+    "GET /_smsim/accounts/{Sid}/services": "The account's Messaging Services, each with its "
+    "`senders` (the pool, in joining order).",
+    "GET /_smsim/accounts/{Sid}/keys": "The account's API keys (`sid`, `friendly_name`, "
+    "`date_created`), never their secrets.",
     "GET /_smsim/rules": "The outcome rules, oldest (first to match) first, with `remaining`.",
     "POST /_smsim/rules": 'Add one rule, or several as `{"rules": [...]}`; answers 201 with '
     "the rule(s) as stored, each with its `id`.",
@@ -248,7 +273,19 @@ CONTROL_DESCRIPTIONS: dict[str, str] = {
     "GET /_smsim/callbacks": "Every webhook attempt (status callbacks and inbound): url, "
     "params, headers, response, error, attempt; filtered by the query.",
     "GET /_smsim/messages": "Messages across accounts, newest first; `wait=S` long-polls up "
-    "to S seconds (at most 60) until one matches.",
+    "to S seconds (at most 60) until one matches. Filters: `number` (to or from), `q` (text "
+    "in the body), `error_code`, `lost_callbacks`, ...; keyset pages: `before`/`after` take "
+    "the answer's `older`/`newer` cursor.",
+    "GET /_smsim/messages/{Sid}": "One message of any account: the Message JSON with ISO "
+    "times, its status `timeline`, segments, encoding, the webhook URL's retry policy and "
+    "every webhook attempt (`callbacks`, each also as `curl`).",
+    "GET /_smsim/stream": "Server-Sent Events (with `Accept: text/event-stream`): an "
+    "`event: change` whenever stored data changed, a heartbeat comment every 15 s; without "
+    "that Accept, the change counter as JSON.",
+    "POST /_smsim/callbacks/{attempt_id}/redeliver": "Send a logged webhook attempt again "
+    "now, signed as the original; logged as a new attempt. No body. Answers 201 with it.",
+    "GET /_smsim/callbacks/lost": "How many callbacks were never delivered (every attempt "
+    "failed, none left to try): `count`.",
     "POST /_smsim/inbound": "A handset texts a Twilio number: stores the message, applies "
     "opt-out keywords, sends the webhook; answers the message, `opt_out_type`, "
     "`auto_reply`, `webhook` and TwiML `replies` (201, or 200 when not stored).",

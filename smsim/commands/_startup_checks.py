@@ -39,6 +39,12 @@ def port_number(port: int, flag: str = "--port") -> None:
         raise StartupError(f"{flag} {port}: must be 0-65535 (0 picks a free port)")
 
 
+def at_least_one(value: int, flag: str) -> None:
+    """A count of workers or threads."""
+    if value < 1:
+        raise StartupError(f"{flag} {value}: must be at least 1")
+
+
 def host(name: str, flag: str = "--host") -> None:
     """A bind address that resolves (a name that does not would fail inside waitress)."""
     try:
@@ -100,9 +106,13 @@ def database_path(path: str, flag: str = "--db") -> None:
     _writable_file(path, flag, example="smsim.db", what="database")
 
 
+_EXAMPLES = {"--json": "report.json", "--ready-file": "ready.json"}
+
+
 def report_path(path: str, flag: str) -> None:
-    """A report file (``--junit``, ``--json``) that can be written once the work is done."""
-    example = "report.json" if flag == "--json" else "report.xml"
+    """A file written once the work is done or the server answers (``--junit``,
+    ``--json``, ``--ready-file``): its folder must exist and be writable now."""
+    example = _EXAMPLES.get(flag, "report.xml")
     _writable_file(path, flag, example=example, what="report")
 
 

@@ -68,6 +68,8 @@ def _check_start(args: argparse.Namespace) -> None:
     """Every mistake a start can catch before it opens the database or binds the port."""
     checks.host(args.host)
     checks.port_number(args.port)
+    checks.at_least_one(args.workers, "--workers")
+    checks.at_least_one(args.threads, "--threads")
     checks.http_url(args.twilio_base_url, "--twilio-base-url")
     if args.public_url:
         checks.public_url(args.public_url, "--public-url")
@@ -88,9 +90,14 @@ def run_serve(args: argparse.Namespace) -> int:
     from smsim.commands._foreground import StopSignals, announce_ready, clear_ready_file
 
     stop = StopSignals()  # before anything starts: a stop right after the banner is clean
-    clear_ready_file(args.ready_file)
     try:
         level = checks.log_level(args.log_level)
+        if args.ready_file:
+            checks.report_path(args.ready_file, "--ready-file")
+    except checks.StartupError as exc:
+        return _refuse(str(exc))
+    clear_ready_file(args.ready_file)
+    try:
         _check_start(args)
     except checks.StartupError as exc:
         return _refuse(str(exc))

@@ -109,13 +109,15 @@ def run(args: argparse.Namespace) -> int:
     from smsim.simulator.server import SimulatorServer
 
     stop = StopSignals()  # before anything starts: a stop right after the banner is clean
-    clear_ready_file(args.ready_file)
     try:
         level = checks.log_level(args.log_level)
         if args.port is not None:  # named as the flag, before the file and env are merged
             checks.port_number(args.port)
+        if args.ready_file:
+            checks.report_path(args.ready_file, "--ready-file")
     except checks.StartupError as exc:
         return _refuse(str(exc))
+    clear_ready_file(args.ready_file)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s %(message)s")
     # Under a load test every worker is busy by design; waitress would warn about its
     # task queue depth on every request.

@@ -17,6 +17,7 @@ JSON_BODY_ROUTES = {
     "/_smsim/accounts/{Sid}/numbers",
     "/_smsim/accounts/{Sid}/verified_numbers",
     "/_smsim/accounts/{Sid}/keys",
+    "/_smsim/accounts/{Sid}/numbers/{number_sid}",
     "/_smsim/rules",
     "/_smsim/clock/advance",
     "/_smsim/inbound",
@@ -61,10 +62,14 @@ def test_json_body_routes_have_schemas_with_valid_examples(document) -> None:
 def test_each_schema_example_is_accepted_by_the_server(simulator, document) -> None:
     """What the document shows works when sent as shown."""
     operations = _control_operations(document)
-    owner = requests.post(f"{simulator.url}/_smsim/accounts", json={}, timeout=5).json()
+    owner = requests.post(
+        f"{simulator.url}/_smsim/accounts", json={"numbers": ["+14155550141"]}, timeout=5
+    ).json()
     for path in sorted(JSON_BODY_ROUTES):
         body = operations[("POST", path)]["requestBody"]["content"]["application/json"]
-        url = simulator.url + path.replace("{Sid}", owner["sid"])
+        url = simulator.url + path.replace("{Sid}", owner["sid"]).replace(
+            "{number_sid}", owner["numbers"][0]["sid"]
+        )
         response = requests.post(url, json=body["schema"]["example"], timeout=5)
         assert response.status_code in (200, 201), (path, response.text)
 

@@ -15,20 +15,26 @@ from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.server import SimulatorServer
 
 
-def _load_browser_fixtures() -> Any:
-    """The suite's one headless-Chromium fixture (tests/browser/conftest.py), reused
-    rather than copied."""
-    path = Path(__file__).resolve().parents[1] / "browser" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("smsim_security_browser_fixtures", path)
+def _load_from_browser_tests(name: str) -> Any:
+    """A module of tests/browser/, so the suite keeps one headless-Chromium fixture and
+    one ``wait_for`` rather than copies."""
+    path = Path(__file__).resolve().parents[1] / "browser" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"smsim_security_{name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-_browser_fixtures = _load_browser_fixtures()
+_browser_fixtures = _load_from_browser_tests("conftest")
 browser = _browser_fixtures.browser
 _chromium_paths = _browser_fixtures._chromium_paths
+
+
+@pytest.fixture
+def wait_for() -> Callable[..., Any]:
+    """``wait_for(driver, condition, timeout)`` from tests/browser/browser_helpers.py."""
+    return _load_from_browser_tests("browser_helpers").wait_for
 
 
 @pytest.fixture

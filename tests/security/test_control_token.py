@@ -179,16 +179,21 @@ def test_smsim_client_serve_takes_the_token_from_the_environment():
     )
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(5)]
-        url = re.search(r"listening on (http://\S+)", lines[0]).group(1)
+        first = proc.stdout.readline()  # the rest is read after it stops: never blocks
+        found = re.search(r"listening on (http://\S+)", first)
+        assert found, first
+        url = found.group(1)
         with http() as session:
             refused = session.get(f"{url}/api/providers", timeout=TIMEOUT)
             allowed = session.get(
-                f"{url}/api/providers", headers={"Authorization": f"Bearer {env_token}"}
+                f"{url}/api/providers",
+                headers={"Authorization": f"Bearer {env_token}"},
+                timeout=TIMEOUT,
             )
     finally:
         proc.terminate()
-        rest, _ = proc.communicate(timeout=15)
+        proc.wait(15)
+    rest = proc.stdout.read()  # after readline() the pipe's text buffer holds the rest
     assert (refused.status_code, allowed.status_code) == (401, 200)
-    output = "".join(lines) + rest
+    output = first + rest
     assert "the control token is required" in output and env_token not in output

@@ -31,7 +31,9 @@ def serve_output(*args: str) -> tuple[str, str]:
     assert proc.stdout is not None
     first = proc.stdout.readline()  # the "listening on" line: start-up is over
     proc.terminate()
-    out, err = proc.communicate(timeout=15)
+    proc.wait(15)
+    # read() and not communicate(): readline() left the rest of stdout in the text buffer.
+    out, err = proc.stdout.read(), proc.stderr.read()  # small: the pipes never filled
     assert "listening on" in first, first + out + err
     return first + out, err
 
@@ -47,11 +49,10 @@ def test_binding_all_interfaces_warns_once_on_stderr(command):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("command", [["serve"], ["client", "serve"]], ids=["serve", "client"])
-def test_loopback_or_a_token_means_no_warning(command):
-    _, loopback_err = serve_output(*command, "--host", "127.0.0.1")
-    _, token_err = serve_output(*command, "--host", "0.0.0.0", "--control-token", "t0ken")
-    assert "warning" not in loopback_err
-    assert "warning" not in token_err
+def test_a_control_token_means_no_warning(command):
+    # (Loopback binds print none either: the unit test below, and every other serve test.)
+    _, err = serve_output(*command, "--host", "0.0.0.0", "--control-token", "t0ken")
+    assert "warning" not in err
 
 
 def test_the_warning_is_only_for_non_loopback_addresses_without_a_token():

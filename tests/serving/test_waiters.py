@@ -18,6 +18,7 @@ from serving_helpers import HOST, answers, ms, open_long_polls, poll, timed_crea
 from smsim.serving import start_server, stop_server, waits
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.server import SimulatorServer
+from smsim.testing import ServeProcess
 
 OTP_NUMBER = "+14155550123"
 
@@ -48,9 +49,10 @@ def test_a_hundred_waiters_do_not_slow_a_create_and_all_get_the_otp(sim: Simulat
         with_waiters = timed_creates(sim.url, sid, token, 20)
         print(f"\ncreate without waiters: {ms(without)}; with 100 waiters: {ms(with_waiters)}")
         # Before: 16 API threads held by the first 16 waiters, a create waited out their
-        # wait (30 s here). Now the creates do not notice them.
-        assert max(with_waiters) < 1.0
-        assert statistics.median(with_waiters) < statistics.median(without) + 0.05
+        # wait (30 s here). Now the creates do not notice them (the margins only absorb
+        # a loaded machine).
+        assert max(with_waiters) < 2.0
+        assert statistics.median(with_waiters) < statistics.median(without) + 0.25
         began = time.monotonic()
         otp = timed_creates(sim.url, sid, token, 1, to=OTP_NUMBER)
         got = answers(waiters)
@@ -168,3 +170,59 @@ class _Request:
 )
 def test_which_requests_wait(query: str, accept: str, parks: bool):
     assert waits(_Request(query, accept)) is parks
+
+
+# -- the change feed ----------------------------------------------------------------------
+
+
+def test_change_feed_wakes_on_a_change_and_its_poller_ends_with_the_last_waiter():
+    from smsim.simulator.watch import ChangeFeed
+
+    changes = [0]
+    feed = ChangeFeed(lambda: changes[0], every=0.01)
+    seen = feed.current()
+    woke = threading.Event()
+
+    def waiter() -> None:
+        feed.wait_past(seen, 30)
+        woke.set()
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    assert not woke.wait(0.1)  # nothing changed: still waiting
+    changes[0] += 1
+    assert woke.wait(5)
+    thread.join(5)
+    poll(
+        lambda: not any(t.name == "smsim-change-feed" and t.is_alive() for t in _feed_threads()),
+        5,
+        "the poller to end with no waiters",
+    )
+    feed.close()
+    began = time.monotonic()
+    feed.wait_past(feed.current(), 30)  # closed: returns at once
+    assert time.monotonic() - began < 1
+
+
+def _feed_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "smsim-change-feed"]
+
+
+@pytest.mark.slow
+def test_sigterm_with_long_polls_open_ends_smsim_serve_promptly():
+    server = ServeProcess("--memory")
+    try:
+        port = int(server.url.rsplit(":", 1)[1])
+        waiters = open_long_polls(port, 30, OTP_NUMBER, wait=60)
+        # The last waiter's request is parked once a create still answers after it.
+        sid, token = server.full_account
+        timed_creates(server.url, sid, token, 1)
+        began = time.monotonic()
+        server.proc.terminate()
+        code = server.proc.wait(15)
+        took = time.monotonic() - began
+        print(f"\nSIGTERM with 30 long-polls open: exit {code} after {took * 1000:.0f} ms")
+        assert code == 0 and took < 5
+        assert [status for status, _ in answers(waiters)] == [200] * 30
+    finally:
+        server.stop()

@@ -55,16 +55,15 @@ def run_smsim(
 
 
 # Permission bits do not stop root, so a suite running as root checks "read-only" as the
-# user nobody: the child loads the commands (the interpreter may live where nobody cannot
-# read), then gives up root and runs the real command line.
+# user nobody: the child loads every module the commands may import lazily (the interpreter
+# may live where nobody cannot read), then gives up root and runs the real command line.
 _AS_NOBODY = f"""
 import importlib, os, pkgutil, sys
-from smsim.cli import build_parser, main
-import smsim.commands, smsim.simulator.server, smsim.client.server
-for module in pkgutil.iter_modules(smsim.commands.__path__, "smsim.commands."):
-    importlib.import_module(module.name)
-import signal, json, tempfile
-build_parser()
+import smsim.client, smsim.commands, smsim.simulator
+from smsim.cli import main
+for package in (smsim.commands, smsim.simulator, smsim.client):
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        importlib.import_module(info.name)
 os.setgroups([])
 os.setgid({NOBODY})
 os.setuid({NOBODY})

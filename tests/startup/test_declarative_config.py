@@ -179,3 +179,31 @@ def test_a_bad_file_is_refused_naming_the_field_before_anything_opens(
     file.write_text(yaml.safe_dump(config), encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_config(str(file), environ={})
+
+
+def test_a_pinned_account_is_never_taken_over_by_a_later_entry_without_sid(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "smsim.db"
+    start(tmp_path, db, {"accounts": [{"sid": SID_A, "auth_token": "a-token"}]}).close()
+    engine = start(tmp_path, db, {"accounts": [{"type": "trial"}]})
+    try:
+        pinned = engine.accounts.get(SID_A)
+        assert pinned is not None and (pinned.type, pinned.auth_token) == ("Full", "a-token")
+        assert len(engine.accounts.all()) == 2
+    finally:
+        engine.close()
+
+
+def test_a_start_without_accounts_in_between_does_not_make_the_file_duplicate_them(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "smsim.db"
+    config = {"accounts": [{"type": "full", "numbers": ["+14155550001"]}]}
+    start(tmp_path, db, config).close()
+    start(tmp_path, db, {}).close()
+    engine = start(tmp_path, db, config)
+    try:
+        assert len(engine.accounts.all()) == 1
+    finally:
+        engine.close()

@@ -218,3 +218,21 @@ def test_verify_checks_its_report_path_before_posting_any_callback(tmp_path: Pat
         line = one_line_error(result)
         assert "smsim verify: --junit no/such/dir/verify.xml: folder no/such/dir" in line
         assert receiver.requests == []  # nothing was posted
+
+
+@pytest.mark.parametrize("command", SERVES, ids=["serve", "client"])
+def test_a_ready_file_in_a_missing_folder_is_named_before_the_server_starts(
+    tmp_path: Path, command: list[str]
+) -> None:
+    result = run_smsim(
+        *command, "--port", "0", "--db", "x.db", "--ready-file", "gone/ready.json", cwd=tmp_path
+    )
+    assert "--ready-file gone/ready.json: folder gone does not exist" in one_line_error(result)
+    assert snapshot(tmp_path) == {}  # the database was not created either
+
+
+@pytest.mark.parametrize("flag", ["--workers", "--threads"])
+def test_client_worker_counts_below_one_are_named(tmp_path: Path, flag: str) -> None:
+    result = run_smsim("client", "serve", "--port", "0", flag, "0", cwd=tmp_path)
+    assert f"smsim client serve: {flag} 0: must be at least 1" in one_line_error(result)
+    assert snapshot(tmp_path) == {}
