@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from smsim.client import campaign_queue
 from smsim.client.migrations import MIGRATIONS
 from smsim.client.settings import Provider
 from smsim.migrations import CLIENT, DatabaseRefused, migrate
@@ -149,6 +150,8 @@ class Store:
         if path != ":memory:":  # after the migrations: a refused file is never switched to WAL
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
+        # The background sender's tables (to become a numbered migration).
+        campaign_queue.create_tables(self._conn)
 
     def close(self) -> None:
         """Close the connection."""
@@ -169,6 +172,31 @@ class Store:
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
+
+    def clear(self) -> None:
+        """Forget everything: providers, campaigns, messages, callbacks, events (tests)."""
+        with self._tx() as conn:
+            for table in (
+                "providers",
+                "campaigns",
+                "messages",
+                "callbacks",
+                "replies",
+                "links",
+                "clicks",
+                "events",
+            ):
+                conn.execute(f"DELETE FROM {table}")
+            campaign_queue.clear(conn)
+
+    def transaction(self) -> Any:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT) for modules that own tables
+        in this database (campaign_queue); yields the connection."""
+        return self._tx()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """A read for modules that own tables in this database."""
+        return self._query(sql, params)
 
     def _event(
         self,
@@ -414,6 +442,33 @@ class Store:
         """Every campaign, newest first."""
         return [dict(r) for r in self._query("SELECT * FROM campaigns ORDER BY id DESC")]
 
+    def campaign_messages(
+        self,
+        campaign_id: int,
+        *,
+        status: str | None = None,
+        error_code: int | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """(matching count, one page of) a campaign's messages in recipient order, filtered
+        by status and error code; ``limit`` None means all of them (CSV export)."""
+        clauses, params = ["campaign_id = ?"], [campaign_id]
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(status)
+        if error_code is not None:
+            clauses.append("error_code = ?")
+            params.append(error_code)
+        where = " AND ".join(clauses)
+        total = int(self._query(f"SELECT COUNT(*) AS n FROM messages WHERE {where}", params)[0][0])
+        rows = self._query(
+            "SELECT id, to_number, from_number, sid, status, error_code, error_message,"
+            f" created_at, updated_at FROM messages WHERE {where} ORDER BY id LIMIT ? OFFSET ?",
+            [*params, -1 if limit is None else limit, offset],
+        )
+        return total, [dict(r) for r in rows]
+
     def get_message(self, message_id: int) -> MessageRow | None:
         """One message by its integration id."""
         rows = self._query("SELECT * FROM messages WHERE id = ?", (message_id,))
@@ -432,58 +487,65 @@ class Store:
         """
         if not outcomes:
             return
-        now = self._clock()
         with self._tx() as conn:
-            for o in outcomes:
-                row = conn.execute(
-                    "SELECT campaign_id, provider_id, to_number FROM messages WHERE id = ?",
-                    (o.message_id,),
-                ).fetchone()
-                if row is None:
-                    continue
-                rank = STATUS_RANK.get(o.status, 0)
-                conn.execute(
-                    "UPDATE messages SET sid = COALESCE(sid, ?),"
-                    " from_number = COALESCE(?, from_number),"
-                    " error_code = CASE WHEN status_rank < ? THEN ? ELSE error_code END,"
-                    " error_message = CASE WHEN status_rank < ? THEN ? ELSE error_message END,"
-                    " status = CASE WHEN status_rank < ? THEN ? ELSE status END,"
-                    " status_rank = MAX(status_rank, ?), updated_at = ? WHERE id = ?",
-                    (
-                        o.sid,
-                        o.from_number,
-                        rank,
-                        o.error_code,
-                        rank,
-                        o.error_message,
-                        rank,
-                        o.status,
-                        rank,
-                        now,
-                        o.message_id,
-                    ),
+            self.apply_send_outcomes(conn, outcomes)
+
+    def apply_send_outcomes(
+        self, conn: sqlite3.Connection, outcomes: Sequence[SendOutcome]
+    ) -> None:
+        """The body of :meth:`record_send_outcomes`, inside a transaction the caller holds
+        (so a caller can record its own state in the same commit)."""
+        now = self._clock()
+        for o in outcomes:
+            row = conn.execute(
+                "SELECT campaign_id, provider_id, to_number FROM messages WHERE id = ?",
+                (o.message_id,),
+            ).fetchone()
+            if row is None:
+                continue
+            rank = STATUS_RANK.get(o.status, 0)
+            conn.execute(
+                "UPDATE messages SET sid = COALESCE(sid, ?),"
+                " from_number = COALESCE(?, from_number),"
+                " error_code = CASE WHEN status_rank < ? THEN ? ELSE error_code END,"
+                " error_message = CASE WHEN status_rank < ? THEN ? ELSE error_message END,"
+                " status = CASE WHEN status_rank < ? THEN ? ELSE status END,"
+                " status_rank = MAX(status_rank, ?), updated_at = ? WHERE id = ?",
+                (
+                    o.sid,
+                    o.from_number,
+                    rank,
+                    o.error_code,
+                    rank,
+                    o.error_message,
+                    rank,
+                    o.status,
+                    rank,
+                    now,
+                    o.message_id,
+                ),
+            )
+            common = {
+                "provider_id": row["provider_id"],
+                "campaign_id": row["campaign_id"],
+                "message_id": o.message_id,
+            }
+            if o.sid:
+                self._event(
+                    conn, EVENT_SENT, **common, props={"to": row["to_number"], "sid": o.sid}
                 )
-                common = {
-                    "provider_id": row["provider_id"],
-                    "campaign_id": row["campaign_id"],
-                    "message_id": o.message_id,
-                }
-                if o.sid:
-                    self._event(
-                        conn, EVENT_SENT, **common, props={"to": row["to_number"], "sid": o.sid}
-                    )
-                else:
-                    self._event(
-                        conn,
-                        EVENT_FAILED,
-                        **common,
-                        props={
-                            "to": row["to_number"],
-                            "error_code": o.error_code,
-                            "error_message": o.error_message,
-                            "stage": "send",
-                        },
-                    )
+            else:
+                self._event(
+                    conn,
+                    EVENT_FAILED,
+                    **common,
+                    props={
+                        "to": row["to_number"],
+                        "error_code": o.error_code,
+                        "error_message": o.error_message,
+                        "stage": "send",
+                    },
+                )
 
     # -- callbacks and replies --------------------------------------------------------------
 
@@ -764,8 +826,9 @@ class Store:
         since: float | None = None,
         until: float | None = None,
     ) -> list[tuple[str, str, int]]:
-        """(period, event name, count) with period ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:00Z``."""
-        fmt = {"day": "%Y-%m-%d", "hour": "%Y-%m-%dT%H:00Z"}[bucket]
+        """(period, event name, count) with period ``YYYY-MM-DD``, ``YYYY-MM-DDTHH:00Z`` or
+        ``YYYY-MM-DDTHH:MMZ``."""
+        fmt = {"day": "%Y-%m-%d", "hour": "%Y-%m-%dT%H:00Z", "minute": "%Y-%m-%dT%H:%MZ"}[bucket]
         where, params = self._event_filter(provider_id, campaign_id, name, since, until)
         rows = self._query(
             f"SELECT strftime('{fmt}', ts, 'unixepoch') AS period, name, COUNT(*) AS n"

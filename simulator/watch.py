@@ -1,4 +1,5 @@
-"""Waiting for the store to change: what long-polls (``/_smsim/messages?wait=``) sleep on.
+"""Waiting for the store to change: what long-polls (``/_smsim/messages?wait=``) and the
+live stream (``/_smsim/stream``) sleep on.
 
 A parked request must cost next to nothing while nothing happens and must end at once
 when the server stops. So waiters do not each poll the messages table: one
@@ -12,8 +13,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from smsim.simulator.store import Store
 
@@ -22,16 +23,6 @@ POLL_SECONDS = 0.05
 # number: 1,000 waiters re-query at most twice a second, never a storm per create.
 TICK_PER_WAITER = 0.0005
 T = TypeVar("T")
-
-# Filters of the cross-account message search: query parameter -> column.
-MESSAGE_FILTERS = {
-    "to": "to_number",
-    "from": "from_number",
-    "status": "status",
-    "account_sid": "account_sid",
-    "direction": "direction",
-    "sid": "sid",
-}
 
 
 class ChangeFeed:
@@ -111,26 +102,6 @@ class ChangeFeed:
                 self.close()
         with self._cond:
             self._poller = None
-
-
-def find_messages(store: Store, filters: Mapping[str, str], limit: int) -> list[Any]:
-    """Messages across accounts matching every given filter, newest first."""
-    clauses, values = ["1 = 1"], []
-    for key, column in MESSAGE_FILTERS.items():
-        if filters.get(key):
-            clauses.append(f"{column} = ?")
-            values.append(filters[key])
-    sql = "SELECT * FROM messages WHERE " + " AND ".join(clauses) + " ORDER BY id DESC LIMIT ?"
-    rows: list[Any] = store.all(sql, [*values, limit])
-    return rows
-
-
-def wait_for_messages(
-    store: Store, feed: ChangeFeed, filters: Mapping[str, str], limit: int, wait: float
-) -> list[Any]:
-    """:func:`find_messages`, waiting up to ``wait`` seconds for at least one match (an
-    OTP test's long-poll); returns early, with what there is, when ``feed`` closes."""
-    return wait_until(feed, lambda: find_messages(store, filters, limit), bool, wait)
 
 
 def wait_until(
