@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smsim.client.settings import Provider
+from smsim.sqlwhere import Where
 
 EVENT_SENT = "Notification Sent"
 EVENT_DELIVERED = "Notification Delivered"
@@ -814,10 +815,10 @@ class Store:
         offset: int = 0,
     ) -> list[dict[str, Any]]:
         """Recorded events, oldest first, filtered."""
-        where, params = self._event_filter(provider_id, campaign_id, name, since, until)
+        where = self._event_filter(provider_id, campaign_id, name, since, until)
         rows = self._query(
-            f"SELECT * FROM events WHERE {where} ORDER BY id LIMIT ? OFFSET ?",
-            [*params, limit, offset],
+            f"SELECT * FROM events{where.sql} ORDER BY id LIMIT ? OFFSET ?",
+            [*where.params, limit, offset],
         )
         return [
             {
@@ -844,11 +845,11 @@ class Store:
     ) -> list[tuple[str, str, int]]:
         """(period, event name, count) with period ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:00Z``."""
         fmt = {"day": "%Y-%m-%d", "hour": "%Y-%m-%dT%H:00Z"}[bucket]
-        where, params = self._event_filter(provider_id, campaign_id, name, since, until)
+        where = self._event_filter(provider_id, campaign_id, name, since, until)
         rows = self._query(
             f"SELECT strftime('{fmt}', ts, 'unixepoch') AS period, name, COUNT(*) AS n"
-            f" FROM events WHERE {where} GROUP BY period, name ORDER BY period, name",
-            params,
+            f" FROM events{where.sql} GROUP BY period, name ORDER BY period, name",
+            where.params,
         )
         return [(r["period"], r["name"], int(r["n"])) for r in rows]
 
@@ -859,19 +860,12 @@ class Store:
         name: str | None,
         since: float | None,
         until: float | None,
-    ) -> tuple[str, list[Any]]:
-        clauses, params = ["1 = 1"], []
-        for column, value in (("provider_id", provider_id), ("campaign_id", campaign_id)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if name is not None:
-            clauses.append("name = ?")
-            params.append(name)
-        if since is not None:
-            clauses.append("ts >= ?")
-            params.append(since)
-        if until is not None:
-            clauses.append("ts < ?")
-            params.append(until)
-        return " AND ".join(clauses), params
+    ) -> Where:
+        return (
+            Where()
+            .equals("provider_id", provider_id)
+            .equals("campaign_id", campaign_id)
+            .equals("name", name)
+            .compare("ts", ">=", since)
+            .compare("ts", "<", until)
+        )

@@ -22,6 +22,7 @@ from smsim.simulator.errors import TwilioError, not_found, twilio_error
 from smsim.simulator.ids import is_sid, new_sid
 from smsim.simulator.models import Account, Message, from_row
 from smsim.simulator.store import Store, dumps, loads
+from smsim.sqlwhere import Where
 
 TRIAL_PREFIX = "Sent from your Twilio trial account - "
 MAX_BODY_CHARS = 1600
@@ -338,19 +339,14 @@ class Messages:
         page_token: str | None,
     ) -> Page:
         """One page, newest first. ``PageToken`` is ``PA`` + the last SID shown."""
-        clauses, args = ["account_sid = ?"], [account_sid]
-        if filters.to:
-            clauses.append("to_number = ?")
-            args.append(filters.to)
-        if filters.from_:
-            clauses.append("from_number = ?")
-            args.append(filters.from_)
-        if filters.date_sent_before is not None:
-            clauses.append("date_sent <= ?")
-            args.append(filters.date_sent_before)
-        if filters.date_sent_after is not None:
-            clauses.append("date_sent >= ?")
-            args.append(filters.date_sent_after)
+        where = (
+            Where()
+            .equals("account_sid", account_sid)
+            .equals("to_number", filters.to)
+            .equals("from_number", filters.from_)
+            .compare("date_sent", "<=", filters.date_sent_before)
+            .compare("date_sent", ">=", filters.date_sent_after)
+        )
         offset = 0
         if page_token:
             anchor = self.store.scalar(
@@ -359,15 +355,12 @@ class Messages:
             )
             if anchor is None:
                 raise TwilioError(20001, 400, f"Invalid PageToken {page_token}")
-            clauses.append("id < ?")
-            args.append(anchor)
+            where.add("id < ?", anchor)
         else:
             offset = page * page_size
         rows = self.store.all(
-            "SELECT * FROM messages WHERE "
-            + " AND ".join(clauses)
-            + " ORDER BY id DESC LIMIT ? OFFSET ?",
-            [*args, page_size + 1, offset],
+            f"SELECT * FROM messages{where.sql} ORDER BY id DESC LIMIT ? OFFSET ?",
+            [*where.params, page_size + 1, offset],
         )
         messages = [row_to_message(r) for r in rows[:page_size]]
         more = len(rows) > page_size

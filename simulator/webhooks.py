@@ -26,6 +26,7 @@ from requests.utils import get_encoding_from_headers, requote_uri
 from smsim.contracts.signature import compute_signature
 from smsim.simulator import fragments
 from smsim.simulator.store import Store, dumps, loads
+from smsim.sqlwhere import Where
 
 USER_AGENT = "TwilioProxy/1.1"
 RESPONSE_BODY_LIMIT = 2048
@@ -325,29 +326,29 @@ class AttemptLog:
         limit: int = 1000,
     ) -> list[dict[str, Any]]:
         """Attempts, oldest first, filtered like ``GET /_smsim/callbacks``."""
-        clauses, args = ["1 = 1"], []
-        for column, value in (
-            ("message_sid", message_sid),
-            ("kind", kind),
-            ("account_sid", account_sid),
-        ):
-            if value:
-                clauses.append(f"{column} = ?")
-                args.append(value)
+        where = (
+            Where()
+            .equals("message_sid", message_sid)
+            .equals("kind", kind)
+            .equals("account_sid", account_sid)
+        )
         if url:
-            clauses.append("(url = ? OR url LIKE ?)")
-            args.extend([url, url + "?%"])
+            where.add("(url = ? OR url LIKE ?)", url, url + "?%")
+        if status:
+            # params is stored as a JSON list of [name, value] pairs.
+            where.add(
+                "EXISTS (SELECT 1 FROM json_each(params) AS p"
+                " WHERE json_extract(p.value, '$[0]') = 'MessageStatus'"
+                " AND json_extract(p.value, '$[1]') = ?)",
+                status,
+            )
         rows = self.store.all(
-            "SELECT * FROM callback_attempts WHERE "
-            + " AND ".join(clauses)
-            + " ORDER BY id LIMIT ?",
-            [*args, limit],
+            f"SELECT * FROM callback_attempts{where.sql} ORDER BY id LIMIT ?",
+            [*where.params, limit],
         )
         result = []
         for row in rows:
             params = dict(loads(row["params"]) or [])
-            if status and params.get("MessageStatus") != status:
-                continue
             result.append(
                 {
                     "id": row["id"],

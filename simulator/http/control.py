@@ -18,6 +18,7 @@ from smsim.simulator.accounts import NumberSpec
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, not_found
 from smsim.simulator.messages import row_to_message
+from smsim.sqlwhere import Where
 
 blueprint = Blueprint("control", __name__, url_prefix="/_smsim")
 
@@ -334,7 +335,7 @@ def messages() -> Response:
     limit = args.get("limit", "100")
     if not limit.isdigit():
         raise _bad("limit: must be a positive integer")
-    clauses, values = ["1 = 1"], []
+    where = Where()
     for key, column in (
         ("to", "to_number"),
         ("from", "from_number"),
@@ -343,10 +344,9 @@ def messages() -> Response:
         ("direction", "direction"),
         ("sid", "sid"),
     ):
-        if args.get(key):
-            clauses.append(f"{column} = ?")
-            values.append(args[key])
-    sql = "SELECT * FROM messages WHERE " + " AND ".join(clauses) + " ORDER BY id DESC LIMIT ?"
+        where.equals(column, args.get(key))
+    sql = f"SELECT * FROM messages{where.sql} ORDER BY id DESC LIMIT ?"
+    values = where.params
     deadline = time.monotonic() + max(wait, 0.0)
     engine = _engine()
     while True:
