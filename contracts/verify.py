@@ -51,8 +51,6 @@ from smsim.contracts.replay import (
 )
 from smsim.contracts.signature import SIGNATURE_HEADER, body_sha256, compute_signature
 
-STATS_KEYS = ("delivered", "failed", "errors", "replied")
-
 
 @dataclass(frozen=True)
 class VerifyConfig:

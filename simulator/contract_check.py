@@ -4,8 +4,8 @@ Off by default (it costs a schema validation per response and per webhook). Turn
 by ``SimulatorConfig.validate_contracts`` or ``SMSIM_VALIDATE_CONTRACTS=1`` in the
 environment (read when an engine is built, not at import): smsim's own test suite sets
 it, so every response and webhook produced anywhere in the suite is checked against
-``contracts/schemas``. A violation is logged, counted on the engine and kept in the
-process-wide :data:`VIOLATIONS` list that the test suite asserts stays empty.
+``contracts/schemas``. A violation is logged and kept in the process-wide
+:data:`VIOLATIONS` list that the test suite asserts stays empty.
 """
 
 from __future__ import annotations

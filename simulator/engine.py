@@ -39,7 +39,7 @@ class Engine:
         self.rules = RuleBook(self.store, self.clock)
         self.scheduler = Scheduler(self.store, self.clock, workers=config.webhook_workers)
         self.attempts = AttemptLog(self.store)
-        self.sender = WebhookSender(config.webhook_workers, config.webhook_timeout)
+        self.sender = WebhookSender()
         self.delivery = Delivery(
             self.store,
             self.clock,

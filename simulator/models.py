@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 
 
-def from_row(cls: type[T], row: sqlite3.Row, **overrides: Any) -> T:
+class Row(Protocol):
+    """What :func:`from_row` needs of a database row: column names and values by name."""
+
+    def keys(self) -> Iterable[str]: ...
+
+    def __getitem__(self, key: str) -> Any: ...
+
+
+def from_row(cls: type[T], row: Row, **overrides: Any) -> T:
     """Build dataclass ``cls`` from the columns of ``row`` that it declares."""
     keys = set(row.keys())
     values = {f.name: row[f.name] for f in fields(cls) if f.name in keys}  # type: ignore[arg-type]

@@ -1,4 +1,5 @@
-"""Messaging Services: the resource, its sender pool, and sender selection (FACTS §10).
+"""Messaging Services: the resource, its sender pool, and sender selection (fidelity.md: Messaging
+Services).
 
 A service is a row (its Twilio-named settings as JSON); its pool is ``service_senders``
 (phone number SIDs), mirrored in ``phone_numbers.messaging_service_sid`` so that inbound
@@ -17,20 +18,22 @@ Choices where Twilio is silent or uncertain (each is smsim's, documented here):
 - Defaults of a new service: ``sticky_sender``, ``mms_converter``, ``smart_encoding`` and
   ``area_code_geomatch`` true; ``fallback_to_long_code``, ``synchronous_validation`` and
   ``use_inbound_webhook_on_number`` false; ``scan_message_content`` ``inherit``;
-  ``validity_period`` 36000 (FACTS §10); ``usecase`` ``undeclared``. UNCERTAIN.
+  ``validity_period`` 36000 (fidelity.md: Messaging Services); ``usecase`` ``undeclared``.
+  UNCERTAIN.
 - Adding a number that is in another service: 21712 (Twilio's error page: "associated with
   another Messaging Service"), HTTP 400. Adding it again to the same service: 80104
   ("PhoneNumber has already been added to Service"), HTTP 409. A PhoneNumberSid that is
   malformed or not a number of the same account: 21421 (Twilio's page for an invalid
   Phone Number SID), HTTP 400.
 - An explicit ``From`` outside the pool: 21606, the code Twilio gives a From that is not
-  a valid sender for the request (FACTS §2.2, §10 "must be a member of the pool").
+  a valid sender for the request (fidelity.md: Errors and magic numbers; Messaging Services "must be
+  a member of the pool").
 - 21704 when the pool is empty. 21703 when the pool lists numbers but none is still a
   number of the account (released meanwhile), and, once the message leaves
   ``accepted``, when no pool number can reach the recipient (a US/CA toll-free number
   cannot send outside +1): the message then fails with ``error_code`` 21703.
-- Sender selection (FACTS §10 calls the precedence UNCERTAIN): explicit From; sticky
-  sender for this recipient (when enabled and still in the pool); a pool number in the
+- Sender selection (fidelity.md: Messaging Services calls the precedence UNCERTAIN): explicit From;
+  sticky sender for this recipient (when enabled and still in the pool); a pool number in the
   recipient's country (``phone.country_of``), preferring the recipient's area code for
   +1 when ``area_code_geomatch`` is on; otherwise the whole usable pool. Within the
   chosen tier senders are used round-robin, the position persisted per service.
@@ -57,7 +60,6 @@ USECASES = frozenset(
     {"notifications", "marketing", "verification", "discussion", "poll", "undeclared"}
 )
 SCAN_VALUES = frozenset({"inherit", "enable", "disable"})
-NANP_REGIONS = frozenset({"US", "CA"})
 _RR_KEY = "service_rr:"
 
 
@@ -132,8 +134,8 @@ class Page(Generic[T]):
 def parse_settings(form: Mapping[str, str], creating: bool) -> dict[str, Any]:
     """Read and validate Twilio's form fields (the SDK's encoding) into settings.
 
-    On create, ``FriendlyName`` is required (FACTS §10) and unset fields take their
-    defaults; on update only the fields sent are returned. An empty URL clears it.
+    On create, ``FriendlyName`` is required (fidelity.md: Messaging Services) and unset fields take
+    their defaults; on update only the fields sent are returned. An empty URL clears it.
     """
     settings: dict[str, Any] = {}
     for spec in FIELDS:
@@ -383,7 +385,7 @@ class Services:
     def check_sender(self, account: Account, service_sid: str, from_number: str | None) -> None:
         """Refuse a send through ``service_sid`` before it is stored: 21701 for an
         unknown service or another account's, 21704/21703 for an empty or unusable pool,
-        21606 for an explicit From outside the pool (FACTS §10)."""
+        21606 for an explicit From outside the pool (fidelity.md: Messaging Services)."""
         service = self.find(service_sid)
         if service is None or service.account_sid != account.sid:
             raise twilio_error(21701, service=service_sid)
@@ -419,7 +421,8 @@ class Services:
         return sender
 
     def service_status_callback(self, service_sid: str) -> str | None:
-        """The service's ``status_callback`` (FACTS §4.4: the message's own URL wins)."""
+        """The service's ``status_callback`` (fidelity.md: Lifecycle and callbacks: the message's
+        own URL wins)."""
         service = self.find(service_sid)
         return None if service is None else service["status_callback"]
 
