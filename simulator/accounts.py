@@ -2,7 +2,7 @@
 
 Authentication follows Twilio: HTTP Basic with ``AccountSid:AuthToken`` or an API key
 ``SK...:secret``. A parent account's credentials reach its subaccounts; nothing reaches
-anyone else's (FACTS §1). Secrets are compared in constant time.
+anyone else's (fidelity.md: Messages API). Secrets are compared in constant time.
 """
 
 from __future__ import annotations

@@ -91,7 +91,8 @@ class Delivery:
     # -- DeliveryPlanner ----------------------------------------------------------------
 
     def admit(self, account: Account, message: Message, request: CreateRequest) -> None:
-        """Refuse a send to a handset that opted out of this sender (21610, FACTS §8)."""
+        """Refuse a send to a handset that opted out of this sender (21610, fidelity.md: Inbound and
+        opt-out)."""
         scopes = [s for s in self.hooks.optout_scopes(message) if s]
         if message.messaging_service_sid:
             scopes.append(message.messaging_service_sid)
@@ -267,7 +268,8 @@ class Delivery:
             changes["error_message"] = entry.twilio_title if entry else "Unknown error"
         if target == "sent":
             changes["date_sent"] = self.clock.now()
-            # A price fixed at creation wins (Twilio's free opt-out auto-replies, FACTS §8).
+            # A price fixed at creation wins (Twilio's free opt-out auto-replies, fidelity.md:
+            # Inbound and opt-out).
             changes["price"] = message.extra.get("fixed_price") or self.prices.price_for(
                 message.to_number, message.num_segments
             )
@@ -279,7 +281,7 @@ class Delivery:
 
     def _leave_service_queue(self, message: Message) -> None:
         """A Messaging Service send gets its sender, moves to ``queued`` (with a
-        callback, FACTS §4.3), then follows the plain path."""
+        callback, fidelity.md: Lifecycle and callbacks), then follows the plain path."""
         if self.hooks.assign_sender is None:
             self._move(message, "failed", {"error_code": 21704})
             return
@@ -315,7 +317,8 @@ class Delivery:
     # -- callbacks --------------------------------------------------------------------------
 
     def callback_url(self, message: Message) -> str | None:
-        """Message StatusCallback > Messaging Service's > server default (FACTS §4.4)."""
+        """Message StatusCallback > Messaging Service's > server default (fidelity.md: Lifecycle and
+        callbacks)."""
         if message.status_callback:
             return message.status_callback
         if message.messaging_service_sid:
@@ -398,8 +401,8 @@ class Delivery:
 
 
 def status_params(message: Message, now: float) -> list[tuple[str, str]]:
-    """A status callback's form fields, in the order Twilio sends them (FACTS §4.2 and
-    the seed's sample payload: ErrorCode first when present)."""
+    """A status callback's form fields, in the order Twilio sends them (fidelity.md: Lifecycle and
+    callbacks and the seed's sample payload: ErrorCode first when present)."""
     params: list[tuple[str, str]] = []
     if message.status in {"failed", "undelivered"} and message.error_code is not None:
         params.append(("ErrorCode", str(message.error_code)))

@@ -1,8 +1,8 @@
 """Twilio's webhook connection overrides: URL fragments such as ``#ct=1000&rc=3&rp=all``.
 
-Source: Twilio's "Webhooks connection overrides" doc (FACTS §4.5). The fragment is never
-sent on the wire. Ranges and defaults below are the documented ones as best known
-(FACTS marks them uncertain); out-of-range values are clamped, unknown keys ignored.
+Source: Twilio's "Webhooks connection overrides" doc (fidelity.md: Lifecycle and callbacks). The
+fragment is never sent on the wire. Ranges and defaults below are the documented ones as best known
+(Twilio's page does not state them); out-of-range values are clamped, unknown keys ignored.
 
 Defaults reproduce Twilio's stated behaviour for a plain URL: a 5 s connect timeout tried
 twice ("two 5-second attempts"), 15 s to read the response, no retry on an HTTP error.

@@ -1,4 +1,5 @@
-"""Inbound messages, opt-out keywords and account suspension (FACTS §5, §7, §8, §10).
+"""Inbound messages and opt-out keywords (fidelity.md: Inbound and opt-out; Messaging
+Services).
 
 A handset texts a Twilio number (``Inbound.receive``): smsim stores an ``inbound``
 message with status ``received`` and sends the incoming-message webhook, signed, to the
@@ -6,21 +7,22 @@ number's SmsUrl or, for a number in a Messaging Service, to the service's
 ``inbound_request_url`` (unless the service sets ``use_inbound_webhook_on_number``). The
 receiver's TwiML answer (``smsim.simulator.twiml``) becomes ``outbound-reply`` messages
 that follow the normal delivery lifecycle. STOP/START/HELP keywords block or unblock the
-handset and get Twilio's auto-reply. ``attach`` wires all of it into the engine's hooks,
-and also registers ``suspend`` (``engine.extensions["suspend"]``).
+handset and get Twilio's auto-reply. ``attach`` wires all of it into the engine's hooks.
 
 smsim's choices where Twilio is silent or uncertain:
 
 - A service whose ``inbound_request_url`` is null "disables receiving": no message is
-  stored and no webhook is sent (FACTS §10). Opt-out keywords still take effect, with
-  their auto-reply, because Twilio says the block works without any webhook (FACTS §8).
+  stored and no webhook is sent (fidelity.md: Messaging Services). Opt-out keywords still take
+  effect, with their auto-reply, because Twilio says the block works without any webhook
+  (fidelity.md: Inbound and opt-out).
 - ``OptOutType`` is sent for every recognised keyword, not only with Advanced Opt-Out
-  (uncertain, FACTS §5).
+  (uncertain, fidelity.md: Inbound and opt-out).
 - STOP on a number in a service blocks the handset for the whole service (scope = the
   service SID); otherwise for that number. START/YES/UNSTOP lift both scopes.
 - Auto-replies come from Twilio, not the account: they skip opt-out and trial checks (the
   STOP reply goes to a handset that has just opted out), carry no trial prefix, and cost
-  nothing: their price is ``"0.00000"`` once sent (Twilio: "no charge", FACTS §8).
+  nothing: their price is ``"0.00000"`` once sent (Twilio: "no charge", fidelity.md: Inbound and
+  opt-out).
 - ``lost_segment`` simulates a multipart message whose segment never arrived (30009):
   the message is stored with error 30009 and the catalogue's terminal status for it, the
   body as the handset sent it, and no webhook and no keyword handling (Twilio never
@@ -64,7 +66,6 @@ AUTO_REPLIES: dict[str, str] = {
     "START": optout.START_REPLY,
     "HELP": optout.HELP_REPLY,
 }
-# Messages an account suspension fails (FACTS §2.3, 30002): not yet handed to a carrier.
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class Route:
     url: str | None
     method: str
     service_sid: str | None
-    received: bool  # False: the service has receiving disabled (FACTS §10)
+    received: bool  # False: the service has receiving disabled (fidelity.md: Messaging Services)
     reason: str | None = None  # why no webhook is sent
 
 
@@ -102,7 +103,7 @@ class InboundResult:
 
 
 class Inbound:
-    """Inbound messages, opt-out and suspension over one engine."""
+    """Inbound messages and opt-out over one engine."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -174,7 +175,8 @@ class Inbound:
         return InboundResult(message, route, keyword, auto_reply, queued)
 
     def route_for(self, number: PhoneNumber) -> Route:
-        """The webhook target of ``number`` (FACTS §10 for numbers in a service)."""
+        """The webhook target of ``number`` (fidelity.md: Messaging Services for numbers in a
+        service)."""
         own = _number_route(number, number.messaging_service_sid)
         if not number.messaging_service_sid:
             return own
@@ -233,7 +235,8 @@ class Inbound:
             status_callback=None,
             date_created=now,
             date_updated=now,
-            # For inbound messages date_sent is when Twilio called the webhook (FACTS §1.2).
+            # For inbound messages date_sent is when Twilio called the webhook (fidelity.md:
+            # Messages API).
             date_sent=now,
             extra={"media_urls": list(request.media_urls), "segments": num_segments},
         )
@@ -267,7 +270,8 @@ class Inbound:
         route: Route,
         inbound: Message | None,
     ) -> Message | None:
-        """Twilio's own reply to a keyword: free, no prefix, no opt-out check (FACTS §8)."""
+        """Twilio's own reply to a keyword: free, no prefix, no opt-out check (fidelity.md: Inbound
+        and opt-out)."""
         body = AUTO_REPLIES[keyword]
         info = segments.analyze(body)
         now = self.clock.now()
@@ -314,7 +318,7 @@ class Inbound:
         self, message: Message, previous: Callable[[Message], list[str]]
     ) -> list[str]:
         """Opt-out scopes an outbound send is checked against: its From number and, when
-        that number is in a Messaging Service, the service (FACTS §8)."""
+        that number is in a Messaging Service, the service (fidelity.md: Inbound and opt-out)."""
         scopes = list(previous(message))
         if message.from_number:
             scopes.append(message.from_number)
@@ -458,8 +462,8 @@ class Inbound:
 def webhook_params(
     message: Message, keyword: str | None, media: Sequence[tuple[str, str]] = ()
 ) -> list[tuple[str, str]]:
-    """The incoming-message form, in the order of Twilio's captured payload (FACTS §5):
-    ``MessagingServiceSid`` after ``To`` when in a service; media, then ``OptOutType``
+    """The incoming-message form, in the order of Twilio's captured payload (fidelity.md: Inbound
+    and opt-out): ``MessagingServiceSid`` after ``To`` when in a service; media, then ``OptOutType``
     at the end (their position in Twilio's payload is not documented)."""
     to_geo = phone.geo_fields(message.to_number)
     from_geo = phone.geo_fields(message.from_number or "")

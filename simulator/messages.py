@@ -1,7 +1,7 @@
 """The Messages resource: create, list, fetch, update (redact, cancel), delete.
 
-Validation follows the order that Twilio's recorded responses imply (FACTS §2.2):
-To present (21604) -> From or service present (21603) -> To format (21211) -> From
+Validation follows the order that Twilio's recorded responses imply (fidelity.md: Errors and magic
+numbers): To present (21604) -> From or service present (21603) -> To format (21211) -> From
 format and ownership (21212, 21606) -> body present (21602/21619) -> length (21617) ->
 magic-number refusals, opt-out, trial, queue (21612, 21408, 21610, 21614, 21608, 21611).
 Nothing is stored unless every check passes.
@@ -29,9 +29,9 @@ MAX_BODY_CHARS = 1600
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50
 SCHEDULE_MIN_AHEAD = 900  # seconds: Twilio's 15-minute minimum for SendAt
-SCHEDULE_MAX_AHEAD = 7 * 86400  # seconds: 7 days (FACTS §10, UNCERTAIN)
+SCHEDULE_MAX_AHEAD = 7 * 86400  # seconds: 7 days (fidelity.md: Messaging Services, UNCERTAIN)
 
-# Twilio's test "magic" numbers (FACTS §3), exactly as documented.
+# Twilio's test "magic" numbers (fidelity.md: Errors and magic numbers), exactly as documented.
 MAGIC_FROM_ERRORS = {"+15005550001": 21212, "+15005550007": 21606, "+15005550008": 21611}
 MAGIC_FROM_OK = "+15005550006"
 MAGIC_TO_ERRORS = {
@@ -74,7 +74,6 @@ class CreateRequest:
     media_urls: tuple[str, ...]
     content_sid: str | None
     status_callback: str | None
-    application_sid: str | None
     validity_period: str | None
     max_price: str | None
     smart_encoded: bool
@@ -93,7 +92,6 @@ class CreateRequest:
             media_urls=tuple(u for u in media_urls if u),
             content_sid=form.get("ContentSid") or None,
             status_callback=form.get("StatusCallback") or None,
-            application_sid=form.get("ApplicationSid") or None,
             validity_period=form.get("ValidityPeriod") or None,
             max_price=form.get("MaxPrice") or None,
             smart_encoded=str(form.get("SmartEncoded", "")).lower() == "true",
@@ -178,7 +176,8 @@ class Messages:
             status=_initial_status(request, send_at),
             error_code=None,
             error_message=None,
-            # Twilio reports "0" segments until a service has picked a sender (FACTS §10).
+            # Twilio reports "0" segments until a service has picked a sender (fidelity.md:
+            # Messaging Services).
             num_segments=0 if via_service else info.num_segments,
             num_media=len(request.media_urls),
             price=None,
@@ -238,11 +237,12 @@ class Messages:
         self.services.check_sender(account, sid, from_number)
 
     def _check_schedule(self, request: CreateRequest) -> float | None:
-        """``ScheduleType=fixed`` with ``SendAt`` (FACTS §1.1, §2.2, §10): the epoch second to
-        send at, or None for a send now. 35118 without a Messaging Service, 35111 without
-        SendAt, 35114 for a SendAt that does not parse as ISO 8601 or is not between 15
-        minutes (Twilio's minimum) and 7 days (FACTS §10, UNCERTAIN) ahead. smsim's
-        choices: SendAt without ScheduleType is ignored; another ScheduleType is 20001."""
+        """``ScheduleType=fixed`` with ``SendAt`` (fidelity.md: Messages API; Errors and magic
+        numbers; Messaging Services): the epoch second to send at, or None for a send now. 35118
+        without a Messaging Service, 35111 without SendAt, 35114 for a SendAt that does not parse as
+        ISO 8601 or is not between 15 minutes (Twilio's minimum) and 7 days (fidelity.md: Messaging
+        Services, UNCERTAIN) ahead. smsim's choices: SendAt without ScheduleType is ignored; another
+        ScheduleType is 20001."""
         if request.schedule_type is None:
             return None
         if request.schedule_type != "fixed":
@@ -260,10 +260,12 @@ class Messages:
     def _check_body(self, account: Account, request: CreateRequest) -> str:
         has_media = bool(request.media_urls) or bool(request.content_sid)
         if request.body is None and not has_media:
-            # No Body field at all: today's code for "nothing to send" (FACTS §2.2).
+            # No Body field at all: today's code for "nothing to send" (fidelity.md: Errors and
+            # magic numbers).
             raise twilio_error(21619)
         if request.body == "" and not has_media:
-            # An empty Body: the code the recorded responses show (FACTS §2.2).
+            # An empty Body: the code the recorded responses show (fidelity.md: Errors and magic
+            # numbers).
             raise twilio_error(21602)
         body = request.body or ""
         if request.smart_encoded:
@@ -271,7 +273,7 @@ class Messages:
         if len(body) > MAX_BODY_CHARS:
             raise twilio_error(21617)
         if account.is_trial and body:
-            # The trial prefix is part of the body Twilio stores and sends (FACTS §7).
+            # The trial prefix is part of the body Twilio stores and sends (fidelity.md: Accounts).
             # smsim's choice: the 1,600 limit applies to what the caller sent, the
             # segments are counted on what the handset receives (prefix included).
             body = TRIAL_PREFIX + body
@@ -387,7 +389,7 @@ class Messages:
             if body != "":
                 raise TwilioError(20001, 400, "Body may only be updated to an empty string")
             if message.status not in lifecycle.FINAL_STATUSES:
-                # Twilio refuses to redact a message still on its way (FACTS §1.5).
+                # Twilio refuses to redact a message still on its way (fidelity.md: Messages API).
                 raise TwilioError(
                     20009,
                     409,
@@ -401,7 +403,8 @@ class Messages:
         return message
 
     def delete(self, account_sid: str, sid: str) -> None:
-        """Delete a final message; Twilio refuses those not yet final (FACTS §1.6)."""
+        """Delete a final message; Twilio refuses those not yet final (fidelity.md: Messages
+        API)."""
         message = self.get(account_sid, sid)
         if message.status not in lifecycle.FINAL_STATUSES:
             raise TwilioError(
@@ -429,7 +432,8 @@ def _validity_period(raw: str | None) -> int:
 
 
 def _initial_status(request: CreateRequest, send_at: float | None) -> str:
-    """``scheduled`` or ``accepted`` with a Messaging Service, else ``queued`` (FACTS §1.2)."""
+    """``scheduled`` or ``accepted`` with a Messaging Service, else ``queued`` (fidelity.md:
+    Messages API)."""
     if send_at is not None:
         return "scheduled"
     return "accepted" if request.messaging_service_sid else "queued"

@@ -1,4 +1,5 @@
-"""Twilio's JSON shapes for the simulator's records (FACTS §1.2, spec ``api.v2010.*``).
+"""Twilio's JSON shapes for the simulator's records (fidelity.md: Messages API, spec
+``api.v2010.*``).
 
 Rendering only: no rules. Dates are RFC 2822 in GMT; ``num_segments`` and ``num_media``
 are strings; ``error_code`` is an integer or null, exactly as Twilio returns them.

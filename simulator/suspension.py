@@ -2,8 +2,8 @@
 on the Account resource).
 
 Twilio: "accepted the message for queueing, but your account was suspended before Twilio
-could send it" -> 30002 (FACTS §2.3). So every message not yet handed to a carrier
-(queued, accepted, scheduled) fails with 30002 and its callback, and new sends are
+could send it" -> 30002 (fidelity.md: Errors and magic numbers). So every message not yet handed to
+a carrier (queued, accepted, scheduled) fails with 30002 and its callback, and new sends are
 refused (20005, in ``messages``) until the account is active again.
 """
 

@@ -1,4 +1,4 @@
-"""``POST /_smsim/inbound``: a handset texts a Twilio number (FACTS §5).
+"""``POST /_smsim/inbound``: a handset texts a Twilio number (fidelity.md: Inbound and opt-out).
 
 Body (JSON): ``{"from": handset, "to": twilio_number, "body": "...", "num_segments"?: n,
 "lost_segment"?: true, "media_urls"?: [...]}``. The answer holds the stored ``message``

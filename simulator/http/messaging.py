@@ -2,8 +2,8 @@
 
 HTTP Basic auth as on the 2010 API; a service belongs to the authenticated account, and
 any other account's service is 20404, like one that does not exist. Shapes follow
-Twilio's v1 resources (FACTS §10): ISO 8601 dates, absolute ``url``/``links``, lists
-paged with a ``meta`` object. Absolute URLs are built on the simulator's own address,
+Twilio's v1 resources (fidelity.md: Messaging Services): ISO 8601 dates, absolute ``url``/``links``,
+lists paged with a ``meta`` object. Absolute URLs are built on the simulator's own address,
 so the SDK's ``next_page_url`` comes back here.
 """
 
