@@ -10,11 +10,8 @@ job, and stores the next step. Everything is a row, so a restart resumes where i
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import random
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from smsim.contracts import catalogue
@@ -22,35 +19,19 @@ from smsim.simulator import lifecycle, outcomes, pricing, throughput
 from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
 from smsim.simulator.config import SimulatorConfig
+from smsim.simulator.dispatch import WEBHOOK
 from smsim.simulator.errors import TwilioError, twilio_error
 from smsim.simulator.messages import CreateRequest, row_to_message
 from smsim.simulator.models import Account, Message
+from smsim.simulator.optouts import OptOuts
 from smsim.simulator.rules import Outcome, RuleBook
 from smsim.simulator.scheduler import Job, Scheduler
+from smsim.simulator.services import Services
 from smsim.simulator.store import Store
-from smsim.simulator.webhooks import AttemptLog, AttemptResult, Webhook, WebhookSender
-
-log = logging.getLogger("smsim.delivery")
+from smsim.simulator.webhooks import Webhook
 
 API_VERSION = "2010-04-01"
 STEP = "step"
-WEBHOOK = "webhook"
-
-
-def retry_delay(attempt: int) -> float:
-    """Seconds before retry ``attempt + 1``: 1, 2, 4, 8, 16 (smsim's choice; Twilio does
-    not document the spacing of the retries a ``#rc`` fragment asks for)."""
-    return float(2 ** (attempt - 1))
-
-
-@dataclass
-class Hooks:
-    """Extension points other engine modules plug into (services, inbound)."""
-
-    service_status_callback: Callable[[str], str | None] = lambda sid: None
-    assign_sender: Callable[[Message], str] | None = None
-    optout_scopes: Callable[[Message], list[str]] = lambda m: [m.from_number or ""]
-    inbound_response: Callable[[Webhook, AttemptResult], None] | None = None
 
 
 class Delivery:
@@ -64,8 +45,8 @@ class Delivery:
         accounts: Accounts,
         rules: RuleBook,
         scheduler: Scheduler,
-        sender: WebhookSender,
-        attempts: AttemptLog,
+        services: Services,
+        optouts: OptOuts,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -73,38 +54,31 @@ class Delivery:
         self.accounts = accounts
         self.rules = rules
         self.scheduler = scheduler
-        self.sender = sender
-        self.attempts = attempts
-        self.hooks = Hooks()
+        self.services = services
+        self.optouts = optouts
         self.prices = (
             pricing.PriceTable.from_mapping(config.price_table)
             if config.price_table
             else pricing.DEFAULT
         )
-        self._tokens: dict[str, str] = {}
         # (account, recipient) -> (id, messages to them with a smaller id); see _ordinal.
         self._earlier: OrderedDict[tuple[str, str], tuple[int, int]] = OrderedDict()
         self._earlier_generation = store.generation
         scheduler.inline[STEP] = self._run_step
-        scheduler.pooled[WEBHOOK] = self._run_webhook
 
     # -- DeliveryPlanner ----------------------------------------------------------------
 
     def admit(self, account: Account, message: Message, request: CreateRequest) -> None:
         """Refuse a send to a handset that opted out of this sender (21610, fidelity.md: Inbound and
         opt-out)."""
-        scopes = [s for s in self.hooks.optout_scopes(message) if s]
-        if message.messaging_service_sid:
-            scopes.append(message.messaging_service_sid)
-        if scopes:
-            marks = ",".join("?" * len(scopes))
-            blocked = self.store.one(
-                f"SELECT 1 FROM optouts WHERE account_sid = ? AND handset = ?"
-                f" AND scope IN ({marks})",
-                [account.sid, message.to_number, *scopes],
-            )
-            if blocked:
-                raise twilio_error(21610, to=message.to_number)
+        scopes = [message.from_number or ""]
+        if message.from_number:
+            # A STOP to a number in a Messaging Service blocks the whole service.
+            scopes.append(self.services.service_sid_of_number(message.from_number) or "")
+        scopes.append(message.messaging_service_sid or "")
+        unique = list(dict.fromkeys(s for s in scopes if s))
+        if self.optouts.blocked(account.sid, message.to_number, unique):
+            raise twilio_error(21610, to=message.to_number)
 
     def start(self, message: Message, request: CreateRequest) -> None:
         """Plan the message's path and store its first step (in the create transaction)."""
@@ -282,11 +256,8 @@ class Delivery:
     def _leave_service_queue(self, message: Message) -> None:
         """A Messaging Service send gets its sender, moves to ``queued`` (with a
         callback, fidelity.md: Lifecycle and callbacks), then follows the plain path."""
-        if self.hooks.assign_sender is None:
-            self._move(message, "failed", {"error_code": 21704})
-            return
         try:
-            sender = self.hooks.assign_sender(message)
+            sender = self.services.assign_sender(message)
         except TwilioError as exc:
             self._move(message, "failed", {"error_code": exc.code, "error_message": exc.message})
             return
@@ -322,7 +293,7 @@ class Delivery:
         if message.status_callback:
             return message.status_callback
         if message.messaging_service_sid:
-            url = self.hooks.service_status_callback(message.messaging_service_sid)
+            url = self.services.service_status_callback(message.messaging_service_sid)
             if url:
                 return url
         return self.config.status_callback
@@ -356,48 +327,6 @@ class Delivery:
             webhook.message_sid or "",
             webhook.to_payload(),
         )
-
-    # -- running webhooks (pooled threads) ------------------------------------------------
-
-    def _token(self, account_sid: str) -> str:
-        token = self._tokens.get(account_sid)
-        if token is None:
-            account = self.accounts.get(account_sid)
-            token = account.auth_token if account else ""
-            self._tokens[account_sid] = token
-        return token
-
-    def forget_tokens(self) -> None:
-        self._tokens.clear()
-
-    def _run_webhook(self, job: Job) -> None:
-        webhook = Webhook.from_payload(job.payload)
-        result = self.sender.send(webhook, self._token(webhook.account_sid))
-        if webhook.kind == "inbound" and self.hooks.inbound_response is not None:
-            try:
-                self.hooks.inbound_response(webhook, result)
-            except Exception:  # a broken TwiML reply must never crash delivery
-                log.exception("inbound response handling failed")
-        overrides = result.overrides
-        retry = (
-            not result.ok
-            and webhook.attempt <= overrides.retry_count
-            and result.failure is not None
-            and overrides.retries_on(result.failure)
-            and webhook.elapsed + result.duration < overrides.total_timeout
-        )
-        with self.store.transaction():
-            self.attempts.record(job.id, webhook, result, self.clock.now())
-            self.scheduler.done(job)
-            if retry:
-                webhook.attempt += 1
-                webhook.elapsed += result.duration
-                self.scheduler.schedule(
-                    self.clock.now() + retry_delay(webhook.attempt - 1),
-                    WEBHOOK,
-                    job.ref,
-                    webhook.to_payload(),
-                )
 
 
 def status_params(message: Message, now: float) -> list[tuple[str, str]]:

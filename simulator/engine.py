@@ -1,7 +1,9 @@
 """The simulator as one object: store, clock, accounts, messages, delivery, scheduler.
 
-The HTTP layer (``smsim.simulator.http``) and the embeddable server wrap an
-:class:`Engine`; tests may also drive it directly. No Flask, no requests here.
+The engine builds every module itself, in dependency order, and hands each its typed
+collaborators; nothing is plugged in or patched afterwards. The HTTP layer
+(``smsim.simulator.http``) and the embeddable server wrap an :class:`Engine`; tests may
+also drive it directly. No Flask, no requests here.
 """
 
 from __future__ import annotations
@@ -14,11 +16,16 @@ from smsim.simulator.accounts import Accounts, NumberSpec
 from smsim.simulator.clock import make_clock
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.delivery import Delivery
+from smsim.simulator.dispatch import Dispatcher
+from smsim.simulator.inbound import Inbound
 from smsim.simulator.messages import Messages
+from smsim.simulator.optouts import OptOuts
 from smsim.simulator.rules import RuleBook, validate_rule
 from smsim.simulator.scheduler import Scheduler
+from smsim.simulator.services import Services
 from smsim.simulator.store import Store
-from smsim.simulator.webhooks import AttemptLog, WebhookSender
+from smsim.simulator.suspension import Suspension
+from smsim.simulator.webhooks import AttemptLog, Sender, WebhookSender
 
 log = logging.getLogger("smsim")
 
@@ -39,7 +46,8 @@ class Engine:
         self.rules = RuleBook(self.store, self.clock)
         self.scheduler = Scheduler(self.store, self.clock, workers=config.webhook_workers)
         self.attempts = AttemptLog(self.store)
-        self.sender = WebhookSender()
+        self.services = Services(self.store, self.clock)
+        self.optouts = OptOuts(self.store)
         self.delivery = Delivery(
             self.store,
             self.clock,
@@ -47,22 +55,38 @@ class Engine:
             self.accounts,
             self.rules,
             self.scheduler,
-            self.sender,
+            self.services,
+            self.optouts,
+        )
+        self.messages = Messages(
+            self.store, self.clock, self.accounts, self.delivery, self.services
+        )
+        self.inbound = Inbound(
+            self.store,
+            self.clock,
+            self.accounts,
+            self.messages,
+            self.delivery,
+            self.services,
+            self.optouts,
+            self.scheduler,
             self.attempts,
         )
-        self.messages = Messages(self.store, self.clock, self.accounts, self.delivery)
+        self.suspension = Suspension(self.store, self.accounts, self.messages, self.delivery)
         self.validate_contracts = contract_check.enabled(config.validate_contracts)
+        sender: Sender = WebhookSender()
         if self.validate_contracts:
-            self.delivery.sender = contract_check.CheckingSender(self.sender)  # type: ignore[assignment]
-        self.extensions: dict[str, Any] = {}
-        self._load_extensions()
+            sender = contract_check.CheckingSender(sender)
+        self.dispatcher = Dispatcher(
+            self.store,
+            self.clock,
+            self.accounts,
+            self.scheduler,
+            sender,
+            self.attempts,
+            self.inbound.handle_response,
+        )
         self._seed_state()
-
-    def _load_extensions(self) -> None:
-        """Optional engine modules (Messaging Services, inbound) attach their hooks."""
-        from smsim.simulator import extensions
-
-        extensions.attach(self)
 
     def _seed_state(self) -> None:
         """Accounts from config (once), or a default full and trial account on first start."""
@@ -105,7 +129,7 @@ class Engine:
         """Forget all state, then seed again (control API ``/_smsim/reset``)."""
         self.scheduler.wait_in_flight()
         self.store.reset()
-        self.delivery.forget_tokens()
+        self.dispatcher.forget_tokens()
         self._seed_state()
 
     def advance(self, seconds: float) -> int:

@@ -7,7 +7,7 @@ number's SmsUrl or, for a number in a Messaging Service, to the service's
 ``inbound_request_url`` (unless the service sets ``use_inbound_webhook_on_number``). The
 receiver's TwiML answer (``smsim.simulator.twiml``) becomes ``outbound-reply`` messages
 that follow the normal delivery lifecycle. STOP/START/HELP keywords block or unblock the
-handset and get Twilio's auto-reply. ``attach`` wires all of it into the engine's hooks.
+handset and get Twilio's auto-reply; ``delivery`` checks the blocks on every send.
 
 smsim's choices where Twilio is silent or uncertain:
 
@@ -39,22 +39,26 @@ smsim's choices where Twilio is silent or uncertain:
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from smsim.contracts import catalogue
 from smsim.simulator import optout, phone, segments, twiml
+from smsim.simulator.accounts import Accounts
+from smsim.simulator.clock import Clock
+from smsim.simulator.delivery import Delivery
+from smsim.simulator.dispatch import WEBHOOK
 from smsim.simulator.errors import TwilioError, twilio_error
 from smsim.simulator.ids import new_sid
-from smsim.simulator.messages import CreateRequest, row_to_message, valid_callback_url
+from smsim.simulator.messages import CreateRequest, Messages, valid_callback_url
 from smsim.simulator.models import Message, PhoneNumber
-from smsim.simulator.store import dumps, loads
-from smsim.simulator.webhooks import AttemptResult, Webhook
-
-if TYPE_CHECKING:
-    from smsim.simulator.engine import Engine
+from smsim.simulator.optouts import OptOuts
+from smsim.simulator.scheduler import Scheduler
+from smsim.simulator.services import Services
+from smsim.simulator.store import Store
+from smsim.simulator.webhooks import AttemptLog, AttemptResult, Webhook
 
 API_VERSION = "2010-04-01"
 MAX_BODY_CHARS = 1600
@@ -105,13 +109,27 @@ class InboundResult:
 class Inbound:
     """Inbound messages and opt-out over one engine."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.store = engine.store
-        self.clock = engine.clock
-        self.accounts = engine.accounts
-        self.messages = engine.messages
-        self.delivery = engine.delivery
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        accounts: Accounts,
+        messages: Messages,
+        delivery: Delivery,
+        services: Services,
+        optouts: OptOuts,
+        scheduler: Scheduler,
+        attempts: AttemptLog,
+    ) -> None:
+        self.store = store  # for transactions only: the tables belong to the repositories
+        self.clock = clock
+        self.accounts = accounts
+        self.messages = messages
+        self.delivery = delivery
+        self.services = services
+        self.optouts = optouts
+        self.scheduler = scheduler
+        self.attempts = attempts
 
     # -- receiving ------------------------------------------------------------------------
 
@@ -180,12 +198,12 @@ class Inbound:
         own = _number_route(number, number.messaging_service_sid)
         if not number.messaging_service_sid:
             return own
-        service = self._service(number.messaging_service_sid)
+        service = self.services.find(number.messaging_service_sid)
         if service is None:  # the service is gone: the number answers on its own
             return _number_route(number, None)
-        if _truthy(service.get("use_inbound_webhook_on_number")):
+        if _truthy(service["use_inbound_webhook_on_number"]):
             return own
-        url = service.get("inbound_request_url")
+        url = service["inbound_request_url"]
         if not url:
             return Route(
                 None,
@@ -196,7 +214,7 @@ class Inbound:
                 " inbound_request_url: receiving is disabled, the message is neither"
                 " stored nor sent to a webhook",
             )
-        method = str(service.get("inbound_method") or "POST").upper()
+        method = str(service["inbound_method"] or "POST").upper()
         return Route(
             str(url),
             method if method in {"GET", "POST"} else "POST",
@@ -249,18 +267,11 @@ class Inbound:
         self, keyword: str, number: PhoneNumber, handset: str, service_sid: str | None
     ) -> None:
         if keyword == "STOP":
-            self.store.execute(
-                "INSERT OR IGNORE INTO optouts (account_sid, scope, handset, date_created)"
-                " VALUES (?, ?, ?, ?)",
-                (number.account_sid, service_sid or number.phone_number, handset, self.clock.now()),
-            )
+            scope = service_sid or number.phone_number
+            self.optouts.block(number.account_sid, scope, handset, self.clock.now())
         elif keyword == "START":
             scopes = [s for s in (number.phone_number, service_sid) if s]
-            marks = ",".join("?" * len(scopes))
-            self.store.execute(
-                f"DELETE FROM optouts WHERE account_sid = ? AND handset = ? AND scope IN ({marks})",
-                [number.account_sid, handset, *scopes],
-            )
+            self.optouts.unblock(number.account_sid, handset, scopes)
 
     def _auto_reply(
         self,
@@ -314,19 +325,6 @@ class Inbound:
         self.messages.insert(message)
         return message
 
-    def optout_scopes(
-        self, message: Message, previous: Callable[[Message], list[str]]
-    ) -> list[str]:
-        """Opt-out scopes an outbound send is checked against: its From number and, when
-        that number is in a Messaging Service, the service (fidelity.md: Inbound and opt-out)."""
-        scopes = list(previous(message))
-        if message.from_number:
-            scopes.append(message.from_number)
-            service_sid = self._service_of(message.from_number)
-            if service_sid:
-                scopes.append(service_sid)
-        return list(dict.fromkeys(s for s in scopes if s))
-
     # -- the receiver's answer ------------------------------------------------------------
 
     def handle_response(self, webhook: Webhook, result: AttemptResult) -> None:
@@ -375,31 +373,14 @@ class Inbound:
         )
         with self.store.transaction():
             message = self.messages.create(account, request)
-            message.direction = "outbound-reply"
-            message.messaging_service_sid = self._service_of(message.from_number or "")
-            message.extra = {**message.extra, "in_reply_to": inbound.sid}
-            self.store.execute(
-                "UPDATE messages SET direction = ?, messaging_service_sid = ?, extra = ?"
-                " WHERE sid = ?",
-                (
-                    message.direction,
-                    message.messaging_service_sid,
-                    dumps(message.extra),
-                    message.sid,
-                ),
-            )
-        return message
+            service_sid = self.services.service_sid_of_number(message.from_number or "")
+            return self.messages.mark_reply(message, inbound.sid, service_sid)
 
     # -- reading back ---------------------------------------------------------------------
 
     def replies(self, inbound_sid: str) -> list[Message]:
         """Messages sent in reply to ``inbound_sid`` (auto-reply and TwiML), oldest first."""
-        rows = self.store.all(
-            "SELECT * FROM messages WHERE direction = 'outbound-reply'"
-            " AND json_extract(extra, '$.in_reply_to') = ? ORDER BY id",
-            (inbound_sid,),
-        )
-        return [row_to_message(r) for r in rows]
+        return self.messages.replies_to(inbound_sid)
 
     def webhook_outcome(self, result: InboundResult) -> dict[str, Any]:
         """The webhook's fate so far: ``not_sent``, ``queued``, ``delivered``, ``retrying``
@@ -417,14 +398,14 @@ class Inbound:
             if result.message is not None and result.message.error_code == 30009:
                 outcome["reason"] = "a segment was lost (30009): the message was never assembled"
             return outcome
-        attempts = self.engine.attempts.query(message_sid=result.message.sid, kind="inbound")
+        attempts = self.attempts.query(message_sid=result.message.sid, kind="inbound")
         if not attempts:
             return {**outcome, "status": "queued", "reason": None}
         last = attempts[-1]
         code = last["status_code"]
         if code is not None and 200 <= code < 300:
             status = "delivered"
-        elif self._webhook_pending(result.message.sid):
+        elif self.scheduler.has_pending(result.message.sid, WEBHOOK):
             status = "retrying"
         else:
             status = "failed"
@@ -437,26 +418,6 @@ class Inbound:
             "error": last["error"],
             "attempts": len(attempts),
         }
-
-    def _webhook_pending(self, message_sid: str) -> bool:
-        return bool(
-            self.store.one("SELECT 1 FROM jobs WHERE ref = ? AND kind = 'webhook'", (message_sid,))
-        )
-
-    # -- services -------------------------------------------------------------------------
-
-    def _service(self, service_sid: str) -> dict[str, Any] | None:
-        row = self.store.one("SELECT data FROM services WHERE sid = ?", (service_sid,))
-        if row is None:
-            return None
-        data = loads(row["data"])
-        return data if isinstance(data, dict) else {}
-
-    def _service_of(self, phone_number: str) -> str | None:
-        return self.store.scalar(
-            "SELECT messaging_service_sid FROM phone_numbers WHERE phone_number = ?",
-            (phone_number,),
-        )
 
 
 def webhook_params(
@@ -497,16 +458,6 @@ def webhook_params(
     if keyword is not None:
         params.append(("OptOutType", keyword))
     return params
-
-
-def attach(engine: Engine) -> Inbound:
-    """Wire inbound handling and opt-out scopes into ``engine``."""
-    inbound = Inbound(engine)
-    hooks = engine.delivery.hooks
-    previous = hooks.optout_scopes
-    hooks.optout_scopes = lambda message: inbound.optout_scopes(message, previous)
-    hooks.inbound_response = inbound.handle_response
-    return inbound
 
 
 def _number_route(number: PhoneNumber, service_sid: str | None) -> Route:

@@ -128,7 +128,7 @@ class Messages:
         clock: Clock,
         accounts: Accounts,
         planner: DeliveryPlanner,
-        services: ServiceResolver | None = None,
+        services: ServiceResolver,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -232,7 +232,7 @@ class Messages:
         self, account: Account, request: CreateRequest, from_number: str | None
     ) -> None:
         sid = request.messaging_service_sid or ""
-        if not is_sid(sid, "MG") or self.services is None:
+        if not is_sid(sid, "MG"):
             raise twilio_error(21701, service=sid)
         self.services.check_sender(account, sid, from_number)
 
@@ -331,6 +331,35 @@ class Messages:
     def find(self, sid: str) -> Message | None:
         row = self.store.one("SELECT * FROM messages WHERE sid = ?", (sid,))
         return None if row is None else row_to_message(row)
+
+    def with_status(self, account_sid: str, statuses: Sequence[str]) -> list[Message]:
+        """The messages of ``account_sid`` in any of ``statuses``, oldest first."""
+        marks = ",".join("?" * len(statuses))
+        rows = self.store.all(
+            f"SELECT * FROM messages WHERE account_sid = ? AND status IN ({marks}) ORDER BY id",
+            [account_sid, *statuses],
+        )
+        return [row_to_message(r) for r in rows]
+
+    def replies_to(self, inbound_sid: str) -> list[Message]:
+        """Messages sent in reply to ``inbound_sid`` (auto-reply and TwiML), oldest first."""
+        rows = self.store.all(
+            "SELECT * FROM messages WHERE direction = 'outbound-reply'"
+            " AND json_extract(extra, '$.in_reply_to') = ? ORDER BY id",
+            (inbound_sid,),
+        )
+        return [row_to_message(r) for r in rows]
+
+    def mark_reply(self, message: Message, inbound_sid: str, service_sid: str | None) -> Message:
+        """Make a just-created send an ``outbound-reply`` to ``inbound_sid``."""
+        message.direction = "outbound-reply"
+        message.messaging_service_sid = service_sid
+        message.extra = {**message.extra, "in_reply_to": inbound_sid}
+        self.store.execute(
+            "UPDATE messages SET direction = ?, messaging_service_sid = ?, extra = ? WHERE sid = ?",
+            (message.direction, message.messaging_service_sid, dumps(message.extra), message.sid),
+        )
+        return message
 
     def page(
         self,

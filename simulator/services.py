@@ -6,7 +6,7 @@ A service is a row (its Twilio-named settings as JSON); its pool is ``service_se
 and opt-out code can find a number's service from the number alone. Sticky mappings live
 in ``sticky_senders``; the round-robin position of each service is a ``meta`` row.
 
-:func:`attach` plugs the module into an engine: message creation asks
+The engine hands :class:`Services` to messages and delivery: message creation asks
 :meth:`Services.check_sender`, the delivery engine asks :meth:`Services.assign_sender`
 when a service message leaves ``accepted``/``scheduled``, and the service's
 ``status_callback`` comes from :meth:`Services.service_status_callback`.
@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from smsim.simulator import phone
+from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError, not_found, twilio_error
 from smsim.simulator.ids import is_sid, new_sid
 from smsim.simulator.messages import valid_callback_url
@@ -205,7 +206,7 @@ def page_of(
 class Services:
     """Messaging Services over the store, plus the hooks messages and delivery call."""
 
-    def __init__(self, store: Store, clock: Any) -> None:
+    def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
 
@@ -239,7 +240,7 @@ class Services:
             raise not_found(f"{V1_SERVICES}/{sid}")
         return service
 
-    def list(self, account_sid: str) -> list[Service]:
+    def of_account(self, account_sid: str) -> list[Service]:
         rows = self.store.all(
             "SELECT * FROM services WHERE account_sid = ? ORDER BY date_created, rowid",
             (account_sid,),
@@ -250,7 +251,7 @@ class Services:
         ]
 
     def page(self, account_sid: str, page_size: int, page: int, token: str | None) -> Page[Service]:
-        return page_of(self.list(account_sid), lambda s: s.sid, page_size, page, token)
+        return page_of(self.of_account(account_sid), lambda s: s.sid, page_size, page, token)
 
     def update(self, account_sid: str, sid: str, changes: Mapping[str, Any]) -> Service:
         service = self.get(account_sid, sid)
@@ -348,13 +349,13 @@ class Services:
                 (service_sid, member.phone_number),
             )
 
-    def service_of_number(self, phone_number: str) -> Service | None:
-        """The service whose pool holds ``phone_number`` (for inbound routing)."""
+    def service_sid_of_number(self, phone_number: str) -> str | None:
+        """The SID of the service whose pool holds ``phone_number``, if any."""
         sid = self.store.scalar(
             "SELECT messaging_service_sid FROM phone_numbers WHERE phone_number = ?",
             (phone_number,),
         )
-        return self.find(sid) if sid else None
+        return str(sid) if sid else None
 
     def _pool(self, service_sid: str) -> list[PoolNumber]:
         rows = self.store.all(
@@ -467,13 +468,3 @@ def _best_tier(service: Service, to: str, reachable: list[str]) -> list[str]:
         if same_area:
             return same_area
     return same_country or reachable
-
-
-def attach(engine: Any) -> Services:
-    """Plug Messaging Services into ``engine`` (called by ``extensions.attach``)."""
-    services = Services(engine.store, engine.clock)
-    engine.messages.services = services
-    hooks = engine.delivery.hooks
-    hooks.service_status_callback = services.service_status_callback
-    hooks.assign_sender = services.assign_sender
-    return services

@@ -16,7 +16,7 @@ import time
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
@@ -64,6 +64,12 @@ class Webhook:
         data = dict(data)
         data["params"] = [tuple(p) for p in data["params"]]
         return cls(**data)
+
+
+class Sender(Protocol):
+    """Sends one webhook attempt signed with ``auth_token``; never raises for HTTP trouble."""
+
+    def send(self, webhook: Webhook, auth_token: str) -> AttemptResult: ...
 
 
 @dataclass

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
-from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -14,13 +11,11 @@ from smsim.simulator import contract_check
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError
+from smsim.simulator.http.context import bind_engine, engine_of
 
 log = logging.getLogger("smsim.http")
 
-ENGINE_KEY = "smsim.engine"
-
-# Surfaces that live in their own modules and register when present.
-OPTIONAL_BLUEPRINTS = ("messaging", "inbound_api")
+__all__ = ["create_app", "engine_of"]
 
 # Twilio's codes for HTTP-level refusals that are not about a resource.
 HTTP_CODES = {404: 20404, 405: 20004, 413: 20001, 415: 20001, 400: 20001}
@@ -28,19 +23,17 @@ HTTP_CODES = {404: 20404, 405: 20004, 413: 20001, 415: 20001, 400: 20001}
 
 def create_app(config: SimulatorConfig | None = None, engine: Engine | None = None) -> Flask:
     """Build the WSGI app. Pass ``engine`` to share one with an embedding server."""
-    from smsim.simulator.http import control, twilio_api
+    from smsim.simulator.http import control, inbound_api, messaging, twilio_api
 
     app = Flask("smsim.simulator")
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
-    app.extensions[ENGINE_KEY] = engine or Engine(config or SimulatorConfig())
-    app.register_blueprint(twilio_api.blueprint)
-    app.register_blueprint(control.blueprint)
-    for name in OPTIONAL_BLUEPRINTS:
-        _register_optional(app, name)
+    bind_engine(app, engine or Engine(config or SimulatorConfig()))
+    for surface in (twilio_api, control, messaging, inbound_api):
+        app.register_blueprint(surface.blueprint)
 
-    if app.extensions[ENGINE_KEY].validate_contracts:
+    if engine_of(app).validate_contracts:
 
         @app.after_request
         def _check_contract(response: Response) -> Response:
@@ -72,16 +65,3 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
         return jsonify(body), 500
 
     return app
-
-
-def engine_of(app: Any) -> Engine:
-    return app.extensions[ENGINE_KEY]
-
-
-def _register_optional(app: Flask, name: str) -> None:
-    """Blueprints of optional surfaces register themselves when present."""
-    module_name = f"smsim.simulator.http.{name}"
-    if importlib.util.find_spec(module_name) is None:
-        return
-    module = importlib.import_module(module_name)
-    app.register_blueprint(module.blueprint)
