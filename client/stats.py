@@ -99,7 +99,8 @@ def provider_stats(store: Store, provider_id: int, *, bucket: str = "day") -> di
     by_status = store.unattributed_callbacks(provider_id)
     # Callbacks no message matched still count for the provider (its Stats tab shows what
     # Twilio reported for its account); "unattributed" says how much of each total they are.
-    extra_delivered, extra_failed, extra_errors = 0, 0, {}
+    extra_delivered, extra_failed = 0, 0
+    extra_errors: dict[int, int] = {}
     for status, code in store.unattributed_outcomes(provider_id):
         if status == "delivered":
             extra_delivered += 1
@@ -111,13 +112,13 @@ def provider_stats(store: Store, provider_id: int, *, bucket: str = "day") -> di
     core["delivered"] += extra_delivered
     core["failed"] += extra_failed
     core["failed_without_code"] += extra_failed - sum(extra_errors.values())
-    for code, n in extra_errors.items():
-        errors[str(code)] = errors.get(str(code), 0) + n
-        row = next((d for d in details if d["code"] == code), None)
+    for error_code, n in extra_errors.items():
+        errors[str(error_code)] = errors.get(str(error_code), 0) + n
+        row = next((d for d in details if d["code"] == error_code), None)
         if row is None:
-            description, known = describe_error(code, None)
+            description, known = describe_error(error_code, None)
             details.append(
-                {"code": code, "count": n, "description": description, "in_catalogue": known}
+                {"code": error_code, "count": n, "description": description, "in_catalogue": known}
             )
         else:
             row["count"] += n

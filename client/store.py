@@ -14,7 +14,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -359,7 +359,7 @@ class Store:
 
     def update_provider(self, provider_id: int, fields: Mapping[str, Any]) -> Provider:
         """Apply validated changes; marking one provider default unmarks the others."""
-        columns = {
+        columns: dict[str, Callable[[Any], Any]] = {
             "nickname": lambda v: v,
             "account_sid": lambda v: v,
             "auth_token": lambda v: v,

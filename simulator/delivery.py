@@ -84,7 +84,7 @@ class Delivery:
         """Plan the message's path and store its first step (in the create transaction)."""
         now = self.clock.now()
         if message.status in {"accepted", "scheduled"}:
-            due = now if message.status == "accepted" else float(message.extra["send_at"])
+            due = now if message.status == "accepted" else float(message.send_at or now)
             self.scheduler.schedule(due, STEP, message.sid, {"status": "queued"})
             return
         self._plan_from_queue(message, now, request.max_price, raise_when_full=True)
@@ -116,7 +116,7 @@ class Delivery:
     ) -> None:
         """From ``queued``: departure under the sender's rate, then the outcome's path."""
         speed = self.config.speed
-        segments = int(message.extra.get("segments") or message.num_segments or 1)
+        segments = int(message.segments or message.num_segments or 1)
         depart = now
         if self.config.enforce_throughput and message.from_number:
             mps = throughput.mps_for(message.from_number, message.to_number) * speed
@@ -135,7 +135,7 @@ class Delivery:
                 (message.from_number, slot.busy_until),
             )
             depart = slot.send_at
-        validity = float(message.extra.get("validity_period") or 36000) / speed
+        validity = float(message.validity_period or 36000) / speed
         if depart - now > validity:
             # Still queued when its ValidityPeriod ran out: Twilio fails it with 30036.
             self._schedule_step(message, now + validity, "failed", error_code=30036)
@@ -144,7 +144,7 @@ class Delivery:
         outcome = self._outcome(message, max_price, ordinal)
         rng = outcomes.message_rng(self.config.seed, message.to_number, ordinal)
         path = lifecycle.path_to(outcome.status)
-        steps = []
+        steps: list[dict[str, Any]] = []
         for status in path:
             key = "sent" if status == "failed" else status
             key = key if key in ("sending", "sent") else "delivered"
@@ -199,7 +199,7 @@ class Delivery:
     def _outcome(self, message: Message, max_price: str | None, ordinal: int) -> Outcome:
         if self.config.legacy_max_price and max_price:
             price = abs(float(self.prices.price_for(message.to_number, 1)))
-            segments = int(message.extra.get("segments") or 1)
+            segments = int(message.segments or 1)
             try:
                 limit = float(max_price)
             except ValueError:
@@ -244,7 +244,7 @@ class Delivery:
             changes["date_sent"] = self.clock.now()
             # A price fixed at creation wins (Twilio's free opt-out auto-replies, fidelity.md:
             # Inbound and opt-out).
-            changes["price"] = message.extra.get("fixed_price") or self.prices.price_for(
+            changes["price"] = message.fixed_price or self.prices.price_for(
                 message.to_number, message.num_segments
             )
         moved = self._move(message, target, changes)
@@ -261,7 +261,7 @@ class Delivery:
         except TwilioError as exc:
             self._move(message, "failed", {"error_code": exc.code, "error_message": exc.message})
             return
-        segments = int(message.extra.get("segments") or 1)
+        segments = int(message.segments or 1)
         moved = self._move(message, "queued", {"from_number": sender, "num_segments": segments})
         if moved is not None:
             self._plan_from_queue(moved, self.clock.now(), None, raise_when_full=False)

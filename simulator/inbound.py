@@ -256,7 +256,8 @@ class Inbound:
             # For inbound messages date_sent is when Twilio called the webhook (fidelity.md:
             # Messages API).
             date_sent=now,
-            extra={"media_urls": list(request.media_urls), "segments": num_segments},
+            media_urls=list(request.media_urls),
+            segments=num_segments,
         )
         self.messages.insert(message)
         return message
@@ -305,15 +306,12 @@ class Inbound:
             date_created=now,
             date_updated=now,
             date_sent=None,
-            extra={
-                "segments": info.num_segments,
-                "encoding": info.encoding,
-                "validity_period": 36000,
-                "media_urls": [],
-                "fixed_price": AUTO_REPLY_PRICE,
-                "auto_reply": keyword,
-                "in_reply_to": inbound.sid if inbound else None,
-            },
+            segments=info.num_segments,
+            encoding=info.encoding,
+            validity_period=36000,
+            fixed_price=AUTO_REPLY_PRICE,
+            auto_reply=keyword,
+            in_reply_to=inbound.sid if inbound else None,
         )
         request = CreateRequest.from_form(
             {"To": handset, "From": number.phone_number, "Body": body}, []

@@ -20,7 +20,7 @@ from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError, not_found, twilio_error
 from smsim.simulator.ids import is_sid, new_sid
-from smsim.simulator.models import Account, Message, from_row
+from smsim.simulator.models import Account, Message, extra_fields, extra_of, from_row
 from smsim.simulator.store import Store, dumps, loads
 from smsim.sqlwhere import Where
 
@@ -187,13 +187,11 @@ class Messages:
             date_created=now,
             date_updated=now,
             date_sent=None,
-            extra={
-                "segments": info.num_segments,
-                "encoding": info.encoding,
-                "validity_period": validity,
-                "media_urls": list(request.media_urls),
-                **({} if send_at is None else {"send_at": send_at}),
-            },
+            segments=info.num_segments,
+            encoding=info.encoding,
+            validity_period=validity,
+            media_urls=list(request.media_urls),
+            send_at=send_at,
         )
         self.planner.admit(account, message, request)
         with self.store.transaction():
@@ -307,7 +305,7 @@ class Messages:
                 message.date_created,
                 message.date_updated,
                 message.date_sent,
-                dumps(message.extra),
+                dumps(extra_of(message)),
             ),
         )
 
@@ -354,10 +352,15 @@ class Messages:
         """Make a just-created send an ``outbound-reply`` to ``inbound_sid``."""
         message.direction = "outbound-reply"
         message.messaging_service_sid = service_sid
-        message.extra = {**message.extra, "in_reply_to": inbound_sid}
+        message.in_reply_to = inbound_sid
         self.store.execute(
             "UPDATE messages SET direction = ?, messaging_service_sid = ?, extra = ? WHERE sid = ?",
-            (message.direction, message.messaging_service_sid, dumps(message.extra), message.sid),
+            (
+                message.direction,
+                message.messaging_service_sid,
+                dumps(extra_of(message)),
+                message.sid,
+            ),
         )
         return message
 
@@ -445,7 +448,7 @@ class Messages:
 
 
 def row_to_message(row: Any) -> Message:
-    return from_row(Message, row, extra=loads(row["extra"]))
+    return from_row(Message, row, **extra_fields(loads(row["extra"])))
 
 
 def _validity_period(raw: str | None) -> int:

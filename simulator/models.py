@@ -87,4 +87,39 @@ class Message:
     date_created: float
     date_updated: float
     date_sent: float | None
-    extra: dict[str, Any] = field(default_factory=dict)
+    # smsim's own bookkeeping, not Twilio fields; stored together in the ``extra`` column.
+    segments: int | None = None  # as counted at creation (num_segments says 0 until a
+    # Messaging Service picks a sender)
+    encoding: str | None = None  # "GSM-7" or "UCS-2"
+    validity_period: int | None = None  # seconds
+    media_urls: list[str] = field(default_factory=list)
+    send_at: float | None = None  # epoch seconds, for a scheduled message
+    fixed_price: str | None = None  # a price set at creation (free auto-replies)
+    auto_reply: str | None = None  # the keyword an auto-reply answers
+    in_reply_to: str | None = None  # the inbound message a reply answers
+
+
+EXTRA_FIELDS = (
+    "segments",
+    "encoding",
+    "validity_period",
+    "media_urls",
+    "send_at",
+    "fixed_price",
+    "auto_reply",
+    "in_reply_to",
+)
+
+
+def extra_of(message: Message) -> dict[str, Any]:
+    """The bookkeeping fields of ``message`` as stored in the ``extra`` JSON column."""
+    values = {name: getattr(message, name) for name in EXTRA_FIELDS}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def extra_fields(stored: Any) -> dict[str, Any]:
+    """Keyword arguments for :class:`Message` from a stored ``extra`` object (keys it
+    does not know are ignored)."""
+    if not isinstance(stored, dict):
+        return {}
+    return {k: v for k, v in stored.items() if k in EXTRA_FIELDS}

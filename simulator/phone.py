@@ -126,7 +126,7 @@ def country_of(e164: str) -> str | None:
     except phonenumbers.NumberParseException:
         return None
     region = phonenumbers.region_code_for_number(parsed)
-    if region is None or region == _NON_GEO:
+    if (region is None or region == _NON_GEO) and parsed.country_code is not None:
         region = phonenumbers.region_code_for_country_code(parsed.country_code)
     if region in (None, _NON_GEO, phonenumbers.UNKNOWN_REGION):
         return None

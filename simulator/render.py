@@ -11,9 +11,8 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import urlencode
 
-from smsim.simulator.accounts import Account
 from smsim.simulator.messages import Page
-from smsim.simulator.models import Message, PhoneNumber, VerifiedNumber
+from smsim.simulator.models import Account, Message, PhoneNumber, VerifiedNumber
 
 API_VERSION = "2010-04-01"
 

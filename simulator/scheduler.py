@@ -95,7 +95,8 @@ class Scheduler:
         return int(self.store.scalar("SELECT COUNT(*) FROM jobs") or 0)
 
     def next_due(self) -> float | None:
-        return self.store.scalar("SELECT MIN(due_at) FROM jobs WHERE state = 'pending'")
+        due = self.store.scalar("SELECT MIN(due_at) FROM jobs WHERE state = 'pending'")
+        return None if due is None else float(due)
 
     def done(self, job: Job) -> None:
         self.store.execute("DELETE FROM jobs WHERE id = ?", (job.id,))

@@ -52,7 +52,7 @@ from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError, not_found, twilio_error
 from smsim.simulator.ids import is_sid, new_sid
 from smsim.simulator.messages import valid_callback_url
-from smsim.simulator.models import Account, Message
+from smsim.simulator.models import Account, Message, extra_of
 from smsim.simulator.store import Store, dumps, loads
 
 V1_SERVICES = "/v1/Services"
@@ -444,11 +444,12 @@ class Services:
 
     def _apply_validity(self, service: Service, message: Message) -> None:
         limit = int(service["validity_period"] or DEFAULT_VALIDITY)
-        current = int(message.extra.get("validity_period") or DEFAULT_VALIDITY)
+        current = int(message.validity_period or DEFAULT_VALIDITY)
         if limit < current:
-            message.extra["validity_period"] = limit
+            message.validity_period = limit
             self.store.execute(
-                "UPDATE messages SET extra = ? WHERE sid = ?", (dumps(message.extra), message.sid)
+                "UPDATE messages SET extra = ? WHERE sid = ?",
+                (dumps(extra_of(message)), message.sid),
             )
 
 

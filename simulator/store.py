@@ -144,7 +144,8 @@ class Store:
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         with self._lock:
-            return self._conn.execute(sql, params).fetchone()
+            row: Row | None = self._conn.execute(sql, params).fetchone()
+            return row
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self._lock:
@@ -157,7 +158,8 @@ class Store:
     # -- meta -----------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
-        return self.scalar("SELECT value FROM meta WHERE key = ?", (key,))
+        value = self.scalar("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if value is None else str(value)
 
     def set_meta(self, key: str, value: str) -> None:
         self.execute(

@@ -21,6 +21,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers, requote_uri
 
 from smsim.contracts.signature import compute_signature
@@ -429,12 +430,14 @@ def _text(content: bytes, content_type: str) -> str:
     default for the type, else detection)."""
     if not content:
         return ""
-    encoding = get_encoding_from_headers({"content-type": content_type} if content_type else {})
-    if encoding is None:
-        encoding = requests.compat.chardet.detect(content)["encoding"]  # type: ignore[attr-defined]
+    headers = CaseInsensitiveDict({"content-type": content_type} if content_type else {})
+    encoding = get_encoding_from_headers(headers)
+    detector = requests.compat.chardet
+    if encoding is None and detector is not None:
+        encoding = detector.detect(content)["encoding"]
     try:
-        return str(content, encoding, errors="replace")
-    except (LookupError, TypeError):
+        return str(content, encoding or "utf-8", errors="replace")
+    except LookupError:
         return str(content, errors="replace")
 
 
