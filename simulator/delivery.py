@@ -21,7 +21,7 @@ from smsim.simulator.clock import Clock
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.dispatch import WEBHOOK
 from smsim.simulator.errors import TwilioError, twilio_error
-from smsim.simulator.messages import CreateRequest, row_to_message
+from smsim.simulator.messages import CreateRequest, MessageRows
 from smsim.simulator.models import Account, Message
 from smsim.simulator.optouts import OptOuts
 from smsim.simulator.rules import Outcome, RuleBook
@@ -47,8 +47,10 @@ class Delivery:
         scheduler: Scheduler,
         services: Services,
         optouts: OptOuts,
+        rows: MessageRows,
     ) -> None:
-        self.store = store
+        self.store = store  # for transactions; the rows belong to ``messages``
+        self.rows = rows
         self.clock = clock
         self.config = config
         self.accounts = accounts
@@ -120,20 +122,14 @@ class Delivery:
         depart = now
         if self.config.enforce_throughput and message.from_number:
             mps = throughput.mps_for(message.from_number, message.to_number) * speed
-            busy_until = self.store.scalar(
-                "SELECT busy_until FROM sender_queues WHERE sender = ?", (message.from_number,)
-            )
+            busy_until = self.rows.sender_busy_until(message.from_number)
             slot = throughput.reserve(busy_until or now, now, segments, mps)
             if slot.backlog_segments > throughput.queue_capacity_segments(mps / speed):
                 if raise_when_full:
                     raise twilio_error(21611)
                 self._schedule_step(message, now, "failed", error_code=30001)
                 return
-            self.store.execute(
-                "INSERT INTO sender_queues (sender, busy_until) VALUES (?, ?) ON CONFLICT"
-                " (sender) DO UPDATE SET busy_until = excluded.busy_until",
-                (message.from_number, slot.busy_until),
-            )
+            self.rows.set_sender_busy_until(message.from_number, slot.busy_until)
             depart = slot.send_at
         validity = float(message.validity_period or 36000) / speed
         if depart - now > validity:
@@ -172,7 +168,7 @@ class Delivery:
         until rows disappear, and then the store's generation drops every kept count.
         """
         with self.store.transaction():  # one consistent view, and the store's lock
-            row_id = self.store.scalar("SELECT id FROM messages WHERE sid = ?", (message.sid,))
+            row_id = self.rows.id_of(message.sid)
             if row_id is None:
                 return 1
             if self._earlier_generation != self.store.generation:
@@ -182,14 +178,7 @@ class Delivery:
             since, before = self._earlier.get(key, (0, 0))
             if since > row_id:
                 since, before = 0, 0
-            before += int(
-                self.store.scalar(
-                    "SELECT COUNT(*) FROM messages WHERE account_sid = ? AND to_number = ?"
-                    " AND id >= ? AND id < ?",
-                    (message.account_sid, message.to_number, since, row_id),
-                )
-                or 0
-            )
+            before += self.rows.count_to(message.account_sid, message.to_number, since, row_id)
             self._earlier[key] = (row_id, before)
             self._earlier.move_to_end(key)
             if len(self._earlier) > 4096:
@@ -224,10 +213,9 @@ class Delivery:
     # -- running steps (inline, inside the scheduler's batch transaction) -----------------
 
     def _run_step(self, job: Job) -> None:
-        row = self.store.one("SELECT * FROM messages WHERE sid = ?", (job.ref,))
-        if row is None:
+        message = self.rows.find(job.ref)
+        if message is None:
             return  # deleted meanwhile
-        message = row_to_message(row)
         target = job.payload["status"]
         if target == "queued" and message.status in {"accepted", "scheduled"}:
             self._leave_service_queue(message)
@@ -271,12 +259,7 @@ class Delivery:
         if not lifecycle.can_move(message.status, status):
             return None
         now = self.clock.now()
-        columns = {"status": status, "date_updated": now, **changes}
-        assignments = ", ".join(f"{k} = ?" for k in columns)
-        self.store.execute(
-            f"UPDATE messages SET {assignments} WHERE sid = ?",
-            [*columns.values(), message.sid],
-        )
+        self.rows.set_columns(message.sid, {"status": status, "date_updated": now, **changes})
         for key, value in changes.items():
             setattr(message, key, value)
         previous = message.status

@@ -18,7 +18,7 @@ from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.delivery import Delivery
 from smsim.simulator.dispatch import Dispatcher
 from smsim.simulator.inbound import Inbound
-from smsim.simulator.messages import Messages
+from smsim.simulator.messages import MessageRows, Messages
 from smsim.simulator.optouts import OptOuts
 from smsim.simulator.rules import RuleBook, validate_rule
 from smsim.simulator.scheduler import Scheduler
@@ -46,7 +46,8 @@ class Engine:
         self.rules = RuleBook(self.store, self.clock)
         self.scheduler = Scheduler(self.store, self.clock, workers=config.webhook_workers)
         self.attempts = AttemptLog(self.store)
-        self.services = Services(self.store, self.clock)
+        self.message_rows = MessageRows(self.store)
+        self.services = Services(self.store, self.clock, self.accounts, self.message_rows)
         self.optouts = OptOuts(self.store)
         self.delivery = Delivery(
             self.store,
@@ -57,6 +58,7 @@ class Engine:
             self.scheduler,
             self.services,
             self.optouts,
+            self.message_rows,
         )
         self.messages = Messages(
             self.store, self.clock, self.accounts, self.delivery, self.services
@@ -112,6 +114,11 @@ class Engine:
             for i, rule in enumerate(self.config.rules):
                 self.rules.add(validate_rule(rule, f"rules[{i}]"))
             self.store.set_meta("seeded", "1")
+
+    @property
+    def store_location(self) -> str:
+        """The database file, or ``:memory:``."""
+        return self.store.path or ":memory:"
 
     def start(self) -> None:
         self.scheduler.start()

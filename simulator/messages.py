@@ -119,6 +119,18 @@ class ListFilter:
     date_sent_after: float | None = None  # inclusive lower bound
 
 
+@dataclass(frozen=True)
+class SearchFilter:
+    """Filters of ``GET /_smsim/messages`` (across accounts); None or empty: any."""
+
+    to: str | None = None
+    from_: str | None = None
+    status: str | None = None
+    account_sid: str | None = None
+    direction: str | None = None
+    sid: str | None = None
+
+
 class Messages:
     """Rules of the Messages resource, over the store."""
 
@@ -330,6 +342,22 @@ class Messages:
         row = self.store.one("SELECT * FROM messages WHERE sid = ?", (sid,))
         return None if row is None else row_to_message(row)
 
+    def search(self, criteria: SearchFilter, limit: int) -> list[Message]:
+        """Messages of any account matching ``criteria``, newest first."""
+        where = (
+            Where()
+            .equals("to_number", criteria.to)
+            .equals("from_number", criteria.from_)
+            .equals("status", criteria.status)
+            .equals("account_sid", criteria.account_sid)
+            .equals("direction", criteria.direction)
+            .equals("sid", criteria.sid)
+        )
+        rows = self.store.all(
+            f"SELECT * FROM messages{where.sql} ORDER BY id DESC LIMIT ?", [*where.params, limit]
+        )
+        return [row_to_message(r) for r in rows]
+
     def with_status(self, account_sid: str, statuses: Sequence[str]) -> list[Message]:
         """The messages of ``account_sid`` in any of ``statuses``, oldest first."""
         marks = ",".join("?" * len(statuses))
@@ -445,6 +473,57 @@ class Messages:
         with self.store.transaction():
             self.store.execute("DELETE FROM messages WHERE sid = ?", (sid,))
             self.store.generation += 1
+
+
+class MessageRows:
+    """Row-level access to ``messages`` and ``sender_queues`` for the delivery engine and
+    Messaging Services, which run below the resource rules of :class:`Messages`."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def find(self, sid: str) -> Message | None:
+        row = self.store.one("SELECT * FROM messages WHERE sid = ?", (sid,))
+        return None if row is None else row_to_message(row)
+
+    def set_columns(self, sid: str, columns: Mapping[str, Any]) -> None:
+        """Write ``columns`` (names of the messages table, chosen by code) of one message."""
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        self.store.execute(
+            f"UPDATE messages SET {assignments} WHERE sid = ?", [*columns.values(), sid]
+        )
+
+    def save_extra(self, message: Message) -> None:
+        """Store the bookkeeping fields of ``message`` (see :func:`extra_of`)."""
+        self.store.execute(
+            "UPDATE messages SET extra = ? WHERE sid = ?", (dumps(extra_of(message)), message.sid)
+        )
+
+    def id_of(self, sid: str) -> int | None:
+        """The row id: creation order, which only grows."""
+        row_id = self.store.scalar("SELECT id FROM messages WHERE sid = ?", (sid,))
+        return None if row_id is None else int(row_id)
+
+    def count_to(self, account_sid: str, to_number: str, from_id: int, before_id: int) -> int:
+        """Messages of ``account_sid`` to ``to_number`` with ``from_id <= id < before_id``."""
+        count = self.store.scalar(
+            "SELECT COUNT(*) FROM messages WHERE account_sid = ? AND to_number = ?"
+            " AND id >= ? AND id < ?",
+            (account_sid, to_number, from_id, before_id),
+        )
+        return int(count or 0)
+
+    def sender_busy_until(self, sender: str) -> float | None:
+        """When ``sender``'s queue drains (epoch seconds), or None if it never sent."""
+        busy = self.store.scalar("SELECT busy_until FROM sender_queues WHERE sender = ?", (sender,))
+        return None if busy is None else float(busy)
+
+    def set_sender_busy_until(self, sender: str, busy_until: float) -> None:
+        self.store.execute(
+            "INSERT INTO sender_queues (sender, busy_until) VALUES (?, ?) ON CONFLICT"
+            " (sender) DO UPDATE SET busy_until = excluded.busy_until",
+            (sender, busy_until),
+        )
 
 
 def row_to_message(row: Any) -> Message:

@@ -48,11 +48,12 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from smsim.simulator import phone
+from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError, not_found, twilio_error
 from smsim.simulator.ids import is_sid, new_sid
-from smsim.simulator.messages import valid_callback_url
-from smsim.simulator.models import Account, Message, extra_of
+from smsim.simulator.messages import MessageRows, valid_callback_url
+from smsim.simulator.models import Account, Message
 from smsim.simulator.store import Store, dumps, loads
 
 V1_SERVICES = "/v1/Services"
@@ -206,9 +207,11 @@ def page_of(
 class Services:
     """Messaging Services over the store, plus the hooks messages and delivery call."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, accounts: Accounts, rows: MessageRows) -> None:
         self.store = store
         self.clock = clock
+        self.accounts = accounts  # owns phone_numbers, where pool membership is mirrored
+        self.rows = rows
 
     # -- the Service resource -----------------------------------------------------------
 
@@ -268,14 +271,10 @@ class Services:
         """Delete the service; its numbers leave it (they stay on the account)."""
         self.get(account_sid, sid)
         with self.store.transaction():
-            self.store.execute(
-                "UPDATE phone_numbers SET messaging_service_sid = NULL, date_updated = ?"
-                " WHERE messaging_service_sid = ?",
-                (self.clock.now(), sid),
-            )
+            self.accounts.release_service_numbers(sid)
             self.store.execute("DELETE FROM service_senders WHERE service_sid = ?", (sid,))
             self.store.execute("DELETE FROM sticky_senders WHERE service_sid = ?", (sid,))
-            self.store.execute("DELETE FROM meta WHERE key = ?", (_RR_KEY + sid,))
+            self.store.delete_meta(_RR_KEY + sid)
             self.store.execute("DELETE FROM services WHERE sid = ?", (sid,))
 
     # -- the PhoneNumbers subresource -----------------------------------------------------
@@ -288,15 +287,12 @@ class Services:
             raise TwilioError(
                 20001, 400, "Missing required parameter PhoneNumberSid in the post body"
             )
-        row = None
-        if is_sid(phone_sid, "PN"):
-            row = self.store.one(
-                "SELECT * FROM phone_numbers WHERE sid = ? AND account_sid = ?",
-                (phone_sid, account_sid),
-            )
-        if row is None:
+        number = (
+            self.accounts.find_number(account_sid, phone_sid) if is_sid(phone_sid, "PN") else None
+        )
+        if number is None:
             raise TwilioError(21421, 400, f"PhoneNumberSid {phone_sid} is invalid.")
-        current = row["messaging_service_sid"]
+        current = number.messaging_service_sid
         if current == service_sid:
             raise TwilioError(80104, 409, "PhoneNumber has already been added to Service")
         if current:
@@ -312,11 +308,7 @@ class Services:
                 " VALUES (?,?,?)",
                 (service_sid, phone_sid, now),
             )
-            self.store.execute(
-                "UPDATE phone_numbers SET messaging_service_sid = ?, date_updated = ?"
-                " WHERE sid = ?",
-                (service_sid, now, phone_sid),
-            )
+            self.accounts.set_number_service(phone_sid, service_sid)
         return self.number(account_sid, service_sid, phone_sid)
 
     def numbers(self, account_sid: str, service_sid: str) -> list[PoolNumber]:
@@ -339,11 +331,7 @@ class Services:
                 "DELETE FROM service_senders WHERE service_sid = ? AND phone_sid = ?",
                 (service_sid, phone_sid),
             )
-            self.store.execute(
-                "UPDATE phone_numbers SET messaging_service_sid = NULL, date_updated = ?"
-                " WHERE sid = ? AND messaging_service_sid = ?",
-                (self.clock.now(), phone_sid, service_sid),
-            )
+            self.accounts.set_number_service(phone_sid, None, only_from=service_sid)
             self.store.execute(
                 "DELETE FROM sticky_senders WHERE service_sid = ? AND from_number = ?",
                 (service_sid, member.phone_number),
@@ -351,24 +339,19 @@ class Services:
 
     def service_sid_of_number(self, phone_number: str) -> str | None:
         """The SID of the service whose pool holds ``phone_number``, if any."""
-        sid = self.store.scalar(
-            "SELECT messaging_service_sid FROM phone_numbers WHERE phone_number = ?",
-            (phone_number,),
-        )
-        return str(sid) if sid else None
+        return self.accounts.service_sid_of_number(phone_number)
 
     def _pool(self, service_sid: str) -> list[PoolNumber]:
-        rows = self.store.all(
-            "SELECT p.sid, p.account_sid, p.phone_number, s.date_created"
-            " FROM service_senders s JOIN phone_numbers p ON p.sid = s.phone_sid"
-            " WHERE s.service_sid = ? ORDER BY s.date_created, s.rowid",
+        joined = self.store.all(
+            "SELECT phone_sid, date_created FROM service_senders WHERE service_sid = ?"
+            " ORDER BY date_created, rowid",
             (service_sid,),
         )
+        numbers = self.accounts.numbers_by_sid([r["phone_sid"] for r in joined])
         return [
-            PoolNumber(
-                r["sid"], r["account_sid"], service_sid, r["phone_number"], r["date_created"]
-            )
-            for r in rows
+            PoolNumber(n.sid, n.account_sid, service_sid, n.phone_number, r["date_created"])
+            for r in joined
+            if (n := numbers.get(r["phone_sid"])) is not None
         ]
 
     def _members(self, service: Service) -> list[PoolNumber]:
@@ -447,10 +430,7 @@ class Services:
         current = int(message.validity_period or DEFAULT_VALIDITY)
         if limit < current:
             message.validity_period = limit
-            self.store.execute(
-                "UPDATE messages SET extra = ? WHERE sid = ?",
-                (dumps(extra_of(message)), message.sid),
-            )
+            self.rows.save_extra(message)
 
 
 def _can_reach(sender: str, to: str) -> bool:

@@ -168,6 +168,9 @@ class Store:
             (key, value),
         )
 
+    def delete_meta(self, key: str) -> None:
+        self.execute("DELETE FROM meta WHERE key = ?", (key,))
+
     def reset(self) -> None:
         """Forget everything (the control API's reset)."""
         with self.transaction() as conn:

@@ -18,8 +18,7 @@ from smsim.simulator.accounts import NumberSpec
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, not_found
 from smsim.simulator.http.context import current_engine
-from smsim.simulator.messages import row_to_message
-from smsim.sqlwhere import Where
+from smsim.simulator.messages import SearchFilter
 
 blueprint = Blueprint("control", __name__, url_prefix="/_smsim")
 
@@ -52,7 +51,7 @@ def health() -> Response:
             "clock": "virtual" if engine.clock.virtual else "real",
             "now": engine.clock.now(),
             "pending_jobs": engine.scheduler.pending(),
-            "store": engine.store.path or ":memory:",
+            "store": engine.store_location,
         }
     )
 
@@ -327,23 +326,19 @@ def messages() -> Response:
     limit = args.get("limit", "100")
     if not limit.isdigit():
         raise _bad("limit: must be a positive integer")
-    where = Where()
-    for key, column in (
-        ("to", "to_number"),
-        ("from", "from_number"),
-        ("status", "status"),
-        ("account_sid", "account_sid"),
-        ("direction", "direction"),
-        ("sid", "sid"),
-    ):
-        where.equals(column, args.get(key))
-    sql = f"SELECT * FROM messages{where.sql} ORDER BY id DESC LIMIT ?"
-    values = where.params
+    criteria = SearchFilter(
+        to=args.get("to"),
+        from_=args.get("from"),
+        status=args.get("status"),
+        account_sid=args.get("account_sid"),
+        direction=args.get("direction"),
+        sid=args.get("sid"),
+    )
     deadline = time.monotonic() + max(wait, 0.0)
     engine = current_engine()
     while True:
-        rows = engine.store.all(sql, [*values, int(limit)])
-        if rows or time.monotonic() >= deadline:
+        found = engine.messages.search(criteria, int(limit))
+        if found or time.monotonic() >= deadline:
             break
         time.sleep(0.05)
-    return jsonify({"messages": [render.message(row_to_message(r)) for r in rows]})
+    return jsonify({"messages": [render.message(m) for m in found]})

@@ -239,8 +239,7 @@ def update_number(account_sid: str, sid: str) -> Response:
 @blueprint.delete("/Accounts/<account_sid>/IncomingPhoneNumbers/<sid>.json")
 def delete_number(account_sid: str, sid: str) -> tuple[str, int]:
     account = _account(account_sid)
-    current_engine().accounts.number(account.sid, sid)
-    current_engine().store.execute("DELETE FROM phone_numbers WHERE sid = ?", (sid,))
+    current_engine().accounts.delete_number(account.sid, sid)
     return "", 204
 
 
