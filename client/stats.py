@@ -31,11 +31,12 @@ def describe_error(code: int, twilio_message: str | None) -> tuple[str, bool]:
 
 
 def _errors(
-    store: Store, where: str, params: list[Any]
+    store: Store, *, campaign_id: int | None = None, provider_id: int | None = None
 ) -> tuple[dict[str, int], list[dict[str, Any]]]:
     counts: dict[str, int] = {}
     details: list[dict[str, Any]] = []
-    for code, n, message in store.error_counts(where, params):
+    scoped = store.error_counts(campaign_id=campaign_id, provider_id=provider_id)
+    for code, n, message in scoped:
         description, known = describe_error(code, message)
         counts[str(code)] = n
         details.append(
@@ -61,12 +62,11 @@ def event_series(rows: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
 def campaign_stats(store: Store, campaign_id: int, *, bucket: str = "day") -> dict[str, Any]:
     """The Stats tab of one campaign."""
     campaign = store.get_campaign(campaign_id)
-    where, params = "campaign_id = ?", [campaign_id]
-    counts = store.message_counts(where, params)
-    errors, details = _errors(store, where, params)
+    counts = store.message_counts(campaign_id=campaign_id)
+    errors, details = _errors(store, campaign_id=campaign_id)
     tracking = bool(campaign["click_tracking"])
-    clicked, clicks = store.click_counts("m.campaign_id = ?", params) if tracking else (None, None)
-    replied, repliers = store.reply_counts(where, params)
+    clicked, clicks = store.click_counts(campaign_id=campaign_id) if tracking else (None, None)
+    replied, repliers = store.reply_counts(campaign_id=campaign_id)
     return {
         "scope": "campaign",
         "campaign_id": campaign_id,
@@ -90,12 +90,11 @@ def campaign_stats(store: Store, campaign_id: int, *, bucket: str = "day") -> di
 def provider_stats(store: Store, provider_id: int, *, bucket: str = "day") -> dict[str, Any]:
     """The Stats tab under a provider: every message sent through it, test SMS included."""
     store.get_provider(provider_id, include_deleted=True)
-    where, params = "provider_id = ?", [provider_id]
-    counts = store.message_counts(where, params)
-    errors, details = _errors(store, where, params)
-    clicked, clicks = store.click_counts("m.provider_id = ?", params)
-    replied, repliers = store.reply_counts(where, params)
-    unattributed_replies, _ = store.reply_counts("provider_id = ? AND message_id IS NULL", params)
+    counts = store.message_counts(provider_id=provider_id)
+    errors, details = _errors(store, provider_id=provider_id)
+    clicked, clicks = store.click_counts(provider_id=provider_id)
+    replied, repliers = store.reply_counts(provider_id=provider_id)
+    unattributed_replies, _ = store.reply_counts(provider_id=provider_id, unattributed=True)
     by_status = store.unattributed_callbacks(provider_id)
     # Callbacks no message matched still count for the provider (its Stats tab shows what
     # Twilio reported for its account); "unattributed" says how much of each total they are.
