@@ -14,7 +14,7 @@ import random
 from collections import OrderedDict
 from typing import Any
 
-from smsim.contracts import catalogue
+from smsim.contracts import catalogue, payloads
 from smsim.simulator import lifecycle, outcomes, pricing, throughput
 from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
@@ -30,7 +30,6 @@ from smsim.simulator.services import Services
 from smsim.simulator.store import Store
 from smsim.simulator.webhooks import Webhook
 
-API_VERSION = "2010-04-01"
 STEP = "step"
 
 
@@ -313,30 +312,17 @@ class Delivery:
 
 
 def status_params(message: Message, now: float) -> list[tuple[str, str]]:
-    """A status callback's form fields, in the order Twilio sends them (fidelity.md: Lifecycle and
-    callbacks and the seed's sample payload: ErrorCode first when present)."""
-    params: list[tuple[str, str]] = []
-    if message.status in {"failed", "undelivered"} and message.error_code is not None:
-        params.append(("ErrorCode", str(message.error_code)))
-    params += [
-        ("SmsSid", message.sid),
-        ("SmsStatus", message.status),
-        ("MessageStatus", message.status),
-        ("To", message.to_number),
-    ]
-    if message.messaging_service_sid:
-        params.append(("MessagingServiceSid", message.messaging_service_sid))
-    params += [
-        ("MessageSid", message.sid),
-        ("AccountSid", message.account_sid),
-    ]
-    if message.from_number:  # a service message canceled before it got a sender has none
-        params.append(("From", message.from_number))
-    params += [
-        ("ApiVersion", API_VERSION),
-    ]
-    if message.status in lifecycle.DLR_STATUSES:
-        # YYMMDDhhmm, minute precision, no zone (Twilio changelog 2023-02-14).
-        stamp = dt.datetime.fromtimestamp(now, dt.UTC).strftime("%y%m%d%H%M")
-        params.append(("RawDlrDoneDate", stamp))
-    return params
+    """A status callback's form fields (built by ``contracts.payloads``, the one source of
+    Twilio's callback shape)."""
+    failing = message.status in payloads.FAILURE_STATUSES
+    form = payloads.status_callback(
+        status=message.status,
+        account_sid=message.account_sid,
+        message_sid=message.sid,
+        from_=message.from_number or None,
+        to=message.to_number,
+        messaging_service_sid=message.messaging_service_sid,
+        error_code=message.error_code if failing else None,
+        raw_dlr_date=payloads.raw_dlr_done_date(dt.datetime.fromtimestamp(now, dt.UTC)),
+    )
+    return list(form.items())

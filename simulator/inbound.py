@@ -44,8 +44,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from smsim.contracts import catalogue
-from smsim.simulator import optout, phone, segments, twiml
+from smsim.contracts import catalogue, payloads, segments
+from smsim.simulator import optout, phone, twiml
 from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
 from smsim.simulator.delivery import Delivery
@@ -60,7 +60,6 @@ from smsim.simulator.services import Services
 from smsim.simulator.store import Store
 from smsim.simulator.webhooks import AttemptLog, AttemptResult, Webhook
 
-API_VERSION = "2010-04-01"
 MAX_BODY_CHARS = 1600
 MAX_MEDIA = 10
 AUTO_REPLY_PRICE = "0.00000"
@@ -421,41 +420,25 @@ class Inbound:
 def webhook_params(
     message: Message, keyword: str | None, media: Sequence[tuple[str, str]] = ()
 ) -> list[tuple[str, str]]:
-    """The incoming-message form, in the order of Twilio's captured payload (fidelity.md: Inbound
-    and opt-out): ``MessagingServiceSid`` after ``To`` when in a service; media, then ``OptOutType``
-    at the end (their position in Twilio's payload is not documented)."""
-    to_geo = phone.geo_fields(message.to_number)
-    from_geo = phone.geo_fields(message.from_number or "")
-    params = [
-        ("ToCountry", to_geo["Country"]),
-        ("ToState", to_geo["State"]),
-        ("SmsMessageSid", message.sid),
-        ("NumMedia", str(len(media))),
-        ("ToCity", to_geo["City"]),
-        ("FromZip", from_geo["Zip"]),
-        ("SmsSid", message.sid),
-        ("FromState", from_geo["State"]),
-        ("SmsStatus", "received"),
-        ("FromCity", from_geo["City"]),
-        ("Body", message.body),
-        ("FromCountry", from_geo["Country"]),
-        ("To", message.to_number),
-    ]
-    if message.messaging_service_sid:
-        params.append(("MessagingServiceSid", message.messaging_service_sid))
-    params += [
-        ("ToZip", to_geo["Zip"]),
-        ("NumSegments", str(message.num_segments)),
-        ("MessageSid", message.sid),
-        ("AccountSid", message.account_sid),
-        ("From", message.from_number or ""),
-        ("ApiVersion", API_VERSION),
-    ]
-    for index, (url, content_type) in enumerate(media):
-        params += [(f"MediaContentType{index}", content_type), (f"MediaUrl{index}", url)]
-    if keyword is not None:
-        params.append(("OptOutType", keyword))
-    return params
+    """The incoming-message form (built by ``contracts.payloads``), with the geo fields
+    smsim knows for both numbers."""
+    geo: dict[str, str] = {}
+    for side, number in (("To", message.to_number), ("From", message.from_number or "")):
+        for name, value in phone.geo_fields(number).items():
+            geo[side + name] = value
+    form = payloads.incoming_message(
+        account_sid=message.account_sid,
+        message_sid=message.sid,
+        from_=message.from_number or "",
+        to=message.to_number,
+        body=message.body,
+        messaging_service_sid=message.messaging_service_sid,
+        media=media,
+        geo=geo,
+        opt_out_type=keyword,
+        num_segments=message.num_segments,
+    )
+    return list(form.items())
 
 
 def _number_route(number: PhoneNumber, service_sid: str | None) -> Route:

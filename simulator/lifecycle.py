@@ -31,10 +31,6 @@ CALLBACK_STATUSES = frozenset(
     {"queued", "sending", "sent", "delivered", "undelivered", "failed", "canceled"}
 )
 
-# Statuses whose callbacks carry ``RawDlrDoneDate`` (fidelity.md: Lifecycle and callbacks, Twilio
-# changelog 2023-02-14).
-DLR_STATUSES = frozenset({"delivered", "undelivered"})
-
 
 def can_move(current: str, target: str) -> bool:
     """True when the lifecycle allows ``current`` -> ``target``."""

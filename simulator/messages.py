@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from smsim.simulator import lifecycle, phone, segments
+from smsim.contracts import segments
+from smsim.simulator import lifecycle, phone
 from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError, not_found, twilio_error

@@ -11,10 +11,9 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import urlencode
 
+from smsim.contracts import payloads
 from smsim.simulator.messages import Page
 from smsim.simulator.models import Account, Message, PhoneNumber, VerifiedNumber
-
-API_VERSION = "2010-04-01"
 
 
 def rfc2822(epoch: float | None) -> str | None:
@@ -25,7 +24,7 @@ def rfc2822(epoch: float | None) -> str | None:
 
 
 def account_base(account_sid: str) -> str:
-    return f"/{API_VERSION}/Accounts/{account_sid}"
+    return f"/{payloads.API_VERSION}/Accounts/{account_sid}"
 
 
 def message(m: Message) -> dict[str, Any]:
@@ -33,7 +32,7 @@ def message(m: Message) -> dict[str, Any]:
     base = f"{account_base(m.account_sid)}/Messages/{m.sid}"
     return {
         "account_sid": m.account_sid,
-        "api_version": API_VERSION,
+        "api_version": payloads.API_VERSION,
         "body": m.body,
         "date_created": rfc2822(m.date_created),
         "date_sent": rfc2822(m.date_sent),
@@ -122,7 +121,7 @@ def phone_number(n: PhoneNumber) -> dict[str, Any]:
     return {
         "account_sid": n.account_sid,
         "address_requirements": "none",
-        "api_version": API_VERSION,
+        "api_version": payloads.API_VERSION,
         "beta": False,
         "capabilities": {"voice": True, "sms": True, "mms": True, "fax": False},
         "date_created": rfc2822(n.date_created),
