@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from smsim.contracts import catalogue, segments
 
 API_VERSION = "2010-04-01"
+# The User-Agent of Twilio's webhook requests.
+USER_AGENT = "TwilioProxy/1.1"
 FAILURE_STATUSES = frozenset({"failed", "undelivered"})
 # Statuses whose callbacks carry RawDlrDoneDate (fidelity.md: Lifecycle and callbacks).
 DLR_STATUSES = frozenset({"delivered", "undelivered"})

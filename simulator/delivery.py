@@ -21,7 +21,7 @@ from smsim.simulator.clock import Clock
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.dispatch import WEBHOOK
 from smsim.simulator.errors import TwilioError, twilio_error
-from smsim.simulator.messages import CreateRequest, MessageRows
+from smsim.simulator.messages import DEFAULT_VALIDITY_PERIOD, CreateRequest, MessageRows
 from smsim.simulator.models import Account, Message
 from smsim.simulator.optouts import OptOuts
 from smsim.simulator.rules import Outcome, RuleBook
@@ -130,7 +130,7 @@ class Delivery:
                 return
             self.rows.set_sender_busy_until(message.from_number, slot.busy_until)
             depart = slot.send_at
-        validity = float(message.validity_period or 36000) / speed
+        validity = float(message.validity_period or DEFAULT_VALIDITY_PERIOD) / speed
         if depart - now > validity:
             # Still queued when its ValidityPeriod ran out: Twilio fails it with 30036.
             self._schedule_step(message, now + validity, "failed", error_code=30036)

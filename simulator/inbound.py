@@ -51,9 +51,13 @@ from smsim.simulator.clock import Clock
 from smsim.simulator.delivery import Delivery
 from smsim.simulator.dispatch import WEBHOOK
 from smsim.simulator.errors import TwilioError, twilio_error
-from smsim.simulator.ids import new_sid
-from smsim.simulator.messages import CreateRequest, Messages, valid_callback_url
-from smsim.simulator.models import Message, PhoneNumber
+from smsim.simulator.messages import (
+    DEFAULT_VALIDITY_PERIOD,
+    CreateRequest,
+    Messages,
+    valid_callback_url,
+)
+from smsim.simulator.models import Message, PhoneNumber, new_message
 from smsim.simulator.optouts import OptOuts
 from smsim.simulator.scheduler import Scheduler
 from smsim.simulator.services import Services
@@ -234,28 +238,22 @@ class Inbound:
         if request.lost_segment:
             entry = catalogue.require(30009)
             status, code, text = entry.terminal_status or "undelivered", 30009, entry.error_message
-        message = Message(
-            sid=new_sid("MM" if request.media_urls else "SM"),
+        message = new_message(
             account_sid=number.account_sid,
             direction="inbound",
             from_number=handset,
             to_number=number.phone_number,
             body=request.body,
             status=status,
+            num_segments=num_segments,
+            now=now,
+            media_urls=request.media_urls,
             error_code=code,
             error_message=text,
-            num_segments=num_segments,
-            num_media=len(request.media_urls),
-            price=None,
-            price_unit="USD",
             messaging_service_sid=route.service_sid,
-            status_callback=None,
-            date_created=now,
-            date_updated=now,
             # For inbound messages date_sent is when Twilio called the webhook (fidelity.md:
             # Messages API).
             date_sent=now,
-            media_urls=list(request.media_urls),
             segments=num_segments,
         )
         self.messages.insert(message)
@@ -286,28 +284,19 @@ class Inbound:
         body = AUTO_REPLIES[keyword]
         info = segments.analyze(body)
         now = self.clock.now()
-        message = Message(
-            sid=new_sid("SM"),
+        message = new_message(
             account_sid=number.account_sid,
             direction="outbound-reply",
             from_number=number.phone_number,
             to_number=handset,
             body=info.body,
             status="queued",
-            error_code=None,
-            error_message=None,
             num_segments=info.num_segments,
-            num_media=0,
-            price=None,
-            price_unit="USD",
+            now=now,
             messaging_service_sid=route.service_sid,
-            status_callback=None,
-            date_created=now,
-            date_updated=now,
-            date_sent=None,
             segments=info.num_segments,
             encoding=info.encoding,
-            validity_period=36000,
+            validity_period=DEFAULT_VALIDITY_PERIOD,
             fixed_price=AUTO_REPLY_PRICE,
             auto_reply=keyword,
             in_reply_to=inbound.sid if inbound else None,

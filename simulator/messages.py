@@ -13,15 +13,21 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
-from smsim.contracts import segments
+from smsim.contracts import callback_url, segments
 from smsim.simulator import lifecycle, phone
 from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError, not_found, twilio_error
-from smsim.simulator.ids import is_sid, new_sid
-from smsim.simulator.models import Account, Message, extra_fields, extra_of, from_row
+from smsim.simulator.ids import is_sid
+from smsim.simulator.models import (
+    Account,
+    Message,
+    extra_fields,
+    extra_of,
+    from_row,
+    new_message,
+)
 from smsim.simulator.store import Store, dumps, loads
 from smsim.sqlwhere import Where
 
@@ -29,6 +35,9 @@ TRIAL_PREFIX = "Sent from your Twilio trial account - "
 MAX_BODY_CHARS = 1600
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50
+# ValidityPeriod: 1 to 36,000 seconds, and the longest is the default (fidelity.md:
+# Throughput, queues, validity).
+DEFAULT_VALIDITY_PERIOD = 36000
 SCHEDULE_MIN_AHEAD = 900  # seconds: Twilio's 15-minute minimum for SendAt
 SCHEDULE_MAX_AHEAD = 7 * 86400  # seconds: 7 days (fidelity.md: Messaging Services, UNCERTAIN)
 
@@ -179,31 +188,23 @@ class Messages:
         info = segments.analyze(body, request.smart_encoded)
         now = self.clock.now()
         via_service = request.messaging_service_sid is not None and request.from_ is None
-        message = Message(
-            sid=new_sid("MM" if request.media_urls else "SM"),
+        message = new_message(
             account_sid=account.sid,
             direction="outbound-api",
             from_number=None if via_service else from_number,
             to_number=to,
             body=info.body,
             status=_initial_status(request, send_at),
-            error_code=None,
-            error_message=None,
             # Twilio reports "0" segments until a service has picked a sender (fidelity.md:
             # Messaging Services).
             num_segments=0 if via_service else info.num_segments,
-            num_media=len(request.media_urls),
-            price=None,
-            price_unit="USD",
+            now=now,
+            media_urls=request.media_urls,
             messaging_service_sid=request.messaging_service_sid,
             status_callback=request.status_callback,
-            date_created=now,
-            date_updated=now,
-            date_sent=None,
             segments=info.num_segments,
             encoding=info.encoding,
             validity_period=validity,
-            media_urls=list(request.media_urls),
             send_at=send_at,
         )
         self.planner.admit(account, message, request)
@@ -533,12 +534,12 @@ def row_to_message(row: Any) -> Message:
 
 def _validity_period(raw: str | None) -> int:
     if raw is None:
-        return 36000
+        return DEFAULT_VALIDITY_PERIOD
     try:
         value = int(raw)
     except ValueError:
         value = -1
-    if not 1 <= value <= 36000:
+    if not 1 <= value <= DEFAULT_VALIDITY_PERIOD:
         raise twilio_error(21624, value=raw)
     return value
 
@@ -563,11 +564,5 @@ def _parse_send_at(raw: str) -> float | None:
 
 
 def valid_callback_url(url: str) -> bool:
-    """An absolute http(s) URL with a valid host, as Twilio requires of StatusCallback:
-    "URL must contain a valid hostname and underscores are not allowed" (the spec)."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return False
-    return parts.scheme in {"http", "https"} and bool(host) and "_" not in (host or "")
+    """A URL Twilio accepts for a webhook (``contracts.callback_url``)."""
+    return callback_url.is_valid(url)

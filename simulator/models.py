@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol, TypeVar
+
+from smsim.simulator.ids import new_sid
 
 T = TypeVar("T")
 
@@ -97,6 +99,62 @@ class Message:
     fixed_price: str | None = None  # a price set at creation (free auto-replies)
     auto_reply: str | None = None  # the keyword an auto-reply answers
     in_reply_to: str | None = None  # the inbound message a reply answers
+
+
+def new_message(
+    *,
+    account_sid: str,
+    direction: str,
+    from_number: str | None,
+    to_number: str,
+    body: str,
+    status: str,
+    num_segments: int,
+    now: float,
+    media_urls: Sequence[str] = (),
+    error_code: int | None = None,
+    error_message: str | None = None,
+    messaging_service_sid: str | None = None,
+    status_callback: str | None = None,
+    date_sent: float | None = None,
+    segments: int | None = None,
+    encoding: str | None = None,
+    validity_period: int | None = None,
+    send_at: float | None = None,
+    fixed_price: str | None = None,
+    auto_reply: str | None = None,
+    in_reply_to: str | None = None,
+) -> Message:
+    """A message not yet stored: a fresh SID (``MM`` with media, else ``SM``), created and
+    updated ``now``, no price until sent (in USD)."""
+    return Message(
+        sid=new_sid("MM" if media_urls else "SM"),
+        account_sid=account_sid,
+        direction=direction,
+        from_number=from_number,
+        to_number=to_number,
+        body=body,
+        status=status,
+        error_code=error_code,
+        error_message=error_message,
+        num_segments=num_segments,
+        num_media=len(media_urls),
+        price=None,
+        price_unit="USD",
+        messaging_service_sid=messaging_service_sid,
+        status_callback=status_callback,
+        date_created=now,
+        date_updated=now,
+        date_sent=date_sent,
+        segments=segments,
+        encoding=encoding,
+        validity_period=validity_period,
+        media_urls=list(media_urls),
+        send_at=send_at,
+        fixed_price=fixed_price,
+        auto_reply=auto_reply,
+        in_reply_to=in_reply_to,
+    )
 
 
 EXTRA_FIELDS = (

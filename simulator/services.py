@@ -52,12 +52,11 @@ from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError, not_found, twilio_error
 from smsim.simulator.ids import is_sid, new_sid
-from smsim.simulator.messages import MessageRows, valid_callback_url
+from smsim.simulator.messages import DEFAULT_VALIDITY_PERIOD, MessageRows, valid_callback_url
 from smsim.simulator.models import Account, Message
 from smsim.simulator.store import Store, dumps, loads
 
 V1_SERVICES = "/v1/Services"
-DEFAULT_VALIDITY = 36000
 USECASES = frozenset(
     {"notifications", "marketing", "verification", "discussion", "poll", "undeclared"}
 )
@@ -88,7 +87,7 @@ FIELDS: tuple[Field, ...] = (
     Field("ScanMessageContent", "scan_message_content", "scan", "inherit"),
     Field("FallbackToLongCode", "fallback_to_long_code", "bool", False),
     Field("AreaCodeGeomatch", "area_code_geomatch", "bool", True),
-    Field("ValidityPeriod", "validity_period", "validity", DEFAULT_VALIDITY),
+    Field("ValidityPeriod", "validity_period", "validity", DEFAULT_VALIDITY_PERIOD),
     Field("SynchronousValidation", "synchronous_validation", "bool", False),
     Field("Usecase", "usecase", "usecase", "undeclared"),
     Field("UseInboundWebhookOnNumber", "use_inbound_webhook_on_number", "bool", False),
@@ -178,7 +177,7 @@ def _parse_value(spec: Field, raw: str) -> Any:
             number = int(value)
         except ValueError:
             number = 0
-        if not 1 <= number <= DEFAULT_VALIDITY:
+        if not 1 <= number <= DEFAULT_VALIDITY_PERIOD:
             raise twilio_error(21624)
         return number
     allowed = USECASES if spec.kind == "usecase" else SCAN_VALUES
@@ -426,8 +425,8 @@ class Services:
         return tier[position % len(tier)]
 
     def _apply_validity(self, service: Service, message: Message) -> None:
-        limit = int(service["validity_period"] or DEFAULT_VALIDITY)
-        current = int(message.validity_period or DEFAULT_VALIDITY)
+        limit = int(service["validity_period"] or DEFAULT_VALIDITY_PERIOD)
+        current = int(message.validity_period or DEFAULT_VALIDITY_PERIOD)
         if limit < current:
             message.validity_period = limit
             self.rows.save_extra(message)

@@ -24,12 +24,12 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers, requote_uri
 
+from smsim.contracts import payloads
 from smsim.contracts.signature import compute_signature
 from smsim.simulator import fragments
 from smsim.simulator.store import Store, dumps, loads
 from smsim.sqlwhere import Where
 
-USER_AGENT = "TwilioProxy/1.1"
 RESPONSE_BODY_LIMIT = 2048
 
 
@@ -114,7 +114,7 @@ class WebhookSender:
         """One attempt: sign, send, classify the outcome. Never raises for HTTP trouble."""
         url, overrides = fragments.split(webhook.url)
         headers = {
-            "User-Agent": USER_AGENT,
+            "User-Agent": payloads.USER_AGENT,
             "Accept": "*/*",
             "Cache-Control": "max-age=259200",
             "I-Twilio-Idempotency-Token": f"{webhook.message_sid or ''}-{webhook.status or ''}",
