@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+# `smsim serve` as a process; URL and accounts come from its --ready-file JSON.
 from smsim.testing import ServeProcess as Serve  # noqa: F401 - used as c.Serve
 
 HOST = "127.0.0.1"

@@ -17,8 +17,13 @@
    - fetch one message by SID (random SIDs);
    - list ``Page=200`` without a token (an OFFSET of 10,000 rows; Twilio's own pages
      always carry a token, shown for completeness).
+4. Times the web inbox over the same rows (median of ``--inbox-runs`` requests each, after
+   warm-up): the home page ``/`` (HTML with the first 50 messages in it), its JSON list
+   route ``/_smsim/messages?limit=50``, an older page by cursor, and the filters (number,
+   status, text in the body).
 
-Targets: resident memory under 400 MB and list p99 under 50 ms.
+Targets: resident memory under 400 MB, list p99 under 50 ms, inbox first page (page and
+JSON route) under 100 ms.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from smsim.simulator.engine import Engine
 
 TARGET_RSS_MB = 400.0
 TARGET_LIST_P99_MS = 50.0
+TARGET_INBOX_MS = 100.0
 RECIPIENTS = 10_000
 BATCH = 50_000
 EXTRA = json.dumps(
@@ -127,8 +133,55 @@ class Client:
             raise RuntimeError(f"GET {path} -> {response.status}: {data[:300]!r}")
         return took, json.loads(data)
 
+    def get_text(self, path: str) -> tuple[float, str]:
+        """A non-JSON GET (the inbox's HTML page): (seconds, body)."""
+        began = time.perf_counter()
+        self.conn.request("GET", path, headers={"Accept": "text/html"})
+        response = self.conn.getresponse()
+        data = response.read()
+        took = time.perf_counter() - began
+        if response.status != 200:
+            raise RuntimeError(f"GET {path} -> {response.status}: {data[:300]!r}")
+        return took, data.decode("utf-8")
+
     def close(self) -> None:
         self.conn.close()
+
+
+def measure_inbox(
+    client: Client, sample: list[str], recipients: list[str], runs: int
+) -> list[tuple[str, float, int]]:
+    """(name, median seconds, items) for the inbox's page and JSON list route."""
+    rng = random.Random(11)
+    first = client.get("/_smsim/messages?limit=50")[1]
+    cursor = first["older"]
+    results: list[tuple[str, float, int]] = []
+
+    def series(name: str, make_path: Any, html: bool = False) -> None:
+        times, items = [], 0
+        for i in range(runs + 3):
+            path = make_path()
+            if html:
+                took, text = client.get_text(path)
+                items = text.count('"sid":')
+            else:
+                took, body = client.get(path)
+                items = len(body["messages"])
+            if i >= 3:  # the first three warm the caches
+                times.append(took)
+        results.append((name, c.median(times), items))
+
+    series("page / (HTML, first 50)", lambda: "/", html=True)
+    series("JSON /_smsim/messages?limit=50", lambda: "/_smsim/messages?limit=50")
+    series("JSON older page (before=cursor)", lambda: f"/_smsim/messages?limit=50&before={cursor}")
+    series(
+        "JSON number=<recipient>",
+        lambda: "/_smsim/messages?limit=50&" + urlencode({"number": rng.choice(recipients)}),
+    )
+    series("JSON status=delivered", lambda: "/_smsim/messages?limit=50&status=delivered")
+    series("JSON q=<text> (matches all)", lambda: "/_smsim/messages?limit=50&q=reply+stop")
+    series("JSON q=<text> (matches none)", lambda: "/_smsim/messages?limit=50&q=nothing+here")
+    return results
 
 
 def measure(
@@ -183,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, help="stored messages (default 1,000,000)")
     parser.add_argument("--requests", type=int, help="requests per list/fetch kind (default 500)")
     parser.add_argument("--keep", help="build (or reuse) the database at this path")
+    parser.add_argument("--inbox-runs", type=int, default=9, help="timed requests per inbox kind")
     args = parser.parse_args(argv)
     messages = args.messages or (100_000 if args.quick else 1_000_000)
     n = args.requests or (100 if args.quick else 500)
@@ -216,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
             idle = c.rss_mb(server.pid)
             client = Client(server.url, (sid, token))
             results = measure(client, sid, sample, recipients, n, messages)
+            inbox = measure_inbox(client, sample, recipients, args.inbox_runs)
             client.close()
             after = c.rss_mb(server.pid)
             peak = _hwm(server.pid)
@@ -253,6 +308,19 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"target  : list p99 < {TARGET_LIST_P99_MS:.0f} ms -> worst list p99 {list_p99:.1f} ms "
         f"(50-message pages), {list_verdict}"
+    )
+    print()
+    print(
+        c.table(
+            [[name, args.inbox_runs, took * 1000, items] for name, took, items in inbox],
+            ["web inbox request", "n", "median ms", "items"],
+        )
+    )
+    first_page = max(took for name, took, _ in inbox[:2]) * 1000
+    inbox_verdict = "met" if first_page < TARGET_INBOX_MS else "MISSED"
+    print(
+        f"\ntarget  : inbox first page < {TARGET_INBOX_MS:.0f} ms -> page and JSON route "
+        f"{first_page:.1f} ms at worst (median), {inbox_verdict}"
     )
     print(f"load    : {c.load()} (1/5/15 min) at end")
     return 0

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 from typing import Any, cast
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
-from smsim.client.config import ClientConfig
+from smsim import websafety
+from smsim.client.config import CLICK_PATH_PREFIX, RECEIVER_PATH, ClientConfig
 from smsim.client.facade import Integration
 from smsim.client.settings import ValidationError
 from smsim.client.store import ConflictError, NotFoundError
@@ -29,8 +30,11 @@ def integration() -> Integration:
 
 
 def _body() -> dict[str, Any]:
-    if not request.get_data():
+    """The JSON object sent, ``{}`` for no body; a body of any other type is refused."""
+    if not request.get_data(cache=True):
         return {}
+    if not request.is_json:
+        raise UnsupportedMediaType(websafety.JSON_REQUIRED)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ValidationError({}, "the request body must be a JSON object")
@@ -263,6 +267,19 @@ def _error(message: str, status: int, fields: dict[str, str] | None = None) -> A
     return jsonify({"error": message, "fields": fields or {}}), status
 
 
+def safety_policy(config: ClientConfig) -> websafety.SafetyPolicy:
+    """Everything is guarded (docs/security.md) but what Twilio and handsets reach: the
+    signed callback receiver and the click redirects, under any Host name."""
+    public_host = urlsplit(config.base_url).hostname if config.base_url else None
+    return websafety.SafetyPolicy(
+        bound_host=config.bind_host,
+        allowed_hosts=config.allowed_hosts + ((public_host,) if public_host else ()),
+        control_token=config.control_token,
+        open_prefixes=(RECEIVER_PATH, CLICK_PATH_PREFIX),
+        json_prefixes=("/api/",),
+    )
+
+
 def create_app(config: ClientConfig, integration_obj: Integration | None = None) -> Flask:
     """Build the Flask app for one Integration (created from ``config`` unless given)."""
     app = Flask("smsim.client")
@@ -271,6 +288,7 @@ def create_app(config: ClientConfig, integration_obj: Integration | None = None)
     app.extensions["smsim_client"] = integration_obj or Integration(config)
     for bp in (providers_bp, campaigns_bp, events_bp, public_bp):
         app.register_blueprint(bp)
+    websafety.install(app, safety_policy(config))
 
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError) -> Any:

@@ -20,7 +20,8 @@ class ClientConfig:
     ``public_url`` is the base URL Twilio and handsets use to reach this integration: the
     default callback URL (``public_url + /sms/twilio``) and tracked short links
     (``public_url + /c/<code>``) are built from it. The embeddable server fills it in
-    with its own URL when it is left empty.
+    with its own URL when it is left empty. Its host name is also accepted as a Host by
+    the API and UI, like ``bind_host`` and ``allowed_hosts``.
     """
 
     db_path: str | None = None
@@ -30,6 +31,11 @@ class ClientConfig:
     account_id: str = "smsim-client"
     send_workers: int = 8
     request_timeout: float = 15.0
+    # docs/security.md: the address the server is bound to, extra Host names its API and UI
+    # accept ("*" = any), and the control token they require when set (never logged).
+    bind_host: str = "127.0.0.1"
+    allowed_hosts: tuple[str, ...] = ()
+    control_token: str | None = None
 
     def __post_init__(self) -> None:
         if not self.memory and not self.db_path:

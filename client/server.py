@@ -65,10 +65,17 @@ class ClientServer:
         old.close()
         return fresh
 
+    @property
+    def running(self) -> bool:
+        """Whether the server's loop is serving."""
+        return self._thread is not None and self._thread.is_alive()
+
     def start(self) -> ClientServer:
         """Bind, build the app, and serve in a background thread."""
         self._server = bind_server(self._wsgi, self.host, self.port, self.threads, "smsim-client")
         self.effective_port = int(self._server.effective_port)
+        if self.config.bind_host != self.host:
+            self.config = replace(self.config, bind_host=self.host)
         if not self.config.public_url:
             self.config = replace(self.config, public_url=self.url)
         self.app = create_app(self.config)

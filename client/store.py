@@ -6,6 +6,9 @@ databases so readers never block the receiver. Idempotency lives in unique keys,
 application checks: a status callback is unique by (MessageSid, status), a reply by its
 MessageSid, so a repeated webhook can never count twice even under concurrent delivery.
 Every multi-step change (callback + status + event) happens in one transaction.
+
+Opening runs the numbered migrations (``smsim.client.migrations``); a file of another kind
+or from a newer smsim raises :class:`~smsim.migrations.DatabaseRefused` untouched.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from smsim.client.callback_records import CallbackRecords
 from smsim.client.event_records import EventRecords
 from smsim.client.link_records import LinkRecords
 from smsim.client.message_records import MessageRecords
+from smsim.client.migrations import MIGRATIONS
 from smsim.client.provider_records import ProviderRecords
 from smsim.client.records import (
     EVENT_CLICKED,
@@ -38,6 +42,7 @@ from smsim.client.records import (
     SendOutcome,
 )
 from smsim.client.stats_records import StatsRecords
+from smsim.migrations import CLIENT, DatabaseRefused, migrate
 
 __all__ = [
     "EVENT_CLICKED",
@@ -56,102 +61,22 @@ __all__ = [
     "Store",
 ]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS providers (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    nickname TEXT NOT NULL,
-    account_sid TEXT NOT NULL,
-    auth_token TEXT NOT NULL,
-    callback_url TEXT,
-    from_numbers TEXT NOT NULL,
-    service_sid TEXT,
-    template_id_required INTEGER NOT NULL DEFAULT 0,
-    is_default INTEGER NOT NULL DEFAULT 0,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    deleted_at REAL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS providers_nickname
-    ON providers(nickname COLLATE NOCASE) WHERE deleted_at IS NULL;
-CREATE INDEX IF NOT EXISTS providers_account ON providers(account_sid);
-CREATE TABLE IF NOT EXISTS campaigns (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT,
-    provider_id INTEGER NOT NULL,
-    body TEXT NOT NULL,
-    click_tracking INTEGER NOT NULL,
-    template_id TEXT,
-    variant INTEGER NOT NULL DEFAULT 0,
-    targeted INTEGER NOT NULL,
-    created_at REAL NOT NULL,
-    finished_at REAL
-);
-CREATE TABLE IF NOT EXISTS messages (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    campaign_id INTEGER,
-    provider_id INTEGER NOT NULL,
-    to_number TEXT NOT NULL,
-    from_number TEXT,
-    body TEXT NOT NULL,
-    sid TEXT UNIQUE,
-    status TEXT NOT NULL DEFAULT 'pending',
-    status_rank INTEGER NOT NULL DEFAULT -1,
-    error_code INTEGER,
-    error_message TEXT,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS messages_campaign ON messages(campaign_id);
-CREATE INDEX IF NOT EXISTS messages_provider ON messages(provider_id);
-CREATE INDEX IF NOT EXISTS messages_to ON messages(provider_id, to_number, id);
-CREATE TABLE IF NOT EXISTS callbacks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    provider_id INTEGER NOT NULL,
-    message_id INTEGER,
-    message_sid TEXT NOT NULL,
-    status TEXT NOT NULL,
-    error_code INTEGER,
-    params TEXT NOT NULL,
-    received_at REAL NOT NULL,
-    UNIQUE (message_sid, status)
-);
-CREATE TABLE IF NOT EXISTS replies (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    provider_id INTEGER NOT NULL,
-    message_sid TEXT NOT NULL UNIQUE,
-    from_number TEXT NOT NULL,
-    to_number TEXT NOT NULL,
-    body TEXT NOT NULL,
-    campaign_id INTEGER,
-    message_id INTEGER,
-    received_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS links (
-    code TEXT PRIMARY KEY,
-    campaign_id INTEGER NOT NULL,
-    message_id INTEGER NOT NULL,
-    url TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS clicks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    code TEXT NOT NULL,
-    campaign_id INTEGER NOT NULL,
-    message_id INTEGER NOT NULL,
-    clicked_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS clicks_campaign ON clicks(campaign_id, message_id);
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    ts REAL NOT NULL,
-    name TEXT NOT NULL,
-    provider_id INTEGER,
-    campaign_id INTEGER,
-    message_id INTEGER,
-    props TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_provider ON events(provider_id, ts);
-CREATE INDEX IF NOT EXISTS events_campaign ON events(campaign_id, ts);
-"""
+
+def _open_connection(path: str) -> sqlite3.Connection:
+    """Connect to ``path`` and migrate it to the current schema (DatabaseRefused, with
+    nothing written, when it cannot be opened or is not a client database for this smsim)."""
+    try:
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    except sqlite3.OperationalError as exc:  # a directory, a missing folder, no permission
+        raise DatabaseRefused(path, f"cannot be opened ({exc})") from None
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout=5000")  # another process may be migrating the file
+    try:
+        migrate(conn, CLIENT, MIGRATIONS, path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 class Store(
@@ -167,13 +92,10 @@ class Store(
     def __init__(self, path: str = ":memory:", clock: Callable[[], float] = time.time) -> None:
         self._lock = threading.RLock()
         self._clock = clock
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._conn.row_factory = sqlite3.Row
-        if path != ":memory:":
+        self._conn = _open_connection(path)
+        if path != ":memory:":  # after the migrations: a refused file is never switched to WAL
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("PRAGMA busy_timeout=5000")
-        self._conn.executescript(_SCHEMA)
 
     def close(self) -> None:
         """Close the connection."""

@@ -9,10 +9,11 @@ The query string is otherwise kept exactly as given (``?account=...&meta=...``).
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urldefrag, urlencode
+from urllib.parse import parse_qsl, urldefrag, urlencode
 
 import requests
 
@@ -101,6 +102,20 @@ def sign(
     return SignedRequest(label, target, tuple(form.items()), headers, schema)
 
 
+def callback_status_for(code: int) -> str:
+    """The status a callback carrying ``code`` reports.
+
+    A catalogued callback code has its terminal status in the catalogue. Any other code
+    (Twilio has hundreds) is ``undelivered`` when it is a 30xxx delivery error, the family
+    carriers and handsets report after the message left Twilio, and ``failed`` otherwise
+    (the message never left Twilio, as with 21610/21614). ``--status`` overrides it.
+    """
+    entry = catalogue.get(code)
+    if entry is not None and entry.terminal_status is not None:
+        return str(entry.terminal_status)
+    return "undelivered" if 30000 <= code <= 30999 else "failed"
+
+
 def status_request(
     url: str,
     auth_token: str,
@@ -111,11 +126,11 @@ def status_request(
 ) -> SignedRequest:
     """A signed status callback.
 
-    With ``code``, ``status`` defaults to the code's terminal status in the catalogue;
-    without, it defaults to ``delivered``.
+    With ``code`` (any Twilio error code), ``status`` defaults to
+    :func:`callback_status_for`; without, it defaults to ``delivered``.
     """
     if code is not None:
-        status = status or catalogue.require(code).terminal_status or "failed"
+        status = status or callback_status_for(code)
         label = f"{status} {code} ({catalogue.describe(code)})"
     else:
         status = status or "delivered"
@@ -131,6 +146,56 @@ def status_request(
         raw_dlr_date=payloads.raw_dlr_done_date(),
     )
     return sign(label, url, form, auth_token)
+
+
+def with_fields(
+    request: SignedRequest, fields: Mapping[str, str], auth_token: str
+) -> SignedRequest:
+    """``request`` with ``fields`` overriding (in place) or added (at the end), re-signed
+    and checked against the same schema, so an override cannot break the contract
+    silently."""
+    if not fields:
+        return request
+    form = dict(request.form)
+    form.update(fields)
+    changed = ", ".join(f"{k}={v}" for k, v in fields.items())
+    return sign(
+        f"{request.label} [{changed}]", request.url, form, auth_token, schema=request.schema
+    )
+
+
+def parse_payload(text: str) -> dict[str, str]:
+    """A captured webhook payload: a JSON object, or a form-encoded body
+    (``MessageSid=SM...&MessageStatus=delivered``). Field order is kept; JSON numbers
+    become digits, as they travel in a form. Raises ValueError saying what is wrong."""
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            raw = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"payload is not valid JSON: {exc}") from None
+        form: dict[str, str] = {}
+        for name, value in raw.items():
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise ValueError(f"payload field {name}: must be a string or number")
+            form[name] = value if isinstance(value, str) else str(value)
+        return form
+    try:
+        pairs = parse_qsl(stripped, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        raise ValueError(
+            "payload is neither a JSON object nor form-encoded (Name=Value&Name=Value)"
+        ) from None
+    return dict(pairs)
+
+
+def payload_request(url: str, auth_token: str, form: Mapping[str, str]) -> SignedRequest:
+    """A captured payload, checked against its contract and signed for ``url``: an
+    incoming message when ``SmsStatus`` is ``received``, else a status callback."""
+    is_reply = form.get("SmsStatus") == "received"
+    schema = "incoming_message" if is_reply else "status_callback"
+    label = f"captured {'reply' if is_reply else form.get('MessageStatus', 'callback')}"
+    return sign(label, url, form, auth_token, schema=schema)
 
 
 def reply_request(url: str, auth_token: str, who: Identity, text: str) -> SignedRequest:

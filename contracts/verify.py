@@ -49,6 +49,7 @@ from smsim.contracts.replay import (
     wire_url,
 )
 from smsim.contracts.signature import SIGNATURE_HEADER, body_sha256, compute_signature
+from smsim.websafety import control_headers
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class VerifyConfig:
     messaging_service_sid: str | None = None
     stats_url: str | None = None
     timeout: float = 10.0
+    control_token: str | None = None  # sent to stats_url only (docs/security.md)
 
 
 @dataclass(frozen=True)
@@ -262,7 +264,10 @@ class _Runner:
         try:
             response = requests.get(
                 self.config.stats_url,
-                headers={"Accept": "application/json"},
+                headers={
+                    "Accept": "application/json",
+                    **control_headers(self.config.control_token),
+                },
                 timeout=self.config.timeout,
             )
         except requests.RequestException as exc:

@@ -50,6 +50,7 @@ class RunOptions:
     against: str | None = None
     seed: int = 0
     http_timeout: float = 30.0
+    control_token: str | None = None  # of the server ``against`` (default: env)
 
 
 class World:
@@ -116,7 +117,7 @@ class World:
         if scenario.setup.get("carrier_profile"):
             raise SkipScenario("sets a carrier profile, which needs an in-process simulator")
         self.sim_url = url.rstrip("/")
-        self.control = ControlClient(self.sim_url, self.http)
+        self.control = ControlClient(self.sim_url, self.http, self.options.control_token)
         try:
             health = self.control.health()
         except requests.RequestException as exc:

@@ -8,6 +8,7 @@ anyone else's (fidelity.md: Messages API). Secrets are compared in constant time
 from __future__ import annotations
 
 import hmac
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -16,7 +17,7 @@ from smsim.simulator import phone
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError, authentication_failed, not_found, twilio_error
 from smsim.simulator.ids import new_auth_token, new_sid
-from smsim.simulator.models import Account, PhoneNumber, VerifiedNumber, from_row
+from smsim.simulator.models import Account, ApiKey, PhoneNumber, VerifiedNumber, from_row
 from smsim.simulator.store import Store
 
 ACCOUNT_TYPES = {"trial": "Trial", "full": "Full"}
@@ -32,6 +33,22 @@ class NumberSpec:
     sms_url: str | None = None
     sms_method: str = "POST"
     friendly_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ValidationRequest:
+    """What adding an outgoing caller ID answers: Twilio phones the number and the person
+    who answers types ``validation_code``; ``call_sid`` is that verification call.
+
+    smsim places no call: the number is verified at once (docs/fidelity.md, Accounts), so
+    the code is shown for fidelity only and nothing waits for it.
+    """
+
+    account_sid: str
+    call_sid: str
+    friendly_name: str
+    phone_number: str
+    validation_code: str
 
 
 class Accounts:
@@ -121,6 +138,16 @@ class Accounts:
         assert updated is not None
         return updated
 
+    def redeclare(
+        self, sid: str, *, account_type: str, auth_token: str | None, friendly_name: str | None
+    ) -> None:
+        """Set what a --config file says about an existing account (None keeps a field)."""
+        self.store.execute(
+            "UPDATE accounts SET type = ?, auth_token = COALESCE(?, auth_token),"
+            " friendly_name = COALESCE(?, friendly_name), date_updated = ? WHERE sid = ?",
+            (ACCOUNT_TYPES[account_type.lower()], auth_token, friendly_name, self.clock.now(), sid),
+        )
+
     # -- credentials ----------------------------------------------------------------------
 
     def authenticate(self, username: str | None, password: str | None) -> Account:
@@ -161,6 +188,15 @@ class Accounts:
             (sid, account_sid, secret, friendly_name, self.clock.now()),
         )
         return sid, secret
+
+    def api_keys(self, account_sid: str) -> list[ApiKey]:
+        """The account's API keys, oldest first, without their secrets."""
+        rows = self.store.all(
+            "SELECT sid, account_sid, friendly_name, date_created FROM api_keys"
+            " WHERE account_sid = ? ORDER BY date_created, sid",
+            (account_sid,),
+        )
+        return [from_row(ApiKey, r) for r in rows]
 
     # -- owned numbers --------------------------------------------------------------------
 
@@ -262,6 +298,13 @@ class Accounts:
             )
         return self.number(account_sid, sid)
 
+    def remove_number(self, account_sid: str, sid: str) -> None:
+        """Release the account's number ``sid`` (20404 when it has none such)."""
+        self.number(account_sid, sid)
+        self.store.execute(
+            "DELETE FROM phone_numbers WHERE account_sid = ? AND sid = ?", (account_sid, sid)
+        )
+
     def find_number(self, account_sid: str, sid: str) -> PhoneNumber | None:
         """The number ``sid`` of ``account_sid``, or None."""
         row = self.store.one(
@@ -276,11 +319,6 @@ class Accounts:
         marks = ",".join("?" * len(sids))
         rows = self.store.all(f"SELECT * FROM phone_numbers WHERE sid IN ({marks})", list(sids))
         return {r["sid"]: from_row(PhoneNumber, r) for r in rows}
-
-    def delete_number(self, account_sid: str, sid: str) -> None:
-        """Release the number ``sid`` (20404 when ``account_sid`` has no such number)."""
-        self.number(account_sid, sid)
-        self.store.execute("DELETE FROM phone_numbers WHERE sid = ?", (sid,))
 
     def service_sid_of_number(self, phone_number: str) -> str | None:
         """The Messaging Service whose pool holds ``phone_number``, if any."""
@@ -347,6 +385,21 @@ class Accounts:
             (verified.sid, account_sid, normalized, verified.friendly_name, now, now),
         )
         return verified
+
+    def request_validation(
+        self, account_sid: str, number: str, friendly_name: str = ""
+    ) -> ValidationRequest:
+        """Add an outgoing caller ID as Twilio's ``POST OutgoingCallerIds`` does, verified
+        at once; asking again for a verified number answers a fresh request and changes
+        nothing (https://www.twilio.com/docs/voice/api/outgoing-caller-ids)."""
+        verified = self.add_verified(account_sid, number, friendly_name)
+        return ValidationRequest(
+            account_sid=account_sid,
+            call_sid=new_sid("CA"),
+            friendly_name=friendly_name or verified.friendly_name,
+            phone_number=verified.phone_number,
+            validation_code=f"{secrets.randbelow(10**6):06d}",
+        )
 
     def verified(self, account_sid: str, phone_number: str | None = None) -> list[VerifiedNumber]:
         return self._listed("verified_numbers", VerifiedNumber, account_sid, phone_number)

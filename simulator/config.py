@@ -65,6 +65,11 @@ class SimulatorConfig:
     price_table: Mapping[str, float] = field(default_factory=dict)
     enforce_throughput: bool = True
     validate_contracts: bool = False  # check every response/webhook against contracts/
+    ui: bool = True  # serve the web inbox at /
+    # docs/security.md: extra Host names accepted by the control plane and the UI ("*" =
+    # any), and the token they require when set (never logged).
+    allowed_hosts: tuple[str, ...] = ()
+    control_token: str | None = None
 
     def with_overrides(self, **changes: Any) -> SimulatorConfig:
         return replace(self, **changes)
@@ -91,6 +96,8 @@ _SCALARS = {
     "webhook_workers": int,
     "enforce_throughput": bool,
     "validate_contracts": bool,
+    "ui": bool,
+    "control_token": str,
 }
 _ALIASES = {"db": "db_path", "status-callback": "status_callback"}
 CARRIER_PROFILES = ("all-delivered", "realistic")
@@ -130,9 +137,7 @@ def from_mapping(data: Mapping[str, Any], base: SimulatorConfig | None = None) -
         elif key == "accounts":
             changes[key] = _accounts(value)
         elif key == "rules":
-            if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
-                raise ConfigError("rules: must be a list of rule mappings")
-            changes[key] = tuple(value)
+            changes[key] = _rules(value)
         elif key == "price_table":
             if not isinstance(value, dict):
                 raise ConfigError("price_table: must map country codes to USD prices")
@@ -140,6 +145,8 @@ def from_mapping(data: Mapping[str, Any], base: SimulatorConfig | None = None) -
                 if not isinstance(price, int | float) or price < 0:
                     raise ConfigError(f"price_table.{country}: must be a non-negative number")
             changes[key] = dict(value)
+        elif key == "allowed_hosts":
+            changes[key] = _host_names(value)
     result = replace(config, **changes)
     validate(result)
     return result
@@ -169,6 +176,8 @@ def from_env(environ: Mapping[str, str], base: SimulatorConfig) -> SimulatorConf
         for key in _SCALARS
         if f"SMSIM_{key.upper()}" in environ
     }
+    if "SMSIM_ALLOWED_HOSTS" in environ:  # comma-separated
+        data["allowed_hosts"] = environ["SMSIM_ALLOWED_HOSTS"]
     return from_mapping(data, base) if data else base
 
 
@@ -187,8 +196,17 @@ def load_config(
     return config
 
 
+def _host_names(value: Any) -> tuple[str, ...]:
+    """A list of Host names, or one comma-separated string of them."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ConfigError("allowed_hosts: must be a list of host names (or 'a,b' text)")
+    return tuple(v.strip().lower() for v in value if v.strip())
+
+
 def _coerce(key: str, value: Any, kind: type) -> Any:
-    if value is None and key in {"db_path", "status_callback"}:
+    if value is None and key in {"db_path", "status_callback", "control_token"}:
         return None
     try:
         if kind is bool:
@@ -244,28 +262,105 @@ def _accounts(value: Any) -> tuple[AccountConfig, ...]:
         token = raw.get("auth_token")
         if token is not None and (not isinstance(token, str) or not token):
             raise ConfigError(f"{where}.auth_token: must be a non-empty string")
-        numbers = []
-        for j, n in enumerate(raw.get("numbers") or []):
-            spec = {"phone_number": n} if isinstance(n, str) else n
-            if not isinstance(spec, dict) or not isinstance(spec.get("phone_number"), str):
-                raise ConfigError(
-                    f"{where}.numbers[{j}]: must be a number or {{phone_number: ...}}"
-                )
-            numbers.append(spec)
-        verified = raw.get("verified_numbers") or []
-        if not isinstance(verified, list) or not all(isinstance(v, str) for v in verified):
-            raise ConfigError(f"{where}.verified_numbers: must be a list of numbers")
+        name = raw.get("friendly_name")
+        if name is not None and not isinstance(name, str):
+            raise ConfigError(f"{where}.friendly_name: must be a string")
+        numbers = _numbers(raw.get("numbers"), f"{where}.numbers")
+        verified = _verified(raw.get("verified_numbers"), f"{where}.verified_numbers")
         result.append(
             AccountConfig(
                 type=kind,
                 auth_token=token,
                 sid=sid,
-                friendly_name=raw.get("friendly_name"),
-                numbers=tuple(numbers),
-                verified_numbers=tuple(verified),
+                friendly_name=name,
+                numbers=numbers,
+                verified_numbers=verified,
             )
         )
+    _no_shared_numbers(result)
+    _no_shared_sids(result)
     return tuple(result)
+
+
+_NUMBER_FIELDS = {"phone_number", "sms_url", "sms_method", "friendly_name"}
+
+
+def _numbers(value: Any, where: str) -> tuple[Mapping[str, Any], ...]:
+    """Owned numbers: a list of E.164 strings or {phone_number, sms_url, ...} mappings."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ConfigError(f'{where}: must be a list, e.g. ["+15005550006"], not {value!r}')
+    numbers = []
+    for j, item in enumerate(value):
+        spec = {"phone_number": item} if isinstance(item, str) else item
+        if not isinstance(spec, dict) or not isinstance(spec.get("phone_number"), str):
+            raise ConfigError(f"{where}[{j}]: must be a number or {{phone_number: ...}}")
+        unknown = sorted(set(spec) - _NUMBER_FIELDS)
+        if unknown:
+            raise ConfigError(f"{where}[{j}].{unknown[0]}: unknown field")
+        method = spec.get("sms_method", "POST")
+        if not isinstance(method, str) or method.upper() not in {"GET", "POST"}:
+            raise ConfigError(f"{where}[{j}].sms_method: must be GET or POST, not {method!r}")
+        for text_field in ("sms_url", "friendly_name"):
+            if spec.get(text_field) is not None and not isinstance(spec[text_field], str):
+                raise ConfigError(f"{where}[{j}].{text_field}: must be a string")
+        numbers.append({**spec, "phone_number": _e164(spec["phone_number"], f"{where}[{j}]")})
+    return tuple(numbers)
+
+
+def _verified(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: must be a list of numbers, not {value!r}")
+    return tuple(_e164(v, f"{where}[{j}]") for j, v in enumerate(value))
+
+
+def _e164(number: str, where: str) -> str:
+    from smsim.simulator import phone  # phonenumbers' data: only when a file lists numbers
+
+    normalized: str | None = phone.normalize(number)
+    if normalized is None:
+        raise ConfigError(f"{where}: {number!r} is not a phone number (E.164, e.g. +14155550100)")
+    return normalized
+
+
+def _no_shared_numbers(accounts: list[AccountConfig]) -> None:
+    owner: dict[str, int] = {}
+    for i, account in enumerate(accounts):
+        for j, spec in enumerate(account.numbers):
+            number = spec["phone_number"]
+            if number in owner:
+                raise ConfigError(
+                    f"accounts[{i}].numbers[{j}]: {number} is already owned by"
+                    f" accounts[{owner[number]}]; a number has one owner"
+                )
+            owner[number] = i
+
+
+def _no_shared_sids(accounts: list[AccountConfig]) -> None:
+    seen: dict[str, int] = {}
+    for i, account in enumerate(accounts):
+        if account.sid is not None:
+            if account.sid in seen:
+                raise ConfigError(
+                    f"accounts[{i}].sid: {account.sid} is also accounts[{seen[account.sid]}]"
+                )
+            seen[account.sid] = i
+
+
+def _rules(value: Any) -> tuple[Mapping[str, Any], ...]:
+    """Rules, checked now (as the control API checks them) rather than when the engine
+    starts, so a bad file is refused naming the field before anything is opened."""
+    from smsim.simulator.rules import RuleError, validate_rule
+
+    if not isinstance(value, list):
+        raise ConfigError("rules: must be a list of rule mappings")
+    try:
+        return tuple(validate_rule(rule, f"rules[{i}]") for i, rule in enumerate(value))
+    except RuleError as exc:
+        raise ConfigError(exc.message) from None
 
 
 def _hex(text: str) -> bool:

@@ -81,7 +81,8 @@ class Dispatcher:
             and webhook.elapsed + result.duration < overrides.total_timeout
         )
         with self.store.transaction():
-            self.attempts.record(job.id, webhook, result, self.clock.now())
+            gave_up = not result.ok and not retry
+            self.attempts.record(job.id, webhook, result, self.clock.now(), gave_up)
             self.scheduler.done(job)
             if retry:
                 webhook.attempt += 1

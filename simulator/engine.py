@@ -9,22 +9,23 @@ also drive it directly. No Flask, no requests here.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from smsim.simulator import contract_check
 from smsim.simulator.accounts import Accounts, NumberSpec
 from smsim.simulator.clock import make_clock
 from smsim.simulator.config import SimulatorConfig
+from smsim.simulator.declared import apply_config
 from smsim.simulator.delivery import Delivery
 from smsim.simulator.dispatch import Dispatcher
 from smsim.simulator.inbound import Inbound
 from smsim.simulator.messages import MessageRows, Messages
 from smsim.simulator.optouts import OptOuts
-from smsim.simulator.rules import RuleBook, validate_rule
+from smsim.simulator.rules import RuleBook
 from smsim.simulator.scheduler import Scheduler
 from smsim.simulator.services import Services
 from smsim.simulator.store import Store
 from smsim.simulator.suspension import Suspension
+from smsim.simulator.watch import ChangeFeed
 from smsim.simulator.webhooks import AttemptLog, Sender, WebhookSender
 
 log = logging.getLogger("smsim")
@@ -88,32 +89,28 @@ class Engine:
             self.attempts,
             self.inbound.handle_response,
         )
-        self._seed_state()
+        try:
+            self._seed_state()
+        except BaseException:  # e.g. a --config naming a number another account owns
+            self.store.close()
+            raise
 
     def _seed_state(self) -> None:
-        """Accounts from config (once), or a default full and trial account on first start."""
-        if self.store.get_meta("seeded"):
-            return
+        """A default full and trial account on first start (unless the config names
+        accounts); then, on every start, what the config file declares (see
+        :mod:`smsim.simulator.declared`)."""
         with self.store.transaction():
-            if self.config.accounts:
-                for spec in self.config.accounts:
-                    if spec.sid and self.accounts.get(spec.sid):
-                        continue
-                    self.accounts.create(
-                        account_type=spec.type,
-                        friendly_name=spec.friendly_name,
-                        sid=spec.sid,
-                        auth_token=spec.auth_token,
-                        numbers=[_number_spec(n) for n in spec.numbers],
-                        verified_numbers=spec.verified_numbers,
-                    )
-            elif self.config.create_default_accounts:
+            first_start = not self.store.get_meta("seeded")
+            if first_start and not self.config.accounts and self.config.create_default_accounts:
                 for kind, name, number in DEFAULT_ACCOUNTS:
                     numbers = [NumberSpec(number)] if number else []
                     self.accounts.create(account_type=kind, friendly_name=name, numbers=numbers)
-            for i, rule in enumerate(self.config.rules):
-                self.rules.add(validate_rule(rule, f"rules[{i}]"))
+            apply_config(self.config, self.accounts, self.rules, self.store)
             self.store.set_meta("seeded", "1")
+
+    def change_feed(self) -> ChangeFeed:
+        """A new feed of this engine's store changes, for requests that wait on them."""
+        return ChangeFeed.of_store(self.store)
 
     @property
     def store_location(self) -> str:
@@ -148,17 +145,6 @@ class Engine:
         ran = self.scheduler.run_until_idle()
         self.store.set_meta("virtual_now", repr(self.clock.now()))
         return ran
-
-
-def _number_spec(raw: Any) -> NumberSpec:
-    if isinstance(raw, str):
-        return NumberSpec(raw)
-    return NumberSpec(
-        phone_number=raw["phone_number"],
-        sms_url=raw.get("sms_url"),
-        sms_method=raw.get("sms_method", "POST"),
-        friendly_name=raw.get("friendly_name"),
-    )
 
 
 def _saved_clock(store: Store) -> float | None:

@@ -38,6 +38,7 @@ DEFAULT_PAGE_SIZE = 50
 # ValidityPeriod: 1 to 36,000 seconds, and the longest is the default (fidelity.md:
 # Throughput, queues, validity).
 DEFAULT_VALIDITY_PERIOD = 36000
+PAGE_TOKEN_PREFIX = "PA"  # Twilio's tokens start so; what follows is opaque
 SCHEDULE_MIN_AHEAD = 900  # seconds: Twilio's 15-minute minimum for SendAt
 SCHEDULE_MAX_AHEAD = 7 * 86400  # seconds: 7 days (fidelity.md: Messaging Services, UNCERTAIN)
 
@@ -129,16 +130,40 @@ class ListFilter:
     date_sent_after: float | None = None  # inclusive lower bound
 
 
-@dataclass(frozen=True)
-class SearchFilter:
-    """Filters of ``GET /_smsim/messages`` (across accounts); None or empty: any."""
+INBOX_MAX_LIMIT = 10_000
 
+
+@dataclass(frozen=True)
+class InboxQuery:
+    """Messages across accounts, as the inbox and ``GET /_smsim/messages`` filter them.
+
+    Paging is by keyset on the insertion id (the newest-first sort key): ``before`` asks
+    for the page just older than that id, ``after`` for the page just newer; never an
+    OFFSET, so a page deep in a million rows costs what the first one does.
+    """
+
+    account_sid: str | None = None
     to: str | None = None
     from_: str | None = None
+    number: str | None = None  # to or from
     status: str | None = None
-    account_sid: str | None = None
+    error_code: int | None = None
     direction: str | None = None
     sid: str | None = None
+    text: str | None = None  # a substring of the body, case-insensitive for ASCII
+    lost_callbacks: bool = False  # only messages with a callback never delivered
+    before: int | None = None
+    after: int | None = None
+    limit: int = DEFAULT_PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """Newest first, with the cursors of the neighbouring pages (None at either end)."""
+
+    messages: list[Message]
+    older: int | None
+    newer: int | None
 
 
 class Messages:
@@ -344,22 +369,6 @@ class Messages:
         row = self.store.one("SELECT * FROM messages WHERE sid = ?", (sid,))
         return None if row is None else row_to_message(row)
 
-    def search(self, criteria: SearchFilter, limit: int) -> list[Message]:
-        """Messages of any account matching ``criteria``, newest first."""
-        where = (
-            Where()
-            .equals("to_number", criteria.to)
-            .equals("from_number", criteria.from_)
-            .equals("status", criteria.status)
-            .equals("account_sid", criteria.account_sid)
-            .equals("direction", criteria.direction)
-            .equals("sid", criteria.sid)
-        )
-        rows = self.store.all(
-            f"SELECT * FROM messages{where.sql} ORDER BY id DESC LIMIT ?", [*where.params, limit]
-        )
-        return [row_to_message(r) for r in rows]
-
     def with_status(self, account_sid: str, statuses: Sequence[str]) -> list[Message]:
         """The messages of ``account_sid`` in any of ``statuses``, oldest first."""
         marks = ",".join("?" * len(statuses))
@@ -402,7 +411,13 @@ class Messages:
         page: int,
         page_token: str | None,
     ) -> Page:
-        """One page, newest first. ``PageToken`` is ``PA`` + the last SID shown."""
+        """One page, newest first.
+
+        ``PageToken`` is a position, not a row: ``PA`` + the sort key (the storage order)
+        of the last message shown, and the next page is everything older. Deleting that
+        message, or any other, while paging therefore loses nothing and never turns the
+        token invalid (the SDK's ``for m in stream(): m.delete()`` loop relies on it).
+        """
         where = (
             Where()
             .equals("account_sid", account_sid)
@@ -413,23 +428,118 @@ class Messages:
         )
         offset = 0
         if page_token:
-            anchor = self.store.scalar(
-                "SELECT id FROM messages WHERE sid = ? AND account_sid = ?",
-                (page_token[2:], account_sid),
-            )
-            if anchor is None:
-                raise TwilioError(20001, 400, f"Invalid PageToken {page_token}")
-            where.add("id < ?", anchor)
+            where.add("id < ?", self._token_position(account_sid, page_token))
         else:
             offset = page * page_size
         rows = self.store.all(
             f"SELECT * FROM messages{where.sql} ORDER BY id DESC LIMIT ? OFFSET ?",
             [*where.params, page_size + 1, offset],
         )
-        messages = [row_to_message(r) for r in rows[:page_size]]
+        shown = rows[:page_size]
+        messages = [row_to_message(r) for r in shown]
         more = len(rows) > page_size
-        next_token = f"PA{messages[-1].sid}" if more and messages else None
+        next_token = page_token_for(shown[-1]["id"]) if more and shown else None
         return Page(messages, page, page_size, next_token)
+
+    def inbox(self, query: InboxQuery) -> InboxPage:
+        """One keyset page of messages across accounts, newest first (see InboxQuery)."""
+        limit = max(1, min(query.limit, INBOX_MAX_LIMIT))
+        clauses, args = _inbox_filters(query)
+        ascending = query.after is not None and query.before is None
+        cursor: list[str] = []
+        cursor_args: list[Any] = []
+        if query.before is not None:
+            cursor.append("id < ?")
+            cursor_args.append(query.before)
+        if query.after is not None:
+            cursor.append("id > ?")
+            cursor_args.append(query.after)
+        rows = self._inbox_rows(
+            query.number, clauses + cursor, args + cursor_args, ascending, limit
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if ascending:
+            rows.reverse()
+        messages = [row_to_message(r) for r in rows]
+        if not rows:
+            return InboxPage(messages, None, None)
+        newest, oldest = int(rows[0]["id"]), int(rows[-1]["id"])
+        older: int | None
+        newer: int | None
+        if ascending:
+            newer = newest if more else None
+            older = (
+                oldest if self._inbox_any(query.number, clauses, args, "id < ?", oldest) else None
+            )
+        else:
+            older = oldest if more else None
+            newer = None
+            if query.before is not None or query.after is not None:
+                exists = self._inbox_any(query.number, clauses, args, "id > ?", newest)
+                newer = newest if exists else None
+        return InboxPage(messages, older, newer)
+
+    def _inbox_rows(
+        self, number: str | None, clauses: list[str], args: list[Any], ascending: bool, limit: int
+    ) -> list[Any]:
+        order = "ASC" if ascending else "DESC"
+        if not number:
+            where = " AND ".join(clauses) or "1 = 1"
+            rows: list[Any] = self.store.all(
+                f"SELECT * FROM messages WHERE {where} ORDER BY id {order} LIMIT ?",
+                [*args, limit + 1],
+            )
+            return rows
+        # To or From: two index range scans, each stopped at the page size, then merged.
+        # A plain OR would make SQLite collect every match of a busy number and sort it.
+        parts, values = [], []
+        for column in ("to_number", "from_number"):
+            where = " AND ".join([f"{column} = ?", *clauses])
+            parts.append(
+                f"SELECT * FROM (SELECT * FROM messages WHERE {where} ORDER BY id {order} LIMIT ?)"
+            )
+            values += [number, *args, limit + 1]
+        merged: list[Any] = self.store.all(
+            " UNION ".join(parts) + f" ORDER BY id {order} LIMIT ?", [*values, limit + 1]
+        )
+        return merged
+
+    def _inbox_any(
+        self, number: str | None, clauses: list[str], args: list[Any], bound: str, value: int
+    ) -> bool:
+        """True when a message matching the filters lies beyond ``bound``."""
+        if not number:
+            where = " AND ".join([*clauses, bound])
+            return (
+                self.store.one(f"SELECT 1 FROM messages WHERE {where} LIMIT 1", [*args, value])
+                is not None
+            )
+        for column in ("to_number", "from_number"):
+            where = " AND ".join([f"{column} = ?", *clauses, bound])
+            found = self.store.one(
+                f"SELECT 1 FROM messages WHERE {where} LIMIT 1", [number, *args, value]
+            )
+            if found is not None:
+                return True
+        return False
+
+    def _token_position(self, account_sid: str, token: str) -> int:
+        """The sort key a ``PageToken`` stands for, or 20001 (400) for a malformed one.
+
+        ``PA`` + a SID (the form earlier smsim versions issued) is still read while that
+        message exists, so a link handed out by an older server keeps working.
+        """
+        rest = token[2:] if token.startswith(PAGE_TOKEN_PREFIX) else ""
+        if rest.isascii() and rest.isdigit() and len(rest) <= 19:
+            return int(rest)
+        if is_sid(rest, "SM") or is_sid(rest, "MM"):
+            position = self.store.scalar(
+                "SELECT id FROM messages WHERE sid = ? AND account_sid = ?", (rest, account_sid)
+            )
+            if position is not None:
+                return int(position)
+        raise TwilioError(20001, 400, f"Invalid PageToken {token}")
 
     # -- update / delete ------------------------------------------------------------------
 
@@ -488,11 +598,15 @@ class MessageRows:
         row = self.store.one("SELECT * FROM messages WHERE sid = ?", (sid,))
         return None if row is None else row_to_message(row)
 
-    def set_columns(self, sid: str, columns: Mapping[str, Any]) -> None:
-        """Write ``columns`` (names of the messages table, chosen by code) of one message."""
+    def move(self, sid: str, columns: Mapping[str, Any], history: tuple[str, str, float]) -> None:
+        """Write ``columns`` (names of the messages table, chosen by code) of one message
+        and append ``history`` (from, to, at) to its ``status_history``, in one statement."""
         assignments = ", ".join(f"{name} = ?" for name in columns)
         self.store.execute(
-            f"UPDATE messages SET {assignments} WHERE sid = ?", [*columns.values(), sid]
+            f"UPDATE messages SET {assignments}, extra = json_set(extra, '$.status_history',"
+            " json_insert(coalesce(json_extract(extra, '$.status_history'), json('[]')),"
+            " '$[#]', json_array(?, ?, ?))) WHERE sid = ?",
+            [*columns.values(), *history, sid],
         )
 
     def save_extra(self, message: Message) -> None:
@@ -526,6 +640,39 @@ class MessageRows:
             " (sender) DO UPDATE SET busy_until = excluded.busy_until",
             (sender, busy_until),
         )
+
+
+def _inbox_filters(query: InboxQuery) -> tuple[list[str], list[Any]]:
+    """WHERE clauses for every filter except ``number`` and the cursor."""
+    clauses: list[str] = []
+    args: list[Any] = []
+    for column, value in (
+        ("account_sid", query.account_sid),
+        ("to_number", query.to),
+        ("from_number", query.from_),
+        ("status", query.status),
+        ("direction", query.direction),
+        ("sid", query.sid),
+    ):
+        if value:
+            clauses.append(f"{column} = ?")
+            args.append(value)
+    if query.error_code is not None:
+        clauses.append("error_code = ?")
+        args.append(query.error_code)
+    if query.lost_callbacks:
+        # The attempts log (webhooks.AttemptLog) keeps the lost callbacks' message SIDs.
+        clauses.append("sid IN (SELECT message_sid FROM lost_callbacks)")
+    if query.text:
+        escaped = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append("body LIKE ? ESCAPE '\\'")
+        args.append(f"%{escaped}%")
+    return clauses, args
+
+
+def page_token_for(position: int) -> str:
+    """The ``PageToken`` that resumes after the message stored at ``position``."""
+    return f"{PAGE_TOKEN_PREFIX}{position}"
 
 
 def row_to_message(row: Any) -> Message:

@@ -60,6 +60,16 @@ class PhoneNumber:
 
 
 @dataclass(frozen=True)
+class ApiKey:
+    """An API key as listed: the secret is deliberately not a field, so it is never read back."""
+
+    sid: str
+    account_sid: str
+    friendly_name: str
+    date_created: float
+
+
+@dataclass(frozen=True)
 class VerifiedNumber:
     sid: str
     account_sid: str
@@ -99,6 +109,8 @@ class Message:
     fixed_price: str | None = None  # a price set at creation (free auto-replies)
     auto_reply: str | None = None  # the keyword an auto-reply answers
     in_reply_to: str | None = None  # the inbound message a reply answers
+    # Every status move as [from, to, at] (the inbox's timeline).
+    status_history: list[list[Any]] = field(default_factory=list)
 
 
 def new_message(
@@ -166,6 +178,7 @@ EXTRA_FIELDS = (
     "fixed_price",
     "auto_reply",
     "in_reply_to",
+    "status_history",
 )
 
 

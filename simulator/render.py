@@ -12,8 +12,36 @@ from typing import Any
 from urllib.parse import urlencode
 
 from smsim.contracts import payloads
+from smsim.simulator import phone
+from smsim.simulator.accounts import ValidationRequest
 from smsim.simulator.messages import Page
 from smsim.simulator.models import Account, Message, PhoneNumber, VerifiedNumber
+
+# Twilio's 20 Account subresources, in the order of the spec's fetch example
+# (https://www.twilio.com/docs/iam/api/account). smsim serves Messages,
+# IncomingPhoneNumbers and OutgoingCallerIds; the others answer 404 like any unknown path.
+ACCOUNT_SUBRESOURCES: tuple[tuple[str, str], ...] = (
+    ("available_phone_numbers", "AvailablePhoneNumbers.json"),
+    ("calls", "Calls.json"),
+    ("conferences", "Conferences.json"),
+    ("incoming_phone_numbers", "IncomingPhoneNumbers.json"),
+    ("notifications", "Notifications.json"),
+    ("outgoing_caller_ids", "OutgoingCallerIds.json"),
+    ("recordings", "Recordings.json"),
+    ("transcriptions", "Transcriptions.json"),
+    ("addresses", "Addresses.json"),
+    ("signing_keys", "SigningKeys.json"),
+    ("connect_apps", "ConnectApps.json"),
+    ("sip", "SIP.json"),
+    ("authorized_connect_apps", "AuthorizedConnectApps.json"),
+    ("usage", "Usage.json"),
+    ("keys", "Keys.json"),
+    ("applications", "Applications.json"),
+    ("short_codes", "SMS/ShortCodes.json"),
+    ("queues", "Queues.json"),
+    ("messages", "Messages.json"),
+    ("balance", "Balance.json"),
+)
 
 
 def rfc2822(epoch: float | None) -> str | None:
@@ -92,11 +120,7 @@ def account(a: Account) -> dict[str, Any]:
         "owner_account_sid": a.owner_account_sid or a.sid,
         "sid": a.sid,
         "status": a.status,
-        "subresource_uris": {
-            "messages": f"{base}/Messages.json",
-            "incoming_phone_numbers": f"{base}/IncomingPhoneNumbers.json",
-            "outgoing_caller_ids": f"{base}/OutgoingCallerIds.json",
-        },
+        "subresource_uris": {key: f"{base}/{path}" for key, path in ACCOUNT_SUBRESOURCES},
         "type": a.type,
         "uri": f"{base}.json",
     }
@@ -118,8 +142,12 @@ def list_envelope(key: str, path: str, items: list[dict[str, Any]]) -> dict[str,
 
 
 def phone_number(n: PhoneNumber) -> dict[str, Any]:
+    """Every field of Twilio's IncomingPhoneNumber. What smsim does not model (voice,
+    trunks, addresses, emergency calling, bundles) has the value of a fresh number with
+    none of it set up: null SIDs, empty URLs, ``POST`` methods (docs/fidelity.md)."""
     return {
         "account_sid": n.account_sid,
+        "address_sid": None,
         "address_requirements": "none",
         "api_version": payloads.API_VERSION,
         "beta": False,
@@ -127,19 +155,39 @@ def phone_number(n: PhoneNumber) -> dict[str, Any]:
         "date_created": rfc2822(n.date_created),
         "date_updated": rfc2822(n.date_updated),
         "friendly_name": n.friendly_name,
+        "identity_sid": None,
         "phone_number": n.phone_number,
         "origin": "twilio",
         "sid": n.sid,
-        "sms_application_sid": "",
+        "sms_application_sid": None,
         "sms_fallback_method": n.sms_fallback_method,
         "sms_fallback_url": n.sms_fallback_url or "",
         "sms_method": n.sms_method,
         "sms_url": n.sms_url or "",
         "status_callback": n.status_callback or "",
         "status_callback_method": "POST",
-        "status": "in-use",
+        "trunk_sid": None,
         "uri": f"{account_base(n.account_sid)}/IncomingPhoneNumbers/{n.sid}.json",
+        "voice_receive_mode": "voice",
+        "voice_application_sid": None,
+        "voice_caller_id_lookup": False,
+        "voice_fallback_method": "POST",
+        "voice_fallback_url": "",
+        "voice_method": "POST",
+        "voice_url": "",
+        "emergency_status": "Inactive",
+        "emergency_address_sid": None,
+        "emergency_address_status": "unregistered",
+        "bundle_sid": None,
+        "status": "in-use",
+        "type": _number_type(n.phone_number),
     }
+
+
+def _number_type(number: str) -> str:
+    """``local`` (the spec's example) for a geographic number, ``toll-free`` for a US/CA
+    toll-free one (smsim's spelling: the spec does not list the values)."""
+    return "toll-free" if phone.sender_kind(number) == "toll_free" else "local"
 
 
 def verified_number(v: VerifiedNumber) -> dict[str, Any]:
@@ -151,4 +199,15 @@ def verified_number(v: VerifiedNumber) -> dict[str, Any]:
         "phone_number": v.phone_number,
         "sid": v.sid,
         "uri": f"{account_base(v.account_sid)}/OutgoingCallerIds/{v.sid}.json",
+    }
+
+
+def validation_request(v: ValidationRequest) -> dict[str, Any]:
+    """What ``POST OutgoingCallerIds`` answers (spec ``api.v2010.account.validation_request``)."""
+    return {
+        "account_sid": v.account_sid,
+        "call_sid": v.call_sid,
+        "friendly_name": v.friendly_name,
+        "phone_number": v.phone_number,
+        "validation_code": v.validation_code,
     }

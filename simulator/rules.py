@@ -16,7 +16,7 @@ Every ``match`` key is optional; all given keys must match. The first matching r
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,13 +115,29 @@ class RuleBook:
         self.store = store
         self.clock = clock
 
-    def add(self, spec: Any) -> dict[str, Any]:
+    def add(self, spec: Any, origin: str = "api") -> dict[str, Any]:
+        """Add a rule; ``origin`` is ``"api"`` or ``"config"`` (a --config file's)."""
         rule = validate_rule(spec)
         cursor = self.store.execute(
-            "INSERT INTO rules (spec, remaining, date_created) VALUES (?, ?, ?)",
-            (dumps(rule), rule["count"], self.clock.now()),
+            "INSERT INTO rules (spec, remaining, date_created, origin) VALUES (?, ?, ?, ?)",
+            (dumps(rule), rule["count"], self.clock.now(), origin),
         )
         return {"id": cursor.lastrowid, **rule, "remaining": rule["count"]}
+
+    def replace_config_rules(self, specs: Sequence[Any]) -> None:
+        """Make the config file's rules exactly ``specs``; rules added through the API stay.
+
+        Unchanged rules are left as they are, so a restart with the same file keeps their
+        place in the matching order and what remains of their ``count``.
+        """
+        wanted = [validate_rule(spec, f"rules[{i}]") for i, spec in enumerate(specs)]
+        with self.store.transaction():
+            rows = self.store.all("SELECT spec FROM rules WHERE origin = 'config' ORDER BY id")
+            if [loads(r["spec"]) for r in rows] == wanted:
+                return
+            self.store.execute("DELETE FROM rules WHERE origin = 'config'")
+            for rule in wanted:
+                self.add(rule, origin="config")
 
     def all(self) -> list[dict[str, Any]]:
         rows = self.store.all("SELECT id, spec, remaining FROM rules ORDER BY id")

@@ -15,7 +15,7 @@ from typing import Any
 from smsim.serving import start_server, stop_server
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.engine import Engine
-from smsim.simulator.http.app import create_app
+from smsim.simulator.http.app import create_app, release_waiters
 
 
 class SimulatorServer:
@@ -41,12 +41,27 @@ class SimulatorServer:
     def port(self) -> int:
         return int(self._server.effective_port)
 
+    @property
+    def running(self) -> bool:
+        """Whether the server's loop is serving."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def waiting_requests(self) -> int:
+        """Requests parked on the waiter pool now (long-polls, event streams)."""
+        return int(self._server.task_dispatcher.waiting) if self._server is not None else 0
+
     def start(self) -> SimulatorServer:
         self.engine = Engine(self.config)
         app = create_app(engine=self.engine)
         self.engine.start()
         self._server, self._thread = start_server(
-            app, self.config.host, self.config.port, self.config.threads, "smsim"
+            app,
+            self.config.host,
+            self.config.port,
+            self.config.threads,
+            "smsim",
+            release=lambda: release_waiters(app),
         )
         return self
 

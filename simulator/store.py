@@ -8,6 +8,9 @@ system's cache) but not a power cut, a fair trade for a simulator: ``NORMAL`` co
 four times as much per commit here (checkpoint fsyncs), and a create makes several.
 ``memory=True`` keeps everything in RAM for throwaway runs.
 
+Opening runs the numbered migrations (``smsim.simulator.migrations``); a file of another
+kind or from a newer smsim raises :class:`~smsim.migrations.DatabaseRefused` untouched.
+
 The store knows tables and rows, not Twilio rules: the engine modules own the rules.
 """
 
@@ -20,70 +23,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS accounts (
-    sid TEXT PRIMARY KEY, auth_token TEXT NOT NULL, friendly_name TEXT NOT NULL,
-    type TEXT NOT NULL, status TEXT NOT NULL, owner_account_sid TEXT,
-    date_created REAL NOT NULL, date_updated REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS api_keys (
-    sid TEXT PRIMARY KEY, account_sid TEXT NOT NULL, secret TEXT NOT NULL,
-    friendly_name TEXT NOT NULL, date_created REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS phone_numbers (
-    sid TEXT PRIMARY KEY, account_sid TEXT NOT NULL, phone_number TEXT NOT NULL UNIQUE,
-    friendly_name TEXT NOT NULL, sms_url TEXT, sms_method TEXT NOT NULL DEFAULT 'POST',
-    sms_fallback_url TEXT, sms_fallback_method TEXT NOT NULL DEFAULT 'POST',
-    status_callback TEXT, messaging_service_sid TEXT,
-    date_created REAL NOT NULL, date_updated REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS phone_numbers_account ON phone_numbers (account_sid);
-CREATE TABLE IF NOT EXISTS verified_numbers (
-    sid TEXT PRIMARY KEY, account_sid TEXT NOT NULL, phone_number TEXT NOT NULL,
-    friendly_name TEXT NOT NULL, date_created REAL NOT NULL, date_updated REAL NOT NULL,
-    UNIQUE (account_sid, phone_number));
-CREATE TABLE IF NOT EXISTS messages (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, sid TEXT NOT NULL UNIQUE,
-    account_sid TEXT NOT NULL, direction TEXT NOT NULL,
-    from_number TEXT, to_number TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL,
-    error_code INTEGER, error_message TEXT, num_segments INTEGER NOT NULL,
-    num_media INTEGER NOT NULL, price TEXT, price_unit TEXT,
-    messaging_service_sid TEXT, status_callback TEXT,
-    date_created REAL NOT NULL, date_updated REAL NOT NULL, date_sent REAL,
-    extra TEXT NOT NULL DEFAULT '{}');
-CREATE INDEX IF NOT EXISTS messages_account ON messages (account_sid, id);
-CREATE INDEX IF NOT EXISTS messages_account_to ON messages (account_sid, to_number, id);
-CREATE INDEX IF NOT EXISTS messages_account_from ON messages (account_sid, from_number, id);
-CREATE INDEX IF NOT EXISTS messages_to ON messages (to_number, id);
-CREATE TABLE IF NOT EXISTS jobs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, due_at REAL NOT NULL, kind TEXT NOT NULL,
-    ref TEXT NOT NULL, payload TEXT NOT NULL DEFAULT '{}',
-    state TEXT NOT NULL DEFAULT 'pending');
-CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, due_at, id);
-CREATE INDEX IF NOT EXISTS jobs_ref ON jobs (ref);
-CREATE TABLE IF NOT EXISTS callback_attempts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, job_id INTEGER, message_sid TEXT,
-    account_sid TEXT, kind TEXT NOT NULL, url TEXT NOT NULL, method TEXT NOT NULL,
-    params TEXT NOT NULL, headers TEXT NOT NULL, attempt INTEGER NOT NULL,
-    status_code INTEGER, response_body TEXT, error TEXT, at REAL NOT NULL,
-    duration_ms REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS callback_attempts_message ON callback_attempts (message_sid, id);
-CREATE TABLE IF NOT EXISTS rules (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, spec TEXT NOT NULL, remaining INTEGER,
-    date_created REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS services (
-    sid TEXT PRIMARY KEY, account_sid TEXT NOT NULL, data TEXT NOT NULL,
-    date_created REAL NOT NULL, date_updated REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS service_senders (
-    service_sid TEXT NOT NULL, phone_sid TEXT NOT NULL, date_created REAL NOT NULL,
-    PRIMARY KEY (service_sid, phone_sid));
-CREATE TABLE IF NOT EXISTS sticky_senders (
-    service_sid TEXT NOT NULL, to_number TEXT NOT NULL, from_number TEXT NOT NULL,
-    PRIMARY KEY (service_sid, to_number));
-CREATE TABLE IF NOT EXISTS optouts (
-    account_sid TEXT NOT NULL, scope TEXT NOT NULL, handset TEXT NOT NULL,
-    date_created REAL NOT NULL, PRIMARY KEY (account_sid, scope, handset));
-CREATE TABLE IF NOT EXISTS sender_queues (
-    sender TEXT PRIMARY KEY, busy_until REAL NOT NULL);
-"""
+from smsim.migrations import SIMULATOR, DatabaseRefused, migrate
+from smsim.simulator.migrations import MIGRATIONS
 
 Row = sqlite3.Row
 
@@ -94,20 +35,18 @@ class Store:
     def __init__(self, path: str | None, memory: bool = False) -> None:
         target = ":memory:" if memory or not path else path
         self.path = None if target == ":memory:" else target
-        self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
-        self._conn.row_factory = sqlite3.Row
+        self._conn = open_connection(target)
         self._lock = threading.RLock()
         self._depth = 0
         # Bumped whenever rows may have disappeared (a message deleted, a reset, a rolled
         # back transaction), so caches of per-recipient counts know to start over.
         self.generation = 0
         with self._lock:
-            if self.path:
+            if self.path:  # after the migrations: a refused file is never switched to WAL
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 self._conn.execute("PRAGMA synchronous=OFF")
             self._conn.execute("PRAGMA foreign_keys=OFF")
             self._conn.execute("PRAGMA temp_store=MEMORY")
-            self._conn.executescript(SCHEMA)
 
     # -- transactions -------------------------------------------------------------------
 
@@ -183,6 +122,25 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def open_connection(target: str) -> sqlite3.Connection:
+    """Connect to ``target`` and migrate it to the current schema.
+
+    Raises :class:`DatabaseRefused` (nothing written) when the file cannot be opened or is
+    not a simulator database this smsim can use.
+    """
+    try:
+        conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+    except sqlite3.OperationalError as exc:  # a directory, a missing folder, no permission
+        raise DatabaseRefused(target, f"cannot be opened ({exc})") from None
+    conn.row_factory = sqlite3.Row
+    try:
+        migrate(conn, SIMULATOR, MIGRATIONS, target)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def dumps(value: Any) -> str:

@@ -268,9 +268,16 @@ class AttemptLog:
         self.store = store
 
     def record(
-        self, job_id: int | None, webhook: Webhook, result: AttemptResult, at: float
-    ) -> None:
-        self.store.execute(
+        self,
+        job_id: int | None,
+        webhook: Webhook,
+        result: AttemptResult,
+        at: float,
+        gave_up: bool = False,
+    ) -> int:
+        """Log one attempt; ``gave_up`` marks a failed one after which nothing more will
+        be tried, so the callback was never delivered. Returns the attempt's id."""
+        cursor = self.store.execute(
             "INSERT INTO callback_attempts (job_id, message_sid, account_sid, kind, url, method,"
             " params, headers, attempt, status_code, response_body, error, at, duration_ms)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -291,6 +298,41 @@ class AttemptLog:
                 round(result.duration * 1000, 3),
             ),
         )
+        attempt_id = int(cursor.lastrowid or 0)
+        if gave_up:
+            self.store.execute(
+                "INSERT INTO lost_callbacks (attempt_id, message_sid, at) VALUES (?, ?, ?)",
+                (attempt_id, webhook.message_sid, at),
+            )
+        return attempt_id
+
+    def get(self, attempt_id: int) -> dict[str, Any] | None:
+        """One attempt as :meth:`query` shows it, or None."""
+        row = self.store.one(_SELECT_ATTEMPTS + " WHERE a.id = ?", (attempt_id,))
+        return None if row is None else _attempt_json(row)
+
+    def lost_count(self) -> int:
+        """Callbacks never delivered: every attempt failed and none is left to try."""
+        return int(self.store.scalar("SELECT COUNT(*) FROM lost_callbacks") or 0)
+
+    def next_attempt(self, attempt: dict[str, Any]) -> int:
+        """The number the next attempt of ``attempt``'s callback gets."""
+        highest = self.store.scalar(
+            "SELECT MAX(attempt) FROM callback_attempts"
+            " WHERE message_sid IS ? AND kind = ? AND url = ? AND params = ?",
+            (attempt["message_sid"], attempt["kind"], attempt["url"], dumps(attempt["form"])),
+        )
+        return int(highest or attempt["attempt"]) + 1
+
+    def recovered(self, attempt: dict[str, Any]) -> int:
+        """A redelivery of ``attempt`` succeeded: its callback is no longer lost. Clears
+        the flag of every attempt of the same callback (same message, kind, URL, form)."""
+        cursor = self.store.execute(
+            "DELETE FROM lost_callbacks WHERE attempt_id IN (SELECT id FROM callback_attempts"
+            " WHERE message_sid IS ? AND kind = ? AND url = ? AND params = ?)",
+            (attempt["message_sid"], attempt["kind"], attempt["url"], dumps(attempt["form"])),
+        )
+        return int(cursor.rowcount or 0)
 
     def query(
         self,
@@ -304,46 +346,54 @@ class AttemptLog:
         """Attempts, oldest first, filtered like ``GET /_smsim/callbacks``."""
         where = (
             Where()
-            .equals("message_sid", message_sid)
-            .equals("kind", kind)
-            .equals("account_sid", account_sid)
+            .equals("a.message_sid", message_sid)
+            .equals("a.kind", kind)
+            .equals("a.account_sid", account_sid)
         )
         if url:
-            where.add("(url = ? OR url LIKE ?)", url, url + "?%")
+            where.add("(a.url = ? OR a.url LIKE ?)", url, url + "?%")
         if status:
-            # params is stored as a JSON list of [name, value] pairs.
+            # params is stored as a JSON list of [name, value] pairs; filtering here, before
+            # the LIMIT, keeps status=delivered&limit=3 from coming back short.
             where.add(
-                "EXISTS (SELECT 1 FROM json_each(params) AS p"
+                "EXISTS (SELECT 1 FROM json_each(a.params) AS p"
                 " WHERE json_extract(p.value, '$[0]') = 'MessageStatus'"
                 " AND json_extract(p.value, '$[1]') = ?)",
                 status,
             )
         rows = self.store.all(
-            f"SELECT * FROM callback_attempts{where.sql} ORDER BY id LIMIT ?",
-            [*where.params, limit],
+            f"{_SELECT_ATTEMPTS}{where.sql} ORDER BY a.id LIMIT ?", [*where.params, limit]
         )
-        result = []
-        for row in rows:
-            params = dict(loads(row["params"]) or [])
-            result.append(
-                {
-                    "id": row["id"],
-                    "kind": row["kind"],
-                    "message_sid": row["message_sid"],
-                    "account_sid": row["account_sid"],
-                    "url": row["url"],
-                    "method": row["method"],
-                    "params": params,
-                    "headers": loads(row["headers"]),
-                    "attempt": row["attempt"],
-                    "status_code": row["status_code"],
-                    "response_body": row["response_body"],
-                    "error": row["error"],
-                    "at": row["at"],
-                    "duration_ms": row["duration_ms"],
-                }
-            )
-        return result
+        return [_attempt_json(row) for row in rows]
+
+
+_SELECT_ATTEMPTS = (
+    "SELECT a.*, l.attempt_id IS NOT NULL AS lost FROM callback_attempts a"
+    " LEFT JOIN lost_callbacks l ON l.attempt_id = a.id"
+)
+
+
+def _attempt_json(row: Any) -> dict[str, Any]:
+    form = [tuple(p) for p in loads(row["params"]) or []]
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "message_sid": row["message_sid"],
+        "account_sid": row["account_sid"],
+        "url": row["url"],
+        "method": row["method"],
+        "params": dict(form),
+        "form": form,
+        "headers": loads(row["headers"]),
+        "attempt": row["attempt"],
+        "status_code": row["status_code"],
+        "response_body": row["response_body"],
+        "error": row["error"],
+        "at": row["at"],
+        "duration_ms": row["duration_ms"],
+        "redelivery": row["job_id"] is None,
+        "never_delivered": bool(row["lost"]),
+    }
 
 
 def _with_query(url: str, params: Sequence[tuple[str, str]]) -> str:

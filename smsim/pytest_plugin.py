@@ -7,7 +7,9 @@ port, its own in-memory store, a virtual clock):
 - ``simulator``: a running :class:`SimulatorServer` (``.url``, ``.engine``).
 - ``smsim_control``: a :class:`ControlClient` for its ``/_smsim`` API.
 - ``twilio_account``: a fresh full account with one number (dict: sid, auth_token, ...).
-- ``twilio_client``: the official ``twilio`` SDK client wired to the simulator.
+- ``twilio_client``: the official ``twilio`` SDK client wired to the simulator. It needs
+  the SDK (``pip install "smsim[sdk]"``) and fails, rather than skips, without it: a
+  contract test that skipped would pass in CI while testing nothing.
 - ``callback_recorder``: a :class:`CallbackRecorder` receiving webhooks.
 """
 
@@ -48,7 +50,7 @@ def simulator(smsim_config: SimulatorConfig) -> Iterator[SimulatorServer]:
 def smsim_control(simulator: SimulatorServer) -> ControlClient:
     from smsim.testing import ControlClient
 
-    return ControlClient(simulator.url)
+    return ControlClient(simulator.url, token=simulator.config.control_token)
 
 
 @pytest.fixture
@@ -56,9 +58,18 @@ def twilio_account(smsim_control: ControlClient) -> dict[str, Any]:
     return smsim_control.create_account("full", numbers=["+14155550100"])
 
 
+SDK_MISSING = (
+    "smsim's twilio_client fixture needs the official Twilio SDK, which is not installed: "
+    'pip install "smsim[sdk]" (or: pip install twilio)'
+)
+
+
 @pytest.fixture
 def twilio_client(simulator: SimulatorServer, twilio_account: dict[str, Any]) -> Any:
-    twilio_rest = pytest.importorskip("twilio.rest")
+    try:
+        import twilio.rest as twilio_rest
+    except ImportError:
+        pytest.fail(SDK_MISSING, pytrace=False)
     client = twilio_rest.Client(twilio_account["sid"], twilio_account["auth_token"], environment={})
     client.api.base_url = simulator.url
     client.messaging.base_url = simulator.url

@@ -3,27 +3,31 @@
 - :class:`ControlClient`: the ``/_smsim`` control API as Python calls.
 - :class:`CallbackRecorder`: a real HTTP receiver on a free port that records every
   request (for status callbacks and inbound webhooks) and answers what a test says.
-- :class:`ServeProcess`: ``smsim serve`` as a child process, as a user runs it (restart
-  and ``kill -9`` tests, benchmarks).
+- :class:`ServeProcess`: ``smsim serve`` (or ``smsim client serve``) as a child
+  process, as a user runs it (restart and ``kill -9`` tests, benchmarks); it learns URL
+  and credentials from the ``--ready-file`` JSON.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import requests
 
 from smsim.serving import start_server, stop_server
+from smsim.websafety import TOKEN_ENV, control_headers
 
 
 class ControlError(AssertionError):
@@ -31,12 +35,22 @@ class ControlError(AssertionError):
 
 
 class ControlClient:
-    """Python access to a running simulator's control API."""
+    """Python access to a running simulator's control API.
 
-    def __init__(self, base_url: str, session: requests.Session | None = None) -> None:
+    ``token`` is the server's control token (default: ``$SMSIM_CONTROL_TOKEN``); when
+    there is one, the session sends it on every request (a server without a token
+    ignores it).
+    """
+
+    def __init__(
+        self, base_url: str, session: requests.Session | None = None, token: str | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session or requests.Session()
         self.session.trust_env = False
+        token = token or os.environ.get(TOKEN_ENV)
+        if token:
+            self.session.headers.update(control_headers(token))
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.session.request(method, f"{self.base_url}/_smsim{path}", **kwargs)
@@ -212,39 +226,52 @@ class CallbackRecorder:
 
 
 class ServeProcess:
-    """``smsim serve --port 0 ARGS`` as a child process; its URL and accounts are read
-    from what it prints at start-up, and its later output is drained so a chatty log
-    can never block it on a full pipe."""
+    """``smsim serve --port 0 ARGS`` as a child process, as a user runs it (or
+    ``smsim client serve`` with ``command=("client", "serve")``).
 
-    def __init__(self, *args: str, host: str = "127.0.0.1", timeout: float = 60.0) -> None:
-        command = [sys.executable, "-m", "smsim", "serve", "--host", host, "--port", "0"]
+    Its URL, pid and accounts come from the JSON it writes with ``--ready-file`` once it
+    answers, not from the banner (whose wording is for people). Its output is drained
+    from the start into ``lines``, so a chatty log can never block it on a full pipe.
+    """
+
+    def __init__(
+        self,
+        *args: str,
+        host: str = "127.0.0.1",
+        timeout: float = 60.0,
+        command: tuple[str, ...] = ("serve",),
+    ) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="smsim-ready-")
+        ready_path = Path(self._dir.name) / "ready.json"
+        argv = [sys.executable, "-m", "smsim", *command, "--host", host, "--port", "0"]
         self.proc = subprocess.Popen(
-            [*command, *args],
+            [*argv, "--ready-file", str(ready_path), *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         self.lines: list[str] = []
+        self._drainer = threading.Thread(target=self._drain, daemon=True)
+        self._drainer.start()
+        name = "smsim " + " ".join(command)
         deadline = time.monotonic() + timeout
-        assert self.proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError("smsim serve exited: " + "".join(self.lines))
-            self.lines.append(line)
-            if line.strip().startswith("SDK:"):
-                break
-        text = "".join(self.lines)
-        found = re.search(r"listening on (http://\S+)", text)
-        if not found:
-            self.stop()
-            raise RuntimeError("smsim serve printed no URL: " + text)
-        self.url = found.group(1)
-        self.accounts: list[tuple[str, str, str]] = re.findall(
-            r"(full|trial)\s+(AC[0-9a-f]{32}) token ([0-9a-f]{32})", text
-        )
-        threading.Thread(target=self._drain, daemon=True).start()
+        while not ready_path.exists():
+            if self.proc.poll() is not None:
+                self._drainer.join(5)
+                raise RuntimeError(f"{name} exited {self.proc.returncode}: " + "".join(self.lines))
+            if time.monotonic() >= deadline:
+                self.stop()
+                raise RuntimeError(
+                    f"{name} was not ready within {timeout:g} s: " + "".join(self.lines)
+                )
+            time.sleep(0.02)
+        self.ready: dict[str, Any] = json.loads(ready_path.read_text(encoding="utf-8"))
+        self.url: str = self.ready["url"]
+        self.accounts: list[tuple[str, str, str]] = [
+            (account["type"], account["sid"], account["auth_token"])
+            for account in self.ready.get("accounts", [])
+        ]
 
     def _drain(self) -> None:
         assert self.proc.stdout is not None
@@ -257,7 +284,7 @@ class ServeProcess:
 
     @property
     def full_account(self) -> tuple[str, str]:
-        """(sid, auth token) of the first full account it printed."""
+        """(sid, auth token) of its first full account."""
         _, sid, token = next(a for a in self.accounts if a[0] == "full")
         return sid, token
 
@@ -266,6 +293,7 @@ class ServeProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
+        self._dir.cleanup()
 
     def stop(self) -> None:
         """SIGTERM, then ``kill -9`` if it has not exited within 15 s."""
@@ -275,3 +303,4 @@ class ServeProcess:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()
+        self._dir.cleanup()

@@ -7,31 +7,70 @@ import logging
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from smsim import websafety
 from smsim.simulator import contract_check
-from smsim.simulator.config import SimulatorConfig
+from smsim.simulator.config import SimulatorConfig, load_config
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError
-from smsim.simulator.http.context import bind_engine, engine_of
+from smsim.simulator.http.context import bind_engine, change_feed, engine_of, release_waiters
+from smsim.simulator.http.engine_start import StartOnFirstRequest
+from smsim.simulator.http.params import require_utf8_form
 
 log = logging.getLogger("smsim.http")
 
-__all__ = ["create_app", "engine_of"]
+__all__ = ["change_feed", "create_app", "engine_of", "release_waiters"]
 
 # Twilio's codes for HTTP-level refusals that are not about a resource.
-HTTP_CODES = {404: 20404, 405: 20004, 413: 20001, 415: 20001, 400: 20001}
+HTTP_CODES = {
+    400: 20001,
+    401: 20003,
+    403: 20403,
+    404: 20404,
+    405: 20004,
+    413: 20001,
+    415: 20001,
+}
+
+# The authenticated machine surfaces (Basic auth on every request): any Host, any caller.
+TWILIO_SURFACES = ("/2010-04-01/", "/v1/")
 
 
 def create_app(config: SimulatorConfig | None = None, engine: Engine | None = None) -> Flask:
-    """Build the WSGI app. Pass ``engine`` to share one with an embedding server."""
-    from smsim.simulator.http import control, inbound_api, messaging, twilio_api
+    """Build the WSGI app. Pass ``engine`` to share one with an embedding server, which
+    then starts and stops it.
+
+    Without ``engine`` the app owns one, built from ``config`` (default: ``SMSIM_*``
+    environment variables over the defaults, as ``smsim serve`` reads them), and starts it
+    on its first request, so ``waitress-serve --call smsim:create_app`` delivers.
+    """
+    from smsim.simulator.http import (
+        control,
+        control_admin,
+        control_callbacks,
+        inbound_api,
+        inbox_api,
+        messaging,
+        twilio_api,
+    )
 
     app = Flask("smsim.simulator")
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
-    bind_engine(app, engine or Engine(config or SimulatorConfig()))
-    for surface in (twilio_api, control, messaging, inbound_api):
+    owned = engine is None
+    engine = engine or Engine(config or load_config())
+    feed = engine.change_feed()
+    bind_engine(app, engine, feed)
+    if owned:
+        app.before_request(StartOnFirstRequest(engine, feed.close))
+    _install_safety(app, engine.config)
+    surfaces = (twilio_api, control, control_admin, messaging, inbound_api, inbox_api)
+    for surface in (*surfaces, control_callbacks):
         app.register_blueprint(surface.blueprint)
+    if engine.config.ui:
+        from smsim.simulator.http.ui import register_ui
+
+        register_ui(app)
 
     if engine_of(app).validate_contracts:
 
@@ -65,3 +104,21 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
         return jsonify(body), 500
 
     return app
+
+
+def _install_safety(app: Flask, config: SimulatorConfig) -> None:
+    """Everything but the Twilio surfaces is guarded (docs/security.md); forms sent to
+    the Twilio surfaces must be UTF-8."""
+    policy = websafety.SafetyPolicy(
+        bound_host=config.host,
+        allowed_hosts=config.allowed_hosts,
+        control_token=config.control_token,
+        open_prefixes=TWILIO_SURFACES,
+        json_prefixes=("/_smsim/",),
+    )
+    websafety.install(app, policy)
+
+    @app.before_request
+    def _utf8_forms() -> None:
+        if request.path.startswith(TWILIO_SURFACES):
+            require_utf8_form()

@@ -8,17 +8,19 @@ No authentication: the simulator binds to loopback by default.
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from smsim import websafety
 from smsim.simulator import render
 from smsim.simulator.accounts import NumberSpec
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, not_found
-from smsim.simulator.http.context import current_engine
-from smsim.simulator.messages import SearchFilter
+from smsim.simulator.http.context import change_feed, current_engine
+from smsim.simulator.http.inbox_json import inbox_message
+from smsim.simulator.messages import INBOX_MAX_LIMIT, InboxPage, InboxQuery
+from smsim.simulator.watch import wait_until
 
 blueprint = Blueprint("control", __name__, url_prefix="/_smsim")
 
@@ -27,8 +29,12 @@ LAST_INSTANT = 253402300799.0  # 9999-12-31T23:59:59Z, the last instant a date c
 
 
 def _json() -> dict[str, Any]:
-    if not request.data:
+    """The JSON object sent, ``{}`` for no body; any other body is refused, never ignored
+    (``request.data`` is empty for a form, which used to pass as "no body")."""
+    if not request.get_data(cache=True):
         return {}
+    if not request.is_json:
+        raise TwilioError(20001, 415, websafety.JSON_REQUIRED)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise TwilioError(20001, 400, "Request body must be a JSON object")
@@ -84,7 +90,12 @@ def _account_json(account: Any) -> dict[str, Any]:
         "status": account.status,
         "owner_account_sid": account.owner_account_sid,
         "numbers": [
-            {"sid": n.sid, "phone_number": n.phone_number, "sms_url": n.sms_url}
+            {
+                "sid": n.sid,
+                "phone_number": n.phone_number,
+                "sms_url": n.sms_url,
+                "sms_method": n.sms_method,
+            }
             for n in engine.accounts.numbers(account.sid)
         ],
         "verified_numbers": [v.phone_number for v in engine.accounts.verified(account.sid)],
@@ -317,28 +328,70 @@ def callbacks() -> Response:
 
 @blueprint.get("/messages")
 def messages() -> Response:
-    """Messages across accounts; ``wait=N`` long-polls until one matches (OTP tests)."""
+    """Messages across accounts; ``wait=N`` long-polls until one matches (OTP tests).
+
+    A waiting request runs on the server's waiter pool, not an API worker
+    (``smsim.serving``), and sleeps on the app's change feed, which ends it at once when
+    the server stops."""
     args = request.args
     try:
         wait = min(float(args.get("wait", "0") or 0), MAX_WAIT_SECONDS)
     except ValueError:
         raise _bad("wait: must be a number of seconds") from None
+    if not math.isfinite(wait):
+        raise _bad("wait: must be a number of seconds")
+    query = messages_query(args)
+    engine = current_engine()
+    page = wait_until(
+        change_feed(current_app),
+        lambda: _messages_page(engine, query),
+        lambda found: bool(found.messages),
+        wait,
+    )
+    return jsonify(messages_json(page))
+
+
+def messages_query(args: Any) -> InboxQuery:
+    """The filters and cursor of ``GET /_smsim/messages`` (400 on a malformed one)."""
     limit = args.get("limit", "100")
     if not limit.isdigit():
         raise _bad("limit: must be a positive integer")
-    criteria = SearchFilter(
-        to=args.get("to"),
-        from_=args.get("from"),
-        status=args.get("status"),
-        account_sid=args.get("account_sid"),
-        direction=args.get("direction"),
-        sid=args.get("sid"),
+    numbers: dict[str, int | None] = {}
+    for key in ("error_code", "before", "after"):
+        raw = args.get(key, "")
+        if raw and not raw.isdigit():
+            raise _bad(f"{key}: must be a positive integer")
+        numbers[key] = int(raw) if raw else None
+    lost = args.get("lost_callbacks", "")
+    if lost not in {"", "0", "1", "true", "false"}:
+        raise _bad("lost_callbacks: must be true or false")
+    return InboxQuery(
+        account_sid=args.get("account_sid") or None,
+        to=args.get("to") or None,
+        from_=args.get("from") or None,
+        number=args.get("number") or None,
+        status=args.get("status") or None,
+        error_code=numbers["error_code"],
+        direction=args.get("direction") or None,
+        sid=args.get("sid") or None,
+        text=args.get("q") or None,
+        lost_callbacks=lost in {"1", "true"},
+        before=numbers["before"],
+        after=numbers["after"],
+        limit=min(int(limit), INBOX_MAX_LIMIT),
     )
-    deadline = time.monotonic() + max(wait, 0.0)
-    engine = current_engine()
-    while True:
-        found = engine.messages.search(criteria, int(limit))
-        if found or time.monotonic() >= deadline:
-            break
-        time.sleep(0.05)
-    return jsonify({"messages": [render.message(m) for m in found]})
+
+
+def _messages_page(engine: Engine, query: InboxQuery) -> InboxPage:
+    if query.limit == 0:
+        return InboxPage([], None, None)
+    return engine.messages.inbox(query)
+
+
+def messages_json(page: InboxPage) -> dict[str, Any]:
+    """The list, plus the cursors of the older and newer pages (``before=``/``after=``)."""
+    return {
+        "messages": [inbox_message(m) for m in page.messages],
+        "older": None if page.older is None else str(page.older),
+        "newer": None if page.newer is None else str(page.newer),
+    }

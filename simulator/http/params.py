@@ -3,9 +3,48 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from email.utils import parsedate_to_datetime
+from urllib.parse import parse_qsl
+
+from flask import request
 
 from smsim.simulator.errors import TwilioError
+
+FORM_MIMETYPE = "application/x-www-form-urlencoded"
+# A percent escape of a byte >= 0x80: only these can spell invalid UTF-8.
+_HIGH_ESCAPE = re.compile(r"%[89a-fA-F][0-9a-fA-F]")
+
+
+def require_utf8_form() -> None:
+    """Refuse a form body that is not UTF-8 (Twilio's API is UTF-8 throughout).
+
+    Werkzeug's form parser drops a whole body it cannot decode, so without this check a
+    request whose ``To`` holds one stray byte would be answered "'To' is required". Raw
+    bytes are decoded once; percent escapes are re-read strictly only when they can spell
+    a non-ASCII byte, so plain ASCII forms (the usual case) cost one decode.
+    """
+    if request.mimetype != FORM_MIMETYPE:
+        return
+    raw = request.get_data(cache=True)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(f"byte 0x{raw[exc.start]:02x} at position {exc.start}") from None
+    if _HIGH_ESCAPE.search(text):
+        try:
+            parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise _not_utf8("a percent-encoded parameter") from None
+
+
+def _not_utf8(where: str) -> TwilioError:
+    return TwilioError(
+        20001,
+        400,
+        f"The request body is not valid UTF-8 ({where}); "
+        "send form parameters as UTF-8, application/x-www-form-urlencoded",
+    )
 
 
 def parse_date_or_datetime(name: str, raw: str) -> tuple[dt.date | None, float | None]:

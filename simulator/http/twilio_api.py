@@ -138,8 +138,6 @@ def list_messages(account_sid: str) -> Response:
     page_size = int_param("PageSize", args.get("PageSize"), DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     page_number = int_param("Page", args.get("Page"), 0, 0, 10**9)
     token = args.get("PageToken") or None
-    if token is not None and not token.startswith("PA"):
-        raise TwilioError(20001, 400, f"Invalid PageToken {token}")
     page = current_engine().messages.page(account.sid, filters, page_size, page_number, token)
     return jsonify(render.message_page(account.sid, page, query))
 
@@ -239,7 +237,7 @@ def update_number(account_sid: str, sid: str) -> Response:
 @blueprint.delete("/Accounts/<account_sid>/IncomingPhoneNumbers/<sid>.json")
 def delete_number(account_sid: str, sid: str) -> tuple[str, int]:
     account = _account(account_sid)
-    current_engine().accounts.delete_number(account.sid, sid)
+    current_engine().accounts.remove_number(account.sid, sid)
     return "", 204
 
 
@@ -256,16 +254,17 @@ def list_verified(account_sid: str) -> Response:
 
 
 @blueprint.post("/Accounts/<account_sid>/OutgoingCallerIds.json")
-def add_verified(account_sid: str) -> tuple[Response, int]:
-    """Twilio verifies by a call; the simulator verifies at once (documented shortcut)."""
+def add_verified(account_sid: str) -> Response:
+    """Twilio answers 200 with a ValidationRequest and verifies by a call; smsim verifies
+    at once (docs/fidelity.md, Accounts)."""
     account = _account(account_sid)
     number = request.form.get("PhoneNumber")
     if not number:
         raise TwilioError(21604, 400, "A 'PhoneNumber' is required.")
-    verified = current_engine().accounts.add_verified(
+    validation = current_engine().accounts.request_validation(
         account.sid, number, request.form.get("FriendlyName", "")
     )
-    return _created(render.verified_number(verified))
+    return jsonify(render.validation_request(validation))
 
 
 @blueprint.get("/Accounts/<account_sid>/OutgoingCallerIds/<sid>.json")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
-import signal
+import os
 import sys
-import threading
 from typing import Any
+
+from smsim import websafety
+from smsim.commands import _startup_checks as checks
+from smsim.commands._safety_flags import add_safety_flags
+from smsim.migrations import DatabaseRefused
 
 DEFAULT_PORT = 8911
 DEFAULT_DB = "smsim-client.db"
@@ -50,17 +53,55 @@ def register(subparsers: Any) -> None:
     )
     serve.add_argument("--workers", type=int, default=8, help="concurrent campaign senders")
     serve.add_argument("--threads", type=int, default=8, help="WSGI worker threads")
+    add_safety_flags(serve, "the JSON API (/api/) and the web UI")
     serve.add_argument("--log-level", default="WARNING", help="Python log level")
+    serve.add_argument(
+        "--ready-file",
+        metavar="PATH",
+        help="once serving, write JSON here (url, pid, callback_url) for tools to read",
+    )
     serve.set_defaults(handler=run_serve)
     parser.set_defaults(handler=lambda _args: parser.print_help() or 2)
+
+
+def _check_start(args: argparse.Namespace) -> None:
+    """Every mistake a start can catch before it opens the database or binds the port."""
+    checks.host(args.host)
+    checks.port_number(args.port)
+    checks.at_least_one(args.workers, "--workers")
+    checks.at_least_one(args.threads, "--threads")
+    checks.http_url(args.twilio_base_url, "--twilio-base-url")
+    if args.public_url:
+        checks.public_url(args.public_url, "--public-url")
+    if not args.memory:
+        checks.database_path(args.db_path or DEFAULT_DB)
+    checks.port_free(args.host, args.port)
+
+
+def _refuse(message: str) -> int:
+    print(f"smsim client serve: {message}", file=sys.stderr)
+    return 2
 
 
 def run_serve(args: argparse.Namespace) -> int:
     """Start the server, print its URL, and serve until SIGINT/SIGTERM."""
     from smsim.client.config import ClientConfig
     from smsim.client.server import ClientServer
+    from smsim.commands._foreground import StopSignals, announce_ready, clear_ready_file
 
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    stop = StopSignals()  # before anything starts: a stop right after the banner is clean
+    try:
+        level = checks.log_level(args.log_level)
+        if args.ready_file:
+            checks.report_path(args.ready_file, "--ready-file")
+    except checks.StartupError as exc:
+        return _refuse(str(exc))
+    clear_ready_file(args.ready_file)
+    try:
+        _check_start(args)
+    except checks.StartupError as exc:
+        return _refuse(str(exc))
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s %(message)s")
     try:
         config = ClientConfig(
             db_path=None if args.memory else (args.db_path or DEFAULT_DB),
@@ -69,20 +110,35 @@ def run_serve(args: argparse.Namespace) -> int:
             public_url=args.public_url,
             account_id=args.account_id,
             send_workers=args.workers,
+            allowed_hosts=websafety.parse_host_list(
+                args.allowed_hosts or os.environ.get(websafety.ALLOWED_HOSTS_ENV)
+            ),
+            control_token=args.control_token or os.environ.get(websafety.TOKEN_ENV) or None,
         )
+        warning = websafety.exposure_warning("smsim client serve", args.host, config.control_token)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
         server = ClientServer(config, host=args.host, port=args.port, threads=args.threads)
         server.start()
+    except DatabaseRefused as exc:
+        return _refuse(f"--db {exc}")
     except (ValueError, OSError) as exc:
-        print(f"smsim client serve: {exc}", file=sys.stderr)
-        return 2
+        return _refuse(str(exc))
     print(f"smsim client listening on {server.url}", flush=True)
     print(f"  callback receiver: {server.config.default_callback_url}", flush=True)
     print(f"  twilio base URL: {config.twilio_base_url}", flush=True)
     print(f"  store: {'in memory' if config.memory else config.db_path}", flush=True)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        while not done.wait(1.0):
-            pass
+    if config.control_token:
+        print("  JSON API and UI: the control token is required", flush=True)
+    try:
+        extra = {"callback_url": server.config.default_callback_url}
+        announce_ready(args.ready_file, server.url, "/api/health", extra)
+    except OSError as exc:
+        print(f"smsim client serve: --ready-file: {exc}", file=sys.stderr)
+        server.stop()
+        clear_ready_file(args.ready_file)
+        return 1
+    stop.wait(lambda: server.running)
     server.stop()
+    clear_ready_file(args.ready_file)
     return 0

@@ -1,8 +1,10 @@
 """``smsim replay``: post signed Twilio webhooks (status callbacks, replies) at a URL.
 
 For QA: check what an integration shows for each Twilio error code without sending a
-real SMS. ``--curl`` prints the equivalent commands instead of sending. The auth token
-is only used to sign; it is never printed.
+real SMS. ``--code`` takes any Twilio error code, ``--field`` adds or overrides payload
+fields, ``--payload`` replays a captured payload; every request is checked against its
+contract and signed for the target URL. ``--curl`` prints the equivalent commands instead
+of sending. The auth token is only used to sign; it is never printed.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from smsim.contracts import catalogue
@@ -18,11 +21,15 @@ from smsim.contracts.replay import (
     Identity,
     Outcome,
     SignedRequest,
+    callback_status_for,
     full_run,
+    parse_payload,
+    payload_request,
     reply_request,
     send,
     status_request,
     to_curl,
+    with_fields,
 )
 
 TOKEN_ENV = "TWILIO_AUTH_TOKEN"
@@ -35,8 +42,14 @@ def register(subparsers: Any) -> None:
         help="post signed Twilio status callbacks / replies at an integration",
         description=(
             "Post one signed, schema-valid Twilio webhook to URL: a status callback "
-            "(--code for a catalogued error, else --status), an incoming message (--reply), "
-            "or the whole catalogue (--all). Exit status 1 when any POST fails."
+            "(--code for any Twilio error code, else --status), an incoming message "
+            "(--reply), a captured payload (--payload), or the whole catalogue (--all). "
+            "Exit status 1 when any POST fails, 2 on a usage error."
+        ),
+        epilog=(
+            "An error code smsim does not catalogue is reported as undelivered when it is "
+            "a 30xxx delivery error, else as failed; --status chooses. `smsim codes` lists "
+            "the catalogue."
         ),
     )
     parser.add_argument("--to", required=True, dest="url", metavar="URL", help="callback URL")
@@ -61,10 +74,26 @@ def register(subparsers: Any) -> None:
         "--to-number", default="+14155550100", help="the handset (To; From of a --reply)"
     )
     what = parser.add_mutually_exclusive_group()
-    what.add_argument("--code", type=int, help="a catalogued async error code, e.g. 30005")
+    what.add_argument(
+        "--code", type=int, help="any Twilio error code, e.g. 30005 (see `smsim codes`)"
+    )
     what.add_argument("--reply", metavar="TEXT", help="post an incoming message instead")
     what.add_argument(
         "--all", action="store_true", help="post delivered, every async code, and a reply"
+    )
+    what.add_argument(
+        "--payload",
+        metavar="FILE",
+        type=Path,
+        help="replay a captured payload (form-encoded or a JSON object), signed for URL",
+    )
+    parser.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        type=_field,
+        metavar="NAME=VALUE",
+        help="add or override one payload field (repeatable); the result must stay valid",
     )
     parser.add_argument(
         "--status",
@@ -77,12 +106,27 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
+def _field(raw: str) -> tuple[str, str]:
+    name, sep, value = raw.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"{raw!r} is not NAME=VALUE")
+    return name.strip(), value
+
+
 def _usage_error(message: str) -> int:
     print(f"smsim replay: {message}", file=sys.stderr)
     return 2
 
 
 def _plan(args: argparse.Namespace) -> list[SignedRequest]:
+    fields = dict(args.field)
+    planned: list[SignedRequest] = [
+        with_fields(r, fields, args.auth_token) for r in _base_plan(args)
+    ]
+    return planned
+
+
+def _base_plan(args: argparse.Namespace) -> list[SignedRequest]:
     who = Identity(
         account_sid=args.account_sid or new_sid("AC"),
         from_=args.from_,
@@ -90,17 +134,27 @@ def _plan(args: argparse.Namespace) -> list[SignedRequest]:
         messaging_service_sid=args.messaging_service_sid,
         message_sid=args.message_sid,
     )
+    if args.payload is not None:
+        try:
+            text = args.payload.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"cannot read --payload {args.payload}: {exc}") from None
+        return [payload_request(args.url, args.auth_token, parse_payload(text))]
     if args.all:
         return full_run(args.url, args.auth_token, who, args.reply_text)
     if args.reply is not None:
         return [reply_request(args.url, args.auth_token, who, args.reply)]
     if args.code is not None:
-        entry = catalogue.get(args.code)
-        if entry is None or not entry.is_async:
-            known = ", ".join(str(c) for c in catalogue.async_codes())
-            raise ValueError(f"{args.code} is not a callback error code; known: {known}")
+        if not 10000 <= args.code <= 999999:
+            raise ValueError(f"{args.code} is not a Twilio error code (5 or 6 digits)")
         if args.status is not None and args.status not in FAILURE_STATUSES:
             raise ValueError("an error code goes with --status failed or undelivered")
+        if catalogue.get(args.code) is None or not catalogue.require(args.code).is_async:
+            print(
+                f"smsim replay: {args.code} is not one of smsim's callback codes; "
+                f"reporting it as {args.status or callback_status_for(args.code)}",
+                file=sys.stderr,
+            )
         return [status_request(args.url, args.auth_token, who, args.status, code=args.code)]
     status = args.status or "delivered"
     if status in FAILURE_STATUSES:

@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from smsim.commands import _startup_checks as checks
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -34,6 +36,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--against", metavar="URL", help="run against this running simulator (Twilio side only)"
+    )
+    parser.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        help="the --against server's control token (default: $SMSIM_CONTROL_TOKEN)",
     )
     parser.add_argument("-k", dest="keyword", help="only scenarios whose id or tag contains this")
     parser.add_argument(
@@ -62,6 +69,13 @@ def run(args: argparse.Namespace) -> int:
     from smsim.scenarios.world import RunOptions
 
     out = sys.stdout
+    try:  # before any scenario runs: a report that cannot be written wastes the whole run
+        for flag, path in (("--junit", args.junit), ("--json", args.json)):
+            if path:
+                checks.report_path(path, flag)
+    except checks.StartupError as exc:
+        print(f"smsim run: {exc}", file=sys.stderr)
+        return 2
     paths = args.paths or [library_dir()]
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
@@ -88,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     seed = args.seed
     if seed is None:
         seed = random.randrange(1, 1_000_000) if args.against else 0
-    options = RunOptions(against=args.against, seed=seed)
+    options = RunOptions(against=args.against, seed=seed, control_token=args.control_token)
     # A scenario keeps about two cores busy (its simulator and client answer each other),
     # and each worker process pays for its imports: half the CPUs is the sweet spot.
     jobs = args.jobs or max(1, min(8, (os.cpu_count() or 1) // 2))

@@ -4,12 +4,50 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 from typing import Any
 
-from smsim.simulator.config import load_config
+from smsim import websafety
+from smsim.commands import _startup_checks as checks
+from smsim.commands._safety_flags import add_safety_flags
+from smsim.migrations import DatabaseRefused
+from smsim.simulator.config import SimulatorConfig, load_config
 from smsim.simulator.errors import ConfigError
+
+# Every setting the environment can give (SMSIM_<SETTING>); flags win over them, and
+# they win over --config. tests/unit/test_serve_help.py keeps this list complete.
+ENVIRONMENT_HELP = (
+    ("SMSIM_HOST", "interface to bind"),
+    ("SMSIM_PORT", "port (0 picks a free one)"),
+    ("SMSIM_DB_PATH", "SQLite file"),
+    ("SMSIM_MEMORY", "true: keep state in RAM"),
+    ("SMSIM_SEED", "seed for realistic outcomes"),
+    ("SMSIM_CLOCK", "real or virtual"),
+    ("SMSIM_SPEED", "divide every lifecycle delay by this"),
+    ("SMSIM_STATUS_CALLBACK", "server-wide default StatusCallback URL"),
+    ("SMSIM_CARRIER_PROFILE", "all-delivered or realistic"),
+    ("SMSIM_CREATE_DEFAULT_ACCOUNTS", "false: start with no accounts"),
+    ("SMSIM_CALLBACK_ON_SENDING", "true: also call back for 'sending'"),
+    ("SMSIM_LEGACY_MAX_PRICE", "true: MaxPrice fails a dearer message with 30010"),
+    ("SMSIM_ENFORCE_THROUGHPUT", "false: no per-sender pacing (load tests)"),
+    ("SMSIM_THREADS", "WSGI worker threads"),
+    ("SMSIM_WEBHOOK_WORKERS", "threads sending webhooks"),
+    ("SMSIM_VALIDATE_CONTRACTS", "true: check every response and webhook against contracts/"),
+    ("SMSIM_UI", "false: do not serve the web inbox"),
+    ("SMSIM_ALLOWED_HOSTS", "comma-separated extra Host names for /_smsim/ and the UI"),
+    ("SMSIM_CONTROL_TOKEN", "token that /_smsim/ and the UI then require"),
+)
+
+
+def _epilog() -> str:
+    width = max(len(name) for name, _ in ENVIRONMENT_HELP)
+    lines = [f"  {name.ljust(width)}  {meaning}" for name, meaning in ENVIRONMENT_HELP]
+    return (
+        "environment variables (between --config and the flags in precedence):\n"
+        + "\n".join(lines)
+        + "\n\nRequest bodies are limited to 2 MiB. Control API: /_smsim/ "
+        "(OpenAPI at /_smsim/openapi.json)."
+    )
 
 
 def register(subparsers: Any) -> None:
@@ -17,6 +55,8 @@ def register(subparsers: Any) -> None:
         "serve",
         help="run the Twilio SMS simulator",
         description="Run the Twilio Messages API simulator (state in an SQLite file).",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default 8910; 0 picks a free one)")
@@ -32,14 +72,52 @@ def register(subparsers: Any) -> None:
         "--carrier-profile", choices=["all-delivered", "realistic"], help="default all-delivered"
     )
     parser.add_argument("--threads", type=int, help="WSGI worker threads (default 16)")
+    parser.add_argument(
+        "--no-ui",
+        dest="ui",
+        action="store_false",
+        default=None,
+        help="do not serve the web inbox at /",
+    )
+    add_safety_flags(parser, "the control API (/_smsim/) and the web UI")
     parser.add_argument("--log-level", default="WARNING", help="Python log level")
+    parser.add_argument(
+        "--ready-file",
+        metavar="PATH",
+        help="once serving, write JSON here (url, pid, accounts) for tools to read",
+    )
     parser.set_defaults(handler=run)
 
 
+def _check_start(config: SimulatorConfig) -> None:
+    """Every mistake a start can catch before it opens the database or binds the port."""
+    checks.host(config.host)
+    checks.port_number(config.port)
+    if config.store_target:
+        checks.database_path(config.store_target)
+    checks.port_free(config.host, config.port)
+
+
+def _refuse(message: str) -> int:
+    print(f"smsim serve: {message}", file=sys.stderr)
+    return 2
+
+
 def run(args: argparse.Namespace) -> int:
+    from smsim.commands._foreground import StopSignals, announce_ready, clear_ready_file
     from smsim.simulator.server import SimulatorServer
 
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    stop = StopSignals()  # before anything starts: a stop right after the banner is clean
+    try:
+        level = checks.log_level(args.log_level)
+        if args.port is not None:  # named as the flag, before the file and env are merged
+            checks.port_number(args.port)
+        if args.ready_file:
+            checks.report_path(args.ready_file, "--ready-file")
+    except checks.StartupError as exc:
+        return _refuse(str(exc))
+    clear_ready_file(args.ready_file)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s %(message)s")
     # Under a load test every worker is busy by design; waitress would warn about its
     # task queue depth on every request.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
@@ -54,13 +132,25 @@ def run(args: argparse.Namespace) -> int:
         "status_callback": args.status_callback,
         "carrier_profile": args.carrier_profile,
         "threads": args.threads,
+        "ui": args.ui,
+        "allowed_hosts": args.allowed_hosts,
+        "control_token": args.control_token,
     }
     try:
         config = load_config(args.config, overrides)
+        _check_start(config)
+        warning = websafety.exposure_warning("smsim serve", config.host, config.control_token)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
         server = SimulatorServer(config).start()
     except ConfigError as exc:
-        print(f"smsim serve: config error: {exc}", file=sys.stderr)
-        return 2
+        return _refuse(f"config error: {exc}")
+    except checks.StartupError as exc:
+        return _refuse(str(exc))
+    except DatabaseRefused as exc:
+        return _refuse(f"--db {exc}")
+    except OSError as exc:  # the port was taken between the check and the bind
+        return _refuse(f"--port {config.port}: cannot listen on {config.host} ({exc.strerror})")
     assert server.engine is not None
     print(f"smsim simulator listening on {server.url}", flush=True)
     print(f"  store: {server.engine.store.path or 'in memory'}; clock: {config.clock}", flush=True)
@@ -72,10 +162,33 @@ def run(args: argparse.Namespace) -> int:
             + (f" numbers {numbers}" if numbers else ""),
             flush=True,
         )
+    if config.control_token:
+        print("  control API and UI: the control token is required", flush=True)
     print(f"  SDK: client.api.base_url = {server.url!r}", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
+        announce_ready(args.ready_file, server.url, "/_smsim/health", _ready_extra(server))
+    except OSError as exc:
+        print(f"smsim serve: --ready-file: {exc}", file=sys.stderr)
         server.stop()
+        clear_ready_file(args.ready_file)
+        return 1
+    stop.wait(lambda: server.running)
+    server.stop()
+    clear_ready_file(args.ready_file)
     return 0
+
+
+def _ready_extra(server: Any) -> dict[str, Any]:
+    """The simulator's part of the ready file: every account with its credentials."""
+    engine = server.engine
+    return {
+        "accounts": [
+            {
+                "sid": account.sid,
+                "auth_token": account.auth_token,
+                "type": account.type.lower(),
+                "numbers": [n.phone_number for n in engine.accounts.numbers(account.sid)],
+            }
+            for account in engine.accounts.all()
+        ]
+    }

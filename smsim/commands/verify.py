@@ -14,9 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from smsim.commands import _startup_checks as checks
 from smsim.contracts import verify
 
 TOKEN_ENV = "TWILIO_AUTH_TOKEN"
+CONTROL_TOKEN_ENV = "SMSIM_CONTROL_TOKEN"
 
 
 def register(subparsers: Any) -> None:
@@ -44,6 +46,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--stats-url", help='JSON stats endpoint: {"delivered", "failed", "errors", "replied"}'
     )
+    parser.add_argument(
+        "--control-token",
+        default=os.environ.get(CONTROL_TOKEN_ENV),
+        help=(
+            "control token of an smsim client serving --stats-url "
+            f"(default: ${CONTROL_TOKEN_ENV}); never printed"
+        ),
+    )
     parser.add_argument("--junit", metavar="FILE", help="write JUnit XML here")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     parser.set_defaults(handler=run)
@@ -53,6 +63,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.auth_token:
         print(f"smsim verify: --auth-token is required (or set ${TOKEN_ENV})", file=sys.stderr)
         return 2
+    if args.junit:  # before any callback is posted: the run cannot be taken back
+        try:
+            checks.report_path(args.junit, "--junit")
+        except checks.StartupError as exc:
+            print(f"smsim verify: {exc}", file=sys.stderr)
+            return 2
     options: dict[str, Any] = {
         "callback_url": args.callback_url,
         "auth_token": args.auth_token,
@@ -61,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         "messaging_service_sid": args.messaging_service_sid,
         "stats_url": args.stats_url,
         "timeout": args.timeout,
+        "control_token": args.control_token or None,
     }
     if args.account_sid:
         options["account_sid"] = args.account_sid

@@ -80,9 +80,12 @@ def test_incoming_numbers_and_caller_ids_via_sdk(twilio_client, spec_schema):
         auth=(twilio_client.username, twilio_client.password),
         timeout=5,
     )
-    caller = twilio_client.outgoing_caller_ids(created.json()["sid"])
-    assert [c.phone_number for c in twilio_client.outgoing_caller_ids.list()] == ["+14155550188"]
-    assert caller.fetch().phone_number == "+14155550188"
+    assert created.status_code == 200 and created.json()["phone_number"] == "+14155550188"
+    listed_ids = twilio_client.outgoing_caller_ids.list()
+    assert [c.phone_number for c in listed_ids] == ["+14155550188"]
+    assert twilio_client.outgoing_caller_ids(listed_ids[0].sid).fetch().phone_number == (
+        "+14155550188"
+    )
 
 
 def test_number_owned_by_another_account_is_refused(simulator, smsim_control, twilio_client):
@@ -100,8 +103,10 @@ def test_control_api_rejects_bad_accounts_clearly(simulator):
     base = f"{simulator.url}/_smsim/accounts"
     bad = requests.post(base, json={"type": "gold"}, timeout=5)
     assert bad.status_code == 400 and "type" in bad.json()["message"]
-    bad = requests.post(base, data="not json", timeout=5)
+    bad = requests.post(base, data="not json", headers={"Content-Type": "application/json"})
     assert bad.status_code == 400
+    bad = requests.post(base, data="not json", timeout=5)  # no Content-Type at all
+    assert bad.status_code == 415 and "application/json" in bad.json()["message"]
     before = len(requests.get(base, timeout=5).json()["accounts"])
     bad = requests.post(base, json={"numbers": [{"nope": 1}]}, timeout=5)
     assert bad.status_code == 400 and "numbers[0]" in bad.json()["message"]

@@ -1,15 +1,12 @@
-"""`smsim client serve` as a user runs it: prints its URL, serves, stops on SIGTERM."""
+"""`smsim client serve` as a user runs it: announces its URL, serves, stops on SIGTERM."""
 
 from __future__ import annotations
-
-import signal
-import subprocess
-import sys
 
 import pytest
 import requests
 
 from smsim.cli import build_parser
+from smsim.testing import ServeProcess
 
 
 def test_serve_options_parse() -> None:
@@ -22,23 +19,15 @@ def test_serve_options_parse() -> None:
 
 
 @pytest.mark.slow
-def test_serve_prints_its_url_and_stops_on_sigterm() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "smsim", "client", "serve", "--port", "0", "--memory"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def test_serve_announces_its_url_and_stops_on_sigterm() -> None:
+    server = ServeProcess("--memory", command=("client", "serve"))
     try:
-        assert proc.stdout is not None
-        first = proc.stdout.readline()
-        assert first.startswith("smsim client listening on http://127.0.0.1:")
-        url = first.rsplit(" ", 1)[1].strip()
-        assert requests.get(url + "/api/health", timeout=5).json() == {"status": "ok"}
-        assert requests.get(url + "/api/providers", timeout=5).json() == {"providers": []}
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=10) == 0
+        assert server.ready["pid"] == server.pid
+        assert server.url.startswith("http://127.0.0.1:")
+        assert server.ready["callback_url"] == server.url + "/sms/twilio"
+        assert f"smsim client listening on {server.url}\n" in server.lines
+        assert requests.get(server.url + "/api/health", timeout=5).json() == {"status": "ok"}
+        assert requests.get(server.url + "/api/providers", timeout=5).json() == {"providers": []}
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        server.stop()
+    assert server.proc.returncode == 0

@@ -182,7 +182,7 @@ def test_unreachable_url_fails_the_run(capsys) -> None:
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--code", "21211"], "not a callback error code"),
+        (["--code", "123"], "5 or 6 digits"),
         (["--code", "30005", "--status", "delivered"], "failed or undelivered"),
         (["--status", "failed"], "needs --code"),
         (["--account-sid", "ACnotreal"], "$.AccountSid"),

@@ -96,7 +96,7 @@ def test_kill_9_mid_lifecycle_then_restart_finishes_every_message(tmp_path: Path
     db = str(tmp_path / "smsim.db")
     config = tmp_path / "slow.yaml"
     config.write_text(
-        "enforce_throughput: false\ndelays: {sending: 0.5, sent: 1.0, delivered: 1.5}\n",
+        "enforce_throughput: false\ndelays: {sending: 2.0, sent: 3.0, delivered: 3.5}\n",
         encoding="utf-8",
     )
     with CallbackRecorder() as receiver:

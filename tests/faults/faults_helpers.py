@@ -1,4 +1,5 @@
-"""Helpers for the fault tests: `smsim serve` as a process, a receiver that can be down
+"""Helpers for the fault tests: `smsim serve` as a process (URL and accounts read from
+its `--ready-file`, never from the banner's wording), a receiver that can be down
 on a reserved port and come up on it, polling with deadlines, and a sender for child
 processes. Everything listens on 127.0.0.1 only."""
 

@@ -10,12 +10,11 @@ import ast
 import re
 from pathlib import Path
 
-from smsim.simulator.store import SCHEMA
-
 SIMULATOR = Path(__file__).resolve().parents[2] / "simulator"
+# The schema (its migrations) and the store-wide operations (reset, meta) may name every table.
+SCHEMA_MODULES = {"migrations.py", "store.py"}
 
-# table -> the module (path under simulator/) that owns it. ``store.py`` holds the schema
-# and the store-wide operations (reset, meta) and may name every table.
+# table -> the module (path under simulator/) that owns it.
 OWNERS = {
     "meta": "store.py",
     "accounts": "accounts.py",
@@ -26,11 +25,18 @@ OWNERS = {
     "sender_queues": "messages.py",
     "jobs": "scheduler.py",
     "callback_attempts": "webhooks.py",
+    "lost_callbacks": "webhooks.py",
     "rules": "rules.py",
     "services": "services.py",
     "service_senders": "services.py",
     "sticky_senders": "services.py",
     "optouts": "optouts.py",
+}
+
+# Reads across an owner's boundary that stay in SQL for speed, each with its reason.
+READS = {
+    # The inbox's "lost callbacks" filter: a subquery, so a page never loads every SID.
+    ("messages.py", "lost_callbacks"),
 }
 
 SQL_VERB = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b")
@@ -58,19 +64,20 @@ def _sql_by_module() -> dict[str, list[str]]:
 
 
 def test_every_table_in_the_schema_has_an_owner():
-    tables = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA))
+    schema = (SIMULATOR / "migrations.py").read_text(encoding="utf-8")
+    tables = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", schema))
     assert tables == set(OWNERS), tables ^ set(OWNERS)
 
 
 def test_sql_on_a_table_runs_only_in_its_owning_module():
     strays = []
     for module, texts in _sql_by_module().items():
-        if module == "store.py":
+        if module in SCHEMA_MODULES:
             continue
         for text in texts:
             for table in TABLE_REF.findall(text):
                 owner = OWNERS.get(table)
-                if owner is not None and owner != module:
+                if owner is not None and owner != module and (module, table) not in READS:
                     strays.append(f"{module}: {table} (owned by {owner}): {text.strip()[:60]}")
     assert strays == []
 

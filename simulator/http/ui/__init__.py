@@ -1,0 +1,45 @@
+"""The simulator's web inbox, served at ``/`` by ``smsim serve`` (``--no-ui`` turns it off).
+
+Pages are Jinja2 templates extending the shared ``smsim_base.html``; they read and write
+through the control surface (``/_smsim/...``) like any script, never the store. The
+routes live in two modules that register on :data:`blueprint`: ``messages_views``
+(messages, conversations, message detail) and ``admin_views`` (outcomes, accounts, clock).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask
+
+from smsim.web import register_assets
+
+blueprint = Blueprint(
+    "ui",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/_assets/inbox",
+)
+
+NAV: tuple[tuple[str, str], ...] = (
+    ("/", "Messages"),
+    ("/outcomes", "Outcomes"),
+    ("/accounts", "Accounts"),
+    ("/clock", "Clock"),
+)
+
+
+@blueprint.app_context_processor
+def _chrome() -> dict[str, Any]:
+    return {"product_name": "smsim", "nav": NAV, "home_url": "/"}
+
+
+def register_ui(app: Flask) -> None:
+    """Mount the inbox on ``app`` (with the shared assets)."""
+    register_assets(app)
+    app.register_blueprint(blueprint)
+
+
+# The page modules add their routes to ``blueprint`` when imported.
+from smsim.simulator.http.ui import admin_views, messages_views  # noqa: E402,F401

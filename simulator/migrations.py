@@ -1,0 +1,102 @@
+"""The simulator database's migrations, oldest first (see :mod:`smsim.migrations`).
+
+To change the schema, append ``Migration(<last + 1>, "what and why", "<SQL>")`` to
+:data:`MIGRATIONS`; never edit a released one. The store runs them when it opens a file.
+"""
+
+from __future__ import annotations
+
+from smsim.migrations import Migration
+
+# Migration 1 is the schema of smsim 0.1.0, the release before versioned databases,
+# verbatim: ``IF NOT EXISTS`` lets it complete a file that release made.
+_RELEASE_0_1_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    sid TEXT PRIMARY KEY, auth_token TEXT NOT NULL, friendly_name TEXT NOT NULL,
+    type TEXT NOT NULL, status TEXT NOT NULL, owner_account_sid TEXT,
+    date_created REAL NOT NULL, date_updated REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS api_keys (
+    sid TEXT PRIMARY KEY, account_sid TEXT NOT NULL, secret TEXT NOT NULL,
+    friendly_name TEXT NOT NULL, date_created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS phone_numbers (
+    sid TEXT PRIMARY KEY, account_sid TEXT NOT NULL, phone_number TEXT NOT NULL UNIQUE,
+    friendly_name TEXT NOT NULL, sms_url TEXT, sms_method TEXT NOT NULL DEFAULT 'POST',
+    sms_fallback_url TEXT, sms_fallback_method TEXT NOT NULL DEFAULT 'POST',
+    status_callback TEXT, messaging_service_sid TEXT,
+    date_created REAL NOT NULL, date_updated REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS phone_numbers_account ON phone_numbers (account_sid);
+CREATE TABLE IF NOT EXISTS verified_numbers (
+    sid TEXT PRIMARY KEY, account_sid TEXT NOT NULL, phone_number TEXT NOT NULL,
+    friendly_name TEXT NOT NULL, date_created REAL NOT NULL, date_updated REAL NOT NULL,
+    UNIQUE (account_sid, phone_number));
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, sid TEXT NOT NULL UNIQUE,
+    account_sid TEXT NOT NULL, direction TEXT NOT NULL,
+    from_number TEXT, to_number TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL,
+    error_code INTEGER, error_message TEXT, num_segments INTEGER NOT NULL,
+    num_media INTEGER NOT NULL, price TEXT, price_unit TEXT,
+    messaging_service_sid TEXT, status_callback TEXT,
+    date_created REAL NOT NULL, date_updated REAL NOT NULL, date_sent REAL,
+    extra TEXT NOT NULL DEFAULT '{}');
+CREATE INDEX IF NOT EXISTS messages_account ON messages (account_sid, id);
+CREATE INDEX IF NOT EXISTS messages_account_to ON messages (account_sid, to_number, id);
+CREATE INDEX IF NOT EXISTS messages_account_from ON messages (account_sid, from_number, id);
+CREATE INDEX IF NOT EXISTS messages_to ON messages (to_number, id);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, due_at REAL NOT NULL, kind TEXT NOT NULL,
+    ref TEXT NOT NULL, payload TEXT NOT NULL DEFAULT '{}',
+    state TEXT NOT NULL DEFAULT 'pending');
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, due_at, id);
+CREATE INDEX IF NOT EXISTS jobs_ref ON jobs (ref);
+CREATE TABLE IF NOT EXISTS callback_attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, job_id INTEGER, message_sid TEXT,
+    account_sid TEXT, kind TEXT NOT NULL, url TEXT NOT NULL, method TEXT NOT NULL,
+    params TEXT NOT NULL, headers TEXT NOT NULL, attempt INTEGER NOT NULL,
+    status_code INTEGER, response_body TEXT, error TEXT, at REAL NOT NULL,
+    duration_ms REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS callback_attempts_message ON callback_attempts (message_sid, id);
+CREATE TABLE IF NOT EXISTS rules (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, spec TEXT NOT NULL, remaining INTEGER,
+    date_created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS services (
+    sid TEXT PRIMARY KEY, account_sid TEXT NOT NULL, data TEXT NOT NULL,
+    date_created REAL NOT NULL, date_updated REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS service_senders (
+    service_sid TEXT NOT NULL, phone_sid TEXT NOT NULL, date_created REAL NOT NULL,
+    PRIMARY KEY (service_sid, phone_sid));
+CREATE TABLE IF NOT EXISTS sticky_senders (
+    service_sid TEXT NOT NULL, to_number TEXT NOT NULL, from_number TEXT NOT NULL,
+    PRIMARY KEY (service_sid, to_number));
+CREATE TABLE IF NOT EXISTS optouts (
+    account_sid TEXT NOT NULL, scope TEXT NOT NULL, handset TEXT NOT NULL,
+    date_created REAL NOT NULL, PRIMARY KEY (account_sid, scope, handset));
+CREATE TABLE IF NOT EXISTS sender_queues (
+    sender TEXT PRIMARY KEY, busy_until REAL NOT NULL);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "the schema of smsim 0.1.0", _RELEASE_0_1_SCHEMA),
+    Migration(
+        2,
+        "rules remember where they came from ('api' or 'config'), so that a start with"
+        " another --config replaces the earlier file's rules and keeps the API's",
+        "ALTER TABLE rules ADD COLUMN origin TEXT NOT NULL DEFAULT 'api'",
+    ),
+    Migration(
+        3,
+        "the web inbox: indexes for its filters (from, status, direction, error code), so"
+        " every filtered page of a million messages walks an index; and lost_callbacks,"
+        " the attempts after which a callback was given up (never delivered)",
+        """
+CREATE INDEX IF NOT EXISTS messages_from ON messages (from_number, id);
+CREATE INDEX IF NOT EXISTS messages_status ON messages (status, id);
+CREATE INDEX IF NOT EXISTS messages_direction ON messages (direction, id);
+CREATE INDEX IF NOT EXISTS messages_error ON messages (error_code, id)
+    WHERE error_code IS NOT NULL;
+CREATE TABLE IF NOT EXISTS lost_callbacks (
+    attempt_id INTEGER PRIMARY KEY, message_sid TEXT, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS lost_callbacks_message ON lost_callbacks (message_sid);
+""",
+    ),
+)

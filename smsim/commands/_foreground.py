@@ -1,0 +1,109 @@
+"""Running a server in the foreground: stop signals and the machine-readable ready file.
+
+``smsim serve`` and ``smsim client serve`` install their SIGTERM/SIGINT handlers before
+they start (so a stop that follows the banner at once still ends the process cleanly,
+exit 0), and with ``--ready-file PATH`` write one JSON object, atomically, once the
+server answers: its ``url`` and ``pid`` and whatever the command adds (the simulator's
+accounts). Tools read that file instead of parsing the banner, whose wording is for
+people.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import urlsplit
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+TICK_SECONDS = 0.1  # how often the foreground loop looks at the flag and the server
+
+
+class StopSignals:
+    """SIGTERM and SIGINT set a flag that the foreground loop reads.
+
+    The handler only sets a boolean: raising from it (as before) could interrupt the
+    server's start-up half-way, and taking a lock in it could deadlock with the main
+    thread holding that same lock.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.signal_name = ""
+        if threading.current_thread() is threading.main_thread():
+            for number in STOP_SIGNALS:
+                signal.signal(number, self._handle)
+
+    def _handle(self, number: int, frame: FrameType | None) -> None:
+        self.requested = True
+        self.signal_name = signal.Signals(number).name
+
+    def wait(self, alive: Callable[[], bool]) -> None:
+        """Return once a stop was asked for or ``alive()`` turns false."""
+        while not self.requested and alive():
+            time.sleep(TICK_SECONDS)  # a signal interrupts the sleep; its flag is seen next
+
+
+def wait_until_answers(url: str, path: str, timeout: float = 10.0) -> None:
+    """Block until ``GET url+path`` answers (any status) or raise ``OSError``.
+
+    A wildcard bind (0.0.0.0, ::) is asked over loopback."""
+    parts = urlsplit(url)
+    host = parts.hostname or "127.0.0.1"
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    deadline = time.monotonic() + timeout
+    while True:
+        conn = http.client.HTTPConnection(host, parts.port, timeout=timeout)
+        try:
+            conn.request("GET", path)
+            conn.getresponse().read()
+            return
+        except OSError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+        finally:
+            conn.close()
+
+
+def write_ready_file(path: str, payload: dict[str, Any]) -> None:
+    """Write ``payload`` as JSON to ``path`` atomically: a reader sees no file or the
+    whole of it (written beside it, flushed, then renamed over it)."""
+    target = Path(path)
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(payload, out, indent=2)
+            out.write("\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def announce_ready(path: str | None, url: str, probe_path: str, extra: dict[str, Any]) -> None:
+    """With ``--ready-file``: once ``url`` answers, write ``{url, pid, **extra}``."""
+    if not path:
+        return
+    wait_until_answers(url, probe_path)
+    write_ready_file(path, {"url": url, "pid": os.getpid(), **extra})
+
+
+def clear_ready_file(path: str | None) -> None:
+    """Remove a ready file (a stale one before start, ours after stop), so its presence
+    always means "this server answers"."""
+    if path:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)

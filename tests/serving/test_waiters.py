@@ -1,0 +1,228 @@
+"""Long-polls never hold an API worker thread: parked waiters leave creates as fast as
+without them, the waiter pool is bounded with a clear 503, and a stop wakes them."""
+
+from __future__ import annotations
+
+import http.client
+import statistics
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import parse_qsl
+
+import pytest
+import requests
+from serving_helpers import HOST, answers, ms, open_long_polls, poll, timed_creates
+
+from smsim.serving import start_server, stop_server, waits
+from smsim.simulator.config import SimulatorConfig
+from smsim.simulator.server import SimulatorServer
+from smsim.testing import ServeProcess
+
+OTP_NUMBER = "+14155550123"
+
+
+@pytest.fixture
+def sim() -> Iterator[SimulatorServer]:
+    server = SimulatorServer(SimulatorConfig(memory=True, port=0, enforce_throughput=False))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _full_account(sim: SimulatorServer) -> tuple[str, str]:
+    assert sim.engine is not None
+    account = next(a for a in sim.engine.accounts.all() if a.type.lower() == "full")
+    return account.sid, account.auth_token
+
+
+def test_a_hundred_waiters_do_not_slow_a_create_and_all_get_the_otp(sim: SimulatorServer):
+    sid, token = _full_account(sim)
+    timed_creates(sim.url, sid, token, 5)  # warm up
+    without = timed_creates(sim.url, sid, token, 20)
+    waiters = open_long_polls(sim.port, 100, OTP_NUMBER, wait=30)
+    try:
+        poll(lambda: sim.waiting_requests == 100, 15, "100 parked long-polls")
+        with_waiters = timed_creates(sim.url, sid, token, 20)
+        print(f"\ncreate without waiters: {ms(without)}; with 100 waiters: {ms(with_waiters)}")
+        # Before: 16 API threads held by the first 16 waiters, a create waited out their
+        # wait (30 s here). Now the creates do not notice them (the margins only absorb
+        # a loaded machine).
+        assert max(with_waiters) < 2.0
+        assert statistics.median(with_waiters) < statistics.median(without) + 0.25
+        began = time.monotonic()
+        otp = timed_creates(sim.url, sid, token, 1, to=OTP_NUMBER)
+        got = answers(waiters)
+        print(
+            f"OTP create {otp[0] * 1000:.1f} ms; 100 waiters answered in "
+            f"{(time.monotonic() - began) * 1000:.0f} ms"
+        )
+        assert [status for status, _ in got] == [200] * 100
+        assert all(body["messages"][0]["to"] == OTP_NUMBER for _, body in got)
+        assert time.monotonic() - began < 5
+    finally:
+        for conn in waiters:
+            conn.close()
+
+
+def test_stop_wakes_parked_waiters_and_ends_promptly():
+    sim = SimulatorServer(SimulatorConfig(memory=True, port=0)).start()
+    waiters = open_long_polls(sim.port, 50, OTP_NUMBER, wait=60)
+    poll(lambda: sim.waiting_requests == 50, 15, "50 parked long-polls")
+    began = time.monotonic()
+    results: list[Any] = []
+    reader = threading.Thread(target=lambda: results.extend(answers(waiters)))
+    reader.start()
+    sim.stop()
+    took = time.monotonic() - began
+    reader.join(10)
+    print(f"\nstop with 50 waiters open: {took * 1000:.0f} ms")
+    assert took < 2.5  # before: the dispatcher's 5 s drain timed out, waiters unanswered
+    assert [(status, body["messages"]) for status, body in results] == [(200, [])] * 50
+
+
+def test_a_bad_wait_is_a_400_not_a_hang(sim: SimulatorServer):
+    for value in ("nan", "soon"):
+        response = requests.get(f"{sim.url}/_smsim/messages", params={"wait": value}, timeout=5)
+        assert response.status_code == 400
+        assert response.json()["message"] == "wait: must be a number of seconds"
+
+
+# -- the dispatcher on its own, with an app that parks until told -------------------------
+
+
+class ParkingApp:
+    """Parks requests that ask to wait until ``release`` is set; answers others at once."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        query = dict(parse_qsl(environ.get("QUERY_STRING", "")))
+        parked = float(query.get("wait", 0)) > 0 or "event-stream" in environ.get("HTTP_ACCEPT", "")
+        if parked:
+            self.release.wait(30)
+        body = b"parked" if parked else b"quick"
+        start_response("200 OK", [("Content-Length", str(len(body)))])
+        return [body]
+
+
+def test_waiter_pool_is_bounded_with_a_twilio_503_and_the_api_stays_free():
+    app = ParkingApp()
+    # One API thread only: if a parked request sat on it, "quick" could never answer.
+    server, thread = start_server(app, HOST, 0, 1, "test", max_waiters=3, release=app.release.set)
+    port = server.effective_port
+    parked = []
+    try:
+        for path, headers in (
+            ("/a?wait=5", {}),
+            ("/b?x=1&wait=0.5", {}),
+            ("/stream", {"Accept": "text/event-stream"}),
+        ):
+            conn = http.client.HTTPConnection(HOST, port, timeout=30)
+            conn.request("GET", path, headers=headers)
+            parked.append(conn)
+        poll(lambda: server.task_dispatcher.waiting == 3, 10, "3 parked requests")
+        quick = requests.get(f"http://{HOST}:{port}/now?wait=0", timeout=5)
+        assert quick.text == "quick"
+        refused = requests.get(f"http://{HOST}:{port}/more?wait=5", timeout=5)
+        assert refused.status_code == 503
+        assert refused.headers["Retry-After"] == "1"
+        body = refused.json()
+        assert body["code"] == 20503 and body["status"] == 503
+        assert body["message"].startswith("Too many waiting requests (at most 3 at once)")
+        assert set(body) == {"code", "message", "more_info", "status"}
+        app.release.set()
+        for conn in parked:
+            assert conn.getresponse().read() == b"parked"
+        poll(lambda: server.task_dispatcher.waiting == 0, 10, "waiter threads to end")
+    finally:
+        for conn in parked:
+            conn.close()
+        stop_server(server, thread)
+
+
+class _Request:
+    def __init__(self, query: str, accept: str = "") -> None:
+        self.query = query
+        self.headers = {"ACCEPT": accept} if accept else {}
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "parks"),
+    [
+        ("", "", False),
+        ("to=%2B1415&wait=10", "", True),
+        ("wait=0.5", "", True),
+        ("wait=0", "", False),
+        ("wait=", "", False),
+        ("wait=-3", "", False),
+        ("wait=nan", "", False),
+        ("wait=soon", "", False),
+        ("await=5", "", False),
+        ("", "text/event-stream", True),
+        ("", "application/json, text/event-stream;q=0.9", True),
+        ("", "application/json", False),
+    ],
+)
+def test_which_requests_wait(query: str, accept: str, parks: bool):
+    assert waits(_Request(query, accept)) is parks
+
+
+# -- the change feed ----------------------------------------------------------------------
+
+
+def test_change_feed_wakes_on_a_change_and_its_poller_ends_with_the_last_waiter():
+    from smsim.simulator.watch import ChangeFeed
+
+    changes = [0]
+    feed = ChangeFeed(lambda: changes[0], every=0.01)
+    seen = feed.current()
+    woke = threading.Event()
+
+    def waiter() -> None:
+        feed.wait_past(seen, 30)
+        woke.set()
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    assert not woke.wait(0.1)  # nothing changed: still waiting
+    changes[0] += 1
+    assert woke.wait(5)
+    thread.join(5)
+    poll(
+        lambda: not any(t.name == "smsim-change-feed" and t.is_alive() for t in _feed_threads()),
+        5,
+        "the poller to end with no waiters",
+    )
+    feed.close()
+    began = time.monotonic()
+    feed.wait_past(feed.current(), 30)  # closed: returns at once
+    assert time.monotonic() - began < 1
+
+
+def _feed_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "smsim-change-feed"]
+
+
+@pytest.mark.slow
+def test_sigterm_with_long_polls_open_ends_smsim_serve_promptly():
+    server = ServeProcess("--memory")
+    try:
+        port = int(server.url.rsplit(":", 1)[1])
+        waiters = open_long_polls(port, 30, OTP_NUMBER, wait=60)
+        # The last waiter's request is parked once a create still answers after it.
+        sid, token = server.full_account
+        timed_creates(server.url, sid, token, 1)
+        began = time.monotonic()
+        server.proc.terminate()
+        code = server.proc.wait(15)
+        took = time.monotonic() - began
+        print(f"\nSIGTERM with 30 long-polls open: exit {code} after {took * 1000:.0f} ms")
+        assert code == 0 and took < 5
+        assert [status for status, _ in answers(waiters)] == [200] * 30
+    finally:
+        server.stop()
