@@ -15,12 +15,15 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, re
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from smsim import websafety
+from smsim.client import csv_export
 from smsim.client.config import CLICK_PATH_PREFIX, RECEIVER_PATH, ClientConfig
 from smsim.client.facade import Integration
 from smsim.client.settings import ValidationError
 from smsim.client.store import ConflictError, NotFoundError
+from smsim.client.ui import register_dashboard
 
 log = logging.getLogger("smsim.client")
+MAX_WAIT = 60.0
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
@@ -140,7 +143,7 @@ def create_campaign() -> Any:
     }
     if unknown:
         raise ValidationError({k: "unknown field" for k in sorted(unknown)})
-    result = integration().send_campaign(
+    result = integration().start_campaign(
         data.get("message"),
         data.get("recipients"),
         provider=data.get("provider"),
@@ -149,7 +152,10 @@ def create_campaign() -> Any:
         name=data.get("name"),
         variant=data.get("variant", 0),
     )
-    return jsonify(result), 201
+    response = jsonify(result)
+    response.status_code = 202
+    response.headers["Location"] = f"/api/campaigns/{result['id']}"
+    return response
 
 
 @campaigns_bp.get("")
@@ -159,7 +165,49 @@ def list_campaigns() -> Any:
 
 @campaigns_bp.get("/<int:campaign_id>")
 def get_campaign(campaign_id: int) -> Any:
+    raw = request.args.get("wait", "")
+    try:
+        wait = float(raw) if raw else 0.0
+    except ValueError:
+        raise ValidationError({"wait": "must be a number of seconds"}) from None
+    if wait > 0:
+        # Long-poll: answer when this process has stopped sending it, or after `wait` s.
+        return jsonify(integration().wait_campaign(campaign_id, min(wait, MAX_WAIT)))
     return jsonify(integration().campaign(campaign_id))
+
+
+def _message_filters() -> dict[str, Any]:
+    return {"status": request.args.get("status") or None, "error_code": _int_arg("error_code")}
+
+
+@campaigns_bp.get("/<int:campaign_id>/messages")
+def campaign_messages(campaign_id: int) -> Any:
+    return jsonify(
+        integration().campaign_messages(
+            campaign_id,
+            **_message_filters(),
+            limit=_int_arg("limit") or 100,
+            offset=_int_arg("offset") or 0,
+        )
+    )
+
+
+@campaigns_bp.get("/<int:campaign_id>/messages.csv")
+def campaign_messages_csv(campaign_id: int) -> Any:
+    """Every recipient of the campaign (filters apply), one CSV row each."""
+    table = integration().campaign_messages(campaign_id, **_message_filters(), limit=None)
+    return Response(
+        csv_export.messages_csv(table["messages"]),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="campaign-{campaign_id}.csv"',
+        },
+    )
+
+
+@campaigns_bp.post("/<int:campaign_id>/cancel")
+def cancel_campaign(campaign_id: int) -> Any:
+    return jsonify(integration().cancel_campaign(campaign_id))
 
 
 @campaigns_bp.get("/<int:campaign_id>/stats")
@@ -255,6 +303,13 @@ def click(code: str) -> Any:
     return redirect(integration().click(code), code=302)
 
 
+@public_bp.post("/api/reset")
+def reset() -> Any:
+    """Forget providers, campaigns and events: a clean slate between tests."""
+    integration().reset()
+    return jsonify({"reset": True})
+
+
 @public_bp.get("/api/health")
 def health() -> Any:
     return jsonify({"status": "ok"})
@@ -288,6 +343,7 @@ def create_app(config: ClientConfig, integration_obj: Integration | None = None)
     app.extensions["smsim_client"] = integration_obj or Integration(config)
     for bp in (providers_bp, campaigns_bp, events_bp, public_bp):
         app.register_blueprint(bp)
+    register_dashboard(app)
     websafety.install(app, safety_policy(config))
 
     @app.errorhandler(ValidationError)

@@ -31,6 +31,10 @@ class ClientConfig:
     account_id: str = "smsim-client"
     send_workers: int = 8
     request_timeout: float = 15.0
+    #: a campaign recipient Twilio throttles (429, 21611, 5xx) is tried this many times
+    send_max_attempts: int = 4
+    #: first pause of a throttled campaign, in seconds (doubles while throttling goes on)
+    retry_backoff: float = 0.5
     # docs/security.md: the address the server is bound to, extra Host names its API and UI
     # accept ("*" = any), and the control token they require when set (never logged).
     bind_host: str = "127.0.0.1"

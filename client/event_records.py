@@ -79,8 +79,9 @@ class EventRecords(Records):
         since: float | None = None,
         until: float | None = None,
     ) -> list[tuple[str, str, int]]:
-        """(period, event name, count) with period ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:00Z``."""
-        fmt = {"day": "%Y-%m-%d", "hour": "%Y-%m-%dT%H:00Z"}[bucket]
+        """(period, event name, count) with period ``YYYY-MM-DD``, ``YYYY-MM-DDTHH:00Z`` or
+        ``YYYY-MM-DDTHH:MMZ``."""
+        fmt = {"day": "%Y-%m-%d", "hour": "%Y-%m-%dT%H:00Z", "minute": "%Y-%m-%dT%H:%MZ"}[bucket]
         where = self._event_filter(provider_id, campaign_id, name, since, until)
         rows = self._query(
             f"SELECT strftime('{fmt}', ts, 'unixepoch') AS period, name, COUNT(*) AS n"

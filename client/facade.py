@@ -8,10 +8,11 @@ rules live in those modules, the sequencing lives here.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import zlib
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -19,6 +20,8 @@ import phonenumbers
 
 from smsim.client import clicks
 from smsim.client import stats as stats_mod
+from smsim.client.campaign_queue import CampaignQueue, Claimed
+from smsim.client.campaign_runner import CampaignRunner, RunnerSettings, outcome_of
 from smsim.client.config import ClientConfig
 from smsim.client.meta import build_meta
 from smsim.client.receiver import Receiver, ReceiverResult
@@ -29,7 +32,7 @@ from smsim.client.settings import (
     clean_provider_input,
     validate_template_id,
 )
-from smsim.client.store import EVENT_NAMES, SendOutcome, Store
+from smsim.client.store import EVENT_NAMES, STATUS_RANK, Store
 from smsim.client.twilio_api import SendResult, TwilioClient
 from smsim.contracts import catalogue
 
@@ -37,7 +40,9 @@ log = logging.getLogger("smsim.client")
 
 MAX_BODY = 1600
 MAX_RECIPIENTS = 100_000
-FLUSH_EVERY = 200
+#: a looked-up message created this many seconds before its claim still counts as the one
+#: the claim sent (clocks of the integration and Twilio differ a little)
+CLOCK_SKEW = 120.0
 TRIAL_HINT = (
     "This Twilio account is a trial account: it can only send to numbers verified in the "
     "Twilio console. Verify {to} there, or upgrade the account."
@@ -79,9 +84,42 @@ class Integration:
             config.twilio_base_url, pool_size=config.send_workers, timeout=config.request_timeout
         )
         self.receiver = Receiver(self.store, config)
+        self.campaign_queue = CampaignQueue(self.store, clock)
+        self.runner = self._new_runner()
+        self._senders: dict[int, tuple[Provider, int]] = {}
+        self._senders_lock = threading.Lock()
+
+    def _new_runner(self) -> CampaignRunner:
+        return CampaignRunner(
+            self.campaign_queue,
+            self._send_claimed,
+            self._find_sent,
+            RunnerSettings(
+                workers=self.config.send_workers,
+                chunk=self.config.send_workers * 4,
+                max_attempts=self.config.send_max_attempts,
+                backoff_base=self.config.retry_backoff,
+            ),
+            self.clock,
+        )
+
+    def reset(self) -> None:
+        """Forget providers, campaigns, messages and events (for tests): campaigns being
+        sent stop after their in-flight requests."""
+        self.runner.stop()
+        self.store.clear()
+        with self._senders_lock:
+            self._senders.clear()
+        self.runner = self._new_runner()
+
+    def resume_campaigns(self) -> list[int]:
+        """Go on sending every campaign a previous process left unfinished."""
+        return self.runner.resume()
 
     def close(self) -> None:
-        """Release the HTTP pool and the database."""
+        """Stop the background sender (campaigns stay resumable), release the HTTP pool and
+        the database."""
+        self.runner.stop()
         self.twilio.close()
         self.store.close()
 
@@ -149,6 +187,8 @@ class Integration:
         to: str,
         body: str,
         variant: int = 0,
+        *,
+        retry: bool = True,
     ) -> tuple[int, SendResult]:
         meta = build_meta(campaign_id, message_id, provider.id, variant=variant, now=self.clock())
         callback = status_callback_url(
@@ -169,18 +209,35 @@ class Integration:
             from_=from_,
             messaging_service_sid=provider.service_sid,
             status_callback=callback,
+            retry=retry,
         )
         return message_id, result
 
-    @staticmethod
-    def _outcome(message_id: int, result: SendResult) -> SendOutcome:
-        return SendOutcome(
-            message_id=message_id,
-            sid=result.sid,
-            status=(result.status or "queued") if result.ok else "failed",
-            from_number=result.from_number,
-            error_code=result.error_code,
-            error_message=result.error_message,
+    def _campaign_sender(self, campaign_id: int) -> tuple[Provider, int]:
+        """The provider (as it was when sending started here) and variant of a campaign."""
+        with self._senders_lock:
+            found = self._senders.get(campaign_id)
+            if found is None:
+                row = self.store.get_campaign(campaign_id)
+                provider = self.store.get_provider(row["provider_id"], include_deleted=True)
+                found = self._senders[campaign_id] = (provider, int(row["variant"]))
+            return found
+
+    def _send_claimed(self, campaign_id: int, claim: Claimed) -> SendResult:
+        provider, variant = self._campaign_sender(campaign_id)
+        _, result = self._send_one(
+            provider, claim.message_id, campaign_id, claim.to, claim.body, variant, retry=False
+        )
+        return result
+
+    def _find_sent(self, campaign_id: int, claim: Claimed) -> str | None:
+        provider, _ = self._campaign_sender(campaign_id)
+        return self.twilio.find_message(
+            account_sid=provider.account_sid,
+            auth_token=provider.auth_token,
+            to=claim.to,
+            body=claim.body,
+            since=claim.claimed_at - CLOCK_SKEW,
         )
 
     def send_test_sms(
@@ -216,7 +273,7 @@ class Integration:
         chosen = self._provider_for_send(provider, template_id)
         message_id = self.store.create_test_message(chosen.id, to, message)
         _, result = self._send_one(chosen, message_id, None, to, message)
-        self.store.record_send_outcomes([self._outcome(message_id, result)])
+        self.store.record_send_outcomes([outcome_of(message_id, result)])
         out: dict[str, Any] = {
             "ok": result.ok,
             "provider_id": chosen.id,
@@ -236,7 +293,7 @@ class Integration:
             out["hint"] = TRIAL_HINT.format(to=to)
         return out
 
-    def send_campaign(
+    def start_campaign(
         self,
         message: Any,
         recipients: Any,
@@ -247,11 +304,8 @@ class Integration:
         name: str | None = None,
         variant: int = 0,
     ) -> dict[str, Any]:
-        """Send one message to every recipient and return the campaign's stats.
-
-        Messages go out concurrently (``config.send_workers`` threads, one pooled
-        session); results are written in batches. Duplicate recipients get one message.
-        """
+        """Validate and queue a campaign, start sending it in the background and return it
+        with its progress at once. Duplicate recipients get one message."""
         errors: dict[str, str] = {}
         problem = _check_body(message)
         if problem:
@@ -288,13 +342,51 @@ class Integration:
             template_id=template_id or None,
             variant=variant,
         )
-        bodies = self._bodies(campaign_id, message_ids, message, click_tracking)
-        self._send_all(
-            chosen, campaign_id, list(zip(message_ids, unique, bodies, strict=True)), variant
+        self._bodies(campaign_id, message_ids, message, click_tracking)
+        self.campaign_queue.start(campaign_id, message_ids)
+        self.runner.start(campaign_id)
+        log.info("campaign %s queued for %s recipients", campaign_id, len(unique))
+        return self.campaign(campaign_id)
+
+    def send_campaign(
+        self,
+        message: Any,
+        recipients: Any,
+        *,
+        provider: int | str | None = None,
+        click_tracking: bool = False,
+        template_id: str | None = None,
+        name: str | None = None,
+        variant: int = 0,
+        timeout: float = 3600.0,
+    ) -> dict[str, Any]:
+        """Start a campaign, wait until every recipient is handed to Twilio (or refused),
+        and return its stats: the blocking form of :meth:`start_campaign`."""
+        started = self.start_campaign(
+            message,
+            recipients,
+            provider=provider,
+            click_tracking=click_tracking,
+            template_id=template_id,
+            name=name,
+            variant=variant,
         )
-        self.store.finish_campaign(campaign_id)
-        log.info("campaign %s sent to %s recipients", campaign_id, len(unique))
-        return self.campaign_stats(campaign_id)
+        self.wait_campaign(started["id"], timeout)
+        return self.campaign_stats(started["id"])
+
+    def wait_campaign(self, campaign_id: int, timeout: float) -> dict[str, Any]:
+        """Wait up to ``timeout`` seconds for this process to stop sending the campaign
+        (finished, canceled or stopping) and return the campaign with its progress."""
+        self.store.get_campaign(campaign_id)  # NotFoundError for an unknown id
+        self.runner.wait(campaign_id, timeout)
+        return self.campaign(campaign_id)
+
+    def cancel_campaign(self, campaign_id: int) -> dict[str, Any]:
+        """Stop sending a campaign: recipients not yet handed to Twilio are canceled."""
+        self.store.get_campaign(campaign_id)
+        self.runner.cancel(campaign_id)
+        self.runner.wait(campaign_id, self.config.request_timeout + 1)
+        return self.campaign(campaign_id)
 
     def _bodies(
         self, campaign_id: int, message_ids: Sequence[int], body: str, click_tracking: bool
@@ -310,27 +402,6 @@ class Integration:
         self.store.create_links(links)
         self.store.set_message_bodies(zip(message_ids, bodies, strict=True))
         return bodies
-
-    def _send_all(
-        self,
-        provider: Provider,
-        campaign_id: int,
-        jobs: Sequence[tuple[int, str, str]],
-        variant: int,
-    ) -> None:
-        pending: list[SendOutcome] = []
-        with ThreadPoolExecutor(self.config.send_workers, thread_name_prefix="send") as pool:
-            futures = [
-                pool.submit(self._send_one, provider, mid, campaign_id, to, body, variant)
-                for mid, to, body in jobs
-            ]
-            for future in as_completed(futures):
-                message_id, result = future.result()
-                pending.append(self._outcome(message_id, result))
-                if len(pending) >= FLUSH_EVERY:
-                    self.store.record_send_outcomes(pending)
-                    pending = []
-        self.store.record_send_outcomes(pending)
 
     # -- receiving ---------------------------------------------------------------------------
 
@@ -359,12 +430,22 @@ class Integration:
     # -- stats and events --------------------------------------------------------------------
 
     def campaign(self, campaign_id: int) -> dict[str, Any]:
-        """A campaign's settings (body, provider, click tracking, template ID)."""
-        return _campaign_public(self.store.get_campaign(campaign_id))
+        """A campaign's settings (body, provider, click tracking, template ID) and its
+        sending progress."""
+        public = _campaign_public(self.store.get_campaign(campaign_id))
+        progress = self.campaign_queue.progress(campaign_id)
+        public["state"] = progress.pop("state")
+        public["progress"] = progress
+        return public
 
     def list_campaigns(self) -> list[dict[str, Any]]:
-        """Every campaign, newest first."""
-        return [_campaign_public(c) for c in self.store.list_campaigns()]
+        """Every campaign, newest first, each with its state."""
+        out = []
+        for row in self.store.list_campaigns():
+            public = _campaign_public(row)
+            public["state"] = self.campaign_queue.state(row["id"]) or "finished"
+            out.append(public)
+        return out
 
     def campaign_stats(self, campaign_id: int, bucket: str = "day") -> dict[str, Any]:
         """Stats tab of a campaign (see stats.py for the definitions)."""
@@ -375,6 +456,48 @@ class Integration:
         # An id also reaches a deleted provider: its history stays readable.
         provider_id = ref if isinstance(ref, int) else self.store.find_provider(ref).id
         return stats_mod.provider_stats(self.store, provider_id, bucket=_bucket(bucket))
+
+    def campaign_messages(
+        self,
+        campaign_id: int,
+        *,
+        status: str | None = None,
+        error_code: int | None = None,
+        limit: int | None = 100,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """The per-recipient table of a campaign: recipient, SID, status, error code and
+        its description, last change (epoch and ISO 8601), filtered by status and code."""
+        self.store.get_campaign(campaign_id)
+        if status is not None and status not in STATUS_RANK:
+            raise ValidationError({"status": f"must be one of {', '.join(STATUS_RANK)}"})
+        if limit is not None and not 1 <= limit <= 10_000:
+            raise ValidationError({"limit": "must be between 1 and 10000"})
+        total, rows = self.store.campaign_messages(
+            campaign_id, status=status, error_code=error_code, limit=limit, offset=max(offset, 0)
+        )
+        messages = []
+        for row in rows:
+            code = row["error_code"]
+            description = None
+            if code is not None:
+                description, _ = stats_mod.describe_error(code, row["error_message"])
+            elif row["status"] in ("failed", "undelivered"):
+                description = row["error_message"]
+            messages.append(
+                {
+                    "message_id": row["id"],
+                    "recipient": row["to_number"],
+                    "from": row["from_number"],
+                    "sid": row["sid"],
+                    "status": row["status"],
+                    "error_code": code,
+                    "error_description": description,
+                    "updated_at": row["updated_at"],
+                    "updated_at_iso": iso_time(row["updated_at"]),
+                }
+            )
+        return {"campaign_id": campaign_id, "total": total, "messages": messages}
 
     def events(
         self,
@@ -392,7 +515,7 @@ class Integration:
             raise ValidationError({"name": f"must be one of {', '.join(EVENT_NAMES)}"})
         if not 1 <= limit <= 10_000:
             raise ValidationError({"limit": "must be between 1 and 10000"})
-        return self.store.events(
+        events = self.store.events(
             provider_id=provider_id,
             campaign_id=campaign_id,
             name=name,
@@ -401,6 +524,9 @@ class Integration:
             limit=limit,
             offset=max(offset, 0),
         )
+        for event in events:
+            event["ts_iso"] = iso_time(event["ts"])
+        return events
 
     def event_counts(
         self,
@@ -418,8 +544,8 @@ class Integration:
 
 
 def _bucket(value: str) -> str:
-    if value not in ("day", "hour"):
-        raise ValidationError({"bucket": "must be day or hour"})
+    if value not in ("day", "hour", "minute"):
+        raise ValidationError({"bucket": "must be day, hour or minute"})
     return value
 
 
@@ -434,5 +560,15 @@ def _campaign_public(row: Mapping[str, Any]) -> dict[str, Any]:
         "variant": row["variant"],
         "targeted": row["targeted"],
         "created_at": row["created_at"],
+        "created_at_iso": iso_time(row["created_at"]),
         "finished_at": row["finished_at"],
+        "finished_at_iso": iso_time(row["finished_at"]),
     }
+
+
+def iso_time(epoch: float | None) -> str | None:
+    """ISO 8601 in UTC (``2024-05-01T12:00:00.123Z``) next to an epoch number in the API."""
+    if epoch is None:
+        return None
+    moment = datetime.fromtimestamp(epoch, tz=UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -3,6 +3,7 @@ answered when it was sent."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from smsim.client.records import (
     SendOutcome,
     message_from_row,
 )
+from smsim.sqlwhere import Where
 
 
 class MessageRecords(Records):
@@ -99,6 +101,33 @@ class MessageRecords(Records):
         """Every campaign, newest first."""
         return [dict(r) for r in self._query("SELECT * FROM campaigns ORDER BY id DESC")]
 
+    def campaign_messages(
+        self,
+        campaign_id: int,
+        *,
+        status: str | None = None,
+        error_code: int | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """(matching count, one page of) a campaign's messages in recipient order, filtered
+        by status and error code; ``limit`` None means all of them (CSV export)."""
+        where = (
+            Where()
+            .equals("campaign_id", campaign_id)
+            .equals("status", status)
+            .equals("error_code", error_code)
+        )
+        total = int(
+            self._query(f"SELECT COUNT(*) AS n FROM messages{where.sql}", where.params)[0][0]
+        )
+        rows = self._query(
+            "SELECT id, to_number, from_number, sid, status, error_code, error_message,"
+            f" created_at, updated_at FROM messages{where.sql} ORDER BY id LIMIT ? OFFSET ?",
+            [*where.params, -1 if limit is None else limit, offset],
+        )
+        return total, [dict(r) for r in rows]
+
     def get_message(self, message_id: int) -> MessageRow | None:
         """One message by its integration id."""
         rows = self._query("SELECT * FROM messages WHERE id = ?", (message_id,))
@@ -126,55 +155,62 @@ class MessageRecords(Records):
         """
         if not outcomes:
             return
-        now = self._clock()
         with self._tx() as conn:
-            for o in outcomes:
-                row = conn.execute(
-                    "SELECT campaign_id, provider_id, to_number FROM messages WHERE id = ?",
-                    (o.message_id,),
-                ).fetchone()
-                if row is None:
-                    continue
-                rank = STATUS_RANK.get(o.status, 0)
-                conn.execute(
-                    "UPDATE messages SET sid = COALESCE(sid, ?),"
-                    " from_number = COALESCE(?, from_number),"
-                    " error_code = CASE WHEN status_rank < ? THEN ? ELSE error_code END,"
-                    " error_message = CASE WHEN status_rank < ? THEN ? ELSE error_message END,"
-                    " status = CASE WHEN status_rank < ? THEN ? ELSE status END,"
-                    " status_rank = MAX(status_rank, ?), updated_at = ? WHERE id = ?",
-                    (
-                        o.sid,
-                        o.from_number,
-                        rank,
-                        o.error_code,
-                        rank,
-                        o.error_message,
-                        rank,
-                        o.status,
-                        rank,
-                        now,
-                        o.message_id,
-                    ),
+            self.apply_send_outcomes(conn, outcomes)
+
+    def apply_send_outcomes(
+        self, conn: sqlite3.Connection, outcomes: Sequence[SendOutcome]
+    ) -> None:
+        """The body of :meth:`record_send_outcomes`, inside a transaction the caller holds
+        (so a caller can record its own state in the same commit)."""
+        now = self._clock()
+        for o in outcomes:
+            row = conn.execute(
+                "SELECT campaign_id, provider_id, to_number FROM messages WHERE id = ?",
+                (o.message_id,),
+            ).fetchone()
+            if row is None:
+                continue
+            rank = STATUS_RANK.get(o.status, 0)
+            conn.execute(
+                "UPDATE messages SET sid = COALESCE(sid, ?),"
+                " from_number = COALESCE(?, from_number),"
+                " error_code = CASE WHEN status_rank < ? THEN ? ELSE error_code END,"
+                " error_message = CASE WHEN status_rank < ? THEN ? ELSE error_message END,"
+                " status = CASE WHEN status_rank < ? THEN ? ELSE status END,"
+                " status_rank = MAX(status_rank, ?), updated_at = ? WHERE id = ?",
+                (
+                    o.sid,
+                    o.from_number,
+                    rank,
+                    o.error_code,
+                    rank,
+                    o.error_message,
+                    rank,
+                    o.status,
+                    rank,
+                    now,
+                    o.message_id,
+                ),
+            )
+            common = {
+                "provider_id": row["provider_id"],
+                "campaign_id": row["campaign_id"],
+                "message_id": o.message_id,
+            }
+            if o.sid:
+                self._event(
+                    conn, EVENT_SENT, **common, props={"to": row["to_number"], "sid": o.sid}
                 )
-                common = {
-                    "provider_id": row["provider_id"],
-                    "campaign_id": row["campaign_id"],
-                    "message_id": o.message_id,
-                }
-                if o.sid:
-                    self._event(
-                        conn, EVENT_SENT, **common, props={"to": row["to_number"], "sid": o.sid}
-                    )
-                else:
-                    self._event(
-                        conn,
-                        EVENT_FAILED,
-                        **common,
-                        props={
-                            "to": row["to_number"],
-                            "error_code": o.error_code,
-                            "error_message": o.error_message,
-                            "stage": "send",
-                        },
-                    )
+            else:
+                self._event(
+                    conn,
+                    EVENT_FAILED,
+                    **common,
+                    props={
+                        "to": row["to_number"],
+                        "error_code": o.error_code,
+                        "error_message": o.error_message,
+                        "stage": "send",
+                    },
+                )

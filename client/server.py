@@ -80,6 +80,7 @@ class ClientServer:
             self.config = replace(self.config, public_url=self.url)
         self.app = create_app(self.config)
         self._thread = serve_in_thread(self._server, f"smsim-client:{self.effective_port}")
+        self.integration.resume_campaigns()
         return self
 
     def stop(self) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from smsim.client import campaign_queue
 from smsim.client.callback_records import CallbackRecords
 from smsim.client.event_records import EventRecords
 from smsim.client.link_records import LinkRecords
@@ -96,6 +97,8 @@ class Store(
         if path != ":memory:":  # after the migrations: a refused file is never switched to WAL
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
+        # The background sender's tables (to become a numbered migration).
+        campaign_queue.create_tables(self._conn)
 
     def close(self) -> None:
         """Close the connection."""
@@ -116,3 +119,28 @@ class Store(
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
+
+    def clear(self) -> None:
+        """Forget everything: providers, campaigns, messages, callbacks, events (tests)."""
+        with self._tx() as conn:
+            for table in (
+                "providers",
+                "campaigns",
+                "messages",
+                "callbacks",
+                "replies",
+                "links",
+                "clicks",
+                "events",
+            ):
+                conn.execute(f"DELETE FROM {table}")
+            campaign_queue.clear(conn)
+
+    def transaction(self) -> Any:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT) for modules that own tables
+        in this database (campaign_queue); yields the connection."""
+        return self._tx()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """A read for modules that own tables in this database."""
+        return self._query(sql, params)

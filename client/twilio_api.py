@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -91,8 +92,10 @@ class TwilioClient:
         from_: str | None = None,
         messaging_service_sid: str | None = None,
         status_callback: str | None = None,
+        retry: bool = True,
     ) -> SendResult:
-        """POST one message; retries only what is safe to retry (429/5xx answers)."""
+        """POST one message; retries only what is safe to retry (429/5xx answers), unless
+        ``retry`` is False (the campaign sender backs off a whole campaign instead)."""
         form: dict[str, str] = {"To": to, "Body": body}
         if messaging_service_sid:
             form["MessagingServiceSid"] = messaging_service_sid
@@ -118,10 +121,48 @@ class TwilioClient:
                 resp.status_code in RETRY_HTTP_STATUS
                 and result.error_code not in NON_RETRYABLE_CODES
             )
-            if not retryable or attempt >= len(RETRY_BACKOFF):
+            if not retry or not retryable or attempt >= len(RETRY_BACKOFF):
                 return result
             self._sleep(RETRY_BACKOFF[attempt])
             attempt += 1
+
+    def find_message(
+        self, *, account_sid: str, auth_token: str, to: str, body: str, since: float
+    ) -> str | None:
+        """The SID of a message to ``to`` with exactly ``body`` created at or after ``since``
+        (epoch seconds), from List Messages filtered by To (newest first); None when there is
+        none. Raises :class:`TwilioLookupError` when Twilio cannot be asked."""
+        try:
+            resp = self.session.get(
+                self.messages_url(account_sid),
+                params={"To": to, "PageSize": "50"},
+                auth=(account_sid, auth_token),
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            raise TwilioLookupError(f"could not reach Twilio: {exc}") from exc
+        payload = _json(resp)
+        if resp.status_code != 200 or not isinstance(payload, Mapping):
+            raise TwilioLookupError(f"List Messages answered HTTP {resp.status_code}")
+        for message in payload.get("messages") or []:
+            created = _rfc2822(message.get("date_created"))
+            if message.get("body") == body and created is not None and created >= since:
+                return str(message["sid"])
+        return None
+
+
+class TwilioLookupError(Exception):
+    """Twilio could not be asked (unreachable, or an answer that is not a message list)."""
+
+
+def _rfc2822(value: Any) -> float | None:
+    """Twilio's dates (``Wed, 18 Aug 2021 20:01:51 +0000``) as epoch seconds."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
 
 
 def _json(resp: requests.Response) -> Any:

@@ -137,7 +137,8 @@ def validate_signature(url: str, params: Params, signature: str | None, auth_tok
         query = {}
     if "bodySHA256" in query and isinstance(params, str):
         expected_hash = body_sha256(params)
-        if not hmac.compare_digest(expected_hash, query["bodySHA256"][0]):
+        given_hash = query["bodySHA256"][0].encode("utf-8", "replace")  # may be non-ASCII
+        if not hmac.compare_digest(expected_hash.encode(), given_hash):
             return False
         params = None
     expected = signature.encode("utf-8")

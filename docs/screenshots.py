@@ -5,7 +5,7 @@ messages with different outcomes (delivered, undelivered 30005, failed 30001, ca
 to a receiver that is down, a handset's reply answered with TwiML), then drives the
 system Chromium through selenium (``apt-get install chromium chromium-driver``) at
 1280x800 and saves PNGs of the home page, a conversation and a message's detail into
-``docs/images/``.
+``docs/images/``, then the Outcomes, Accounts and Clock pages (``screenshots_admin``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from screenshots_admin import capture_admin_pages, seed_admin_demo
 
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.server import SimulatorServer
@@ -110,6 +111,10 @@ def main() -> int:
                 browser.execute_script("return document.fonts && document.fonts.ready")
                 browser.save_screenshot(str(IMAGES / name))
                 print(f"saved {IMAGES / name}")
+            # Then the admin pages, over the same traffic plus what a new user sets up.
+            seed_admin_demo(sim.url)
+            for target in capture_admin_pages(browser, sim.url, IMAGES):
+                print(f"saved {target}")
         finally:
             browser.quit()
             shutil.rmtree(profile, ignore_errors=True)

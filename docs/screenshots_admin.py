@@ -1,6 +1,6 @@
 """Screenshots of the inbox's admin pages (Outcomes, Accounts, Clock) into docs/images/.
 
-    python docs/screenshots_admin.py            # needs chromium + chromedriver and selenium
+    python docs/screenshots_admin.py    # these three only; docs/screenshots.py makes all
 
 It starts its own in-memory simulator on a free port (virtual clock), gives it the state a
 new user would create (a rule, a trial account made usable, a Messaging Service, an API
@@ -93,16 +93,25 @@ def capture_admin_pages(driver: Any, base_url: str, out_dir: Path = IMAGES) -> l
     out_dir.mkdir(parents=True, exist_ok=True)
     saved = []
     for path, (name, ready) in ADMIN_PAGES.items():
-        driver.set_window_size(WIDTH, 800)
+        _viewport(driver, 800)
         driver.get(base_url + path)
         WebDriverWait(driver, 15).until(_rendered(ready))
         height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(WIDTH, min(int(height) + 140, MAX_HEIGHT))  # 140: window chrome
+        _viewport(driver, min(int(height), MAX_HEIGHT))
         time.sleep(0.3)  # one frame for the resize to lay out; nothing here to wait on
         target = out_dir / name
         driver.save_screenshot(str(target))
         saved.append(target)
+    _viewport(driver, 800)
     return saved
+
+
+def _viewport(driver: Any, height: int) -> None:
+    """Make the page itself WIDTH x height, whatever the headless window's frame takes."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": WIDTH, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
 
 
 def _chromium() -> Any:

@@ -57,8 +57,13 @@ def acquire(config: Any, *, with_client: bool) -> Lease:
         from smsim.client.config import ClientConfig
         from smsim.client.server import ClientServer
 
+        # The client's back-off from throttled sends is wall time, not the scenario's
+        # virtual time: keep it short so a "queue full" scenario does not wait seconds.
         client_config = ClientConfig(
-            memory=True, twilio_base_url=lease.simulator.url, account_id=CLIENT_ACCOUNT_ID
+            memory=True,
+            twilio_base_url=lease.simulator.url,
+            account_id=CLIENT_ACCOUNT_ID,
+            retry_backoff=0.05,
         )
         try:
             lease.client = ClientServer(client_config).start()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from smsim.scenarios.provision import add_rule, provider_settings
 from smsim.scenarios.values import duration
 from smsim.scenarios.world import StepError, World
 
+CAMPAIGN_WAIT = 120.0
 FORGED_TOKEN = "f0rged0000000000000000000000000f"
 
 
@@ -99,7 +101,22 @@ def send_campaign(world: World, args: dict[str, Any]) -> StepResult:
         body["provider"] = _provider_id(world, args["provider"])
     response = world.client_api("POST", "/api/campaigns", body)
     count = len(args.get("recipients") or [])
-    return _answer(response, f"campaign to {count} recipient{'s' if count != 1 else ''}")
+    summary = f"campaign to {count} recipient{'s' if count != 1 else ''}"
+    if response.status_code != 202 or not args.get("wait", True):
+        return _answer(response, summary)
+    # The client sends in the background: wait until every recipient is handed to
+    # Twilio, then show the campaign's stats (what a blocking campaign call returned).
+    campaign_id = response.json()["id"]
+    deadline = time.monotonic() + CAMPAIGN_WAIT
+    while True:
+        campaign = world.client_api("GET", f"/api/campaigns/{campaign_id}?wait=5").json()
+        if campaign["state"] != "sending":
+            break
+        if time.monotonic() > deadline:
+            raise StepError(f"campaign {campaign_id} still sending after {CAMPAIGN_WAIT:g}s")
+    report = world.client_api("GET", f"/api/campaigns/{campaign_id}/stats").json()
+    report.update(state=campaign["state"], progress=campaign["progress"])
+    return StepResult(202, report, f"{summary} -> 202, {campaign['state']}")
 
 
 @step("add_provider")

@@ -156,12 +156,12 @@ class Accounts:
             raise authentication_failed()
         if username.startswith("SK"):
             row = self.store.one("SELECT * FROM api_keys WHERE sid = ?", (username,))
-            if row is None or not hmac.compare_digest(row["secret"], password):
+            if row is None or not _same_secret(row["secret"], password):
                 raise authentication_failed()
             account = self.get(row["account_sid"])
         else:
             account = self.get(username)
-            if account is None or not hmac.compare_digest(account.auth_token, password):
+            if account is None or not _same_secret(account.auth_token, password):
                 raise authentication_failed()
         if account is None or account.status == "closed":
             raise authentication_failed()
@@ -429,3 +429,9 @@ def _friendly(e164: str) -> str:
 
 def _title(snake: str) -> str:
     return "".join(part.capitalize() for part in snake.split("_"))
+
+
+def _same_secret(stored: str, given: str) -> bool:
+    """Constant-time comparison that also takes non-ASCII input (``compare_digest`` on
+    str raises for it, which answered a password like ``pässwort`` with a 500)."""
+    return hmac.compare_digest(stored.encode("utf-8"), given.encode("utf-8", "replace"))

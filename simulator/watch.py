@@ -1,4 +1,5 @@
-"""Waiting for the store to change: what long-polls (``/_smsim/messages?wait=``) sleep on.
+"""Waiting for the store to change: what long-polls (``/_smsim/messages?wait=``) and the
+live stream (``/_smsim/stream``) sleep on.
 
 A parked request must cost next to nothing while nothing happens and must end at once
 when the server stops. So waiters do not each poll the messages table: one

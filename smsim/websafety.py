@@ -22,6 +22,7 @@ See docs/security.md for the whole model.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
 from collections.abc import Iterable
@@ -123,6 +124,13 @@ class _Guard:
         self.suffixes = tuple(h for h in extra if h.startswith("."))
         token = policy.control_token or None
         self.token = token.encode("utf-8") if token else None
+        # The browser keeps a value derived from the token, not the token itself (and an
+        # ASCII one: cookie values cannot carry every character a token may have).
+        self.cookie_value = (
+            hmac.new(self.token, b"smsim control cookie", hashlib.sha256).hexdigest()
+            if self.token
+            else ""
+        )
 
     # -- before the view --------------------------------------------------------------
 
@@ -182,9 +190,15 @@ class _Guard:
 
     def _check_token(self) -> None:
         assert self.token is not None
-        if any(self._matches(candidate) for candidate in _offered_tokens()):
+        if any(self._matches(_header_bytes(value)) for value in _offered_tokens()):
             return
-        if request.method in {"GET", "HEAD"} and self._matches(request.args.get(TOKEN_QUERY)):
+        cookie = request.cookies.get(cookie_name(request.environ))
+        if cookie and hmac.compare_digest(
+            cookie.encode("utf-8", "replace"), self.cookie_value.encode()
+        ):
+            return
+        query = request.args.get(TOKEN_QUERY)
+        if request.method in {"GET", "HEAD"} and query and self._matches(query.encode()):
             g.smsim_set_token_cookie = True
             return
         raise Unauthorized(
@@ -192,11 +206,11 @@ class _Guard:
             f"or '{TOKEN_HEADER}: <token>', or open a page once with ?{TOKEN_QUERY}=<token>."
         )
 
-    def _matches(self, candidate: str | None) -> bool:
+    def _matches(self, candidate: bytes | None) -> bool:
         assert self.token is not None
         if not candidate:
             return False
-        return hmac.compare_digest(candidate.encode("utf-8", "replace"), self.token)
+        return hmac.compare_digest(candidate, self.token)
 
     def _check_json_body(self) -> None:
         if not _has_body() or request.is_json:
@@ -211,7 +225,7 @@ class _Guard:
         if g.get("smsim_set_token_cookie") and self.token is not None:
             response.set_cookie(
                 cookie_name(request.environ),
-                self.token.decode("utf-8"),
+                self.cookie_value,
                 httponly=True,
                 samesite="Strict",
                 secure=request.scheme == "https",
@@ -230,11 +244,18 @@ def cookie_name(environ: dict[str, object]) -> str:
 def _offered_tokens() -> list[str | None]:
     auth = request.headers.get("Authorization", "")
     bearer = auth[7:].strip() if auth[:7].lower() == "bearer " else None
-    return [
-        bearer,
-        request.headers.get(TOKEN_HEADER),
-        request.cookies.get(cookie_name(request.environ)),
-    ]
+    return [bearer, request.headers.get(TOKEN_HEADER)]
+
+
+def _header_bytes(value: str | None) -> bytes | None:
+    """The bytes a header (or cookie) value was sent as: WSGI decodes them as latin-1,
+    so a UTF-8 token in a header compares equal to the token given on the command line."""
+    if value is None:
+        return None
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "replace")
 
 
 def _under(path: str, prefixes: tuple[str, ...]) -> bool:

@@ -10,11 +10,13 @@ from typing import Any
 
 from smsim import websafety
 from smsim.commands import _startup_checks as checks
+from smsim.commands._client_campaign import add_commands as add_campaign_commands
 from smsim.commands._safety_flags import add_safety_flags
 from smsim.migrations import DatabaseRefused
 
 DEFAULT_PORT = 8911
 DEFAULT_DB = "smsim-client.db"
+DEFAULT_TWILIO_BASE_URL = "https://api.twilio.com"
 
 
 def register(subparsers: Any) -> None:
@@ -41,7 +43,7 @@ def register(subparsers: Any) -> None:
     store.add_argument("--memory", action="store_true", help="keep state in RAM (throwaway)")
     serve.add_argument(
         "--twilio-base-url",
-        default="https://api.twilio.com",
+        default=DEFAULT_TWILIO_BASE_URL,
         help="Twilio REST base URL; point it at smsim (default https://api.twilio.com)",
     )
     serve.add_argument(
@@ -61,6 +63,7 @@ def register(subparsers: Any) -> None:
         help="once serving, write JSON here (url, pid, callback_url) for tools to read",
     )
     serve.set_defaults(handler=run_serve)
+    add_campaign_commands(sub)
     parser.set_defaults(handler=lambda _args: parser.print_help() or 2)
 
 
@@ -127,6 +130,13 @@ def run_serve(args: argparse.Namespace) -> int:
     print(f"smsim client listening on {server.url}", flush=True)
     print(f"  callback receiver: {server.config.default_callback_url}", flush=True)
     print(f"  twilio base URL: {config.twilio_base_url}", flush=True)
+    if config.twilio_base_url.rstrip("/") == DEFAULT_TWILIO_BASE_URL:
+        print(
+            "  WARNING: this client talks to the REAL Twilio: messages are really sent and"
+            " billed.\n  For offline work start the simulator (smsim serve) and pass"
+            " --twilio-base-url http://127.0.0.1:8910, or run smsim up.",
+            flush=True,
+        )
     print(f"  store: {'in memory' if config.memory else config.db_path}", flush=True)
     if config.control_token:
         print("  JSON API and UI: the control token is required", flush=True)

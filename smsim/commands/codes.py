@@ -13,8 +13,7 @@ import json
 from typing import Any
 
 from smsim.contracts import catalogue
-from smsim.simulator.messages import MAGIC_FROM_ERRORS, MAGIC_TO_ERRORS
-from smsim.simulator.outcomes import CATALOGUE_PREFIX, catalogue_outcome
+from smsim.simulator.outcome_triggers import triggers_for
 
 
 def register(subparsers: Any) -> None:
@@ -34,15 +33,13 @@ def register(subparsers: Any) -> None:
 
 def triggers(code: int) -> list[dict[str, str]]:
     """The create-message fields that make the simulator answer ``code``, e.g.
-    ``[{"field": "To", "value": "+15005553005"}]``; empty when no number does."""
-    found = [{"field": "To", "value": n} for n, c in MAGIC_TO_ERRORS.items() if c == code]
-    found += [{"field": "From", "value": n} for n, c in MAGIC_FROM_ERRORS.items() if c == code]
-    if 30000 <= code <= 30999:
-        number = f"{CATALOGUE_PREFIX}{code - 30000:03d}"
-        outcome = catalogue_outcome(number)
-        if outcome is not None and outcome.error_code == code:
-            found.append({"field": "To", "value": number})
-    return found
+    ``[{"field": "To", "value": "+15005553005"}]``; empty when no number does. The numbers
+    come from :mod:`smsim.simulator.outcome_triggers`, which the inbox's Outcomes page shows."""
+    return [
+        {"field": "To" if t.kind == "to" else "From", "value": t.value}
+        for t in triggers_for(code)
+        if t.kind != "request"
+    ]
 
 
 def entries() -> list[dict[str, Any]]:

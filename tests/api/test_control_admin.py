@@ -91,7 +91,8 @@ def test_another_accounts_number_cannot_be_changed(simulator, smsim_control, twi
         timeout=5,
     )
     assert answer.status_code == 404
-    assert smsim_control.accounts()[-1]["numbers"][0]["sms_url"] is None
+    untouched = next(a for a in smsim_control.accounts() if a["sid"] == other["sid"])
+    assert untouched["numbers"][0]["sms_url"] is None
 
 
 def test_services_are_listed_with_their_sender_pools(simulator, twilio_client, twilio_account):

@@ -52,3 +52,12 @@ def test_admin_pages_have_no_horizontal_scroll_at_1280_or_400(
             assert layout["scroll"] <= layout["width"], (path, width, layout)
             assert layout["outside"] == [], (path, width, layout)
             assert layout["scrolled"] == [], (path, width, layout)
+
+    # Still usable on the phone: the rule editor works at 400 px (the last width above).
+    browser.get(simulator.url + "/outcomes")
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, PAGES["/outcomes"]))
+    browser.find_element(By.ID, "rule-to").send_keys("+14155550123")
+    browser.find_element(By.ID, "rule-error_code").send_keys("30006")
+    browser.find_element(By.ID, "rule-add").click()
+    wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-delete-rule]")) == 2)
+    assert smsim_control.rules()[-1]["outcome"]["error_code"] == 30006

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -25,7 +27,12 @@ def test_serve_announces_its_url_and_stops_on_sigterm() -> None:
         assert server.ready["pid"] == server.pid
         assert server.url.startswith("http://127.0.0.1:")
         assert server.ready["callback_url"] == server.url + "/sms/twilio"
-        assert f"smsim client listening on {server.url}\n" in server.lines
+        # The banner is printed before the ready file is written, but read by a thread.
+        banner = f"smsim client listening on {server.url}\n"
+        deadline = time.monotonic() + 10
+        while banner not in server.lines and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert banner in server.lines
         assert requests.get(server.url + "/api/health", timeout=5).json() == {"status": "ok"}
         assert requests.get(server.url + "/api/providers", timeout=5).json() == {"providers": []}
     finally:

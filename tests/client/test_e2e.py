@@ -45,6 +45,16 @@ def stats(server: ClientServer, path: str) -> dict[str, Any]:
     return body
 
 
+def run_campaign(server: ClientServer, payload: dict[str, Any]) -> dict[str, Any]:
+    """POST a campaign (202 at once), wait until it is handed to Twilio, return its stats."""
+    resp = requests.post(server.url + "/api/campaigns", json=payload, timeout=60)
+    assert resp.status_code == 202, resp.text
+    campaign_id = resp.json()["id"]
+    done = api(server, "GET", f"/api/campaigns/{campaign_id}?wait=30")
+    assert done["state"] == "finished" and done["progress"]["to_send"] == 0, done
+    return stats(server, f"/api/campaigns/{campaign_id}/stats")
+
+
 def setup_provider(
     client: ClientServer, control: ControlClient, kind: str = "full", **settings: Any
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -104,9 +114,7 @@ def test_campaign_to_a_mix_of_numbers_has_stats_that_match_what_was_sent(
     async_codes = [c for c in catalogue.seed_codes() if c >= 30000]
     error_numbers = {f"+1500555{c - 27000:04d}": c for c in async_codes}  # 30005 -> +15005553005
     recipients = [*NORMAL, *error_numbers, MAGIC_21614, MAGIC_21610, OPTED_OUT]
-    report = api(
-        client, "POST", "/api/campaigns", json={"message": "Sale ☀", "recipients": recipients}
-    )
+    report = run_campaign(client, {"message": "Sale ☀", "recipients": recipients})
     cid = report["campaign_id"]
     assert (report["targeted"], report["sent"], report["failed"]) == (len(recipients), 13, 3)
     assert report["errors"] == {"21610": 2, "21614": 1}
@@ -150,7 +158,7 @@ def test_trial_account_refuses_unverified_numbers_with_21608(
     )
     assert (result["ok"], result["error_code"]) == (False, 21608)
     assert "unverified" in result["twilio_message"] and "trial" in result["hint"]
-    report = api(client, "POST", "/api/campaigns", json={"message": "hi", "recipients": NORMAL})
+    report = run_campaign(client, {"message": "hi", "recipients": NORMAL})
     smsim_control.run_until_idle()
     report = stats(client, f"/api/campaigns/{report['campaign_id']}/stats")
     assert (report["sent"], report["delivered"], report["failed"]) == (1, 1, 2)
@@ -162,7 +170,7 @@ def test_custom_callback_url_receives_callbacks_and_restore_routes_them_back(
 ) -> None:
     custom = callback_recorder.url("/my/twilio/hook")
     _, provider = setup_provider(client, smsim_control, callback_url=custom)
-    first = api(client, "POST", "/api/campaigns", json={"message": "a", "recipients": [NORMAL[0]]})
+    first = run_campaign(client, {"message": "a", "recipients": [NORMAL[0]]})
     smsim_control.run_until_idle()
     to_custom = smsim_control.callbacks(url=custom)
     assert to_custom, "the simulator posted no callback to the custom URL"
@@ -172,7 +180,7 @@ def test_custom_callback_url_receives_callbacks_and_restore_routes_them_back(
 
     restored = api(client, "POST", f"/api/providers/{provider['id']}/restore-callback")
     assert restored["callback_url"] == client.url + "/sms/twilio"
-    second = api(client, "POST", "/api/campaigns", json={"message": "b", "recipients": [NORMAL[1]]})
+    second = run_campaign(client, {"message": "b", "recipients": [NORMAL[1]]})
     smsim_control.run_until_idle()
     assert len(smsim_control.callbacks(url=custom)) == len(to_custom)
     back = [a for a in smsim_control.callbacks() if a["url"].startswith(client.url + "/sms/twilio")]
@@ -184,11 +192,9 @@ def test_forged_replayed_and_malformed_callbacks_change_nothing(
     client: ClientServer, smsim_control: ControlClient
 ) -> None:
     account, provider = setup_provider(client, smsim_control)
-    report = api(
+    report = run_campaign(
         client,
-        "POST",
-        "/api/campaigns",
-        json={"message": "x", "recipients": ["+15005553005", NORMAL[0]]},
+        {"message": "x", "recipients": ["+15005553005", NORMAL[0]]},
     )
     smsim_control.run_until_idle()
     path = f"/api/campaigns/{report['campaign_id']}/stats"
@@ -234,11 +240,9 @@ def test_replies_and_clicks_appear_in_stats_and_events(
 ) -> None:
     setup_provider(client, smsim_control)
     body = "Your offer: https://shop.example/offer?id=42 (reply YES)"
-    report = api(
+    report = run_campaign(
         client,
-        "POST",
-        "/api/campaigns",
-        json={"message": body, "recipients": NORMAL[:2], "click_tracking": True},
+        {"message": body, "recipients": NORMAL[:2], "click_tracking": True},
     )
     cid = report["campaign_id"]
     smsim_control.run_until_idle()

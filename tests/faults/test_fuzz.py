@@ -199,13 +199,16 @@ def _assert_still_usable(sim: SimulatorServer, control: ControlClient) -> None:
             timeout=10,
         )
         assert fetched.status_code == 200, fetched.text
-    fresh = control.create_account("full", numbers=["+14155550100"])
+    # The fuzzer may have taken any number (the documents' examples name some): use a free one.
+    owned = {n["phone_number"] for a in control.accounts() for n in a["numbers"]}
+    number = next(f"+1415555{i:04d}" for i in range(100, 10000) if f"+1415555{i:04d}" not in owned)
+    fresh = control.create_account("full", numbers=[number])
     with CallbackRecorder() as recorder:
         created = requests.post(
             f"{sim.url}/2010-04-01/Accounts/{fresh['sid']}/Messages.json",
             data={
                 "To": "+14155550199",
-                "From": "+14155550100",
+                "From": number,
                 "Body": "after the fuzzing",
                 "StatusCallback": recorder.url(),
             },

@@ -68,6 +68,7 @@ def test_a_browser_opened_once_with_the_token_keeps_access(browser, wait_for, st
     wait_for(browser, lambda d: '"status"' in d.page_source)
     [cookie] = browser.get_cookies()
     assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict"
+    assert cookie["value"] != TOKEN
 
     browser.get(f"{sim.url}/_smsim/accounts")
     wait_for(browser, lambda d: account_sid in d.page_source)

@@ -59,6 +59,7 @@ def test_opening_a_page_with_token_gives_the_browser_a_strict_httponly_cookie(st
         assert first.status_code == 200
         cookie = first.headers["Set-Cookie"]
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+        assert TOKEN not in cookie  # the browser keeps a value derived from it
         assert first.headers["Referrer-Policy"] == "no-referrer"
 
         # From now on the cookie alone is enough, for reads and same-origin writes.

@@ -56,3 +56,47 @@ def test_utf8_bodies_raw_or_percent_encoded_are_sent_as_written(sim):
 
     assert (first.status_code, second.status_code) == (201, 201)
     assert first.json()["body"] == second.json()["body"] == text
+
+
+def test_non_ascii_credentials_are_refused_with_401_not_a_500(sim, start_simulator):
+    account = seed_state(sim)
+    with http() as session:
+        basic = session.get(
+            f"{sim.url}/2010-04-01/Accounts/{account['sid']}.json",
+            auth=(account["sid"].encode(), "pässwörd".encode()),
+            timeout=TIMEOUT,
+        )
+        api_key = session.get(
+            f"{sim.url}/2010-04-01/Accounts/{account['sid']}.json",
+            auth=(("SK" + "0" * 32).encode(), "sécret".encode()),
+            timeout=TIMEOUT,
+        )
+    assert (basic.status_code, api_key.status_code) == (401, 401)
+    assert basic.json()["code"] == api_key.json()["code"] == 20003
+
+    protected = start_simulator(control_token="tökén")
+    with http() as session:
+        wrong = session.get(
+            f"{protected.url}/_smsim/health",
+            headers={"Authorization": "Bearer tøken".encode()},
+            timeout=TIMEOUT,
+        )
+        right = session.get(
+            f"{protected.url}/_smsim/health",
+            headers={"X-Smsim-Control-Token": "tökén".encode()},
+            timeout=TIMEOUT,
+        )
+    assert wrong.status_code == 401
+    assert right.status_code == 200
+
+
+def test_a_non_ascii_body_hash_on_the_callback_receiver_is_refused_not_a_500(start_client):
+    client = start_client()
+    with http() as session:
+        response = session.post(
+            f"{client.url}/sms/twilio?bodySHA256=%C3%A9",
+            data={"MessageSid": "SM" + "0" * 32, "MessageStatus": "delivered"},
+            headers={"X-Twilio-Signature": "abc"},
+            timeout=TIMEOUT,
+        )
+    assert response.status_code == 403

@@ -226,3 +226,30 @@ def test_sigterm_with_long_polls_open_ends_smsim_serve_promptly():
         assert [status for status, _ in answers(waiters)] == [200] * 30
     finally:
         server.stop()
+
+
+def test_live_streams_run_off_the_api_pool_and_end_on_stop():
+    sim = SimulatorServer(SimulatorConfig(memory=True, port=0, threads=2)).start()
+    streams = []
+    try:
+        for _ in range(10):  # five times the API threads
+            conn = http.client.HTTPConnection(HOST, sim.port, timeout=30)
+            conn.request("GET", "/_smsim/stream", headers={"Accept": "text/event-stream"})
+            response = conn.getresponse()
+            assert response.status == 200
+            assert response.read(6) == b"retry:"  # the stream is open
+            streams.append((conn, response))
+        assert sim.waiting_requests == 10
+        health = requests.get(f"{sim.url}/_smsim/health", timeout=5)
+        assert health.json()["status"] == "ok"
+        began = time.monotonic()
+        sim.stop()
+        took = time.monotonic() - began
+        print(f"\nstop with 10 live streams open: {took * 1000:.0f} ms")
+        assert took < 2.5
+        for _, response in streams:
+            response.read()  # ends: the server finished every stream
+    finally:
+        sim.stop()
+        for conn, _ in streams:
+            conn.close()

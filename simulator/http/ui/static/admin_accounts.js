@@ -216,7 +216,7 @@
         el("div", {}, ["New key ", el("code", { text: fresh.sid }), ": its secret is shown only now."]),
         el("div", { className: "copyable" }, [el("code", { className: "key-secret", text: fresh.secret }),
           button("Copy", "secondary small", function () { smsim.copy(fresh.secret); }, { "aria-label": "Copy the new secret" }),
-          button("Done", "secondary small", function () { delete freshKeys[sid]; reloadOne(sid); })]),
+          button("Done", "secondary small", function () { delete freshKeys[sid]; reloadOne(sid, sid + "-add-key-friendly_name"); })]),
       ]) : null,
       items.length ? el("ul", { className: "item-list keys" }, items)
                    : el("p", { className: "empty", text: "No API keys." }),

@@ -1,0 +1,46 @@
+"""Page routes of the dashboard: each renders a shell; its script fills it from the JSON
+API. Views read only configuration (the default callback URL), never the store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, render_template
+
+from smsim.client import ui
+
+blueprint: Blueprint = ui.blueprint
+
+
+def _callback_default() -> str:
+    return str(current_app.extensions["smsim_client"].config.default_callback_url)
+
+
+@blueprint.get("/")
+def providers_page() -> Any:
+    return render_template("dashboard/providers.html", default_callback_url=_callback_default())
+
+
+@blueprint.get("/test-sms")
+def test_sms_page() -> Any:
+    return render_template("dashboard/test_sms.html")
+
+
+@blueprint.get("/campaigns")
+def campaigns_page() -> Any:
+    return render_template("dashboard/campaigns.html")
+
+
+@blueprint.get("/campaigns/<int:campaign_id>")
+def campaign_page(campaign_id: int) -> Any:
+    return render_template("dashboard/stats.html", scope="campaign", object_id=campaign_id)
+
+
+@blueprint.get("/providers/<int:provider_id>/stats")
+def provider_stats_page(provider_id: int) -> Any:
+    return render_template("dashboard/stats.html", scope="provider", object_id=provider_id)
+
+
+@blueprint.get("/events")
+def events_page() -> Any:
+    return render_template("dashboard/events.html")

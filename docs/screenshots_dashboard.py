@@ -1,0 +1,127 @@
+"""Screenshots of the client dashboard for the README, from a real run.
+
+    python docs/screenshots_dashboard.py [--out docs/images]
+
+Starts a simulator (virtual clock, in memory) and the client wired to it, adds a provider,
+sends a campaign to the catalogue's failure numbers and a few normal handsets with click
+tracking, lets the simulator deliver, clicks one tracked link, then saves with headless
+Chromium (Debian's chromium and chromedriver):
+
+- ``dashboard-providers.png``: the Providers page;
+- ``dashboard-campaign-errors.png``: the campaign's Stats tab with its Errors tab.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from smsim.client import ClientConfig, ClientServer
+from smsim.simulator.config import SimulatorConfig
+from smsim.simulator.server import SimulatorServer
+from smsim.testing import ControlClient
+
+TWILIO_NUMBER = "+15017250604"
+RECIPIENTS = [f"+1500555300{n}" for n in range(1, 9)] + [
+    f"+1415555{n:04d}" for n in range(101, 113)
+]
+CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+DRIVERS = ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver")
+
+
+def _first(paths: tuple[str, ...], name: str) -> str:
+    for path in paths:
+        if Path(path).exists():
+            return path
+    found = shutil.which(name)
+    if not found:
+        raise SystemExit(f"{name} is not installed (apt-get install chromium chromium-driver)")
+    return found
+
+
+def _browser(width: int, height: int) -> Any:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = _first(CHROMIUM, "chromium")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    options.add_argument(f"--window-size={width},{height}")
+    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='smsim-shots-')}")
+    service = Service(executable_path=_first(DRIVERS, "chromedriver"))
+    return webdriver.Chrome(service=service, options=options)
+
+
+def _wait(predicate: Any, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the page did not reach the expected state")
+        time.sleep(0.1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", default=str(Path(__file__).parent / "images"))
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    sim_config = SimulatorConfig(memory=True, port=0, clock="virtual")
+    with SimulatorServer(sim_config) as sim:
+        control = ControlClient(sim.url)
+        account = control.create_account("full", numbers=[TWILIO_NUMBER])
+        trial = control.create_account("trial", numbers=["+15017250605"])
+        config = ClientConfig(memory=True, twilio_base_url=sim.url, account_id="acme")
+        with ClientServer(config) as client:
+            api = client.url + "/api"
+            for nickname, acct in (("main", account), ("trial", trial)):
+                settings = {
+                    "nickname": nickname,
+                    "account_sid": acct["sid"],
+                    "auth_token": acct["auth_token"],
+                    "from_numbers": [n["phone_number"] for n in acct["numbers"]],
+                    "template_id_required": nickname == "trial",
+                }
+                requests.post(api + "/providers", json=settings, timeout=10).raise_for_status()
+            campaign = requests.post(
+                api + "/campaigns",
+                json={
+                    "name": "Spring sale",
+                    "message": "Spring sale: 20% off today only https://shop.example.com/spring",
+                    "recipients": RECIPIENTS,
+                    "click_tracking": True,
+                },
+                timeout=30,
+            ).json()
+            requests.get(f"{api}/campaigns/{campaign['id']}?wait=30", timeout=40)
+            control.run_until_idle()
+            for handset in RECIPIENTS[8:11]:
+                body = control.messages(to=handset)[0]["body"]
+                link = next(w for w in body.split() if "/c/" in w)
+                requests.get(link, allow_redirects=False, timeout=10)
+            browser = _browser(1280, 800)
+            try:
+                browser.get(client.url + "/")
+                _wait(lambda: "trial" in browser.find_element("id", "providers").text)
+                browser.save_screenshot(str(out / "dashboard-providers.png"))
+                browser.get(f"{client.url}/campaigns/{campaign['id']}")
+                _wait(
+                    lambda: len(browser.find_elements("css selector", "#errors tr[data-code]")) == 8
+                )
+                browser.save_screenshot(str(out / "dashboard-campaign-errors.png"))
+            finally:
+                browser.quit()
+    print(f"saved {out / 'dashboard-providers.png'} and {out / 'dashboard-campaign-errors.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

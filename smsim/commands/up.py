@@ -1,0 +1,155 @@
+"""``smsim up``: the simulator and the client integration in one process, wired together.
+
+The client's Twilio base URL is the simulator; the client gets a provider ``main`` on the
+simulator's full account and ``trial`` on its trial account (with a Twilio number and a
+verified handset), so Send Test SMS and campaigns work at once from the dashboard. State
+lives in one folder (``--data``, default ``./smsim-data``: ``simulator.db`` and
+``client.db``), or in RAM with ``--memory``. Ctrl-C or SIGTERM stops both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DATA = "smsim-data"
+TRIAL_NUMBER = "+15017250605"
+TRIAL_VERIFIED = "+14155550100"
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "up",
+        help="run the simulator and the client dashboard together, wired to each other",
+        description=(
+            "Start the Twilio simulator and the CleverTap-style client in one process: the "
+            "client sends to the simulator, providers 'main' (full account) and 'trial' "
+            "(trial account) are ready, and both web UIs are served."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (127.0.0.1)")
+    parser.add_argument("--sim-port", type=int, default=8910, help="simulator port (8910; 0=free)")
+    parser.add_argument("--client-port", type=int, default=8911, help="client port (8911; 0=free)")
+    store = parser.add_mutually_exclusive_group()
+    store.add_argument(
+        "--data", default=DEFAULT_DATA, help=f"folder for both databases (./{DEFAULT_DATA})"
+    )
+    store.add_argument("--memory", action="store_true", help="keep all state in RAM (throwaway)")
+    parser.add_argument("--log-level", default="WARNING", help="Python log level")
+    parser.set_defaults(handler=run)
+
+
+def _provision(sim_url: str, client: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Give the trial account a number and a verified handset, and make sure the client
+    has providers ``main`` and ``trial`` for the two accounts (kept across restarts)."""
+    import requests
+
+    control = sim_url + "/_smsim"
+    with requests.Session() as http:
+        http.trust_env = False  # loopback: never through a proxy
+
+        def call(method: str, path: str, body: Any = None) -> Any:
+            resp = http.request(method, control + path, json=body, timeout=30)
+            resp.raise_for_status()
+            return resp.json()
+
+        listed = call("GET", "/accounts")["accounts"]
+        full = next(a for a in listed if a["type"] == "full")
+        trial = next(a for a in listed if a["type"] == "trial")
+        if not trial["numbers"]:
+            receiver = client.config.default_callback_url
+            number = {"phone_number": TRIAL_NUMBER, "sms_url": receiver}
+            call("POST", f"/accounts/{trial['sid']}/numbers", number)
+        if TRIAL_VERIFIED not in trial["verified_numbers"]:
+            verified = {"phone_number": TRIAL_VERIFIED}
+            call("POST", f"/accounts/{trial['sid']}/verified_numbers", verified)
+        accounts = {a["sid"]: a for a in call("GET", "/accounts")["accounts"]}
+    integration = client.integration
+    existing = {p["nickname"] for p in integration.list_providers()}
+    wired = []
+    for nickname, sid in (("main", full["sid"]), ("trial", trial["sid"])):
+        account = accounts[sid]
+        if nickname not in existing:
+            integration.add_provider(
+                nickname=nickname,
+                account_sid=account["sid"],
+                auth_token=account["auth_token"],
+                from_numbers=[n["phone_number"] for n in account["numbers"]],
+                is_default=nickname == "main",
+            )
+        wired.append((nickname, account))
+    return wired
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start both servers, provision, print the URLs and credentials, wait for a signal."""
+    from requests import RequestException
+
+    from smsim.client.config import ClientConfig
+    from smsim.client.server import ClientServer
+    from smsim.commands._foreground import StopSignals
+    from smsim.simulator.config import load_config
+    from smsim.simulator.errors import ConfigError
+    from smsim.simulator.server import SimulatorServer
+
+    stop = StopSignals()  # before anything starts: a stop right after the banner is clean
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    data = None if args.memory else Path(args.data)
+    sim = client = None
+    try:
+        if data is not None:
+            data.mkdir(parents=True, exist_ok=True)
+        sim_config = load_config(
+            None,
+            {
+                "host": args.host,
+                "port": args.sim_port,
+                "memory": True if data is None else None,
+                "db_path": None if data is None else str(data / "simulator.db"),
+            },
+        )
+        sim = SimulatorServer(sim_config).start()
+        client_config = ClientConfig(
+            memory=data is None,
+            db_path=None if data is None else str(data / "client.db"),
+            twilio_base_url=sim.url,
+        )
+        client = ClientServer(client_config, host=args.host, port=args.client_port).start()
+        wired = _provision(sim.url, client)
+    except (ConfigError, ValueError, OSError, RequestException) as exc:
+        print(f"smsim up: {exc}", file=sys.stderr)
+        for server in (client, sim):
+            if server is not None:
+                server.stop()
+        return 2
+    _banner(sim.url, client.url, data, wired)
+    stop.wait(lambda: client.running and sim.running)
+    print("smsim up: stopping", flush=True)
+    client.stop()
+    sim.stop()
+    return 0
+
+
+def _banner(
+    sim_url: str, client_url: str, data: Path | None, wired: list[tuple[str, dict[str, Any]]]
+) -> None:
+    lines = [
+        "smsim up: the simulator and the client, wired together",
+        f"  client dashboard    {client_url}/",
+        f"  simulator inbox     {sim_url}/   (Twilio API base URL {sim_url})",
+        f"  state               {'in memory' if data is None else data}",
+        "  client providers (Twilio credentials at the simulator):",
+    ]
+    for nickname, account in wired:
+        numbers = ", ".join(n["phone_number"] for n in account["numbers"])
+        verified = ", ".join(account["verified_numbers"])
+        lines.append(
+            f"    {nickname:5} {account['type']:5} {account['sid']} token {account['auth_token']}"
+            f" from {numbers}" + (f" verified {verified}" if verified else "")
+        )
+    lines.append("  Ctrl-C stops both.")
+    print("\n".join(lines), flush=True)
