@@ -223,7 +223,7 @@ class CampaignQueue:
             " COALESCE(SUM(state = ?), 0) AS canceled FROM campaign_sends WHERE campaign_id = ?",
             (SEND_QUEUED, SEND_CLAIMED, SEND_CANCELED, campaign_id),
         )[0]
-        counts = self.store.message_counts("campaign_id = ?", (campaign_id,))
+        counts = self.store.message_counts(campaign_id=campaign_id)
         return {
             "state": str(run[0]["state"]) if run else RUN_FINISHED,
             "targeted": counts["targeted"],

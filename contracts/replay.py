@@ -22,7 +22,6 @@ from smsim.contracts.signature import SIGNATURE_HEADER, compute_signature
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 # What Twilio's webhook requests announce themselves as.
-USER_AGENT = "TwilioProxy/1.1"
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ def sign(
     target = wire_url(url)
     headers = {
         "Content-Type": FORM_CONTENT_TYPE,
-        "User-Agent": USER_AGENT,
+        "User-Agent": payloads.USER_AGENT,
         SIGNATURE_HEADER: compute_signature(target, form, auth_token),
     }
     return SignedRequest(label, target, tuple(form.items()), headers, schema)
