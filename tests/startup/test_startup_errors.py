@@ -116,6 +116,21 @@ def test_a_db_in_a_read_only_place_is_named(read_only_folder: Path, command: lis
     assert list(read_only_folder.iterdir()) == []
 
 
+def test_a_read_only_db_file_is_named_and_left_untouched(read_only_folder: Path) -> None:
+    os.chmod(read_only_folder, 0o755)  # writable by its owner only (root, when root runs)
+    target = copy_fixture(SIMULATOR_V0, read_only_folder, "smsim.db")
+    os.chmod(target, 0o444)
+    before = snapshot(read_only_folder)
+    try:
+        result = run_smsim(
+            "serve", "--port", "0", "--db", str(target), cwd=read_only_folder, as_nobody=True
+        )
+        assert f"--db {target}: the database file is read-only here" in one_line_error(result)
+        assert snapshot(read_only_folder) == before
+    finally:
+        target.unlink()
+
+
 @pytest.mark.parametrize("command", SERVES, ids=["serve", "client"])
 def test_a_db_that_is_not_sqlite_is_left_untouched(tmp_path: Path, command: list[str]) -> None:
     (tmp_path / "notes.db").write_text("my notes, not a database\n" * 50)
