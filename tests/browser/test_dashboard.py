@@ -18,7 +18,7 @@ from selenium.webdriver.common.by import By
 
 from smsim.client import ClientConfig, ClientServer
 from smsim.contracts import catalogue, replay
-from smsim.simulator.segments import analyze
+from smsim.contracts.segments import analyze
 from smsim.testing import ControlClient
 
 TWILIO_NUMBER = "+15017250604"
