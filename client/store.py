@@ -97,8 +97,6 @@ class Store(
         if path != ":memory:":  # after the migrations: a refused file is never switched to WAL
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-        # The background sender's tables (to become a numbered migration).
-        campaign_queue.create_tables(self._conn)
 
     def close(self) -> None:
         """Close the connection."""

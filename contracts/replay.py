@@ -241,7 +241,8 @@ def send_all(requests_: Iterable[SignedRequest], *, timeout: float = 10.0) -> li
 
 
 def to_curl(request: SignedRequest) -> str:
-    """The equivalent curl command, one ``--data-urlencode`` per field like the seed's sample."""
+    """The equivalent curl command: one ``--data-urlencode`` per field, like the sample in
+    CleverTap's documentation."""
     lines = [f"curl --location {shlex.quote(request.url)}"]
     lines += [f"--header {shlex.quote(f'{k}: {v}')}" for k, v in request.headers.items()]
     lines += [f"--data-urlencode {shlex.quote(f'{k}={v}')}" for k, v in request.form]
