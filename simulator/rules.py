@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smsim.contracts import catalogue
+from smsim.contracts.fields import first_error
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError
 from smsim.simulator.models import Message
@@ -49,63 +50,38 @@ class Outcome:
 
 
 def validate_rule(spec: Any, where: str = "rule") -> dict[str, Any]:
-    """Check a rule spec and return it normalised (raises :class:`RuleError`)."""
-    if not isinstance(spec, Mapping):
-        raise RuleError(f"{where}: must be an object")
-    unknown = set(spec) - {"match", "outcome", "probability", "count", "id"}
-    if unknown:
-        raise RuleError(f"{where}.{sorted(unknown)[0]}: unknown field")
-    match = spec.get("match") or {}
-    if not isinstance(match, Mapping):
-        raise RuleError(f"{where}.match: must be an object")
-    for key, value in match.items():
-        if key not in MATCH_KEYS:
-            raise RuleError(f"{where}.match.{key}: unknown (use {', '.join(MATCH_KEYS)})")
-        if not isinstance(value, str) or not value:
-            raise RuleError(f"{where}.match.{key}: must be a non-empty string")
-    outcome = spec.get("outcome")
-    if not isinstance(outcome, Mapping):
-        raise RuleError(f'{where}.outcome: required, e.g. {{"error_code": 30003}}')
-    code = outcome.get("error_code")
-    status = outcome.get("status")
-    if code is not None:
-        if isinstance(code, bool) or not isinstance(code, int | str) or not str(code).isdigit():
-            raise RuleError(f"{where}.outcome.error_code: must be a Twilio error code number")
-        code = int(code)
-        entry = catalogue.get(code)
-        if status is None:
-            status = entry.terminal_status if entry and entry.terminal_status else "undelivered"
-    status = status or "delivered"
-    if status not in OUTCOME_STATUSES:
-        raise RuleError(
-            f"{where}.outcome.status: must be one of {', '.join(OUTCOME_STATUSES)}, not {status!r}"
-        )
+    """Check a rule spec against ``contracts/schemas/rule.schema.json`` and return it
+    normalised (raises :class:`RuleError` naming the first bad field). What a schema cannot
+    say well stays here: the status an error code implies, and which statuses need one."""
+    problem = first_error("rule", spec, where)
+    if problem is not None:
+        raise RuleError(str(problem))
+    outcome = spec["outcome"]
+    code = None if outcome.get("error_code") is None else int(outcome["error_code"])
+    status = outcome.get("status") or _implied_status(code)
     if status in {"failed", "undelivered"} and code is None:
         raise RuleError(f"{where}.outcome.error_code: required when status is {status}")
     if status in {"delivered", "sent"} and code is not None:
         raise RuleError(f"{where}.outcome.error_code: not allowed when status is {status}")
-    delays = outcome.get("delays") or {}
-    if not isinstance(delays, Mapping):
-        raise RuleError(f"{where}.outcome.delays: must be an object")
-    for key, value in delays.items():
-        if key not in DELAY_KEYS:
-            raise RuleError(f"{where}.outcome.delays.{key}: unknown step")
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise RuleError(f"{where}.outcome.delays.{key}: must be a non-negative number")
-    probability = spec.get("probability", 1.0)
-    if isinstance(probability, bool) or not isinstance(probability, int | float):
-        raise RuleError(f"{where}.probability: must be a number from 0 to 1")
-    if not 0 <= probability <= 1:
-        raise RuleError(f"{where}.probability: must be from 0 to 1")
     count = spec.get("count")
-    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
-        raise RuleError(f"{where}.count: must be a positive integer")
     return {
-        "match": dict(match),
-        "outcome": {"status": status, "error_code": code, "delays": dict(delays)},
-        "probability": float(probability),
+        "match": dict(spec.get("match") or {}),
+        "outcome": {
+            "status": status,
+            "error_code": code,
+            "delays": dict(outcome.get("delays") or {}),
+        },
+        "probability": float(spec.get("probability", 1.0)),
         "count": count,
     }
+
+
+def _implied_status(code: int | None) -> str:
+    """No status given: the catalogue's terminal status for the code, else delivered."""
+    if code is None:
+        return "delivered"
+    entry = catalogue.get(code)
+    return entry.terminal_status if entry and entry.terminal_status else "undelivered"
 
 
 class RuleBook:

@@ -21,6 +21,7 @@ OWN_SCHEMAS = [
     "incoming_message",
     "message",
     "message_list",
+    "rule",
     "status_callback",
 ]
 # The CleverTap seed's sample callback, field for field. It uses placeholders, so it is a
