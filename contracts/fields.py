@@ -113,7 +113,7 @@ def _annotation(subschema: Any, keyword: str) -> str | None:
 
 def _plain(error: ValidationError) -> str:
     """jsonschema's own message, without the value it starts with when that is long."""
-    text = error.message
+    text = str(error.message)
     if len(text) > 2 * _REPR_LIMIT:
         text = text[: 2 * _REPR_LIMIT - 3] + "..."
     return text
