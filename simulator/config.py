@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from smsim.simulator.account_spec import AccountConfig, AccountSpecError, parse_account_spec
 from smsim.simulator.errors import ConfigError
 
 
@@ -29,16 +30,6 @@ class Delays:
     sent: float = 0.5
     delivered: float = 2.0
     jitter: float = 0.0  # +/- fraction of each delay, drawn from the seeded generator
-
-
-@dataclass(frozen=True)
-class AccountConfig:
-    type: str = "full"
-    auth_token: str | None = None
-    sid: str | None = None
-    friendly_name: str | None = None
-    numbers: tuple[Mapping[str, Any], ...] = ()
-    verified_numbers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -242,88 +233,13 @@ def _delays(value: Any) -> Delays:
 def _accounts(value: Any) -> tuple[AccountConfig, ...]:
     if not isinstance(value, list):
         raise ConfigError("accounts: must be a list")
-    result = []
-    allowed = {f.name for f in fields(AccountConfig)}
-    for i, raw in enumerate(value):
-        where = f"accounts[{i}]"
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{where}: must be a mapping")
-        for key in raw:
-            if key not in allowed:
-                raise ConfigError(f"{where}.{key}: unknown field")
-        kind = str(raw.get("type", "full")).lower()
-        if kind not in {"trial", "full"}:
-            raise ConfigError(f"{where}.type: must be 'trial' or 'full', not {raw.get('type')!r}")
-        sid = raw.get("sid")
-        if sid is not None and not (
-            isinstance(sid, str) and len(sid) == 34 and sid.startswith("AC") and _hex(sid[2:])
-        ):
-            raise ConfigError(f"{where}.sid: must be AC followed by 32 hex digits")
-        token = raw.get("auth_token")
-        if token is not None and (not isinstance(token, str) or not token):
-            raise ConfigError(f"{where}.auth_token: must be a non-empty string")
-        name = raw.get("friendly_name")
-        if name is not None and not isinstance(name, str):
-            raise ConfigError(f"{where}.friendly_name: must be a string")
-        numbers = _numbers(raw.get("numbers"), f"{where}.numbers")
-        verified = _verified(raw.get("verified_numbers"), f"{where}.verified_numbers")
-        result.append(
-            AccountConfig(
-                type=kind,
-                auth_token=token,
-                sid=sid,
-                friendly_name=name,
-                numbers=numbers,
-                verified_numbers=verified,
-            )
-        )
+    try:
+        result = [parse_account_spec(raw, f"accounts[{i}]") for i, raw in enumerate(value)]
+    except AccountSpecError as exc:
+        raise ConfigError(exc.message) from None
     _no_shared_numbers(result)
     _no_shared_sids(result)
     return tuple(result)
-
-
-_NUMBER_FIELDS = {"phone_number", "sms_url", "sms_method", "friendly_name"}
-
-
-def _numbers(value: Any, where: str) -> tuple[Mapping[str, Any], ...]:
-    """Owned numbers: a list of E.164 strings or {phone_number, sms_url, ...} mappings."""
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise ConfigError(f'{where}: must be a list, e.g. ["+15005550006"], not {value!r}')
-    numbers = []
-    for j, item in enumerate(value):
-        spec = {"phone_number": item} if isinstance(item, str) else item
-        if not isinstance(spec, dict) or not isinstance(spec.get("phone_number"), str):
-            raise ConfigError(f"{where}[{j}]: must be a number or {{phone_number: ...}}")
-        unknown = sorted(set(spec) - _NUMBER_FIELDS)
-        if unknown:
-            raise ConfigError(f"{where}[{j}].{unknown[0]}: unknown field")
-        method = spec.get("sms_method", "POST")
-        if not isinstance(method, str) or method.upper() not in {"GET", "POST"}:
-            raise ConfigError(f"{where}[{j}].sms_method: must be GET or POST, not {method!r}")
-        for text_field in ("sms_url", "friendly_name"):
-            if spec.get(text_field) is not None and not isinstance(spec[text_field], str):
-                raise ConfigError(f"{where}[{j}].{text_field}: must be a string")
-        numbers.append({**spec, "phone_number": _e164(spec["phone_number"], f"{where}[{j}]")})
-    return tuple(numbers)
-
-
-def _verified(value: Any, where: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: must be a list of numbers, not {value!r}")
-    return tuple(_e164(v, f"{where}[{j}]") for j, v in enumerate(value))
-
-
-def _e164(number: str, where: str) -> str:
-    from smsim.simulator import phone  # phonenumbers' data: only when a file lists numbers
-
-    normalized: str | None = phone.normalize(number)
-    if normalized is None:
-        raise ConfigError(f"{where}: {number!r} is not a phone number (E.164, e.g. +14155550100)")
-    return normalized
 
 
 def _no_shared_numbers(accounts: list[AccountConfig]) -> None:
@@ -361,11 +277,3 @@ def _rules(value: Any) -> tuple[Mapping[str, Any], ...]:
         return tuple(validate_rule(rule, f"rules[{i}]") for i, rule in enumerate(value))
     except RuleError as exc:
         raise ConfigError(exc.message) from None
-
-
-def _hex(text: str) -> bool:
-    try:
-        int(text, 16)
-    except ValueError:
-        return False
-    return True

@@ -21,11 +21,10 @@ The engine calls it inside one transaction, so a refused file changes nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
 
-from smsim.simulator.accounts import Accounts, NumberSpec
-from smsim.simulator.config import AccountConfig, SimulatorConfig
+from smsim.simulator.account_spec import NUMBER_SETTINGS, AccountConfig, number_spec
+from smsim.simulator.accounts import Accounts
+from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.errors import ConfigError
 from smsim.simulator.models import Account
 from smsim.simulator.rules import RuleBook
@@ -34,7 +33,6 @@ from smsim.simulator.store import Store
 #: Meta key: the account SID made for each ``accounts[i]`` without ``sid`` of the last file
 #: that named accounts (null for entries with a ``sid``).
 POSITIONS_KEY = "config_account_sids"
-_NUMBER_SETTINGS = ("sms_url", "sms_method", "friendly_name")
 
 
 def apply_config(
@@ -57,18 +55,6 @@ def apply_config(
             positions.append(None if spec.sid else account.sid)
         store.set_meta(POSITIONS_KEY, json.dumps(positions))
     rules.replace_config_rules(config.rules)
-
-
-def number_spec(raw: Mapping[str, Any] | str) -> NumberSpec:
-    """A config number (a string or a mapping) as the account registry takes it."""
-    if isinstance(raw, str):
-        return NumberSpec(raw)
-    return NumberSpec(
-        phone_number=raw["phone_number"],
-        sms_url=raw.get("sms_url"),
-        sms_method=raw.get("sms_method", "POST"),
-        friendly_name=raw.get("friendly_name"),
-    )
 
 
 def _declare_account(
@@ -96,7 +82,7 @@ def _declare_account(
         if owned is None:
             accounts.add_number(existing.sid, number_spec(raw))
             continue
-        settings = {key: raw[key] for key in _NUMBER_SETTINGS if key in raw}
+        settings = {key: raw[key] for key in NUMBER_SETTINGS if key in raw}
         if settings:
             accounts.update_number(existing.sid, owned.sid, settings)
     for number in spec.verified_numbers:

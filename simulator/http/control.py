@@ -14,6 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from smsim import websafety
 from smsim.simulator import render
+from smsim.simulator.account_spec import AccountSpecError, number_spec, parse_account_spec
 from smsim.simulator.accounts import NumberSpec
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, not_found
@@ -109,50 +110,20 @@ def list_accounts() -> Response:
 
 @blueprint.post("/accounts")
 def create_account() -> tuple[Response, int]:
-    data = _json()
-    kind = str(data.get("type", "full")).lower()
-    if kind not in {"trial", "full"}:
-        raise _bad(f"type: must be 'trial' or 'full', not {data.get('type')!r}")
-    numbers = data.get("numbers") or []
-    verified = data.get("verified_numbers") or []
-    if not isinstance(numbers, list) or not isinstance(verified, list):
-        raise _bad("numbers and verified_numbers must be lists")
-    specs = []
-    for i, raw in enumerate(numbers):
-        if isinstance(raw, str):
-            specs.append(NumberSpec(raw))
-        elif isinstance(raw, dict) and isinstance(raw.get("phone_number"), str):
-            specs.append(
-                NumberSpec(
-                    raw["phone_number"],
-                    sms_url=raw.get("sms_url"),
-                    sms_method=str(raw.get("sms_method", "POST")),
-                    friendly_name=raw.get("friendly_name"),
-                )
-            )
-        else:
-            raise _bad(f'numbers[{i}]: must be a number or {{"phone_number": ...}}')
-    for i, value in enumerate(verified):
-        if not isinstance(value, str):
-            raise _bad(f"verified_numbers[{i}]: must be a string")
-    for key in ("sid", "auth_token", "friendly_name"):
-        if data.get(key) is not None and not isinstance(data[key], str):
-            raise _bad(f"{key}: must be a string")
-    sid = data.get("sid")
-    if sid is not None:
-        from smsim.simulator.ids import is_sid
-
-        if not is_sid(sid, "AC"):
-            raise _bad("sid: must be AC followed by 32 hex digits")
-        if current_engine().accounts.get(sid):
-            raise TwilioError(20001, 409, f"sid: account {sid} already exists")
+    """Create an account from the spec the ``--config`` file uses (account_spec.schema.json)."""
+    try:
+        spec = parse_account_spec(_json())
+    except AccountSpecError as exc:
+        raise _bad(exc.message) from None
+    if spec.sid is not None and current_engine().accounts.get(spec.sid):
+        raise TwilioError(20001, 409, f"sid: account {spec.sid} already exists")
     account = current_engine().accounts.create(
-        account_type=kind,
-        friendly_name=data.get("friendly_name"),
-        sid=sid,
-        auth_token=data.get("auth_token") or None,
-        numbers=specs,
-        verified_numbers=verified,
+        account_type=spec.type,
+        friendly_name=spec.friendly_name,
+        sid=spec.sid,
+        auth_token=spec.auth_token,
+        numbers=[number_spec(n) for n in spec.numbers],
+        verified_numbers=spec.verified_numbers,
     )
     return jsonify(_account_json(account)), 201
 

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from smsim.simulator import render
+from smsim.simulator.account_spec import NUMBER_SETTINGS
 from smsim.simulator.errors import TwilioError, not_found
 from smsim.simulator.http.context import current_engine
 from smsim.simulator.messages import valid_callback_url
@@ -20,8 +21,6 @@ from smsim.simulator.models import Account, ApiKey
 from smsim.simulator.services import PoolNumber, Service
 
 blueprint = Blueprint("control_admin", __name__, url_prefix="/_smsim")
-
-NUMBER_FIELDS = ("sms_url", "sms_method", "friendly_name")
 
 
 def _account(sid: str) -> Account:
@@ -48,10 +47,10 @@ def _iso(epoch: float) -> str:
 
 def _number_changes(data: dict[str, Any]) -> dict[str, Any]:
     """The changes asked for, checked field by field (the message names the field)."""
-    unknown = sorted(set(data) - set(NUMBER_FIELDS))
+    unknown = sorted(set(data) - set(NUMBER_SETTINGS))
     if unknown:
         raise TwilioError(
-            20001, 400, f"{unknown[0]}: unknown field (use {', '.join(NUMBER_FIELDS)})"
+            20001, 400, f"{unknown[0]}: unknown field (use {', '.join(NUMBER_SETTINGS)})"
         )
     for key, value in data.items():
         if value is not None and not isinstance(value, str):

@@ -15,6 +15,7 @@ from smsim.contracts import ContractError, schema, schema_names, validate
 
 CONTRACTS_DIR = Path(contracts.__file__).parent
 OWN_SCHEMAS = [
+    "account_spec",
     "catalogue",
     "create_message_request",
     "error",

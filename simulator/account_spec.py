@@ -1,0 +1,90 @@
+"""One account spec parser for every way an account is declared.
+
+A ``--config`` file's ``accounts:``, a ``POST /_smsim/accounts`` body and a scenario's
+``setup.accounts`` (which the scenario runner posts to that route) all describe an account
+the same way, checked by ``contracts/schemas/account_spec.schema.json`` and then by what a
+schema cannot say: numbers are read as Twilio reads them (E.164 via ``phonenumbers``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from smsim.contracts.fields import first_error
+from smsim.simulator.accounts import NumberSpec
+from smsim.simulator.errors import SimulatorError
+
+#: The settings of an owned number besides the number itself: the one list the config
+#: file, the control API and the declarative update read.
+NUMBER_SETTINGS = ("sms_url", "sms_method", "friendly_name")
+
+
+class AccountSpecError(SimulatorError):
+    """A bad account spec; the message names the field, e.g. ``accounts[1].type: ...``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """A checked account spec: numbers in E.164, ``type`` lower case."""
+
+    type: str = "full"
+    auth_token: str | None = None
+    sid: str | None = None
+    friendly_name: str | None = None
+    numbers: tuple[Mapping[str, Any], ...] = ()
+    verified_numbers: tuple[str, ...] = ()
+
+
+def parse_account_spec(raw: Any, where: str = "") -> AccountConfig:
+    """Check one account spec; ``where`` prefixes the field names in errors."""
+    problem = first_error("account_spec", raw, where)
+    if problem is not None:
+        raise AccountSpecError(str(problem))
+    prefix = f"{where}." if where else ""
+    numbers = tuple(
+        _number(item, f"{prefix}numbers[{j}]") for j, item in enumerate(raw.get("numbers") or [])
+    )
+    verified = tuple(
+        _e164(number, f"{prefix}verified_numbers[{j}]")
+        for j, number in enumerate(raw.get("verified_numbers") or [])
+    )
+    return AccountConfig(
+        type=str(raw.get("type", "full")).lower(),
+        auth_token=raw.get("auth_token"),
+        sid=raw.get("sid"),
+        friendly_name=raw.get("friendly_name"),
+        numbers=numbers,
+        verified_numbers=verified,
+    )
+
+
+def number_spec(raw: Mapping[str, Any]) -> NumberSpec:
+    """A checked number (see :func:`parse_account_spec`) as the account registry takes it."""
+    return NumberSpec(
+        phone_number=raw["phone_number"],
+        sms_url=raw.get("sms_url"),
+        sms_method=str(raw.get("sms_method", "POST")).upper(),
+        friendly_name=raw.get("friendly_name"),
+    )
+
+
+def _number(item: str | Mapping[str, Any], where: str) -> Mapping[str, Any]:
+    spec = {"phone_number": item} if isinstance(item, str) else dict(item)
+    return {**spec, "phone_number": _e164(spec["phone_number"], where)}
+
+
+def _e164(number: str, where: str) -> str:
+    from smsim.simulator import phone  # phonenumbers' data: only when a spec lists numbers
+
+    normalized: str | None = phone.normalize(number)
+    if normalized is None:
+        raise AccountSpecError(
+            f"{where}: {number!r} is not a phone number (E.164, e.g. +14155550100)"
+        )
+    return normalized
