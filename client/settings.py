@@ -1,4 +1,4 @@
-"""Provider settings: the seed's "Add SMS provider" form, field by field.
+"""Provider settings: the "Add SMS provider" form of CleverTap's documentation, field by field.
 
 Validation is pure (no store, no HTTP) and returns *every* field error at once, so a form
 can show them all; nothing invalid ever reaches the store. Uniqueness of the nickname and
@@ -8,42 +8,22 @@ the single-default rule need the other providers, so the store enforces those.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from smsim.contracts import callback_url
+from smsim.contracts.fields import field_errors
 
-ACCOUNT_SID_RE = re.compile(r"^AC[0-9a-fA-F]{32}$")
-SERVICE_SID_RE = re.compile(r"^MG[0-9a-fA-F]{32}$")
-# Twilio issues 32-character auth tokens (hex); API-key secrets are 32 alphanumerics.
-AUTH_TOKEN_RE = re.compile(r"^[A-Za-z0-9]{32}$")
 E164_RE = re.compile(r"^\+[1-9][0-9]{1,14}$")
 TEMPLATE_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-NICKNAME_MAX = 64
 URL_MAX = 2048
 
-FIELDS = (
-    "nickname",
-    "account_sid",
-    "auth_token",
-    "callback_url",
-    "from_numbers",
-    "service_sid",
-    "template_id_required",
-    "is_default",
-)
-
-MESSAGES = {
-    "required": "is required",
-    "nickname": f"must be 1 to {NICKNAME_MAX} characters",
-    "account_sid": "must be AC followed by 32 hex digits",
-    "auth_token": "must be the 32-character auth token from the Twilio console",
-    "service_sid": "must be MG followed by 32 hex digits",
-    "from_numbers": "each From number must be in E.164 format, e.g. +14155550100",
-    "sender": "enter at least one From number or a Service SID",
-    "bool": "must be true or false",
-}
+# The form's fields, their shapes and their messages: provider_settings.schema.json.
+_UPDATE_SCHEMA = "provider_settings#/$defs/input"
+_CREATE_SCHEMA = "provider_settings#/$defs/create"
+_REQUIRED_TEXT = ("nickname", "account_sid", "auth_token")
+NO_SENDER = "enter at least one From number or a Service SID"
 
 
 def mask_token(token: str) -> str:
@@ -109,24 +89,30 @@ def validate_callback_url(value: Any) -> str | None:
     return callback_url.problem(value)
 
 
-def parse_from_numbers(value: Any) -> tuple[list[str], str | None]:
-    """Accept one number, a comma/space separated string, or a list; return (numbers, error)."""
-    if value is None:
-        return [], None
+def _split_numbers(value: Any) -> Any:
+    """A From-number string split on commas and spaces; list items trimmed; else as given."""
     if isinstance(value, str):
-        items: Iterable[Any] = [v for v in re.split(r"[,\s]+", value) if v]
-    elif isinstance(value, list | tuple):
-        items = value
-    else:
-        return [], "must be a phone number or a list of phone numbers"
-    numbers: list[str] = []
-    for item in items:
-        if not isinstance(item, str) or not E164_RE.match(item.strip()):
-            return [], f"{item!r}: {MESSAGES['from_numbers']}"
-        number = item.strip()
-        if number not in numbers:
-            numbers.append(number)
-    return numbers, None
+        return [v for v in re.split(r"[,\s]+", value) if v]
+    if isinstance(value, list | tuple):
+        return [v.strip() if isinstance(v, str) else v for v in value]
+    return value
+
+
+def _trimmed(data: Mapping[str, Any], existing: Provider | None) -> dict[str, Any]:
+    """The body as the schema checks it: text trimmed, a required text field's null read as
+    empty, a From-number string split, and a masked auth token (unchanged) left out."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _REQUIRED_TEXT and value is None:
+            value = ""
+        if key == "from_numbers":
+            value = _split_numbers(value)
+        elif isinstance(value, str) and key != "callback_url":
+            value = value.strip()
+        out[key] = value
+    if existing is not None and data.get("auth_token") == mask_token(existing.auth_token):
+        del out["auth_token"]
+    return out
 
 
 def clean_provider_input(
@@ -134,91 +120,37 @@ def clean_provider_input(
 ) -> dict[str, Any]:
     """Validate a create (``existing`` None) or partial update; return the cleaned fields.
 
-    Raises :class:`ValidationError` listing every bad field. On update, omitted fields keep
-    their saved value, and an ``auth_token`` equal to the masked token is treated as
-    unchanged (a form that round-trips what the API returned does not wipe the secret).
+    Raises :class:`ValidationError` listing every bad field. The shapes are the ``input``
+    and ``create`` definitions of ``provider_settings.schema.json``; what a schema cannot
+    say is checked here: the callback URL's Twilio rules, and that a provider keeps a From
+    number or a Service SID. On update, omitted fields keep their saved value, and an
+    ``auth_token`` equal to the masked token is treated as unchanged (a form that
+    round-trips what the API returned does not wipe the secret).
     """
     if not isinstance(data, Mapping):
         raise ValidationError({}, "the request body must be a JSON object")
-    errors: dict[str, str] = {}
-    out: dict[str, Any] = {}
-    for key in data:
-        if key not in FIELDS:
-            errors[str(key)] = "unknown field"
-    creating = existing is None
-
-    def present(name: str) -> bool:
-        return name in data
-
-    if present("nickname") or creating:
-        nick = data.get("nickname")
-        if not isinstance(nick, str) or not nick.strip():
-            errors["nickname"] = MESSAGES["required"]
-        elif len(nick.strip()) > NICKNAME_MAX:
-            errors["nickname"] = MESSAGES["nickname"]
-        else:
-            out["nickname"] = nick.strip()
-
-    if present("account_sid") or creating:
-        sid = data.get("account_sid")
-        if sid in (None, ""):
-            errors["account_sid"] = MESSAGES["required"]
-        elif not isinstance(sid, str) or not ACCOUNT_SID_RE.match(sid.strip()):
-            errors["account_sid"] = MESSAGES["account_sid"]
-        else:
-            out["account_sid"] = sid.strip()
-
-    if present("auth_token") or creating:
-        token = data.get("auth_token")
-        if existing is not None and token == mask_token(existing.auth_token):
-            pass  # unchanged
-        elif token in (None, ""):
-            errors["auth_token"] = MESSAGES["required"]
-        elif not isinstance(token, str) or not AUTH_TOKEN_RE.match(token.strip()):
-            errors["auth_token"] = MESSAGES["auth_token"]
-        else:
-            out["auth_token"] = token.strip()
-
-    if present("callback_url"):
-        url = data.get("callback_url")
+    body = _trimmed(data, existing)
+    schema_name = _CREATE_SCHEMA if existing is None else _UPDATE_SCHEMA
+    errors = {str(e.location[0]): e.message for e in field_errors(schema_name, body)}
+    out = {key: value for key, value in body.items() if key not in errors}
+    if "callback_url" in out:
+        url = out["callback_url"]
         if url in (None, "") or url == default_callback_url:
             out["callback_url"] = None  # the default
+        elif problem := validate_callback_url(url):
+            errors["callback_url"] = problem
+            del out["callback_url"]
         else:
-            problem = validate_callback_url(url)
-            if problem:
-                errors["callback_url"] = problem
-            else:
-                out["callback_url"] = url.strip()
-
-    if present("from_numbers"):
-        numbers, problem = parse_from_numbers(data.get("from_numbers"))
-        if problem:
-            errors["from_numbers"] = problem
-        else:
-            out["from_numbers"] = tuple(numbers)
-
-    if present("service_sid"):
-        ms = data.get("service_sid")
-        if ms in (None, ""):
-            out["service_sid"] = None
-        elif not isinstance(ms, str) or not SERVICE_SID_RE.match(ms.strip()):
-            errors["service_sid"] = MESSAGES["service_sid"]
-        else:
-            out["service_sid"] = ms.strip()
-
-    for flag in ("template_id_required", "is_default"):
-        if present(flag):
-            if not isinstance(data[flag], bool):
-                errors[flag] = MESSAGES["bool"]
-            else:
-                out[flag] = data[flag]
-
+            out["callback_url"] = url.strip()
+    if "from_numbers" in out:
+        out["from_numbers"] = tuple(dict.fromkeys(out["from_numbers"] or ()))
+    if "service_sid" in out:
+        out["service_sid"] = out["service_sid"] or None
     if "from_numbers" not in errors and "service_sid" not in errors:
         numbers = out.get("from_numbers", existing.from_numbers if existing else ())
         service = out.get("service_sid", existing.service_sid if existing else None)
         if not numbers and not service:
-            errors["from_numbers"] = MESSAGES["sender"]
-
+            errors["from_numbers"] = NO_SENDER
     if errors:
         raise ValidationError(errors)
     return out

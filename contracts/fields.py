@@ -42,6 +42,8 @@ class FieldError:
 
     path: str
     message: str
+    #: The path as keys and indexes, without ``where`` (``("numbers", 0)``).
+    location: tuple[str | int, ...] = ()
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
@@ -83,16 +85,16 @@ def _explain(error: ValidationError, where: str) -> Iterator[FieldError]:
             if key not in instance:
                 own = subschema.get("properties", {}).get(key, {})
                 message = _annotation(own, "required") or "is required"
-                yield FieldError(_render(where, [*path, key]), message)
+                yield FieldError(_render(where, [*path, key]), message, (*path, key))
         return
     if error.validator == "additionalProperties" and isinstance(instance, dict):
         known = set(subschema.get("properties", {}))
         message = _annotation(subschema, "additionalProperties") or "unknown field"
         for key in _unknown(instance, known):
-            yield FieldError(_render(where, [*path, key]), _fill(message, key))
+            yield FieldError(_render(where, [*path, key]), _fill(message, key), (*path, key))
         return
     message = _annotation(subschema, str(error.validator)) or _plain(error)
-    yield FieldError(_render(where, path), _fill(message, instance))
+    yield FieldError(_render(where, path), _fill(message, instance), tuple(path))
 
 
 def _unknown(instance: dict[Any, Any], known: set[str]) -> Iterable[Any]:

@@ -27,7 +27,7 @@ def test_every_bad_field_is_named_once_with_the_schema_wording() -> None:
 
 def test_missing_property_uses_its_own_required_message() -> None:
     assert first_error("rule", {}, "rule") == FieldError(
-        "rule.outcome", 'required, e.g. {"error_code": 30003}'
+        "rule.outcome", 'required, e.g. {"error_code": 30003}', ("outcome",)
     )
 
 
@@ -44,3 +44,16 @@ def test_long_values_are_shortened_in_messages() -> None:
 def test_unknown_schema_is_a_key_error_listing_known_names() -> None:
     with pytest.raises(KeyError, match="known:"):
         field_errors("no_such_schema", {})
+
+
+def test_a_pointer_names_a_definition_inside_a_schema() -> None:
+    errors = field_errors(
+        "provider_settings#/$defs/create", {"account_sid": "AC1", "from_numbers": ["0800"]}
+    )
+    assert {e.location[0]: e.message for e in errors} == {
+        "nickname": "is required",
+        "account_sid": "must be AC followed by 32 hex digits",
+        "auth_token": "is required",
+        "from_numbers": "'0800': each From number must be in E.164 format, e.g. +14155550100",
+    }
+    assert [e.path for e in errors if e.location[0] == "from_numbers"] == ["from_numbers[0]"]
