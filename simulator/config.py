@@ -130,12 +130,7 @@ def from_mapping(data: Mapping[str, Any], base: SimulatorConfig | None = None) -
         elif key == "rules":
             changes[key] = _rules(value)
         elif key == "price_table":
-            if not isinstance(value, dict):
-                raise ConfigError("price_table: must map country codes to USD prices")
-            for country, price in value.items():
-                if not isinstance(price, int | float) or price < 0:
-                    raise ConfigError(f"price_table.{country}: must be a non-negative number")
-            changes[key] = dict(value)
+            changes[key] = _price_table(value)
         elif key == "allowed_hosts":
             changes[key] = _host_names(value)
     result = replace(config, **changes)
@@ -214,6 +209,15 @@ def _coerce(key: str, value: Any, kind: type) -> Any:
         return kind(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{key}: must be {kind.__name__}, not {value!r}") from None
+
+
+def _price_table(value: Any) -> dict[str, float]:
+    if not isinstance(value, dict):
+        raise ConfigError("price_table: must map country codes to USD prices")
+    for country, price in value.items():
+        if not isinstance(price, int | float) or price < 0:
+            raise ConfigError(f"price_table.{country}: must be a non-negative number")
+    return dict(value)
 
 
 def _delays(value: Any) -> Delays:
