@@ -28,7 +28,14 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from smsim.contracts import SCHEMA_BASE_URI, SCHEMA_SUFFIX, _registry, format_checker, schema
+from smsim.contracts import (
+    SCHEMA_BASE_URI,
+    SCHEMA_SUFFIX,
+    _fast_validator,
+    _registry,
+    format_checker,
+    schema,
+)
 
 __all__ = ["FieldError", "field_errors", "first_error"]
 
@@ -55,6 +62,9 @@ def field_errors(name: str, instance: object, where: str = "") -> list[FieldErro
     ``name`` is a schema name (``"rule"``) optionally followed by a JSON pointer into it
     (``"provider_input#/$defs/create"``); ``where`` prefixes every path (``"rules[0]"``).
     """
+    fast = _fast_validator(name) if "#" not in name else None
+    if fast is not None and fast.is_valid(instance):
+        return []  # the common case, ~40x faster; any refusal is explained by jsonschema
     seen: dict[str, FieldError] = {}
     for error in _validator(name).iter_errors(instance):
         for found in _explain(error, where):
