@@ -8,7 +8,7 @@ input), 404 (unknown resource), 409 (conflicts with saved state).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
@@ -29,7 +29,7 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 def integration() -> Integration:
     """The Integration bound to the running app."""
-    return current_app.extensions["smsim_client"]
+    return cast(Integration, current_app.extensions["smsim_client"])
 
 
 def _body() -> dict[str, Any]:

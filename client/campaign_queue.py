@@ -19,8 +19,8 @@ So after a crash (kill -9, power loss) a recipient is in one of three states:
   cannot be asked, the recipient is failed without a code rather than risk a duplicate:
   a marketing campaign prefers a missing message to a doubled one.
 
-The tables are created with ``CREATE TABLE IF NOT EXISTS`` by :func:`create_tables`,
-called where the store opens.
+The tables (``campaign_runs``, ``campaign_sends``) are created by client migration 2
+(client/migrations.py); this module is the only one that reads or writes them.
 """
 
 from __future__ import annotations
@@ -42,30 +42,7 @@ SEND_CLAIMED = "claimed"
 SEND_DONE = "done"
 SEND_CANCELED = "canceled"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS campaign_runs (
-    campaign_id INTEGER PRIMARY KEY,
-    state TEXT NOT NULL,
-    started_at REAL NOT NULL,
-    finished_at REAL,
-    throttled INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS campaign_sends (
-    message_id INTEGER PRIMARY KEY,
-    campaign_id INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    not_before REAL NOT NULL DEFAULT 0,
-    claimed_at REAL
-);
-CREATE INDEX IF NOT EXISTS campaign_sends_state
-    ON campaign_sends(campaign_id, state, message_id);
-"""
 
-
-def create_tables(conn: sqlite3.Connection) -> None:
-    """Create this module's tables when missing (called where the store opens)."""
-    conn.executescript(_SCHEMA)
 
 
 def clear(conn: sqlite3.Connection) -> None:
@@ -246,7 +223,7 @@ class CampaignQueue:
             " COALESCE(SUM(state = ?), 0) AS canceled FROM campaign_sends WHERE campaign_id = ?",
             (SEND_QUEUED, SEND_CLAIMED, SEND_CANCELED, campaign_id),
         )[0]
-        counts = self.store.message_counts("campaign_id = ?", (campaign_id,))
+        counts = self.store.message_counts(campaign_id=campaign_id)
         return {
             "state": str(run[0]["state"]) if run else RUN_FINISHED,
             "targeted": counts["targeted"],

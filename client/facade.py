@@ -136,7 +136,9 @@ class Integration:
         """One provider by id or nickname (the default one when ``ref`` is None)."""
         return self._public(self.store.find_provider(ref))
 
-    def add_provider(self, settings: Mapping[str, Any] | None = None, **fields: Any) -> dict:
+    def add_provider(
+        self, settings: Mapping[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]:
         """Validate and save a provider (Settings > Channels > SMS > Add Provider)."""
         data = {**(settings or {}), **fields}
         cleaned = clean_provider_input(data, default_callback_url=self.config.default_callback_url)

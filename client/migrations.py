@@ -108,6 +108,29 @@ CREATE INDEX IF NOT EXISTS events_provider ON events(provider_id, ts);
 CREATE INDEX IF NOT EXISTS events_campaign ON events(campaign_id, ts);
 """
 
+# Migration 2: campaigns send in the background; per-recipient send state makes a
+# restart resume without sending anything twice (owned by client/campaign_queue.py).
+_BACKGROUND_CAMPAIGNS = """
+CREATE TABLE campaign_runs (
+    campaign_id INTEGER PRIMARY KEY,
+    state TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    throttled INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE campaign_sends (
+    message_id INTEGER PRIMARY KEY,
+    campaign_id INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    not_before REAL NOT NULL DEFAULT 0,
+    claimed_at REAL
+);
+CREATE INDEX campaign_sends_state
+    ON campaign_sends(campaign_id, state, message_id);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the schema of smsim 0.1.0", _RELEASE_0_1_SCHEMA),
+    Migration(2, "background campaigns: run and per-recipient send state", _BACKGROUND_CAMPAIGNS),
 )

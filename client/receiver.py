@@ -35,8 +35,10 @@ from smsim.contracts.signature import validate_signature
 
 SID_RE = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 MAX_FIELD = 1600 * 4  # a Body may be 1600 characters; anything far longer is not Twilio
-GEO_FIELDS = ("FromCity", "FromState", "FromZip", "FromCountry")
-GEO_FIELDS += ("ToCity", "ToState", "ToZip", "ToCountry")
+GEO_FIELDS = (
+    *("FromCity", "FromState", "FromZip", "FromCountry"),
+    *("ToCity", "ToState", "ToZip", "ToCountry"),
+)
 
 
 @dataclass(frozen=True)

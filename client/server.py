@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
 
@@ -51,7 +51,7 @@ class ClientServer:
         """The running Integration (the Python API behind the HTTP endpoints)."""
         if self.app is None:
             raise RuntimeError("server not started")
-        return self.app.extensions["smsim_client"]
+        return cast(Integration, self.app.extensions["smsim_client"])
 
     def reset_integration(self) -> Integration:
         """Swap in a fresh Integration (a new store: no providers, campaigns or events)

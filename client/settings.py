@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+
+from smsim.contracts import callback_url
 
 ACCOUNT_SID_RE = re.compile(r"^AC[0-9a-fA-F]{32}$")
 SERVICE_SID_RE = re.compile(r"^MG[0-9a-fA-F]{32}$")
@@ -105,16 +106,7 @@ def validate_callback_url(value: Any) -> str | None:
         return "must be an absolute http(s) URL"
     if len(value) > URL_MAX or any(ch.isspace() for ch in value):
         return "must be an absolute http(s) URL without spaces"
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "must be an absolute http(s) URL"
-    if "_" in parts.hostname:
-        return "the host name must not contain underscores (Twilio refuses them)"
-    try:
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        return "has an invalid port"
-    return None
+    return callback_url.problem(value)
 
 
 def parse_from_numbers(value: Any) -> tuple[list[str], str | None]:

@@ -31,11 +31,12 @@ def describe_error(code: int, twilio_message: str | None) -> tuple[str, bool]:
 
 
 def _errors(
-    store: Store, where: str, params: list[Any]
+    store: Store, *, campaign_id: int | None = None, provider_id: int | None = None
 ) -> tuple[dict[str, int], list[dict[str, Any]]]:
     counts: dict[str, int] = {}
     details: list[dict[str, Any]] = []
-    for code, n, message in store.error_counts(where, params):
+    scoped = store.error_counts(campaign_id=campaign_id, provider_id=provider_id)
+    for code, n, message in scoped:
         description, known = describe_error(code, message)
         counts[str(code)] = n
         details.append(
@@ -61,12 +62,11 @@ def event_series(rows: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
 def campaign_stats(store: Store, campaign_id: int, *, bucket: str = "day") -> dict[str, Any]:
     """The Stats tab of one campaign."""
     campaign = store.get_campaign(campaign_id)
-    where, params = "campaign_id = ?", [campaign_id]
-    counts = store.message_counts(where, params)
-    errors, details = _errors(store, where, params)
+    counts = store.message_counts(campaign_id=campaign_id)
+    errors, details = _errors(store, campaign_id=campaign_id)
     tracking = bool(campaign["click_tracking"])
-    clicked, clicks = store.click_counts("m.campaign_id = ?", params) if tracking else (None, None)
-    replied, repliers = store.reply_counts(where, params)
+    clicked, clicks = store.click_counts(campaign_id=campaign_id) if tracking else (None, None)
+    replied, repliers = store.reply_counts(campaign_id=campaign_id)
     return {
         "scope": "campaign",
         "campaign_id": campaign_id,
@@ -90,16 +90,16 @@ def campaign_stats(store: Store, campaign_id: int, *, bucket: str = "day") -> di
 def provider_stats(store: Store, provider_id: int, *, bucket: str = "day") -> dict[str, Any]:
     """The Stats tab under a provider: every message sent through it, test SMS included."""
     store.get_provider(provider_id, include_deleted=True)
-    where, params = "provider_id = ?", [provider_id]
-    counts = store.message_counts(where, params)
-    errors, details = _errors(store, where, params)
-    clicked, clicks = store.click_counts("m.provider_id = ?", params)
-    replied, repliers = store.reply_counts(where, params)
-    unattributed_replies, _ = store.reply_counts("provider_id = ? AND message_id IS NULL", params)
+    counts = store.message_counts(provider_id=provider_id)
+    errors, details = _errors(store, provider_id=provider_id)
+    clicked, clicks = store.click_counts(provider_id=provider_id)
+    replied, repliers = store.reply_counts(provider_id=provider_id)
+    unattributed_replies, _ = store.reply_counts(provider_id=provider_id, unattributed=True)
     by_status = store.unattributed_callbacks(provider_id)
     # Callbacks no message matched still count for the provider (its Stats tab shows what
     # Twilio reported for its account); "unattributed" says how much of each total they are.
-    extra_delivered, extra_failed, extra_errors = 0, 0, {}
+    extra_delivered, extra_failed = 0, 0
+    extra_errors: dict[int, int] = {}
     for status, code in store.unattributed_outcomes(provider_id):
         if status == "delivered":
             extra_delivered += 1
@@ -111,13 +111,13 @@ def provider_stats(store: Store, provider_id: int, *, bucket: str = "day") -> di
     core["delivered"] += extra_delivered
     core["failed"] += extra_failed
     core["failed_without_code"] += extra_failed - sum(extra_errors.values())
-    for code, n in extra_errors.items():
-        errors[str(code)] = errors.get(str(code), 0) + n
-        row = next((d for d in details if d["code"] == code), None)
+    for error_code, n in extra_errors.items():
+        errors[str(error_code)] = errors.get(str(error_code), 0) + n
+        row = next((d for d in details if d["code"] == error_code), None)
         if row is None:
-            description, known = describe_error(code, None)
+            description, known = describe_error(error_code, None)
             details.append(
-                {"code": code, "count": n, "description": description, "in_catalogue": known}
+                {"code": error_code, "count": n, "description": description, "in_catalogue": known}
             )
         else:
             row["count"] += n

@@ -96,7 +96,8 @@ def schema(name: str) -> dict[str, Any]:
         document = _raw_schemas()[name]
     except KeyError:
         raise KeyError(f"no schema named {name!r}; known: {', '.join(schema_names())}") from None
-    return json.loads(json.dumps(document))
+    copy: dict[str, Any] = json.loads(json.dumps(document))
+    return copy
 
 
 @cache

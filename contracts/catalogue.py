@@ -95,7 +95,8 @@ def _entry_from_json(raw: dict[str, Any]) -> ErrorEntry:
 def load_raw() -> dict[str, Any]:
     """The catalogue file as parsed JSON (cached; treat as read-only)."""
     text = resources.files(__package__).joinpath(CATALOGUE_FILE).read_text(encoding="utf-8")
-    return json.loads(text)
+    raw: dict[str, Any] = json.loads(text)
+    return raw
 
 
 @cache

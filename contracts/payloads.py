@@ -10,15 +10,18 @@ order of a captured US payload.
 
 from __future__ import annotations
 
-import math
 import secrets
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from smsim.contracts import catalogue
+from smsim.contracts import catalogue, segments
 
 API_VERSION = "2010-04-01"
+# The User-Agent of Twilio's webhook requests.
+USER_AGENT = "TwilioProxy/1.1"
 FAILURE_STATUSES = frozenset({"failed", "undelivered"})
+# Statuses whose callbacks carry RawDlrDoneDate (fidelity.md: Lifecycle and callbacks).
+DLR_STATUSES = frozenset({"delivered", "undelivered"})
 CALLBACK_STATUSES = (
     "queued",
     "sending",
@@ -32,13 +35,6 @@ CALLBACK_STATUSES = (
 )
 GEO_FIELDS = ("FromCity", "FromState", "FromZip", "FromCountry")
 GEO_FIELDS_TO = ("ToCity", "ToState", "ToZip", "ToCountry")
-
-# GSM-7 basic and extension sets (Twilio's segment calculator); anything else means UCS-2.
-_GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
 
 
 def new_sid(prefix: str) -> str:
@@ -54,21 +50,8 @@ def raw_dlr_done_date(when: datetime | None = None) -> str:
 
 
 def count_segments(body: str) -> int:
-    """SMS segments for ``body``: GSM-7 160/153 septets, else UCS-2 70/67 code units.
-
-    A close approximation of Twilio's calculator (it ignores the rule that an escape
-    pair or a surrogate pair never straddles two segments); enough for an inbound
-    payload's ``NumSegments``.
-    """
-    if all(ch in _GSM7_BASIC or ch in _GSM7_EXTENSION for ch in body):
-        units = sum(2 if ch in _GSM7_EXTENSION else 1 for ch in body)
-        single, multi = 160, 153
-    else:
-        units = len(body.encode("utf-16-le")) // 2
-        single, multi = 70, 67
-    if units <= single:
-        return 1
-    return math.ceil(units / multi)
+    """SMS segments for ``body``, as Twilio's calculator counts them (see ``segments``)."""
+    return segments.analyze(body).num_segments
 
 
 def status_callback(
@@ -76,18 +59,20 @@ def status_callback(
     status: str,
     account_sid: str,
     message_sid: str,
-    from_: str,
+    from_: str | None,
     to: str,
     messaging_service_sid: str | None = None,
     error_code: int | str | None = None,
     raw_dlr_date: str | None = None,
     extra: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """A status-callback form, in the seed's field order.
+    """A status-callback form, in the order of CleverTap's documented sample payload.
 
     ``ErrorCode`` is present exactly when ``status`` is failed or undelivered, as Twilio
     documents; a mismatch raises ValueError rather than building a payload Twilio would
     never send. ``raw_dlr_date`` (``YYMMDDhhmm``) is appended for delivered/undelivered.
+    ``from_`` is None only for a Messaging Service message canceled before a sender was
+    picked: the callback then has no ``From``.
     """
     if status not in CALLBACK_STATUSES:
         raise ValueError(f"status {status!r} is not sent in status callbacks")
@@ -107,9 +92,10 @@ def status_callback(
         payload["MessagingServiceSid"] = messaging_service_sid
     payload["MessageSid"] = message_sid
     payload["AccountSid"] = account_sid
-    payload["From"] = from_
+    if from_ is not None:
+        payload["From"] = from_
     payload["ApiVersion"] = API_VERSION
-    if raw_dlr_date is not None and status in ("delivered", "undelivered"):
+    if raw_dlr_date is not None and status in DLR_STATUSES:
         payload["RawDlrDoneDate"] = raw_dlr_date
     payload.update(extra or {})
     return payload
@@ -152,12 +138,14 @@ def incoming_message(
     media: Sequence[tuple[str, str]] = (),
     geo: Mapping[str, str] | None = None,
     opt_out_type: str | None = None,
+    num_segments: int | None = None,
 ) -> dict[str, str]:
     """An incoming-message webhook form: a handset ``from_`` texts Twilio number ``to``.
 
     ``media`` is ``(url, content_type)`` pairs, sent as ``MediaUrl{N}`` /
     ``MediaContentType{N}``. Geo fields (``FromCity`` ... ``ToCountry``) are always present,
-    empty unless given, as Twilio sends them.
+    empty unless given, as Twilio sends them. ``num_segments`` defaults to the count for
+    ``body`` (a multipart message assembled from more parts may say more).
     """
     geo = geo or {}
     unknown = set(geo) - set(GEO_FIELDS) - set(GEO_FIELDS_TO)
@@ -182,7 +170,7 @@ def incoming_message(
     if messaging_service_sid:
         payload["MessagingServiceSid"] = messaging_service_sid
     payload["ToZip"] = g["ToZip"]
-    payload["NumSegments"] = str(count_segments(body))
+    payload["NumSegments"] = str(count_segments(body) if num_segments is None else num_segments)
     payload["MessageSid"] = message_sid
     payload["AccountSid"] = account_sid
     payload["From"] = from_

@@ -22,7 +22,6 @@ from smsim.contracts.signature import SIGNATURE_HEADER, compute_signature
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 # What Twilio's webhook requests announce themselves as.
-USER_AGENT = "TwilioProxy/1.1"
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ def sign(
     target = wire_url(url)
     headers = {
         "Content-Type": FORM_CONTENT_TYPE,
-        "User-Agent": USER_AGENT,
+        "User-Agent": payloads.USER_AGENT,
         SIGNATURE_HEADER: compute_signature(target, form, auth_token),
     }
     return SignedRequest(label, target, tuple(form.items()), headers, schema)
@@ -242,7 +241,8 @@ def send_all(requests_: Iterable[SignedRequest], *, timeout: float = 10.0) -> li
 
 
 def to_curl(request: SignedRequest) -> str:
-    """The equivalent curl command, one ``--data-urlencode`` per field like the seed's sample."""
+    """The equivalent curl command: one ``--data-urlencode`` per field, like the sample in
+    CleverTap's documentation."""
     lines = [f"curl --location {shlex.quote(request.url)}"]
     lines += [f"--header {shlex.quote(f'{k}: {v}')}" for k, v in request.headers.items()]
     lines += [f"--data-urlencode {shlex.quote(f'{k}={v}')}" for k, v in request.form]

@@ -42,7 +42,6 @@ import requests
 
 from smsim.contracts import catalogue, payloads
 from smsim.contracts.replay import (
-    USER_AGENT,
     Outcome,
     SignedRequest,
     send,
@@ -51,8 +50,6 @@ from smsim.contracts.replay import (
 )
 from smsim.contracts.signature import SIGNATURE_HEADER, body_sha256, compute_signature
 from smsim.websafety import control_headers
-
-STATS_KEYS = ("delivered", "failed", "errors", "replied")
 
 
 @dataclass(frozen=True)
@@ -254,7 +251,7 @@ class _Runner:
         url = _with_query_param(wire_url(self.config.callback_url), "bodySHA256", body_sha256(body))
         headers = {
             "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
+            "User-Agent": payloads.USER_AGENT,
             SIGNATURE_HEADER: compute_signature(url, None, self.config.auth_token),
         }
         return SignedRequest("delivered as JSON", url, full.form, headers, raw_body=body)

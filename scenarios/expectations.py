@@ -73,7 +73,7 @@ def _messages(world: World, account_sids: list[str], **filters: str) -> list[dic
     assert world.control is not None
     found: list[dict[str, Any]] = []
     for sid in account_sids:
-        found.extend(world.control.messages(account_sid=sid, limit="1000", **filters))
+        found.extend(world.control.messages(0, account_sid=sid, limit="1000", **filters))
     found.sort(key=lambda m: m.get("date_created") or "", reverse=False)
     return found
 

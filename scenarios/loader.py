@@ -264,7 +264,7 @@ def _explain(error: ValidationError) -> tuple[list[Any], str]:
     if kind == "type":
         expected = error.validator_value
         names = expected if isinstance(expected, list) else [expected]
-        wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
+        wanted = " or ".join(_TYPE_NAMES.get(str(n), str(n)) for n in names)
         hint = ""
         if isinstance(value, bool) and "string" in names:
             hint = " (quote it)"

@@ -92,7 +92,7 @@ def send_test_sms(world: World, args: dict[str, Any]) -> StepResult:
 
 @step("send_campaign")
 def send_campaign(world: World, args: dict[str, Any]) -> StepResult:
-    body = {
+    body: dict[str, Any] = {
         key: args[key]
         for key in ("message", "recipients", "click_tracking", "template_id", "name", "variant")
         if key in args

@@ -28,7 +28,6 @@ from smsim.scenarios.model import Scenario
 from smsim.scenarios.values import Context, make_faker
 from smsim.testing import CallbackRecorder, ControlClient
 
-TWILIO_API = "/2010-04-01"
 IDLE_TIMEOUT = 60.0
 
 

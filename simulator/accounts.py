@@ -2,14 +2,14 @@
 
 Authentication follows Twilio: HTTP Basic with ``AccountSid:AuthToken`` or an API key
 ``SK...:secret``. A parent account's credentials reach its subaccounts; nothing reaches
-anyone else's (FACTS §1). Secrets are compared in constant time.
+anyone else's (fidelity.md: Messages API). Secrets are compared in constant time.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -303,6 +303,49 @@ class Accounts:
         self.number(account_sid, sid)
         self.store.execute(
             "DELETE FROM phone_numbers WHERE account_sid = ? AND sid = ?", (account_sid, sid)
+        )
+
+    def find_number(self, account_sid: str, sid: str) -> PhoneNumber | None:
+        """The number ``sid`` of ``account_sid``, or None."""
+        row = self.store.one(
+            "SELECT * FROM phone_numbers WHERE account_sid = ? AND sid = ?", (account_sid, sid)
+        )
+        return None if row is None else from_row(PhoneNumber, row)
+
+    def numbers_by_sid(self, sids: Sequence[str]) -> dict[str, PhoneNumber]:
+        """The numbers among ``sids`` that exist, by SID (any account)."""
+        if not sids:
+            return {}
+        marks = ",".join("?" * len(sids))
+        rows = self.store.all(f"SELECT * FROM phone_numbers WHERE sid IN ({marks})", list(sids))
+        return {r["sid"]: from_row(PhoneNumber, r) for r in rows}
+
+    def service_sid_of_number(self, phone_number: str) -> str | None:
+        """The Messaging Service whose pool holds ``phone_number``, if any."""
+        sid = self.store.scalar(
+            "SELECT messaging_service_sid FROM phone_numbers WHERE phone_number = ?",
+            (phone_number,),
+        )
+        return str(sid) if sid else None
+
+    def set_number_service(
+        self, sid: str, service_sid: str | None, *, only_from: str | None = None
+    ) -> None:
+        """Record that number ``sid`` joined ``service_sid`` (None: left its service). With
+        ``only_from``, only if the number is still in that service."""
+        sql = "UPDATE phone_numbers SET messaging_service_sid = ?, date_updated = ? WHERE sid = ?"
+        args: list[Any] = [service_sid, self.clock.now(), sid]
+        if only_from is not None:
+            sql += " AND messaging_service_sid = ?"
+            args.append(only_from)
+        self.store.execute(sql, args)
+
+    def release_service_numbers(self, service_sid: str) -> None:
+        """Every number of a deleted service leaves it (and stays on its account)."""
+        self.store.execute(
+            "UPDATE phone_numbers SET messaging_service_sid = NULL, date_updated = ?"
+            " WHERE messaging_service_sid = ?",
+            (self.clock.now(), service_sid),
         )
 
     def owns(self, account_sid: str, phone_number: str) -> bool:

@@ -62,7 +62,6 @@ class SimulatorConfig:
     legacy_max_price: bool = False
     threads: int = 16  # WSGI worker threads
     webhook_workers: int = 16
-    webhook_timeout: float = 15.0
     price_table: Mapping[str, float] = field(default_factory=dict)
     enforce_throughput: bool = True
     validate_contracts: bool = False  # check every response/webhook against contracts/
@@ -95,7 +94,6 @@ _SCALARS = {
     "legacy_max_price": bool,
     "threads": int,
     "webhook_workers": int,
-    "webhook_timeout": float,
     "enforce_throughput": bool,
     "validate_contracts": bool,
     "ui": bool,

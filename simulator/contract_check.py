@@ -4,8 +4,8 @@ Off by default (it costs a schema validation per response and per webhook). Turn
 by ``SimulatorConfig.validate_contracts`` or ``SMSIM_VALIDATE_CONTRACTS=1`` in the
 environment (read when an engine is built, not at import): smsim's own test suite sets
 it, so every response and webhook produced anywhere in the suite is checked against
-``contracts/schemas``. A violation is logged, counted on the engine and kept in the
-process-wide :data:`VIOLATIONS` list that the test suite asserts stays empty.
+``contracts/schemas``. A violation is logged and kept in the process-wide
+:data:`VIOLATIONS` list that the test suite asserts stays empty.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import threading
 from typing import Any
 
 from smsim.contracts import ContractError, validate
-from smsim.simulator.webhooks import AttemptResult, Webhook, WebhookSender
+from smsim.simulator.webhooks import AttemptResult, Sender, Webhook
 
 log = logging.getLogger("smsim.contracts")
 
@@ -57,15 +57,13 @@ def check_response(method: str, path: str, status: int, body: Any) -> None:
 
 
 class CheckingSender:
-    """Wraps a :class:`WebhookSender`, validating each webhook before it goes out."""
+    """Wraps a :class:`~smsim.simulator.webhooks.Sender`, validating each webhook before it
+    goes out."""
 
-    def __init__(self, inner: WebhookSender) -> None:
+    def __init__(self, inner: Sender) -> None:
         self.inner = inner
 
     def send(self, webhook: Webhook, auth_token: str) -> AttemptResult:
         schema = "status_callback" if webhook.kind == "status" else "incoming_message"
         record(schema, dict(webhook.params), f"{webhook.kind} webhook to {webhook.url}")
         return self.inner.send(webhook, auth_token)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)

@@ -10,47 +10,27 @@ job, and stores the next step. Everything is a row, so a restart resumes where i
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import random
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from smsim.contracts import catalogue
+from smsim.contracts import catalogue, payloads
 from smsim.simulator import lifecycle, outcomes, pricing, throughput
 from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
 from smsim.simulator.config import SimulatorConfig
+from smsim.simulator.dispatch import WEBHOOK
 from smsim.simulator.errors import TwilioError, twilio_error
-from smsim.simulator.messages import CreateRequest, row_to_message
+from smsim.simulator.messages import DEFAULT_VALIDITY_PERIOD, CreateRequest, MessageRows
 from smsim.simulator.models import Account, Message
+from smsim.simulator.optouts import OptOuts
 from smsim.simulator.rules import Outcome, RuleBook
 from smsim.simulator.scheduler import Job, Scheduler
+from smsim.simulator.services import Services
 from smsim.simulator.store import Store
-from smsim.simulator.webhooks import AttemptLog, AttemptResult, Webhook, WebhookSender
+from smsim.simulator.webhooks import Webhook
 
-log = logging.getLogger("smsim.delivery")
-
-API_VERSION = "2010-04-01"
 STEP = "step"
-WEBHOOK = "webhook"
-
-
-def retry_delay(attempt: int) -> float:
-    """Seconds before retry ``attempt + 1``: 1, 2, 4, 8, 16 (smsim's choice; Twilio does
-    not document the spacing of the retries a ``#rc`` fragment asks for)."""
-    return float(2 ** (attempt - 1))
-
-
-@dataclass
-class Hooks:
-    """Extension points other engine modules plug into (services, inbound)."""
-
-    service_status_callback: Callable[[str], str | None] = lambda sid: None
-    assign_sender: Callable[[Message], str] | None = None
-    optout_scopes: Callable[[Message], list[str]] = lambda m: [m.from_number or ""]
-    inbound_response: Callable[[Webhook, AttemptResult], None] | None = None
 
 
 class Delivery:
@@ -64,52 +44,48 @@ class Delivery:
         accounts: Accounts,
         rules: RuleBook,
         scheduler: Scheduler,
-        sender: WebhookSender,
-        attempts: AttemptLog,
+        services: Services,
+        optouts: OptOuts,
+        rows: MessageRows,
     ) -> None:
-        self.store = store
+        self.store = store  # for transactions; the rows belong to ``messages``
+        self.rows = rows
         self.clock = clock
         self.config = config
         self.accounts = accounts
         self.rules = rules
         self.scheduler = scheduler
-        self.sender = sender
-        self.attempts = attempts
-        self.hooks = Hooks()
+        self.services = services
+        self.optouts = optouts
         self.prices = (
             pricing.PriceTable.from_mapping(config.price_table)
             if config.price_table
             else pricing.DEFAULT
         )
-        self._tokens: dict[str, str] = {}
         # (account, recipient) -> (id, messages to them with a smaller id); see _ordinal.
         self._earlier: OrderedDict[tuple[str, str], tuple[int, int]] = OrderedDict()
         self._earlier_generation = store.generation
         scheduler.inline[STEP] = self._run_step
-        scheduler.pooled[WEBHOOK] = self._run_webhook
 
     # -- DeliveryPlanner ----------------------------------------------------------------
 
     def admit(self, account: Account, message: Message, request: CreateRequest) -> None:
-        """Refuse a send to a handset that opted out of this sender (21610, FACTS §8)."""
-        scopes = [s for s in self.hooks.optout_scopes(message) if s]
-        if message.messaging_service_sid:
-            scopes.append(message.messaging_service_sid)
-        if scopes:
-            marks = ",".join("?" * len(scopes))
-            blocked = self.store.one(
-                f"SELECT 1 FROM optouts WHERE account_sid = ? AND handset = ?"
-                f" AND scope IN ({marks})",
-                [account.sid, message.to_number, *scopes],
-            )
-            if blocked:
-                raise twilio_error(21610, to=message.to_number)
+        """Refuse a send to a handset that opted out of this sender (21610, fidelity.md: Inbound and
+        opt-out)."""
+        scopes = [message.from_number or ""]
+        if message.from_number:
+            # A STOP to a number in a Messaging Service blocks the whole service.
+            scopes.append(self.services.service_sid_of_number(message.from_number) or "")
+        scopes.append(message.messaging_service_sid or "")
+        unique = list(dict.fromkeys(s for s in scopes if s))
+        if self.optouts.blocked(account.sid, message.to_number, unique):
+            raise twilio_error(21610, to=message.to_number)
 
     def start(self, message: Message, request: CreateRequest) -> None:
         """Plan the message's path and store its first step (in the create transaction)."""
         now = self.clock.now()
         if message.status in {"accepted", "scheduled"}:
-            due = now if message.status == "accepted" else float(message.extra["send_at"])
+            due = now if message.status == "accepted" else float(message.send_at or now)
             self.scheduler.schedule(due, STEP, message.sid, {"status": "queued"})
             return
         self._plan_from_queue(message, now, request.max_price, raise_when_full=True)
@@ -141,26 +117,20 @@ class Delivery:
     ) -> None:
         """From ``queued``: departure under the sender's rate, then the outcome's path."""
         speed = self.config.speed
-        segments = int(message.extra.get("segments") or message.num_segments or 1)
+        segments = int(message.segments or message.num_segments or 1)
         depart = now
         if self.config.enforce_throughput and message.from_number:
             mps = throughput.mps_for(message.from_number, message.to_number) * speed
-            busy_until = self.store.scalar(
-                "SELECT busy_until FROM sender_queues WHERE sender = ?", (message.from_number,)
-            )
+            busy_until = self.rows.sender_busy_until(message.from_number)
             slot = throughput.reserve(busy_until or now, now, segments, mps)
             if slot.backlog_segments > throughput.queue_capacity_segments(mps / speed):
                 if raise_when_full:
                     raise twilio_error(21611)
                 self._schedule_step(message, now, "failed", error_code=30001)
                 return
-            self.store.execute(
-                "INSERT INTO sender_queues (sender, busy_until) VALUES (?, ?) ON CONFLICT"
-                " (sender) DO UPDATE SET busy_until = excluded.busy_until",
-                (message.from_number, slot.busy_until),
-            )
+            self.rows.set_sender_busy_until(message.from_number, slot.busy_until)
             depart = slot.send_at
-        validity = float(message.extra.get("validity_period") or 36000) / speed
+        validity = float(message.validity_period or DEFAULT_VALIDITY_PERIOD) / speed
         if depart - now > validity:
             # Still queued when its ValidityPeriod ran out: Twilio fails it with 30036.
             self._schedule_step(message, now + validity, "failed", error_code=30036)
@@ -169,7 +139,7 @@ class Delivery:
         outcome = self._outcome(message, max_price, ordinal)
         rng = outcomes.message_rng(self.config.seed, message.to_number, ordinal)
         path = lifecycle.path_to(outcome.status)
-        steps = []
+        steps: list[dict[str, Any]] = []
         for status in path:
             key = "sent" if status == "failed" else status
             key = key if key in ("sending", "sent") else "delivered"
@@ -197,7 +167,7 @@ class Delivery:
         until rows disappear, and then the store's generation drops every kept count.
         """
         with self.store.transaction():  # one consistent view, and the store's lock
-            row_id = self.store.scalar("SELECT id FROM messages WHERE sid = ?", (message.sid,))
+            row_id = self.rows.id_of(message.sid)
             if row_id is None:
                 return 1
             if self._earlier_generation != self.store.generation:
@@ -207,14 +177,7 @@ class Delivery:
             since, before = self._earlier.get(key, (0, 0))
             if since > row_id:
                 since, before = 0, 0
-            before += int(
-                self.store.scalar(
-                    "SELECT COUNT(*) FROM messages WHERE account_sid = ? AND to_number = ?"
-                    " AND id >= ? AND id < ?",
-                    (message.account_sid, message.to_number, since, row_id),
-                )
-                or 0
-            )
+            before += self.rows.count_to(message.account_sid, message.to_number, since, row_id)
             self._earlier[key] = (row_id, before)
             self._earlier.move_to_end(key)
             if len(self._earlier) > 4096:
@@ -224,7 +187,7 @@ class Delivery:
     def _outcome(self, message: Message, max_price: str | None, ordinal: int) -> Outcome:
         if self.config.legacy_max_price and max_price:
             price = abs(float(self.prices.price_for(message.to_number, 1)))
-            segments = int(message.extra.get("segments") or 1)
+            segments = int(message.segments or 1)
             try:
                 limit = float(max_price)
             except ValueError:
@@ -249,10 +212,9 @@ class Delivery:
     # -- running steps (inline, inside the scheduler's batch transaction) -----------------
 
     def _run_step(self, job: Job) -> None:
-        row = self.store.one("SELECT * FROM messages WHERE sid = ?", (job.ref,))
-        if row is None:
+        message = self.rows.find(job.ref)
+        if message is None:
             return  # deleted meanwhile
-        message = row_to_message(row)
         target = job.payload["status"]
         if target == "queued" and message.status in {"accepted", "scheduled"}:
             self._leave_service_queue(message)
@@ -267,8 +229,9 @@ class Delivery:
             changes["error_message"] = entry.twilio_title if entry else "Unknown error"
         if target == "sent":
             changes["date_sent"] = self.clock.now()
-            # A price fixed at creation wins (Twilio's free opt-out auto-replies, FACTS §8).
-            changes["price"] = message.extra.get("fixed_price") or self.prices.price_for(
+            # A price fixed at creation wins (Twilio's free opt-out auto-replies, fidelity.md:
+            # Inbound and opt-out).
+            changes["price"] = message.fixed_price or self.prices.price_for(
                 message.to_number, message.num_segments
             )
         moved = self._move(message, target, changes)
@@ -279,16 +242,13 @@ class Delivery:
 
     def _leave_service_queue(self, message: Message) -> None:
         """A Messaging Service send gets its sender, moves to ``queued`` (with a
-        callback, FACTS §4.3), then follows the plain path."""
-        if self.hooks.assign_sender is None:
-            self._move(message, "failed", {"error_code": 21704})
-            return
+        callback, fidelity.md: Lifecycle and callbacks), then follows the plain path."""
         try:
-            sender = self.hooks.assign_sender(message)
+            sender = self.services.assign_sender(message)
         except TwilioError as exc:
             self._move(message, "failed", {"error_code": exc.code, "error_message": exc.message})
             return
-        segments = int(message.extra.get("segments") or 1)
+        segments = int(message.segments or 1)
         moved = self._move(message, "queued", {"from_number": sender, "num_segments": segments})
         if moved is not None:
             self._plan_from_queue(moved, self.clock.now(), None, raise_when_full=False)
@@ -298,18 +258,14 @@ class Delivery:
         if not lifecycle.can_move(message.status, status):
             return None
         now = self.clock.now()
-        columns = {"status": status, "date_updated": now, **changes}
-        assignments = ", ".join(f"{k} = ?" for k in columns)
-        # Each move is also appended to extra.status_history as [from, to, at], in the
-        # same statement: the inbox's timeline reads it, and no extra write is paid.
-        self.store.execute(
-            f"UPDATE messages SET {assignments}, extra = json_set(extra, '$.status_history',"
-            " json_insert(coalesce(json_extract(extra, '$.status_history'), json('[]')),"
-            " '$[#]', json_array(?, ?, ?))) WHERE sid = ?",
-            [*columns.values(), message.status, status, now, message.sid],
+        # Each move is also appended to the message's status history (the inbox's
+        # timeline reads it) in the same statement: no extra write is paid.
+        self.rows.move(
+            message.sid,
+            {"status": status, "date_updated": now, **changes},
+            (message.status, status, now),
         )
-        history = message.extra.setdefault("status_history", [])
-        history.append([message.status, status, now])
+        message.status_history.append([message.status, status, now])
         for key, value in changes.items():
             setattr(message, key, value)
         previous = message.status
@@ -321,11 +277,12 @@ class Delivery:
     # -- callbacks --------------------------------------------------------------------------
 
     def callback_url(self, message: Message) -> str | None:
-        """Message StatusCallback > Messaging Service's > server default (FACTS §4.4)."""
+        """Message StatusCallback > Messaging Service's > server default (fidelity.md: Lifecycle and
+        callbacks)."""
         if message.status_callback:
             return message.status_callback
         if message.messaging_service_sid:
-            url = self.hooks.service_status_callback(message.messaging_service_sid)
+            url = self.services.service_status_callback(message.messaging_service_sid)
             if url:
                 return url
         return self.config.status_callback
@@ -360,75 +317,19 @@ class Delivery:
             webhook.to_payload(),
         )
 
-    # -- running webhooks (pooled threads) ------------------------------------------------
-
-    def _token(self, account_sid: str) -> str:
-        token = self._tokens.get(account_sid)
-        if token is None:
-            account = self.accounts.get(account_sid)
-            token = account.auth_token if account else ""
-            self._tokens[account_sid] = token
-        return token
-
-    def forget_tokens(self) -> None:
-        self._tokens.clear()
-
-    def _run_webhook(self, job: Job) -> None:
-        webhook = Webhook.from_payload(job.payload)
-        result = self.sender.send(webhook, self._token(webhook.account_sid))
-        if webhook.kind == "inbound" and self.hooks.inbound_response is not None:
-            try:
-                self.hooks.inbound_response(webhook, result)
-            except Exception:  # a broken TwiML reply must never crash delivery
-                log.exception("inbound response handling failed")
-        overrides = result.overrides
-        retry = (
-            not result.ok
-            and webhook.attempt <= overrides.retry_count
-            and result.failure is not None
-            and overrides.retries_on(result.failure)
-            and webhook.elapsed + result.duration < overrides.total_timeout
-        )
-        with self.store.transaction():
-            gave_up = not result.ok and not retry
-            self.attempts.record(job.id, webhook, result, self.clock.now(), gave_up)
-            self.scheduler.done(job)
-            if retry:
-                webhook.attempt += 1
-                webhook.elapsed += result.duration
-                self.scheduler.schedule(
-                    self.clock.now() + retry_delay(webhook.attempt - 1),
-                    WEBHOOK,
-                    job.ref,
-                    webhook.to_payload(),
-                )
-
 
 def status_params(message: Message, now: float) -> list[tuple[str, str]]:
-    """A status callback's form fields, in the order Twilio sends them (FACTS §4.2 and
-    the seed's sample payload: ErrorCode first when present)."""
-    params: list[tuple[str, str]] = []
-    if message.status in {"failed", "undelivered"} and message.error_code is not None:
-        params.append(("ErrorCode", str(message.error_code)))
-    params += [
-        ("SmsSid", message.sid),
-        ("SmsStatus", message.status),
-        ("MessageStatus", message.status),
-        ("To", message.to_number),
-    ]
-    if message.messaging_service_sid:
-        params.append(("MessagingServiceSid", message.messaging_service_sid))
-    params += [
-        ("MessageSid", message.sid),
-        ("AccountSid", message.account_sid),
-    ]
-    if message.from_number:  # a service message canceled before it got a sender has none
-        params.append(("From", message.from_number))
-    params += [
-        ("ApiVersion", API_VERSION),
-    ]
-    if message.status in lifecycle.DLR_STATUSES:
-        # YYMMDDhhmm, minute precision, no zone (Twilio changelog 2023-02-14).
-        stamp = dt.datetime.fromtimestamp(now, dt.UTC).strftime("%y%m%d%H%M")
-        params.append(("RawDlrDoneDate", stamp))
-    return params
+    """A status callback's form fields (built by ``contracts.payloads``, the one source of
+    Twilio's callback shape)."""
+    failing = message.status in payloads.FAILURE_STATUSES
+    form = payloads.status_callback(
+        status=message.status,
+        account_sid=message.account_sid,
+        message_sid=message.sid,
+        from_=message.from_number or None,
+        to=message.to_number,
+        messaging_service_sid=message.messaging_service_sid,
+        error_code=message.error_code if failing else None,
+        raw_dlr_date=payloads.raw_dlr_done_date(dt.datetime.fromtimestamp(now, dt.UTC)),
+    )
+    return list(form.items())

@@ -1,13 +1,14 @@
 """The simulator as one object: store, clock, accounts, messages, delivery, scheduler.
 
-The HTTP layer (``smsim.simulator.http``) and the embeddable server wrap an
-:class:`Engine`; tests may also drive it directly. No Flask, no requests here.
+The engine builds every module itself, in dependency order, and hands each its typed
+collaborators; nothing is plugged in or patched afterwards. The HTTP layer
+(``smsim.simulator.http``) and the embeddable server wrap an :class:`Engine`; tests may
+also drive it directly. No Flask, no requests here.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from smsim.simulator import contract_check
 from smsim.simulator.accounts import Accounts, NumberSpec
@@ -15,11 +16,17 @@ from smsim.simulator.clock import make_clock
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.declared import apply_config
 from smsim.simulator.delivery import Delivery
-from smsim.simulator.messages import Messages
+from smsim.simulator.dispatch import Dispatcher
+from smsim.simulator.inbound import Inbound
+from smsim.simulator.messages import MessageRows, Messages
+from smsim.simulator.optouts import OptOuts
 from smsim.simulator.rules import RuleBook
 from smsim.simulator.scheduler import Scheduler
+from smsim.simulator.services import Services
 from smsim.simulator.store import Store
-from smsim.simulator.webhooks import AttemptLog, WebhookSender
+from smsim.simulator.suspension import Suspension
+from smsim.simulator.watch import ChangeFeed
+from smsim.simulator.webhooks import AttemptLog, Sender, WebhookSender
 
 log = logging.getLogger("smsim")
 
@@ -40,7 +47,9 @@ class Engine:
         self.rules = RuleBook(self.store, self.clock)
         self.scheduler = Scheduler(self.store, self.clock, workers=config.webhook_workers)
         self.attempts = AttemptLog(self.store)
-        self.sender = WebhookSender(config.webhook_workers, config.webhook_timeout)
+        self.message_rows = MessageRows(self.store)
+        self.services = Services(self.store, self.clock, self.accounts, self.message_rows)
+        self.optouts = OptOuts(self.store)
         self.delivery = Delivery(
             self.store,
             self.clock,
@@ -48,26 +57,43 @@ class Engine:
             self.accounts,
             self.rules,
             self.scheduler,
-            self.sender,
+            self.services,
+            self.optouts,
+            self.message_rows,
+        )
+        self.messages = Messages(
+            self.store, self.clock, self.accounts, self.delivery, self.services
+        )
+        self.inbound = Inbound(
+            self.store,
+            self.clock,
+            self.accounts,
+            self.messages,
+            self.delivery,
+            self.services,
+            self.optouts,
+            self.scheduler,
             self.attempts,
         )
-        self.messages = Messages(self.store, self.clock, self.accounts, self.delivery)
+        self.suspension = Suspension(self.store, self.accounts, self.messages, self.delivery)
         self.validate_contracts = contract_check.enabled(config.validate_contracts)
+        sender: Sender = WebhookSender()
         if self.validate_contracts:
-            self.delivery.sender = contract_check.CheckingSender(self.sender)  # type: ignore[assignment]
-        self.extensions: dict[str, Any] = {}
-        self._load_extensions()
+            sender = contract_check.CheckingSender(sender)
+        self.dispatcher = Dispatcher(
+            self.store,
+            self.clock,
+            self.accounts,
+            self.scheduler,
+            sender,
+            self.attempts,
+            self.inbound.handle_response,
+        )
         try:
             self._seed_state()
         except BaseException:  # e.g. a --config naming a number another account owns
             self.store.close()
             raise
-
-    def _load_extensions(self) -> None:
-        """Optional engine modules (Messaging Services, inbound) attach their hooks."""
-        from smsim.simulator import extensions
-
-        extensions.attach(self)
 
     def _seed_state(self) -> None:
         """A default full and trial account on first start (unless the config names
@@ -81,6 +107,15 @@ class Engine:
                     self.accounts.create(account_type=kind, friendly_name=name, numbers=numbers)
             apply_config(self.config, self.accounts, self.rules, self.store)
             self.store.set_meta("seeded", "1")
+
+    def change_feed(self) -> ChangeFeed:
+        """A new feed of this engine's store changes, for requests that wait on them."""
+        return ChangeFeed.of_store(self.store)
+
+    @property
+    def store_location(self) -> str:
+        """The database file, or ``:memory:``."""
+        return self.store.path or ":memory:"
 
     def start(self) -> None:
         self.scheduler.start()
@@ -98,7 +133,7 @@ class Engine:
         """Forget all state, then seed again (control API ``/_smsim/reset``)."""
         self.scheduler.wait_in_flight()
         self.store.reset()
-        self.delivery.forget_tokens()
+        self.dispatcher.forget_tokens()
         self._seed_state()
 
     def advance(self, seconds: float) -> int:

@@ -56,10 +56,5 @@ def authentication_failed() -> TwilioError:
     return twilio_error(20003, detail="Your AccountSid or AuthToken was incorrect.")
 
 
-def invalid_parameter(message: str, code: int = 20001) -> TwilioError:
-    """A generic 400 for a malformed parameter that Twilio has no dedicated code for."""
-    return TwilioError(code, 400, message)
-
-
 class ConfigError(SimulatorError):
     """A bad ``--config`` file or flag; the message names the field."""

@@ -1,8 +1,8 @@
 """Twilio's webhook connection overrides: URL fragments such as ``#ct=1000&rc=3&rp=all``.
 
-Source: Twilio's "Webhooks connection overrides" doc (FACTS §4.5). The fragment is never
-sent on the wire. Ranges and defaults below are the documented ones as best known
-(FACTS marks them uncertain); out-of-range values are clamped, unknown keys ignored.
+Source: Twilio's "Webhooks connection overrides" doc (fidelity.md: Lifecycle and callbacks). The
+fragment is never sent on the wire. Ranges and defaults below are the documented ones as best known
+(Twilio's page does not state them); out-of-range values are clamped, unknown keys ignored.
 
 Defaults reproduce Twilio's stated behaviour for a plain URL: a 5 s connect timeout tried
 twice ("two 5-second attempts"), 15 s to read the response, no retry on an HTTP error.
@@ -40,24 +40,26 @@ def split(url: str) -> tuple[str, Overrides]:
     if "rp" in values:
         parts = frozenset(p.strip() for p in values["rp"].split(",")) & RETRY_POLICIES
         policy = parts or policy
+    retries = _clamped(values.get("rc"), 0, 5)
     return base, Overrides(
         connect_timeout=_ms(values.get("ct"), 100, 10000, defaults.connect_timeout),
         read_timeout=_ms(values.get("rt"), 100, 15000, defaults.read_timeout),
         total_timeout=_ms(values.get("tt"), 100, 15000, defaults.total_timeout),
-        retry_count=_int(values.get("rc"), 0, 5, defaults.retry_count),
+        retry_count=defaults.retry_count if retries is None else retries,
         retry_policy=policy,
     )
 
 
 def _ms(raw: str | None, low: int, high: int, default: float) -> float:
-    value = _int(raw, low, high, None)
+    value = _clamped(raw, low, high)
     return default if value is None else value / 1000.0
 
 
-def _int(raw: str | None, low: int, high: int, default: int | None) -> int | None:  # type: ignore[return]
+def _clamped(raw: str | None, low: int, high: int) -> int | None:
+    """``raw`` as an integer clamped to [low, high]; None when absent or not a number."""
     if raw is None:
-        return default
+        return None
     try:
         return min(max(int(raw), low), high)
     except ValueError:
-        return default
+        return None

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 import secrets
 
+from smsim.contracts.payloads import new_sid
+
+__all__ = ["SID_PATTERN", "is_sid", "new_auth_token", "new_sid"]
+
 SID_PATTERN = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
-
-
-def new_sid(prefix: str) -> str:
-    """A fresh SID such as ``SM`` + 32 hex digits (128 random bits, like Twilio's)."""
-    return prefix + secrets.token_hex(16)
 
 
 def new_auth_token() -> str:

@@ -1,4 +1,5 @@
-"""Inbound messages, opt-out keywords and account suspension (FACTS §5, §7, §8, §10).
+"""Inbound messages and opt-out keywords (fidelity.md: Inbound and opt-out; Messaging
+Services).
 
 A handset texts a Twilio number (``Inbound.receive``): smsim stores an ``inbound``
 message with status ``received`` and sends the incoming-message webhook, signed, to the
@@ -6,21 +7,22 @@ number's SmsUrl or, for a number in a Messaging Service, to the service's
 ``inbound_request_url`` (unless the service sets ``use_inbound_webhook_on_number``). The
 receiver's TwiML answer (``smsim.simulator.twiml``) becomes ``outbound-reply`` messages
 that follow the normal delivery lifecycle. STOP/START/HELP keywords block or unblock the
-handset and get Twilio's auto-reply. ``attach`` wires all of it into the engine's hooks,
-and also registers ``suspend`` (``engine.extensions["suspend"]``).
+handset and get Twilio's auto-reply; ``delivery`` checks the blocks on every send.
 
 smsim's choices where Twilio is silent or uncertain:
 
 - A service whose ``inbound_request_url`` is null "disables receiving": no message is
-  stored and no webhook is sent (FACTS §10). Opt-out keywords still take effect, with
-  their auto-reply, because Twilio says the block works without any webhook (FACTS §8).
+  stored and no webhook is sent (fidelity.md: Messaging Services). Opt-out keywords still take
+  effect, with their auto-reply, because Twilio says the block works without any webhook
+  (fidelity.md: Inbound and opt-out).
 - ``OptOutType`` is sent for every recognised keyword, not only with Advanced Opt-Out
-  (uncertain, FACTS §5).
+  (uncertain, fidelity.md: Inbound and opt-out).
 - STOP on a number in a service blocks the handset for the whole service (scope = the
   service SID); otherwise for that number. START/YES/UNSTOP lift both scopes.
 - Auto-replies come from Twilio, not the account: they skip opt-out and trial checks (the
   STOP reply goes to a handset that has just opted out), carry no trial prefix, and cost
-  nothing: their price is ``"0.00000"`` once sent (Twilio: "no charge", FACTS §8).
+  nothing: their price is ``"0.00000"`` once sent (Twilio: "no charge", fidelity.md: Inbound and
+  opt-out).
 - ``lost_segment`` simulates a multipart message whose segment never arrived (30009):
   the message is stored with error 30009 and the catalogue's terminal status for it, the
   body as the handset sent it, and no webhook and no keyword handling (Twilio never
@@ -37,24 +39,31 @@ smsim's choices where Twilio is silent or uncertain:
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from smsim.contracts import catalogue
-from smsim.simulator import optout, phone, segments, twiml
+from smsim.contracts import catalogue, payloads, segments
+from smsim.simulator import optout, phone, twiml
+from smsim.simulator.accounts import Accounts
+from smsim.simulator.clock import Clock
+from smsim.simulator.delivery import Delivery
+from smsim.simulator.dispatch import WEBHOOK
 from smsim.simulator.errors import TwilioError, twilio_error
-from smsim.simulator.ids import new_sid
-from smsim.simulator.messages import CreateRequest, row_to_message, valid_callback_url
-from smsim.simulator.models import Message, PhoneNumber
-from smsim.simulator.store import dumps, loads
-from smsim.simulator.webhooks import AttemptResult, Webhook
+from smsim.simulator.messages import (
+    DEFAULT_VALIDITY_PERIOD,
+    CreateRequest,
+    Messages,
+    valid_callback_url,
+)
+from smsim.simulator.models import Message, PhoneNumber, new_message
+from smsim.simulator.optouts import OptOuts
+from smsim.simulator.scheduler import Scheduler
+from smsim.simulator.services import Services
+from smsim.simulator.store import Store
+from smsim.simulator.webhooks import AttemptLog, AttemptResult, Webhook
 
-if TYPE_CHECKING:
-    from smsim.simulator.engine import Engine
-
-API_VERSION = "2010-04-01"
 MAX_BODY_CHARS = 1600
 MAX_MEDIA = 10
 AUTO_REPLY_PRICE = "0.00000"
@@ -64,7 +73,6 @@ AUTO_REPLIES: dict[str, str] = {
     "START": optout.START_REPLY,
     "HELP": optout.HELP_REPLY,
 }
-# Messages an account suspension fails (FACTS §2.3, 30002): not yet handed to a carrier.
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,7 @@ class Route:
     url: str | None
     method: str
     service_sid: str | None
-    received: bool  # False: the service has receiving disabled (FACTS §10)
+    received: bool  # False: the service has receiving disabled (fidelity.md: Messaging Services)
     reason: str | None = None  # why no webhook is sent
 
 
@@ -102,15 +110,29 @@ class InboundResult:
 
 
 class Inbound:
-    """Inbound messages, opt-out and suspension over one engine."""
+    """Inbound messages and opt-out over one engine."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.store = engine.store
-        self.clock = engine.clock
-        self.accounts = engine.accounts
-        self.messages = engine.messages
-        self.delivery = engine.delivery
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        accounts: Accounts,
+        messages: Messages,
+        delivery: Delivery,
+        services: Services,
+        optouts: OptOuts,
+        scheduler: Scheduler,
+        attempts: AttemptLog,
+    ) -> None:
+        self.store = store  # for transactions only: the tables belong to the repositories
+        self.clock = clock
+        self.accounts = accounts
+        self.messages = messages
+        self.delivery = delivery
+        self.services = services
+        self.optouts = optouts
+        self.scheduler = scheduler
+        self.attempts = attempts
 
     # -- receiving ------------------------------------------------------------------------
 
@@ -174,16 +196,17 @@ class Inbound:
         return InboundResult(message, route, keyword, auto_reply, queued)
 
     def route_for(self, number: PhoneNumber) -> Route:
-        """The webhook target of ``number`` (FACTS §10 for numbers in a service)."""
+        """The webhook target of ``number`` (fidelity.md: Messaging Services for numbers in a
+        service)."""
         own = _number_route(number, number.messaging_service_sid)
         if not number.messaging_service_sid:
             return own
-        service = self._service(number.messaging_service_sid)
+        service = self.services.find(number.messaging_service_sid)
         if service is None:  # the service is gone: the number answers on its own
             return _number_route(number, None)
-        if _truthy(service.get("use_inbound_webhook_on_number")):
+        if _truthy(service["use_inbound_webhook_on_number"]):
             return own
-        url = service.get("inbound_request_url")
+        url = service["inbound_request_url"]
         if not url:
             return Route(
                 None,
@@ -194,7 +217,7 @@ class Inbound:
                 " inbound_request_url: receiving is disabled, the message is neither"
                 " stored nor sent to a webhook",
             )
-        method = str(service.get("inbound_method") or "POST").upper()
+        method = str(service["inbound_method"] or "POST").upper()
         return Route(
             str(url),
             method if method in {"GET", "POST"} else "POST",
@@ -215,27 +238,23 @@ class Inbound:
         if request.lost_segment:
             entry = catalogue.require(30009)
             status, code, text = entry.terminal_status or "undelivered", 30009, entry.error_message
-        message = Message(
-            sid=new_sid("MM" if request.media_urls else "SM"),
+        message = new_message(
             account_sid=number.account_sid,
             direction="inbound",
             from_number=handset,
             to_number=number.phone_number,
             body=request.body,
             status=status,
+            num_segments=num_segments,
+            now=now,
+            media_urls=request.media_urls,
             error_code=code,
             error_message=text,
-            num_segments=num_segments,
-            num_media=len(request.media_urls),
-            price=None,
-            price_unit="USD",
             messaging_service_sid=route.service_sid,
-            status_callback=None,
-            date_created=now,
-            date_updated=now,
-            # For inbound messages date_sent is when Twilio called the webhook (FACTS §1.2).
+            # For inbound messages date_sent is when Twilio called the webhook (fidelity.md:
+            # Messages API).
             date_sent=now,
-            extra={"media_urls": list(request.media_urls), "segments": num_segments},
+            segments=num_segments,
         )
         self.messages.insert(message)
         return message
@@ -246,18 +265,11 @@ class Inbound:
         self, keyword: str, number: PhoneNumber, handset: str, service_sid: str | None
     ) -> None:
         if keyword == "STOP":
-            self.store.execute(
-                "INSERT OR IGNORE INTO optouts (account_sid, scope, handset, date_created)"
-                " VALUES (?, ?, ?, ?)",
-                (number.account_sid, service_sid or number.phone_number, handset, self.clock.now()),
-            )
+            scope = service_sid or number.phone_number
+            self.optouts.block(number.account_sid, scope, handset, self.clock.now())
         elif keyword == "START":
             scopes = [s for s in (number.phone_number, service_sid) if s]
-            marks = ",".join("?" * len(scopes))
-            self.store.execute(
-                f"DELETE FROM optouts WHERE account_sid = ? AND handset = ? AND scope IN ({marks})",
-                [number.account_sid, handset, *scopes],
-            )
+            self.optouts.unblock(number.account_sid, handset, scopes)
 
     def _auto_reply(
         self,
@@ -267,38 +279,27 @@ class Inbound:
         route: Route,
         inbound: Message | None,
     ) -> Message | None:
-        """Twilio's own reply to a keyword: free, no prefix, no opt-out check (FACTS §8)."""
+        """Twilio's own reply to a keyword: free, no prefix, no opt-out check (fidelity.md: Inbound
+        and opt-out)."""
         body = AUTO_REPLIES[keyword]
         info = segments.analyze(body)
         now = self.clock.now()
-        message = Message(
-            sid=new_sid("SM"),
+        message = new_message(
             account_sid=number.account_sid,
             direction="outbound-reply",
             from_number=number.phone_number,
             to_number=handset,
             body=info.body,
             status="queued",
-            error_code=None,
-            error_message=None,
             num_segments=info.num_segments,
-            num_media=0,
-            price=None,
-            price_unit="USD",
+            now=now,
             messaging_service_sid=route.service_sid,
-            status_callback=None,
-            date_created=now,
-            date_updated=now,
-            date_sent=None,
-            extra={
-                "segments": info.num_segments,
-                "encoding": info.encoding,
-                "validity_period": 36000,
-                "media_urls": [],
-                "fixed_price": AUTO_REPLY_PRICE,
-                "auto_reply": keyword,
-                "in_reply_to": inbound.sid if inbound else None,
-            },
+            segments=info.num_segments,
+            encoding=info.encoding,
+            validity_period=DEFAULT_VALIDITY_PERIOD,
+            fixed_price=AUTO_REPLY_PRICE,
+            auto_reply=keyword,
+            in_reply_to=inbound.sid if inbound else None,
         )
         request = CreateRequest.from_form(
             {"To": handset, "From": number.phone_number, "Body": body}, []
@@ -309,19 +310,6 @@ class Inbound:
             return None
         self.messages.insert(message)
         return message
-
-    def optout_scopes(
-        self, message: Message, previous: Callable[[Message], list[str]]
-    ) -> list[str]:
-        """Opt-out scopes an outbound send is checked against: its From number and, when
-        that number is in a Messaging Service, the service (FACTS §8)."""
-        scopes = list(previous(message))
-        if message.from_number:
-            scopes.append(message.from_number)
-            service_sid = self._service_of(message.from_number)
-            if service_sid:
-                scopes.append(service_sid)
-        return list(dict.fromkeys(s for s in scopes if s))
 
     # -- the receiver's answer ------------------------------------------------------------
 
@@ -371,31 +359,14 @@ class Inbound:
         )
         with self.store.transaction():
             message = self.messages.create(account, request)
-            message.direction = "outbound-reply"
-            message.messaging_service_sid = self._service_of(message.from_number or "")
-            message.extra = {**message.extra, "in_reply_to": inbound.sid}
-            self.store.execute(
-                "UPDATE messages SET direction = ?, messaging_service_sid = ?, extra = ?"
-                " WHERE sid = ?",
-                (
-                    message.direction,
-                    message.messaging_service_sid,
-                    dumps(message.extra),
-                    message.sid,
-                ),
-            )
-        return message
+            service_sid = self.services.service_sid_of_number(message.from_number or "")
+            return self.messages.mark_reply(message, inbound.sid, service_sid)
 
     # -- reading back ---------------------------------------------------------------------
 
     def replies(self, inbound_sid: str) -> list[Message]:
         """Messages sent in reply to ``inbound_sid`` (auto-reply and TwiML), oldest first."""
-        rows = self.store.all(
-            "SELECT * FROM messages WHERE direction = 'outbound-reply'"
-            " AND json_extract(extra, '$.in_reply_to') = ? ORDER BY id",
-            (inbound_sid,),
-        )
-        return [row_to_message(r) for r in rows]
+        return self.messages.replies_to(inbound_sid)
 
     def webhook_outcome(self, result: InboundResult) -> dict[str, Any]:
         """The webhook's fate so far: ``not_sent``, ``queued``, ``delivered``, ``retrying``
@@ -413,14 +384,14 @@ class Inbound:
             if result.message is not None and result.message.error_code == 30009:
                 outcome["reason"] = "a segment was lost (30009): the message was never assembled"
             return outcome
-        attempts = self.engine.attempts.query(message_sid=result.message.sid, kind="inbound")
+        attempts = self.attempts.query(message_sid=result.message.sid, kind="inbound")
         if not attempts:
             return {**outcome, "status": "queued", "reason": None}
         last = attempts[-1]
         code = last["status_code"]
         if code is not None and 200 <= code < 300:
             status = "delivered"
-        elif self._webhook_pending(result.message.sid):
+        elif self.scheduler.has_pending(result.message.sid, WEBHOOK):
             status = "retrying"
         else:
             status = "failed"
@@ -434,75 +405,29 @@ class Inbound:
             "attempts": len(attempts),
         }
 
-    def _webhook_pending(self, message_sid: str) -> bool:
-        return bool(
-            self.store.one("SELECT 1 FROM jobs WHERE ref = ? AND kind = 'webhook'", (message_sid,))
-        )
-
-    # -- services -------------------------------------------------------------------------
-
-    def _service(self, service_sid: str) -> dict[str, Any] | None:
-        row = self.store.one("SELECT data FROM services WHERE sid = ?", (service_sid,))
-        if row is None:
-            return None
-        data = loads(row["data"])
-        return data if isinstance(data, dict) else {}
-
-    def _service_of(self, phone_number: str) -> str | None:
-        return self.store.scalar(
-            "SELECT messaging_service_sid FROM phone_numbers WHERE phone_number = ?",
-            (phone_number,),
-        )
-
 
 def webhook_params(
     message: Message, keyword: str | None, media: Sequence[tuple[str, str]] = ()
 ) -> list[tuple[str, str]]:
-    """The incoming-message form, in the order of Twilio's captured payload (FACTS §5):
-    ``MessagingServiceSid`` after ``To`` when in a service; media, then ``OptOutType``
-    at the end (their position in Twilio's payload is not documented)."""
-    to_geo = phone.geo_fields(message.to_number)
-    from_geo = phone.geo_fields(message.from_number or "")
-    params = [
-        ("ToCountry", to_geo["Country"]),
-        ("ToState", to_geo["State"]),
-        ("SmsMessageSid", message.sid),
-        ("NumMedia", str(len(media))),
-        ("ToCity", to_geo["City"]),
-        ("FromZip", from_geo["Zip"]),
-        ("SmsSid", message.sid),
-        ("FromState", from_geo["State"]),
-        ("SmsStatus", "received"),
-        ("FromCity", from_geo["City"]),
-        ("Body", message.body),
-        ("FromCountry", from_geo["Country"]),
-        ("To", message.to_number),
-    ]
-    if message.messaging_service_sid:
-        params.append(("MessagingServiceSid", message.messaging_service_sid))
-    params += [
-        ("ToZip", to_geo["Zip"]),
-        ("NumSegments", str(message.num_segments)),
-        ("MessageSid", message.sid),
-        ("AccountSid", message.account_sid),
-        ("From", message.from_number or ""),
-        ("ApiVersion", API_VERSION),
-    ]
-    for index, (url, content_type) in enumerate(media):
-        params += [(f"MediaContentType{index}", content_type), (f"MediaUrl{index}", url)]
-    if keyword is not None:
-        params.append(("OptOutType", keyword))
-    return params
-
-
-def attach(engine: Engine) -> Inbound:
-    """Wire inbound handling and opt-out scopes into ``engine``."""
-    inbound = Inbound(engine)
-    hooks = engine.delivery.hooks
-    previous = hooks.optout_scopes
-    hooks.optout_scopes = lambda message: inbound.optout_scopes(message, previous)
-    hooks.inbound_response = inbound.handle_response
-    return inbound
+    """The incoming-message form (built by ``contracts.payloads``), with the geo fields
+    smsim knows for both numbers."""
+    geo: dict[str, str] = {}
+    for side, number in (("To", message.to_number), ("From", message.from_number or "")):
+        for name, value in phone.geo_fields(number).items():
+            geo[side + name] = value
+    form = payloads.incoming_message(
+        account_sid=message.account_sid,
+        message_sid=message.sid,
+        from_=message.from_number or "",
+        to=message.to_number,
+        body=message.body,
+        messaging_service_sid=message.messaging_service_sid,
+        media=media,
+        geo=geo,
+        opt_out_type=keyword,
+        num_segments=message.num_segments,
+    )
+    return list(form.items())
 
 
 def _number_route(number: PhoneNumber, service_sid: str | None) -> Route:

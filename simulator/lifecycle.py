@@ -1,4 +1,4 @@
-"""The message lifecycle as data (FACTS §1.7, §4.3).
+"""The message lifecycle as data (fidelity.md: Messages API; Lifecycle and callbacks).
 
 ``TRANSITIONS`` lists, for each status, the statuses it may move to. The engine refuses
 anything else, so a bug cannot move a delivered message back to ``sent``. Which
@@ -25,14 +25,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 FINAL_STATUSES = frozenset(s for s, nexts in TRANSITIONS.items() if not nexts)
 
 # Statuses that a status callback reports. ``sending`` is a real intermediate status;
-# whether Twilio calls back for it on SMS is uncertain (FACTS §4.3), so it is opt-in
-# (``callback_on_sending``). ``queued`` is reported only when it is not the first status.
+# whether Twilio calls back for it on SMS is uncertain (fidelity.md: Lifecycle and callbacks), so it
+# is opt-in (``callback_on_sending``). ``queued`` is reported only when it is not the first status.
 CALLBACK_STATUSES = frozenset(
     {"queued", "sending", "sent", "delivered", "undelivered", "failed", "canceled"}
 )
-
-# Statuses whose callbacks carry ``RawDlrDoneDate`` (FACTS §4.2, Twilio changelog 2023-02-14).
-DLR_STATUSES = frozenset({"delivered", "undelivered"})
 
 
 def can_move(current: str, target: str) -> bool:

@@ -1,7 +1,7 @@
 """The Messages resource: create, list, fetch, update (redact, cancel), delete.
 
-Validation follows the order that Twilio's recorded responses imply (FACTS §2.2):
-To present (21604) -> From or service present (21603) -> To format (21211) -> From
+Validation follows the order that Twilio's recorded responses imply (fidelity.md: Errors and magic
+numbers): To present (21604) -> From or service present (21603) -> To format (21211) -> From
 format and ownership (21212, 21606) -> body present (21602/21619) -> length (21617) ->
 magic-number refusals, opt-out, trial, queue (21612, 21408, 21610, 21614, 21608, 21611).
 Nothing is stored unless every check passes.
@@ -13,25 +13,36 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
-from smsim.simulator import lifecycle, phone, segments
+from smsim.contracts import callback_url, segments
+from smsim.simulator import lifecycle, phone
 from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError, not_found, twilio_error
-from smsim.simulator.ids import is_sid, new_sid
-from smsim.simulator.models import Account, Message, from_row
+from smsim.simulator.ids import is_sid
+from smsim.simulator.models import (
+    Account,
+    Message,
+    extra_fields,
+    extra_of,
+    from_row,
+    new_message,
+)
 from smsim.simulator.store import Store, dumps, loads
+from smsim.sqlwhere import Where
 
 TRIAL_PREFIX = "Sent from your Twilio trial account - "
 MAX_BODY_CHARS = 1600
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50
+# ValidityPeriod: 1 to 36,000 seconds, and the longest is the default (fidelity.md:
+# Throughput, queues, validity).
+DEFAULT_VALIDITY_PERIOD = 36000
 PAGE_TOKEN_PREFIX = "PA"  # Twilio's tokens start so; what follows is opaque
 SCHEDULE_MIN_AHEAD = 900  # seconds: Twilio's 15-minute minimum for SendAt
-SCHEDULE_MAX_AHEAD = 7 * 86400  # seconds: 7 days (FACTS §10, UNCERTAIN)
+SCHEDULE_MAX_AHEAD = 7 * 86400  # seconds: 7 days (fidelity.md: Messaging Services, UNCERTAIN)
 
-# Twilio's test "magic" numbers (FACTS §3), exactly as documented.
+# Twilio's test "magic" numbers (fidelity.md: Errors and magic numbers), exactly as documented.
 MAGIC_FROM_ERRORS = {"+15005550001": 21212, "+15005550007": 21606, "+15005550008": 21611}
 MAGIC_FROM_OK = "+15005550006"
 MAGIC_TO_ERRORS = {
@@ -74,7 +85,6 @@ class CreateRequest:
     media_urls: tuple[str, ...]
     content_sid: str | None
     status_callback: str | None
-    application_sid: str | None
     validity_period: str | None
     max_price: str | None
     smart_encoded: bool
@@ -93,7 +103,6 @@ class CreateRequest:
             media_urls=tuple(u for u in media_urls if u),
             content_sid=form.get("ContentSid") or None,
             status_callback=form.get("StatusCallback") or None,
-            application_sid=form.get("ApplicationSid") or None,
             validity_period=form.get("ValidityPeriod") or None,
             max_price=form.get("MaxPrice") or None,
             smart_encoded=str(form.get("SmartEncoded", "")).lower() == "true",
@@ -166,7 +175,7 @@ class Messages:
         clock: Clock,
         accounts: Accounts,
         planner: DeliveryPlanner,
-        services: ServiceResolver | None = None,
+        services: ServiceResolver,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -204,33 +213,24 @@ class Messages:
         info = segments.analyze(body, request.smart_encoded)
         now = self.clock.now()
         via_service = request.messaging_service_sid is not None and request.from_ is None
-        message = Message(
-            sid=new_sid("MM" if request.media_urls else "SM"),
+        message = new_message(
             account_sid=account.sid,
             direction="outbound-api",
             from_number=None if via_service else from_number,
             to_number=to,
             body=info.body,
             status=_initial_status(request, send_at),
-            error_code=None,
-            error_message=None,
-            # Twilio reports "0" segments until a service has picked a sender (FACTS §10).
+            # Twilio reports "0" segments until a service has picked a sender (fidelity.md:
+            # Messaging Services).
             num_segments=0 if via_service else info.num_segments,
-            num_media=len(request.media_urls),
-            price=None,
-            price_unit="USD",
+            now=now,
+            media_urls=request.media_urls,
             messaging_service_sid=request.messaging_service_sid,
             status_callback=request.status_callback,
-            date_created=now,
-            date_updated=now,
-            date_sent=None,
-            extra={
-                "segments": info.num_segments,
-                "encoding": info.encoding,
-                "validity_period": validity,
-                "media_urls": list(request.media_urls),
-                **({} if send_at is None else {"send_at": send_at}),
-            },
+            segments=info.num_segments,
+            encoding=info.encoding,
+            validity_period=validity,
+            send_at=send_at,
         )
         self.planner.admit(account, message, request)
         with self.store.transaction():
@@ -269,16 +269,17 @@ class Messages:
         self, account: Account, request: CreateRequest, from_number: str | None
     ) -> None:
         sid = request.messaging_service_sid or ""
-        if not is_sid(sid, "MG") or self.services is None:
+        if not is_sid(sid, "MG"):
             raise twilio_error(21701, service=sid)
         self.services.check_sender(account, sid, from_number)
 
     def _check_schedule(self, request: CreateRequest) -> float | None:
-        """``ScheduleType=fixed`` with ``SendAt`` (FACTS §1.1, §2.2, §10): the epoch second to
-        send at, or None for a send now. 35118 without a Messaging Service, 35111 without
-        SendAt, 35114 for a SendAt that does not parse as ISO 8601 or is not between 15
-        minutes (Twilio's minimum) and 7 days (FACTS §10, UNCERTAIN) ahead. smsim's
-        choices: SendAt without ScheduleType is ignored; another ScheduleType is 20001."""
+        """``ScheduleType=fixed`` with ``SendAt`` (fidelity.md: Messages API; Errors and magic
+        numbers; Messaging Services): the epoch second to send at, or None for a send now. 35118
+        without a Messaging Service, 35111 without SendAt, 35114 for a SendAt that does not parse as
+        ISO 8601 or is not between 15 minutes (Twilio's minimum) and 7 days (fidelity.md: Messaging
+        Services, UNCERTAIN) ahead. smsim's choices: SendAt without ScheduleType is ignored; another
+        ScheduleType is 20001."""
         if request.schedule_type is None:
             return None
         if request.schedule_type != "fixed":
@@ -296,10 +297,12 @@ class Messages:
     def _check_body(self, account: Account, request: CreateRequest) -> str:
         has_media = bool(request.media_urls) or bool(request.content_sid)
         if request.body is None and not has_media:
-            # No Body field at all: today's code for "nothing to send" (FACTS §2.2).
+            # No Body field at all: today's code for "nothing to send" (fidelity.md: Errors and
+            # magic numbers).
             raise twilio_error(21619)
         if request.body == "" and not has_media:
-            # An empty Body: the code the recorded responses show (FACTS §2.2).
+            # An empty Body: the code the recorded responses show (fidelity.md: Errors and magic
+            # numbers).
             raise twilio_error(21602)
         body = request.body or ""
         if request.smart_encoded:
@@ -307,7 +310,7 @@ class Messages:
         if len(body) > MAX_BODY_CHARS:
             raise twilio_error(21617)
         if account.is_trial and body:
-            # The trial prefix is part of the body Twilio stores and sends (FACTS §7).
+            # The trial prefix is part of the body Twilio stores and sends (fidelity.md: Accounts).
             # smsim's choice: the 1,600 limit applies to what the caller sent, the
             # segments are counted on what the handset receives (prefix included).
             body = TRIAL_PREFIX + body
@@ -341,7 +344,7 @@ class Messages:
                 message.date_created,
                 message.date_updated,
                 message.date_sent,
-                dumps(message.extra),
+                dumps(extra_of(message)),
             ),
         )
 
@@ -366,6 +369,40 @@ class Messages:
         row = self.store.one("SELECT * FROM messages WHERE sid = ?", (sid,))
         return None if row is None else row_to_message(row)
 
+    def with_status(self, account_sid: str, statuses: Sequence[str]) -> list[Message]:
+        """The messages of ``account_sid`` in any of ``statuses``, oldest first."""
+        marks = ",".join("?" * len(statuses))
+        rows = self.store.all(
+            f"SELECT * FROM messages WHERE account_sid = ? AND status IN ({marks}) ORDER BY id",
+            [account_sid, *statuses],
+        )
+        return [row_to_message(r) for r in rows]
+
+    def replies_to(self, inbound_sid: str) -> list[Message]:
+        """Messages sent in reply to ``inbound_sid`` (auto-reply and TwiML), oldest first."""
+        rows = self.store.all(
+            "SELECT * FROM messages WHERE direction = 'outbound-reply'"
+            " AND json_extract(extra, '$.in_reply_to') = ? ORDER BY id",
+            (inbound_sid,),
+        )
+        return [row_to_message(r) for r in rows]
+
+    def mark_reply(self, message: Message, inbound_sid: str, service_sid: str | None) -> Message:
+        """Make a just-created send an ``outbound-reply`` to ``inbound_sid``."""
+        message.direction = "outbound-reply"
+        message.messaging_service_sid = service_sid
+        message.in_reply_to = inbound_sid
+        self.store.execute(
+            "UPDATE messages SET direction = ?, messaging_service_sid = ?, extra = ? WHERE sid = ?",
+            (
+                message.direction,
+                message.messaging_service_sid,
+                dumps(extra_of(message)),
+                message.sid,
+            ),
+        )
+        return message
+
     def page(
         self,
         account_sid: str,
@@ -381,31 +418,22 @@ class Messages:
         message, or any other, while paging therefore loses nothing and never turns the
         token invalid (the SDK's ``for m in stream(): m.delete()`` loop relies on it).
         """
-        clauses: list[str] = ["account_sid = ?"]
-        args: list[Any] = [account_sid]
-        if filters.to:
-            clauses.append("to_number = ?")
-            args.append(filters.to)
-        if filters.from_:
-            clauses.append("from_number = ?")
-            args.append(filters.from_)
-        if filters.date_sent_before is not None:
-            clauses.append("date_sent <= ?")
-            args.append(filters.date_sent_before)
-        if filters.date_sent_after is not None:
-            clauses.append("date_sent >= ?")
-            args.append(filters.date_sent_after)
+        where = (
+            Where()
+            .equals("account_sid", account_sid)
+            .equals("to_number", filters.to)
+            .equals("from_number", filters.from_)
+            .compare("date_sent", "<=", filters.date_sent_before)
+            .compare("date_sent", ">=", filters.date_sent_after)
+        )
         offset = 0
         if page_token:
-            clauses.append("id < ?")
-            args.append(self._token_position(account_sid, page_token))
+            where.add("id < ?", self._token_position(account_sid, page_token))
         else:
             offset = page * page_size
         rows = self.store.all(
-            "SELECT * FROM messages WHERE "
-            + " AND ".join(clauses)
-            + " ORDER BY id DESC LIMIT ? OFFSET ?",
-            [*args, page_size + 1, offset],
+            f"SELECT * FROM messages{where.sql} ORDER BY id DESC LIMIT ? OFFSET ?",
+            [*where.params, page_size + 1, offset],
         )
         shown = rows[:page_size]
         messages = [row_to_message(r) for r in shown]
@@ -533,7 +561,7 @@ class Messages:
             if body != "":
                 raise TwilioError(20001, 400, "Body may only be updated to an empty string")
             if message.status not in lifecycle.FINAL_STATUSES:
-                # Twilio refuses to redact a message still on its way (FACTS §1.5).
+                # Twilio refuses to redact a message still on its way (fidelity.md: Messages API).
                 raise TwilioError(
                     20009,
                     409,
@@ -547,7 +575,8 @@ class Messages:
         return message
 
     def delete(self, account_sid: str, sid: str) -> None:
-        """Delete a final message; Twilio refuses those not yet final (FACTS §1.6)."""
+        """Delete a final message; Twilio refuses those not yet final (fidelity.md: Messages
+        API)."""
         message = self.get(account_sid, sid)
         if message.status not in lifecycle.FINAL_STATUSES:
             raise TwilioError(
@@ -556,6 +585,61 @@ class Messages:
         with self.store.transaction():
             self.store.execute("DELETE FROM messages WHERE sid = ?", (sid,))
             self.store.generation += 1
+
+
+class MessageRows:
+    """Row-level access to ``messages`` and ``sender_queues`` for the delivery engine and
+    Messaging Services, which run below the resource rules of :class:`Messages`."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def find(self, sid: str) -> Message | None:
+        row = self.store.one("SELECT * FROM messages WHERE sid = ?", (sid,))
+        return None if row is None else row_to_message(row)
+
+    def move(self, sid: str, columns: Mapping[str, Any], history: tuple[str, str, float]) -> None:
+        """Write ``columns`` (names of the messages table, chosen by code) of one message
+        and append ``history`` (from, to, at) to its ``status_history``, in one statement."""
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        self.store.execute(
+            f"UPDATE messages SET {assignments}, extra = json_set(extra, '$.status_history',"
+            " json_insert(coalesce(json_extract(extra, '$.status_history'), json('[]')),"
+            " '$[#]', json_array(?, ?, ?))) WHERE sid = ?",
+            [*columns.values(), *history, sid],
+        )
+
+    def save_extra(self, message: Message) -> None:
+        """Store the bookkeeping fields of ``message`` (see :func:`extra_of`)."""
+        self.store.execute(
+            "UPDATE messages SET extra = ? WHERE sid = ?", (dumps(extra_of(message)), message.sid)
+        )
+
+    def id_of(self, sid: str) -> int | None:
+        """The row id: creation order, which only grows."""
+        row_id = self.store.scalar("SELECT id FROM messages WHERE sid = ?", (sid,))
+        return None if row_id is None else int(row_id)
+
+    def count_to(self, account_sid: str, to_number: str, from_id: int, before_id: int) -> int:
+        """Messages of ``account_sid`` to ``to_number`` with ``from_id <= id < before_id``."""
+        count = self.store.scalar(
+            "SELECT COUNT(*) FROM messages WHERE account_sid = ? AND to_number = ?"
+            " AND id >= ? AND id < ?",
+            (account_sid, to_number, from_id, before_id),
+        )
+        return int(count or 0)
+
+    def sender_busy_until(self, sender: str) -> float | None:
+        """When ``sender``'s queue drains (epoch seconds), or None if it never sent."""
+        busy = self.store.scalar("SELECT busy_until FROM sender_queues WHERE sender = ?", (sender,))
+        return None if busy is None else float(busy)
+
+    def set_sender_busy_until(self, sender: str, busy_until: float) -> None:
+        self.store.execute(
+            "INSERT INTO sender_queues (sender, busy_until) VALUES (?, ?) ON CONFLICT"
+            " (sender) DO UPDATE SET busy_until = excluded.busy_until",
+            (sender, busy_until),
+        )
 
 
 def _inbox_filters(query: InboxQuery) -> tuple[list[str], list[Any]]:
@@ -592,23 +676,24 @@ def page_token_for(position: int) -> str:
 
 
 def row_to_message(row: Any) -> Message:
-    return from_row(Message, row, extra=loads(row["extra"]))
+    return from_row(Message, row, **extra_fields(loads(row["extra"])))
 
 
 def _validity_period(raw: str | None) -> int:
     if raw is None:
-        return 36000
+        return DEFAULT_VALIDITY_PERIOD
     try:
         value = int(raw)
     except ValueError:
         value = -1
-    if not 1 <= value <= 36000:
+    if not 1 <= value <= DEFAULT_VALIDITY_PERIOD:
         raise twilio_error(21624, value=raw)
     return value
 
 
 def _initial_status(request: CreateRequest, send_at: float | None) -> str:
-    """``scheduled`` or ``accepted`` with a Messaging Service, else ``queued`` (FACTS §1.2)."""
+    """``scheduled`` or ``accepted`` with a Messaging Service, else ``queued`` (fidelity.md:
+    Messages API)."""
     if send_at is not None:
         return "scheduled"
     return "accepted" if request.messaging_service_sid else "queued"
@@ -626,11 +711,5 @@ def _parse_send_at(raw: str) -> float | None:
 
 
 def valid_callback_url(url: str) -> bool:
-    """An absolute http(s) URL with a valid host, as Twilio requires of StatusCallback:
-    "URL must contain a valid hostname and underscores are not allowed" (the spec)."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return False
-    return parts.scheme in {"http", "https"} and bool(host) and "_" not in (host or "")
+    """A URL Twilio accepts for a webhook (``contracts.callback_url``)."""
+    return callback_url.is_valid(url)

@@ -1,4 +1,4 @@
-"""STOP / START / HELP keyword handling (FACTS §8).
+"""STOP / START / HELP keyword handling (fidelity.md: Inbound and opt-out).
 
 Twilio's default opt-out handling on long codes and toll-free numbers recognises
 these keywords when they are the **whole** message: "STOP PLEASE" does nothing.
@@ -27,7 +27,7 @@ __all__ = [
 
 Keyword = Literal["STOP", "START", "HELP"]
 
-# Default English keywords of Twilio's (Advanced) Opt-Out, FACTS §8.
+# Default English keywords of Twilio's (Advanced) Opt-Out, fidelity.md: Inbound and opt-out
 STOP_KEYWORDS = frozenset(
     {"STOP", "UNSUBSCRIBE", "END", "QUIT", "STOPALL", "REVOKE", "OPTOUT", "CANCEL"}
 )
@@ -41,7 +41,8 @@ _GROUP: dict[str, Keyword] = {
 }
 _TRAILING = ".!"
 
-# Default auto-replies. STOP and START are Twilio's texts as quoted in FACTS §8.
+# Default auto-replies. STOP and START are Twilio's texts as quoted in fidelity.md: Inbound and
+# opt-out
 STOP_REPLY = (
     "You have successfully been unsubscribed. You will not receive any more messages "
     "from this number. Reply START to resubscribe."

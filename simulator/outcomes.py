@@ -1,4 +1,5 @@
-"""Which outcome a message gets, in DESIGN.md's order of precedence:
+"""Which outcome a message gets; the first that applies wins (README, "Getting failures on
+demand"):
 
 1. Twilio's magic test numbers (synchronous; handled at create time in ``messages``);
 2. the catalogue numbers ``+1500555 3XXX`` -> asynchronous error ``30XXX``;
@@ -50,9 +51,7 @@ def message_rng(seed: int, to: str, ordinal: int) -> random.Random:
     return random.Random(int.from_bytes(digest, "big"))
 
 
-def decide(
-    message: Message, rules: RuleBook, profile: str, seed: int, ordinal: int = 1
-) -> Outcome:
+def decide(message: Message, rules: RuleBook, profile: str, seed: int, ordinal: int = 1) -> Outcome:
     """The outcome for an outbound ``message``, the ``ordinal``-th to its recipient."""
     fixed = catalogue_outcome(message.to_number)
     if fixed is not None:

@@ -15,10 +15,10 @@ Acceptance rule used by :func:`normalize` (smsim's reading of Twilio's 21211/212
   ``+447700900123``. Clearly broken input (``123``, ``+123``, 16 digits) is refused.
 * Without a leading ``+`` the number is read in ``default_region``'s national
   format, so ``(708)503-8000``, ``708.503.8000`` and ``14155550100`` become
-  ``+17085038000`` / ``+14155550100`` (FACTS §2.2: a recorded Twilio call accepted
-  both national forms).
-* Twilio's test "magic" numbers ``+1500555XXXX`` (FACTS §3) always normalise to
-  themselves, whatever ``phonenumbers`` thinks of area code 500.
+  ``+17085038000`` / ``+14155550100`` (fidelity.md: Errors and magic numbers: a recorded Twilio call
+  accepted both national forms).
+* Twilio's test "magic" numbers ``+1500555XXXX`` (fidelity.md: Errors and magic numbers) always
+  normalise to themselves, whatever ``phonenumbers`` thinks of area code 500.
 """
 
 from __future__ import annotations
@@ -46,7 +46,6 @@ _SHORT_CODE = re.compile(r"[0-9]{5,6}")
 # Twilio alphanumeric sender ID: up to 11 of A-Z a-z 0-9 and space, at least one letter.
 _ALPHANUMERIC = re.compile(r"(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9 ]{1,11}")
 # US/CA toll-free area codes: 800, 833, 844, 855, 866, 877, 888.
-TOLL_FREE_AREA_CODES = frozenset({"800", "833", "844", "855", "866", "877", "888"})
 _TOLL_FREE = re.compile(r"\+18(?:00|33|44|55|66|77|88)[0-9]{7}")
 _IS_POSSIBLE = phonenumbers.ValidationResult.IS_POSSIBLE
 _NON_GEO = "001"  # phonenumbers' region for +800, +808, +870 ... (no country)
@@ -74,7 +73,8 @@ def normalize(number: str, default_region: str = "US") -> str | None:
 
 
 def is_magic(number: str) -> bool:
-    """True for Twilio's test-credential magic numbers ``+1500555XXXX`` (FACTS §3).
+    """True for Twilio's test-credential magic numbers ``+1500555XXXX`` (fidelity.md: Errors and
+    magic numbers).
 
     National spellings (``(500) 555-0006``) count too, since they normalise to one.
     """
@@ -126,7 +126,7 @@ def country_of(e164: str) -> str | None:
     except phonenumbers.NumberParseException:
         return None
     region = phonenumbers.region_code_for_number(parsed)
-    if region is None or region == _NON_GEO:
+    if (region is None or region == _NON_GEO) and parsed.country_code is not None:
         region = phonenumbers.region_code_for_country_code(parsed.country_code)
     if region in (None, _NON_GEO, phonenumbers.UNKNOWN_REGION):
         return None
@@ -161,8 +161,8 @@ def geo_fields(e164: str) -> dict[str, str]:
     """City/State/Zip/Country for the ``From*``/``To*`` fields of an inbound webhook.
 
     Keys are ``City``, ``State``, ``Zip`` and ``Country``; unknown values are ``""``,
-    as in Twilio's UK captures (FACTS §5). Country comes from :func:`country_of`.
-    For US/CA numbers, City and State come from the area code's geocoder entry,
+    as in Twilio's UK captures (fidelity.md: Inbound and opt-out). Country comes from
+    :func:`country_of`. For US/CA numbers, City and State come from the area code's geocoder entry,
     upper-cased City and two-letter State like Twilio's captured payloads; Zip is
     always ``""`` (smsim has no ZIP data). The geocoder data loads on the first
     US/CA call (about half a second, once per process).

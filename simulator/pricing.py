@@ -5,7 +5,7 @@ The built-in prices are **illustrative**: small realistic USD figures so that th
 through configuration with :meth:`PriceTable.from_mapping`.
 
 Twilio reports ``price`` as a negative decimal string with five places, e.g.
-``"-0.00750"``, and ``price_unit`` as ``"USD"`` (FACTS §1.2).
+``"-0.00750"``, and ``price_unit`` as ``"USD"`` (fidelity.md: Messages API).
 """
 
 from __future__ import annotations

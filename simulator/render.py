@@ -1,4 +1,5 @@
-"""Twilio's JSON shapes for the simulator's records (FACTS §1.2, spec ``api.v2010.*``).
+"""Twilio's JSON shapes for the simulator's records (fidelity.md: Messages API, spec
+``api.v2010.*``).
 
 Rendering only: no rules. Dates are RFC 2822 in GMT; ``num_segments`` and ``num_media``
 are strings; ``error_code`` is an integer or null, exactly as Twilio returns them.
@@ -10,12 +11,11 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import urlencode
 
+from smsim.contracts import payloads
 from smsim.simulator import phone
-from smsim.simulator.accounts import Account, ValidationRequest
+from smsim.simulator.accounts import ValidationRequest
 from smsim.simulator.messages import Page
-from smsim.simulator.models import Message, PhoneNumber, VerifiedNumber
-
-API_VERSION = "2010-04-01"
+from smsim.simulator.models import Account, Message, PhoneNumber, VerifiedNumber
 
 # Twilio's 20 Account subresources, in the order of the spec's fetch example
 # (https://www.twilio.com/docs/iam/api/account). smsim serves Messages,
@@ -52,7 +52,7 @@ def rfc2822(epoch: float | None) -> str | None:
 
 
 def account_base(account_sid: str) -> str:
-    return f"/{API_VERSION}/Accounts/{account_sid}"
+    return f"/{payloads.API_VERSION}/Accounts/{account_sid}"
 
 
 def message(m: Message) -> dict[str, Any]:
@@ -60,7 +60,7 @@ def message(m: Message) -> dict[str, Any]:
     base = f"{account_base(m.account_sid)}/Messages/{m.sid}"
     return {
         "account_sid": m.account_sid,
-        "api_version": API_VERSION,
+        "api_version": payloads.API_VERSION,
         "body": m.body,
         "date_created": rfc2822(m.date_created),
         "date_sent": rfc2822(m.date_sent),
@@ -149,7 +149,7 @@ def phone_number(n: PhoneNumber) -> dict[str, Any]:
         "account_sid": n.account_sid,
         "address_sid": None,
         "address_requirements": "none",
-        "api_version": API_VERSION,
+        "api_version": payloads.API_VERSION,
         "beta": False,
         "capabilities": {"voice": True, "sms": True, "mms": True, "fax": False},
         "date_created": rfc2822(n.date_created),

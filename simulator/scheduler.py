@@ -86,11 +86,17 @@ class Scheduler:
             args.append(kind)
         return self.store.execute(sql, args).rowcount
 
+    def has_pending(self, ref: str, kind: str) -> bool:
+        """True while a job of ``kind`` for ``ref`` waits or runs."""
+        row = self.store.one("SELECT 1 FROM jobs WHERE ref = ? AND kind = ?", (ref, kind))
+        return row is not None
+
     def pending(self) -> int:
         return int(self.store.scalar("SELECT COUNT(*) FROM jobs") or 0)
 
     def next_due(self) -> float | None:
-        return self.store.scalar("SELECT MIN(due_at) FROM jobs WHERE state = 'pending'")
+        due = self.store.scalar("SELECT MIN(due_at) FROM jobs WHERE state = 'pending'")
+        return None if due is None else float(due)
 
     def done(self, job: Job) -> None:
         self.store.execute("DELETE FROM jobs WHERE id = ?", (job.id,))

@@ -1,11 +1,12 @@
-"""Messaging Services: the resource, its sender pool, and sender selection (FACTS §10).
+"""Messaging Services: the resource, its sender pool, and sender selection (fidelity.md: Messaging
+Services).
 
 A service is a row (its Twilio-named settings as JSON); its pool is ``service_senders``
 (phone number SIDs), mirrored in ``phone_numbers.messaging_service_sid`` so that inbound
 and opt-out code can find a number's service from the number alone. Sticky mappings live
 in ``sticky_senders``; the round-robin position of each service is a ``meta`` row.
 
-:func:`attach` plugs the module into an engine: message creation asks
+The engine hands :class:`Services` to messages and delivery: message creation asks
 :meth:`Services.check_sender`, the delivery engine asks :meth:`Services.assign_sender`
 when a service message leaves ``accepted``/``scheduled``, and the service's
 ``status_callback`` comes from :meth:`Services.service_status_callback`.
@@ -17,20 +18,22 @@ Choices where Twilio is silent or uncertain (each is smsim's, documented here):
 - Defaults of a new service: ``sticky_sender``, ``mms_converter``, ``smart_encoding`` and
   ``area_code_geomatch`` true; ``fallback_to_long_code``, ``synchronous_validation`` and
   ``use_inbound_webhook_on_number`` false; ``scan_message_content`` ``inherit``;
-  ``validity_period`` 36000 (FACTS §10); ``usecase`` ``undeclared``. UNCERTAIN.
+  ``validity_period`` 36000 (fidelity.md: Messaging Services); ``usecase`` ``undeclared``.
+  UNCERTAIN.
 - Adding a number that is in another service: 21712 (Twilio's error page: "associated with
   another Messaging Service"), HTTP 400. Adding it again to the same service: 80104
   ("PhoneNumber has already been added to Service"), HTTP 409. A PhoneNumberSid that is
   malformed or not a number of the same account: 21421 (Twilio's page for an invalid
   Phone Number SID), HTTP 400.
 - An explicit ``From`` outside the pool: 21606, the code Twilio gives a From that is not
-  a valid sender for the request (FACTS §2.2, §10 "must be a member of the pool").
+  a valid sender for the request (fidelity.md: Errors and magic numbers; Messaging Services "must be
+  a member of the pool").
 - 21704 when the pool is empty. 21703 when the pool lists numbers but none is still a
   number of the account (released meanwhile), and, once the message leaves
   ``accepted``, when no pool number can reach the recipient (a US/CA toll-free number
   cannot send outside +1): the message then fails with ``error_code`` 21703.
-- Sender selection (FACTS §10 calls the precedence UNCERTAIN): explicit From; sticky
-  sender for this recipient (when enabled and still in the pool); a pool number in the
+- Sender selection (fidelity.md: Messaging Services calls the precedence UNCERTAIN): explicit From;
+  sticky sender for this recipient (when enabled and still in the pool); a pool number in the
   recipient's country (``phone.country_of``), preferring the recipient's area code for
   +1 when ``area_code_geomatch`` is on; otherwise the whole usable pool. Within the
   chosen tier senders are used round-robin, the position persisted per service.
@@ -45,19 +48,19 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from smsim.simulator import phone
+from smsim.simulator.accounts import Accounts
+from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError, not_found, twilio_error
 from smsim.simulator.ids import is_sid, new_sid
-from smsim.simulator.messages import valid_callback_url
+from smsim.simulator.messages import DEFAULT_VALIDITY_PERIOD, MessageRows, valid_callback_url
 from smsim.simulator.models import Account, Message
 from smsim.simulator.store import Store, dumps, loads
 
 V1_SERVICES = "/v1/Services"
-DEFAULT_VALIDITY = 36000
 USECASES = frozenset(
     {"notifications", "marketing", "verification", "discussion", "poll", "undeclared"}
 )
 SCAN_VALUES = frozenset({"inherit", "enable", "disable"})
-NANP_REGIONS = frozenset({"US", "CA"})
 _RR_KEY = "service_rr:"
 
 
@@ -84,7 +87,7 @@ FIELDS: tuple[Field, ...] = (
     Field("ScanMessageContent", "scan_message_content", "scan", "inherit"),
     Field("FallbackToLongCode", "fallback_to_long_code", "bool", False),
     Field("AreaCodeGeomatch", "area_code_geomatch", "bool", True),
-    Field("ValidityPeriod", "validity_period", "validity", DEFAULT_VALIDITY),
+    Field("ValidityPeriod", "validity_period", "validity", DEFAULT_VALIDITY_PERIOD),
     Field("SynchronousValidation", "synchronous_validation", "bool", False),
     Field("Usecase", "usecase", "usecase", "undeclared"),
     Field("UseInboundWebhookOnNumber", "use_inbound_webhook_on_number", "bool", False),
@@ -132,8 +135,8 @@ class Page(Generic[T]):
 def parse_settings(form: Mapping[str, str], creating: bool) -> dict[str, Any]:
     """Read and validate Twilio's form fields (the SDK's encoding) into settings.
 
-    On create, ``FriendlyName`` is required (FACTS §10) and unset fields take their
-    defaults; on update only the fields sent are returned. An empty URL clears it.
+    On create, ``FriendlyName`` is required (fidelity.md: Messaging Services) and unset fields take
+    their defaults; on update only the fields sent are returned. An empty URL clears it.
     """
     settings: dict[str, Any] = {}
     for spec in FIELDS:
@@ -174,7 +177,7 @@ def _parse_value(spec: Field, raw: str) -> Any:
             number = int(value)
         except ValueError:
             number = 0
-        if not 1 <= number <= DEFAULT_VALIDITY:
+        if not 1 <= number <= DEFAULT_VALIDITY_PERIOD:
             raise twilio_error(21624)
         return number
     allowed = USECASES if spec.kind == "usecase" else SCAN_VALUES
@@ -203,9 +206,11 @@ def page_of(
 class Services:
     """Messaging Services over the store, plus the hooks messages and delivery call."""
 
-    def __init__(self, store: Store, clock: Any) -> None:
+    def __init__(self, store: Store, clock: Clock, accounts: Accounts, rows: MessageRows) -> None:
         self.store = store
         self.clock = clock
+        self.accounts = accounts  # owns phone_numbers, where pool membership is mirrored
+        self.rows = rows
 
     # -- the Service resource -----------------------------------------------------------
 
@@ -237,7 +242,7 @@ class Services:
             raise not_found(f"{V1_SERVICES}/{sid}")
         return service
 
-    def list(self, account_sid: str) -> list[Service]:
+    def of_account(self, account_sid: str) -> list[Service]:
         rows = self.store.all(
             "SELECT * FROM services WHERE account_sid = ? ORDER BY date_created, rowid",
             (account_sid,),
@@ -248,7 +253,7 @@ class Services:
         ]
 
     def page(self, account_sid: str, page_size: int, page: int, token: str | None) -> Page[Service]:
-        return page_of(self.list(account_sid), lambda s: s.sid, page_size, page, token)
+        return page_of(self.of_account(account_sid), lambda s: s.sid, page_size, page, token)
 
     def update(self, account_sid: str, sid: str, changes: Mapping[str, Any]) -> Service:
         service = self.get(account_sid, sid)
@@ -265,14 +270,10 @@ class Services:
         """Delete the service; its numbers leave it (they stay on the account)."""
         self.get(account_sid, sid)
         with self.store.transaction():
-            self.store.execute(
-                "UPDATE phone_numbers SET messaging_service_sid = NULL, date_updated = ?"
-                " WHERE messaging_service_sid = ?",
-                (self.clock.now(), sid),
-            )
+            self.accounts.release_service_numbers(sid)
             self.store.execute("DELETE FROM service_senders WHERE service_sid = ?", (sid,))
             self.store.execute("DELETE FROM sticky_senders WHERE service_sid = ?", (sid,))
-            self.store.execute("DELETE FROM meta WHERE key = ?", (_RR_KEY + sid,))
+            self.store.delete_meta(_RR_KEY + sid)
             self.store.execute("DELETE FROM services WHERE sid = ?", (sid,))
 
     # -- the PhoneNumbers subresource -----------------------------------------------------
@@ -285,15 +286,12 @@ class Services:
             raise TwilioError(
                 20001, 400, "Missing required parameter PhoneNumberSid in the post body"
             )
-        row = None
-        if is_sid(phone_sid, "PN"):
-            row = self.store.one(
-                "SELECT * FROM phone_numbers WHERE sid = ? AND account_sid = ?",
-                (phone_sid, account_sid),
-            )
-        if row is None:
+        number = (
+            self.accounts.find_number(account_sid, phone_sid) if is_sid(phone_sid, "PN") else None
+        )
+        if number is None:
             raise TwilioError(21421, 400, f"PhoneNumberSid {phone_sid} is invalid.")
-        current = row["messaging_service_sid"]
+        current = number.messaging_service_sid
         if current == service_sid:
             raise TwilioError(80104, 409, "PhoneNumber has already been added to Service")
         if current:
@@ -309,11 +307,7 @@ class Services:
                 " VALUES (?,?,?)",
                 (service_sid, phone_sid, now),
             )
-            self.store.execute(
-                "UPDATE phone_numbers SET messaging_service_sid = ?, date_updated = ?"
-                " WHERE sid = ?",
-                (service_sid, now, phone_sid),
-            )
+            self.accounts.set_number_service(phone_sid, service_sid)
         return self.number(account_sid, service_sid, phone_sid)
 
     def numbers(self, account_sid: str, service_sid: str) -> list[PoolNumber]:
@@ -336,36 +330,27 @@ class Services:
                 "DELETE FROM service_senders WHERE service_sid = ? AND phone_sid = ?",
                 (service_sid, phone_sid),
             )
-            self.store.execute(
-                "UPDATE phone_numbers SET messaging_service_sid = NULL, date_updated = ?"
-                " WHERE sid = ? AND messaging_service_sid = ?",
-                (self.clock.now(), phone_sid, service_sid),
-            )
+            self.accounts.set_number_service(phone_sid, None, only_from=service_sid)
             self.store.execute(
                 "DELETE FROM sticky_senders WHERE service_sid = ? AND from_number = ?",
                 (service_sid, member.phone_number),
             )
 
-    def service_of_number(self, phone_number: str) -> Service | None:
-        """The service whose pool holds ``phone_number`` (for inbound routing)."""
-        sid = self.store.scalar(
-            "SELECT messaging_service_sid FROM phone_numbers WHERE phone_number = ?",
-            (phone_number,),
-        )
-        return self.find(sid) if sid else None
+    def service_sid_of_number(self, phone_number: str) -> str | None:
+        """The SID of the service whose pool holds ``phone_number``, if any."""
+        return self.accounts.service_sid_of_number(phone_number)
 
     def _pool(self, service_sid: str) -> list[PoolNumber]:
-        rows = self.store.all(
-            "SELECT p.sid, p.account_sid, p.phone_number, s.date_created"
-            " FROM service_senders s JOIN phone_numbers p ON p.sid = s.phone_sid"
-            " WHERE s.service_sid = ? ORDER BY s.date_created, s.rowid",
+        joined = self.store.all(
+            "SELECT phone_sid, date_created FROM service_senders WHERE service_sid = ?"
+            " ORDER BY date_created, rowid",
             (service_sid,),
         )
+        numbers = self.accounts.numbers_by_sid([r["phone_sid"] for r in joined])
         return [
-            PoolNumber(
-                r["sid"], r["account_sid"], service_sid, r["phone_number"], r["date_created"]
-            )
-            for r in rows
+            PoolNumber(n.sid, n.account_sid, service_sid, n.phone_number, r["date_created"])
+            for r in joined
+            if (n := numbers.get(r["phone_sid"])) is not None
         ]
 
     def _members(self, service: Service) -> list[PoolNumber]:
@@ -383,7 +368,7 @@ class Services:
     def check_sender(self, account: Account, service_sid: str, from_number: str | None) -> None:
         """Refuse a send through ``service_sid`` before it is stored: 21701 for an
         unknown service or another account's, 21704/21703 for an empty or unusable pool,
-        21606 for an explicit From outside the pool (FACTS §10)."""
+        21606 for an explicit From outside the pool (fidelity.md: Messaging Services)."""
         service = self.find(service_sid)
         if service is None or service.account_sid != account.sid:
             raise twilio_error(21701, service=service_sid)
@@ -419,7 +404,8 @@ class Services:
         return sender
 
     def service_status_callback(self, service_sid: str) -> str | None:
-        """The service's ``status_callback`` (FACTS §4.4: the message's own URL wins)."""
+        """The service's ``status_callback`` (fidelity.md: Lifecycle and callbacks: the message's
+        own URL wins)."""
         service = self.find(service_sid)
         return None if service is None else service["status_callback"]
 
@@ -439,13 +425,11 @@ class Services:
         return tier[position % len(tier)]
 
     def _apply_validity(self, service: Service, message: Message) -> None:
-        limit = int(service["validity_period"] or DEFAULT_VALIDITY)
-        current = int(message.extra.get("validity_period") or DEFAULT_VALIDITY)
+        limit = int(service["validity_period"] or DEFAULT_VALIDITY_PERIOD)
+        current = int(message.validity_period or DEFAULT_VALIDITY_PERIOD)
         if limit < current:
-            message.extra["validity_period"] = limit
-            self.store.execute(
-                "UPDATE messages SET extra = ? WHERE sid = ?", (dumps(message.extra), message.sid)
-            )
+            message.validity_period = limit
+            self.rows.save_extra(message)
 
 
 def _can_reach(sender: str, to: str) -> bool:
@@ -464,13 +448,3 @@ def _best_tier(service: Service, to: str, reachable: list[str]) -> list[str]:
         if same_area:
             return same_area
     return same_country or reachable
-
-
-def attach(engine: Any) -> Services:
-    """Plug Messaging Services into ``engine`` (called by ``extensions.attach``)."""
-    services = Services(engine.store, engine.clock)
-    engine.messages.services = services
-    hooks = engine.delivery.hooks
-    hooks.service_status_callback = services.service_status_callback
-    hooks.assign_sender = services.assign_sender
-    return services

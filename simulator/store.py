@@ -83,7 +83,8 @@ class Store:
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         with self._lock:
-            return self._conn.execute(sql, params).fetchone()
+            row: Row | None = self._conn.execute(sql, params).fetchone()
+            return row
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self._lock:
@@ -96,7 +97,8 @@ class Store:
     # -- meta -----------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
-        return self.scalar("SELECT value FROM meta WHERE key = ?", (key,))
+        value = self.scalar("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if value is None else str(value)
 
     def set_meta(self, key: str, value: str) -> None:
         self.execute(
@@ -104,6 +106,9 @@ class Store:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+    def delete_meta(self, key: str) -> None:
+        self.execute("DELETE FROM meta WHERE key = ?", (key,))
 
     def reset(self) -> None:
         """Forget everything (the control API's reset)."""

@@ -2,43 +2,37 @@
 on the Account resource).
 
 Twilio: "accepted the message for queueing, but your account was suspended before Twilio
-could send it" -> 30002 (FACTS §2.3). So every message not yet handed to a carrier
-(queued, accepted, scheduled) fails with 30002 and its callback, and new sends are
-refused (20005, in ``messages``) until the account is active again.
+could send it" -> 30002 (fidelity.md: Errors and magic numbers). So every message not yet
+handed to a carrier (queued, accepted, scheduled) fails with 30002 and its callback, and new
+sends are refused (20005, in ``messages``) until the account is active again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
-from smsim.simulator.messages import row_to_message
-
-if TYPE_CHECKING:
-    from smsim.simulator.engine import Engine
+from smsim.simulator.accounts import Accounts
+from smsim.simulator.delivery import Delivery
+from smsim.simulator.messages import Messages
+from smsim.simulator.models import Account
+from smsim.simulator.store import Store
 
 NOT_YET_SENT = ("queued", "accepted", "scheduled")
 SUSPENDED_CODE = 30002
 
 
-def suspender(engine: Engine) -> Callable[[str], None]:
-    """The function that suspends one account of ``engine``."""
+class Suspension:
+    """Suspends accounts, failing what they had not yet sent."""
 
-    def suspend(account_sid: str) -> None:
-        with engine.store.transaction():
-            engine.accounts.update(account_sid, friendly_name=None, status="suspended")
-            marks = ",".join("?" * len(NOT_YET_SENT))
-            rows = engine.store.all(
-                f"SELECT * FROM messages WHERE account_sid = ? AND status IN ({marks}) ORDER BY id",
-                [account_sid, *NOT_YET_SENT],
-            )
-            for row in rows:
-                engine.delivery.fail(row_to_message(row), SUSPENDED_CODE)
+    def __init__(
+        self, store: Store, accounts: Accounts, messages: Messages, delivery: Delivery
+    ) -> None:
+        self.store = store
+        self.accounts = accounts
+        self.messages = messages
+        self.delivery = delivery
 
-    return suspend
-
-
-def attach(engine: Engine) -> Callable[[str], None]:
-    suspend = suspender(engine)
-    engine.extensions["suspend"] = suspend
-    return suspend
+    def suspend(self, account_sid: str) -> Account:
+        with self.store.transaction():
+            account = self.accounts.update(account_sid, friendly_name=None, status="suspended")
+            for message in self.messages.with_status(account_sid, NOT_YET_SENT):
+                self.delivery.fail(message, SUSPENDED_CODE)
+        return account

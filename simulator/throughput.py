@@ -1,4 +1,4 @@
-"""Per-sender sending rates and queue capacity (FACTS §11).
+"""Per-sender sending rates and queue capacity (fidelity.md: Throughput, queues, validity).
 
 Twilio queues outbound messages per sender and drains each queue at the sender's
 rate in segments per second (MPS). A queue holds :data:`QUEUE_HOURS` hours of
@@ -38,7 +38,8 @@ _MPS_ALPHANUMERIC = 10.0
 
 
 def mps_for(sender: str, to: str) -> float:
-    """Default segments per second for ``sender`` sending to ``to`` (FACTS §11 table).
+    """Default segments per second for ``sender`` sending to ``to`` (fidelity.md: Throughput,
+    queues, validity table).
 
     * short code: 100, whatever the destination;
     * alphanumeric sender ID: 10;
@@ -67,7 +68,7 @@ def queue_capacity_segments(mps: float) -> int:
     """Segments one sender's queue holds: ``QUEUE_HOURS`` of sending at ``mps``.
 
     36,000 for a 1-MPS US long code ("Each queue can hold up to 10 hours' worth of
-    message segments based on the sending rate", FACTS §11).
+    message segments based on the sending rate", fidelity.md: Throughput, queues, validity).
     """
     if not mps > 0:
         raise ValueError(f"mps must be positive, got {mps!r}")
@@ -98,8 +99,8 @@ def reserve(busy_until: float, now: float, segments: int, mps: float) -> Reserva
 
     The message starts when the sender is free (``max(now, busy_until)``) and holds
     the sender for ``segments / mps`` seconds: a 3-segment message on a 1-MPS long
-    code takes 3 s (FACTS §11). With 36,000 one-segment messages created at once on
-    a 1-MPS sender the backlog reaches exactly the capacity, so they are all
+    code takes 3 s (fidelity.md: Throughput, queues, validity). With 36,000 one-segment messages
+    created at once on a 1-MPS sender the backlog reaches exactly the capacity, so they are all
     accepted and the next one overflows.
     """
     if not mps > 0:

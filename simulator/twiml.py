@@ -1,4 +1,5 @@
-"""Reading the TwiML a receiver returns to an incoming-message webhook (FACTS §5).
+"""Reading the TwiML a receiver returns to an incoming-message webhook (fidelity.md: Inbound and
+opt-out).
 
 Pure: text in, reply descriptions out. What the receiver's answer means:
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 
 __all__ = ["MAX_RESPONSE_BYTES", "ReplyMessage", "TwimlError", "TwimlResponse", "interpret"]
 
-# Twilio refuses TwiML responses over 64 kB (error 11750, FACTS §5).
+# Twilio refuses TwiML responses over 64 kB (error 11750, fidelity.md: Inbound and opt-out).
 MAX_RESPONSE_BYTES = 64 * 1024
 
 

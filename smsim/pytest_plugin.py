@@ -16,29 +16,40 @@ port, its own in-memory store, a virtual clock):
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from smsim.scenarios.pytest_collect import pytest_collect_file  # noqa: F401
-from smsim.simulator.config import SimulatorConfig
-from smsim.simulator.server import SimulatorServer
-from smsim.testing import CallbackRecorder, ControlClient
+
+# The server stack (Flask, waitress, jsonschema, phonenumbers) is imported by the fixtures
+# that need it, not here: pytest loads this plugin in every session wherever smsim is
+# installed, and most of those sessions never start a simulator.
+if TYPE_CHECKING:
+    from smsim.simulator.config import SimulatorConfig
+    from smsim.simulator.server import SimulatorServer
+    from smsim.testing import CallbackRecorder, ControlClient
 
 
 @pytest.fixture
 def smsim_config() -> SimulatorConfig:
+    from smsim.simulator.config import SimulatorConfig
+
     return SimulatorConfig(memory=True, port=0, clock="virtual", threads=8, webhook_workers=8)
 
 
 @pytest.fixture
 def simulator(smsim_config: SimulatorConfig) -> Iterator[SimulatorServer]:
+    from smsim.simulator.server import SimulatorServer
+
     with SimulatorServer(smsim_config) as server:
         yield server
 
 
 @pytest.fixture
 def smsim_control(simulator: SimulatorServer) -> ControlClient:
+    from smsim.testing import ControlClient
+
     return ControlClient(simulator.url, token=simulator.config.control_token)
 
 
@@ -67,5 +78,7 @@ def twilio_client(simulator: SimulatorServer, twilio_account: dict[str, Any]) ->
 
 @pytest.fixture
 def callback_recorder() -> Iterator[CallbackRecorder]:
+    from smsim.testing import CallbackRecorder
+
     with CallbackRecorder() as recorder:
         yield recorder

@@ -15,7 +15,7 @@ from flask import Blueprint, Flask
 
 from smsim.web import register_assets
 
-blueprint = Blueprint(
+blueprint: Blueprint = Blueprint(
     "dashboard",
     __name__,
     template_folder="templates",

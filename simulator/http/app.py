@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
-from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -15,17 +12,13 @@ from smsim.simulator import contract_check
 from smsim.simulator.config import SimulatorConfig, load_config
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError
+from smsim.simulator.http.context import bind_engine, change_feed, engine_of, release_waiters
 from smsim.simulator.http.engine_start import StartOnFirstRequest
 from smsim.simulator.http.params import require_utf8_form
-from smsim.simulator.watch import ChangeFeed
 
 log = logging.getLogger("smsim.http")
 
-ENGINE_KEY = "smsim.engine"
-FEED_KEY = "smsim.change_feed"
-
-# Surfaces that live in their own modules and register when present.
-OPTIONAL_BLUEPRINTS = ("messaging", "inbound_api", "inbox_api", "control_callbacks")
+__all__ = ["change_feed", "create_app", "engine_of", "release_waiters"]
 
 # Twilio's codes for HTTP-level refusals that are not about a resource.
 HTTP_CODES = {
@@ -50,30 +43,36 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
     environment variables over the defaults, as ``smsim serve`` reads them), and starts it
     on its first request, so ``waitress-serve --call smsim:create_app`` delivers.
     """
-    from smsim.simulator.http import control, control_admin, twilio_api
+    from smsim.simulator.http import (
+        control,
+        control_admin,
+        control_callbacks,
+        inbound_api,
+        inbox_api,
+        messaging,
+        twilio_api,
+    )
 
     app = Flask("smsim.simulator")
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
     owned = engine is None
-    app.extensions[ENGINE_KEY] = engine or Engine(config or load_config())
-    feed = ChangeFeed.of_store(app.extensions[ENGINE_KEY].store)
-    app.extensions[FEED_KEY] = feed
+    engine = engine or Engine(config or load_config())
+    feed = engine.change_feed()
+    bind_engine(app, engine, feed)
     if owned:
-        app.before_request(StartOnFirstRequest(app.extensions[ENGINE_KEY], feed.close))
-    _install_safety(app, app.extensions[ENGINE_KEY].config)
-    app.register_blueprint(twilio_api.blueprint)
-    app.register_blueprint(control.blueprint)
-    app.register_blueprint(control_admin.blueprint)
-    for name in OPTIONAL_BLUEPRINTS:
-        _register_optional(app, name)
-    if app.extensions[ENGINE_KEY].config.ui:
+        app.before_request(StartOnFirstRequest(engine, feed.close))
+    _install_safety(app, engine.config)
+    surfaces = (twilio_api, control, control_admin, messaging, inbound_api, inbox_api)
+    for surface in (*surfaces, control_callbacks):
+        app.register_blueprint(surface.blueprint)
+    if engine.config.ui:
         from smsim.simulator.http.ui import register_ui
 
         register_ui(app)
 
-    if app.extensions[ENGINE_KEY].validate_contracts:
+    if engine_of(app).validate_contracts:
 
         @app.after_request
         def _check_contract(response: Response) -> Response:
@@ -107,20 +106,6 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
     return app
 
 
-def engine_of(app: Any) -> Engine:
-    return app.extensions[ENGINE_KEY]
-
-
-def change_feed(app: Any) -> ChangeFeed:
-    """What waiting requests sleep on; closing it ends every wait (server stop)."""
-    return app.extensions[FEED_KEY]
-
-
-def release_waiters(app: Any) -> None:
-    """Wake every parked request so it answers now; later waits return at once."""
-    change_feed(app).close()
-
-
 def _install_safety(app: Flask, config: SimulatorConfig) -> None:
     """Everything but the Twilio surfaces is guarded (docs/security.md); forms sent to
     the Twilio surfaces must be UTF-8."""
@@ -137,12 +122,3 @@ def _install_safety(app: Flask, config: SimulatorConfig) -> None:
     def _utf8_forms() -> None:
         if request.path.startswith(TWILIO_SURFACES):
             require_utf8_form()
-
-
-def _register_optional(app: Flask, name: str) -> None:
-    """Blueprints of optional surfaces register themselves when present."""
-    module_name = f"smsim.simulator.http.{name}"
-    if importlib.util.find_spec(module_name) is None:
-        return
-    module = importlib.import_module(module_name)
-    app.register_blueprint(module.blueprint)

@@ -17,7 +17,7 @@ from smsim.simulator import render
 from smsim.simulator.accounts import NumberSpec
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, not_found
-from smsim.simulator.http.app import change_feed
+from smsim.simulator.http.context import change_feed, current_engine
 from smsim.simulator.http.inbox_json import inbox_message
 from smsim.simulator.messages import INBOX_MAX_LIMIT, InboxPage, InboxQuery
 from smsim.simulator.watch import wait_until
@@ -26,10 +26,6 @@ blueprint = Blueprint("control", __name__, url_prefix="/_smsim")
 
 MAX_WAIT_SECONDS = 60.0
 LAST_INSTANT = 253402300799.0  # 9999-12-31T23:59:59Z, the last instant a date can show
-
-
-def _engine() -> Engine:
-    return current_app.extensions["smsim.engine"]
 
 
 def _json() -> dict[str, Any]:
@@ -54,23 +50,23 @@ def _bad(message: str) -> TwilioError:
 
 @blueprint.get("/health")
 def health() -> Response:
-    engine = _engine()
+    engine = current_engine()
     return jsonify(
         {
             "status": "ok",
             "clock": "virtual" if engine.clock.virtual else "real",
             "now": engine.clock.now(),
             "pending_jobs": engine.scheduler.pending(),
-            "store": engine.store.path or ":memory:",
+            "store": engine.store_location,
         }
     )
 
 
 @blueprint.post("/reset")
 def reset() -> Response:
-    _engine().reset()
+    current_engine().reset()
     return jsonify(
-        {"status": "reset", "accounts": [_account_json(a) for a in _engine().accounts.all()]}
+        {"status": "reset", "accounts": [_account_json(a) for a in current_engine().accounts.all()]}
     )
 
 
@@ -85,7 +81,7 @@ def openapi() -> Response:
 
 
 def _account_json(account: Any) -> dict[str, Any]:
-    engine = _engine()
+    engine = current_engine()
     return {
         "sid": account.sid,
         "auth_token": account.auth_token,
@@ -108,7 +104,7 @@ def _account_json(account: Any) -> dict[str, Any]:
 
 @blueprint.get("/accounts")
 def list_accounts() -> Response:
-    return jsonify({"accounts": [_account_json(a) for a in _engine().accounts.all()]})
+    return jsonify({"accounts": [_account_json(a) for a in current_engine().accounts.all()]})
 
 
 @blueprint.post("/accounts")
@@ -148,9 +144,9 @@ def create_account() -> tuple[Response, int]:
 
         if not is_sid(sid, "AC"):
             raise _bad("sid: must be AC followed by 32 hex digits")
-        if _engine().accounts.get(sid):
+        if current_engine().accounts.get(sid):
             raise TwilioError(20001, 409, f"sid: account {sid} already exists")
-    account = _engine().accounts.create(
+    account = current_engine().accounts.create(
         account_type=kind,
         friendly_name=data.get("friendly_name"),
         sid=sid,
@@ -163,7 +159,7 @@ def create_account() -> tuple[Response, int]:
 
 @blueprint.get("/accounts/<sid>")
 def get_account(sid: str) -> Response:
-    account = _engine().accounts.get(sid)
+    account = current_engine().accounts.get(sid)
     if account is None:
         raise not_found(request.path)
     return jsonify(_account_json(account))
@@ -171,13 +167,13 @@ def get_account(sid: str) -> Response:
 
 @blueprint.post("/accounts/<sid>/numbers")
 def add_number(sid: str) -> tuple[Response, int]:
-    account = _engine().accounts.get(sid)
+    account = current_engine().accounts.get(sid)
     if account is None:
         raise not_found(request.path)
     data = _json()
     if not isinstance(data.get("phone_number"), str):
         raise _bad("phone_number: required")
-    number = _engine().accounts.add_number(
+    number = current_engine().accounts.add_number(
         sid,
         NumberSpec(
             data["phone_number"],
@@ -190,44 +186,39 @@ def add_number(sid: str) -> tuple[Response, int]:
 
 @blueprint.post("/accounts/<sid>/verified_numbers")
 def add_verified(sid: str) -> tuple[Response, int]:
-    if _engine().accounts.get(sid) is None:
+    if current_engine().accounts.get(sid) is None:
         raise not_found(request.path)
     data = _json()
     if not isinstance(data.get("phone_number"), str):
         raise _bad("phone_number: required")
-    verified = _engine().accounts.add_verified(sid, data["phone_number"])
+    verified = current_engine().accounts.add_verified(sid, data["phone_number"])
     return jsonify(render.verified_number(verified)), 201
 
 
 @blueprint.post("/accounts/<sid>/keys")
 def create_api_key(sid: str) -> tuple[Response, int]:
     """An API key (``SK...`` + secret) usable as Basic auth for this account."""
-    if _engine().accounts.get(sid) is None:
+    if current_engine().accounts.get(sid) is None:
         raise not_found(request.path)
     name = _json().get("friendly_name", "")
     if not isinstance(name, str):
         raise _bad("friendly_name: must be a string")
-    key_sid, secret = _engine().accounts.create_api_key(sid, name)
+    key_sid, secret = current_engine().accounts.create_api_key(sid, name)
     return jsonify({"sid": key_sid, "secret": secret, "account_sid": sid}), 201
 
 
 @blueprint.post("/accounts/<sid>/suspend")
 def suspend_account(sid: str) -> Response:
-    engine = _engine()
+    engine = current_engine()
     if engine.accounts.get(sid) is None:
         raise not_found(request.path)
-    suspend = engine.extensions.get("suspend")
-    if suspend is None:
-        engine.accounts.update(sid, friendly_name=None, status="suspended")
-    else:
-        suspend(sid)
-    account = engine.accounts.get(sid)
+    account = engine.suspension.suspend(sid)
     return jsonify(_account_json(account))
 
 
 @blueprint.post("/accounts/<sid>/reactivate")
 def reactivate_account(sid: str) -> Response:
-    engine = _engine()
+    engine = current_engine()
     if engine.accounts.get(sid) is None:
         raise not_found(request.path)
     account = engine.accounts.update(sid, friendly_name=None, status="active")
@@ -239,7 +230,7 @@ def reactivate_account(sid: str) -> Response:
 
 @blueprint.get("/rules")
 def list_rules() -> Response:
-    return jsonify({"rules": _engine().rules.all()})
+    return jsonify({"rules": current_engine().rules.all()})
 
 
 @blueprint.post("/rules")
@@ -248,18 +239,18 @@ def add_rule() -> tuple[Response, int]:
     specs = data.get("rules") if "rules" in data else [data]
     if not isinstance(specs, list):
         raise _bad("rules: must be a list")
-    added = [_engine().rules.add(spec) for spec in specs]
+    added = [current_engine().rules.add(spec) for spec in specs]
     return jsonify(added[0] if "rules" not in data else {"rules": added}), 201
 
 
 @blueprint.delete("/rules")
 def clear_rules() -> Response:
-    return jsonify({"deleted": _engine().rules.delete()})
+    return jsonify({"deleted": current_engine().rules.delete()})
 
 
 @blueprint.delete("/rules/<int:rule_id>")
 def delete_rule(rule_id: int) -> Response:
-    if _engine().rules.delete(rule_id) == 0:
+    if current_engine().rules.delete(rule_id) == 0:
         raise not_found(request.path)
     return jsonify({"deleted": 1})
 
@@ -268,7 +259,7 @@ def delete_rule(rule_id: int) -> Response:
 
 
 def _clock_json() -> dict[str, Any]:
-    engine = _engine()
+    engine = current_engine()
     now = engine.clock.now()
     return {
         "mode": "virtual" if engine.clock.virtual else "real",
@@ -285,7 +276,7 @@ def get_clock() -> Response:
 
 
 def _require_virtual() -> Engine:
-    engine = _engine()
+    engine = current_engine()
     if not engine.clock.virtual:
         raise TwilioError(20001, 409, "The clock is real; start with --clock virtual to move it")
     return engine
@@ -321,7 +312,7 @@ def callbacks() -> Response:
     limit = args.get("limit", "1000")
     if not limit.isdigit():
         raise _bad("limit: must be a positive integer")
-    items = _engine().attempts.query(
+    items = current_engine().attempts.query(
         message_sid=args.get("message_sid"),
         status=args.get("status"),
         url=args.get("url"),
@@ -350,7 +341,7 @@ def messages() -> Response:
     if not math.isfinite(wait):
         raise _bad("wait: must be a number of seconds")
     query = messages_query(args)
-    engine = _engine()
+    engine = current_engine()
     page = wait_until(
         change_feed(current_app),
         lambda: _messages_page(engine, query),

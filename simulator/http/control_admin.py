@@ -10,27 +10,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from smsim.simulator import render
-from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, not_found
+from smsim.simulator.http.context import current_engine
 from smsim.simulator.messages import valid_callback_url
 from smsim.simulator.models import Account, ApiKey
-from smsim.simulator.services import PoolNumber, Service, Services
+from smsim.simulator.services import PoolNumber, Service
 
 blueprint = Blueprint("control_admin", __name__, url_prefix="/_smsim")
 
 NUMBER_FIELDS = ("sms_url", "sms_method", "friendly_name")
 
 
-def _engine() -> Engine:
-    engine: Engine = current_app.extensions["smsim.engine"]
-    return engine
-
-
 def _account(sid: str) -> Account:
-    account = _engine().accounts.get(sid)
+    account = current_engine().accounts.get(sid)
     if account is None:
         raise not_found(request.path)
     return account
@@ -80,7 +75,7 @@ def update_number(sid: str, number_sid: str) -> Response:
     """Change an owned number's ``sms_url`` (empty clears it), ``sms_method``, name."""
     account = _account(sid)
     changes = _number_changes(_json_object())
-    number = _engine().accounts.update_number(account.sid, number_sid, changes)
+    number = current_engine().accounts.update_number(account.sid, number_sid, changes)
     return jsonify(render.phone_number(number))
 
 
@@ -102,10 +97,8 @@ def _service_json(service: Service, pool: list[PoolNumber]) -> dict[str, Any]:
 def list_services(sid: str) -> Response:
     """The account's Messaging Services, each with its sender pool in joining order."""
     account = _account(sid)
-    services: Services | None = _engine().extensions.get("services")
-    if services is None:  # the Messaging Services module is optional
-        return jsonify({"services": []})
-    listed = services.list(account.sid)
+    services = current_engine().services
+    listed = services.of_account(account.sid)
     pools = [services.numbers(account.sid, s.sid) for s in listed]
     return jsonify({"services": [_service_json(s, p) for s, p in zip(listed, pools, strict=True)]})
 
@@ -122,4 +115,6 @@ def _key_json(key: ApiKey) -> dict[str, Any]:
 def list_api_keys(sid: str) -> Response:
     """The account's API keys without secrets: a secret is only shown when created."""
     account = _account(sid)
-    return jsonify({"keys": [_key_json(k) for k in _engine().accounts.api_keys(account.sid)]})
+    return jsonify(
+        {"keys": [_key_json(k) for k in current_engine().accounts.api_keys(account.sid)]}
+    )

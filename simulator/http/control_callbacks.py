@@ -6,25 +6,23 @@ original, logged as a new attempt; see ``smsim.simulator.redelivery``) and
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from smsim.simulator.engine import Engine
 from smsim.simulator.errors import not_found
+from smsim.simulator.http.context import current_engine
 from smsim.simulator.http.inbox_json import iso
 from smsim.simulator.redelivery import Redelivery, as_curl
 
 blueprint = Blueprint("control_callbacks", __name__, url_prefix="/_smsim")
 
 
-def _engine() -> Engine:
-    return current_app.extensions["smsim.engine"]
-
-
 @blueprint.post("/callbacks/<int:attempt_id>/redeliver")
 def redeliver(attempt_id: int) -> tuple[Response, int]:
     """Send attempt ``attempt_id`` again now; answers the new attempt (201)."""
-    engine = _engine()
-    redelivery = Redelivery(engine.accounts, engine.delivery.sender, engine.attempts, engine.clock)
+    engine = current_engine()
+    redelivery = Redelivery(
+        engine.accounts, engine.dispatcher.sender, engine.attempts, engine.clock
+    )
     attempt = redelivery.redeliver(attempt_id)
     if attempt is None:
         raise not_found(request.path)
@@ -35,4 +33,4 @@ def redeliver(attempt_id: int) -> tuple[Response, int]:
 def lost() -> Response:
     """How many callbacks were never delivered (every attempt failed, none left to try);
     ``GET /_smsim/messages?lost_callbacks=true`` lists their messages."""
-    return jsonify({"count": _engine().attempts.lost_count()})
+    return jsonify({"count": current_engine().attempts.lost_count()})

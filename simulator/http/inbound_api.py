@@ -1,4 +1,4 @@
-"""``POST /_smsim/inbound``: a handset texts a Twilio number (FACTS §5).
+"""``POST /_smsim/inbound``: a handset texts a Twilio number (fidelity.md: Inbound and opt-out).
 
 Body (JSON): ``{"from": handset, "to": twilio_number, "body": "...", "num_segments"?: n,
 "lost_segment"?: true, "media_urls"?: [...]}``. The answer holds the stored ``message``
@@ -15,18 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from smsim.simulator import render
-from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError
+from smsim.simulator.http.context import current_engine
 from smsim.simulator.inbound import Inbound, InboundRequest, InboundResult
 
 blueprint = Blueprint("inbound_api", __name__, url_prefix="/_smsim")
-
-
-def _engine() -> Engine:
-    return current_app.extensions["smsim.engine"]
 
 
 def _bad(message: str) -> TwilioError:
@@ -68,8 +64,8 @@ def parse_request(data: Any) -> InboundRequest:
 
 @blueprint.post("/inbound")
 def inbound() -> tuple[Response, int]:
-    engine = _engine()
-    handler: Inbound = engine.extensions["inbound"]
+    engine = current_engine()
+    handler = engine.inbound
     result = handler.receive(parse_request(request.get_json(silent=True)))
     if engine.clock.virtual and result.webhook_queued:
         engine.advance(0)

@@ -17,9 +17,8 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from smsim.simulator.engine import Engine
 from smsim.simulator.errors import not_found
-from smsim.simulator.http.app import change_feed
+from smsim.simulator.http.context import change_feed, current_engine
 from smsim.simulator.http.inbox_json import message_detail
 from smsim.simulator.watch import ChangeFeed
 
@@ -30,14 +29,10 @@ HEARTBEAT_SECONDS = 15.0
 MIN_EVENT_GAP = 0.2
 
 
-def _engine() -> Engine:
-    return current_app.extensions["smsim.engine"]
-
-
 @blueprint.get("/messages/<sid>")
 def message(sid: str) -> Response:
     """One message of any account with its timeline and every webhook attempt."""
-    engine = _engine()
+    engine = current_engine()
     found = engine.messages.find(sid)
     if found is None:
         raise not_found(request.path)

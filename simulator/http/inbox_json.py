@@ -40,7 +40,7 @@ def inbox_message(m: Message) -> dict[str, Any]:
 def timeline(m: Message) -> list[dict[str, Any]]:
     """Each status the message had, with when it got it (oldest first). The delivery
     engine appends every move to ``extra.status_history`` as ``[from, to, at]``."""
-    history = m.extra.get("status_history") or []
+    history = m.status_history
     if history:
         points = [(str(history[0][0]), m.date_created)]
         points += [(str(to), float(at)) for _, to, at in history]
@@ -72,24 +72,22 @@ def retry_policy(url: str | None) -> dict[str, Any] | None:
 def message_detail(engine: Engine, m: Message) -> dict[str, Any]:
     """Everything the message detail page shows."""
     attempts = engine.attempts.query(message_sid=m.sid)
-    inbound = engine.extensions.get("inbound")
     webhook_url: str | None
-    if m.direction == "inbound" and inbound is not None:
+    if m.direction == "inbound":
         number = engine.accounts.number_by_phone(m.to_number)
-        webhook_url = inbound.route_for(number).url if number is not None else None
+        webhook_url = engine.inbound.route_for(number).url if number is not None else None
     else:
         webhook_url = engine.delivery.callback_url(m)
-    extra = m.extra
     return {
         "message": inbox_message(m),
         "timeline": timeline(m),
-        "segments": extra.get("segments", m.num_segments),
-        "encoding": extra.get("encoding"),
-        "validity_period": extra.get("validity_period"),
-        "media_urls": extra.get("media_urls") or [],
-        "in_reply_to": extra.get("in_reply_to"),
-        "auto_reply": extra.get("auto_reply"),
-        "send_at_iso": iso(extra["send_at"]) if extra.get("send_at") else None,
+        "segments": m.num_segments if m.segments is None else m.segments,
+        "encoding": m.encoding,
+        "validity_period": m.validity_period,
+        "media_urls": m.media_urls,
+        "in_reply_to": m.in_reply_to,
+        "auto_reply": m.auto_reply,
+        "send_at_iso": iso(m.send_at) if m.send_at else None,
         "webhook": retry_policy(webhook_url),
         "callbacks": [{**a, "at_iso": iso(a["at"]), "curl": as_curl(a)} for a in attempts],
         "never_delivered": sum(1 for a in attempts if a["never_delivered"]),

@@ -2,8 +2,8 @@
 
 HTTP Basic auth as on the 2010 API; a service belongs to the authenticated account, and
 any other account's service is 20404, like one that does not exist. Shapes follow
-Twilio's v1 resources (FACTS §10): ISO 8601 dates, absolute ``url``/``links``, lists
-paged with a ``meta`` object. Absolute URLs are built on the simulator's own address,
+Twilio's v1 resources (fidelity.md: Messaging Services): ISO 8601 dates, absolute ``url``/``links``,
+lists paged with a ``meta`` object. Absolute URLs are built on the simulator's own address,
 so the SDK's ``next_page_url`` comes back here.
 """
 
@@ -13,10 +13,11 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from smsim.simulator import phone
-from smsim.simulator.errors import TwilioError, authentication_failed
+from smsim.simulator.errors import authentication_failed
+from smsim.simulator.http.context import current_engine
 from smsim.simulator.http.params import int_param
 from smsim.simulator.services import (
     Page,
@@ -43,10 +44,7 @@ SERVICE_LINKS = (
 
 
 def _services() -> Services:
-    services = current_app.extensions["smsim.engine"].extensions.get("services")
-    if services is None:
-        raise TwilioError(20404, 404, f"The requested resource {request.path} was not found")
-    return services
+    return current_engine().services
 
 
 @blueprint.before_request
@@ -54,7 +52,7 @@ def _authenticate() -> None:
     auth = request.authorization
     if auth is None or auth.type != "basic":
         raise authentication_failed()
-    engine = current_app.extensions["smsim.engine"]
+    engine = current_engine()
     g.principal = engine.accounts.authenticate(auth.username, auth.password)
 
 

@@ -50,7 +50,7 @@ def _not_utf8(where: str) -> TwilioError:
 def parse_date_or_datetime(name: str, raw: str) -> tuple[dt.date | None, float | None]:
     """``2024-01-02`` -> (date, None); ``2024-01-02T03:04:05Z`` or RFC 2822 -> (None, ts).
 
-    Twilio documents GMT ``YYYY-MM-DD``; the SDK sends ISO datetimes (FACTS §1.4).
+    Twilio documents GMT ``YYYY-MM-DD``; the SDK sends ISO datetimes (fidelity.md: Messages API).
     """
     text = raw.strip()
     try:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from smsim.simulator import render
 from smsim.simulator.accounts import NumberSpec
-from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, authentication_failed, not_found
+from smsim.simulator.http.context import current_engine
 from smsim.simulator.http.params import int_param, sent_bounds
 from smsim.simulator.messages import (
     DEFAULT_PAGE_SIZE,
@@ -26,21 +26,17 @@ from smsim.simulator.models import Account
 blueprint = Blueprint("twilio_api", __name__, url_prefix="/2010-04-01")
 
 
-def _engine() -> Engine:
-    return current_app.extensions["smsim.engine"]
-
-
 @blueprint.before_request
 def _authenticate() -> None:
     auth = request.authorization
     if auth is None or auth.type != "basic":
         raise authentication_failed()
-    g.principal = _engine().accounts.authenticate(auth.username, auth.password)
+    g.principal = current_engine().accounts.authenticate(auth.username, auth.password)
 
 
 def _account(account_sid: str) -> Account:
     """The account in the path, if the caller's credentials reach it."""
-    return _engine().accounts.authorize(g.principal, account_sid)
+    return current_engine().accounts.authorize(g.principal, account_sid)
 
 
 def _created(body: dict[str, Any]) -> tuple[Response, int]:
@@ -52,7 +48,7 @@ def _created(body: dict[str, Any]) -> tuple[Response, int]:
 
 @blueprint.get("/Accounts.json")
 def list_accounts() -> Response:
-    accounts = _engine().accounts.subaccounts(g.principal.sid)
+    accounts = current_engine().accounts.subaccounts(g.principal.sid)
     friendly = request.args.get("FriendlyName")
     status = request.args.get("Status")
     items = [
@@ -68,10 +64,10 @@ def create_subaccount() -> tuple[Response, int]:
     principal: Account = g.principal
     if principal.owner_account_sid:
         raise TwilioError(20008, 403, "Subaccounts cannot create subaccounts")
-    account = _engine().accounts.create(
+    account = current_engine().accounts.create(
         account_type="trial" if principal.is_trial else "full",
         friendly_name=request.form.get("FriendlyName")
-        or f"SubAccount Created at {render.rfc2822(_engine().clock.now())}",
+        or f"SubAccount Created at {render.rfc2822(current_engine().clock.now())}",
         owner_account_sid=principal.sid,
     )
     return _created(render.account(account))
@@ -87,11 +83,9 @@ def update_account(account_sid: str) -> Response:
     account = _account(account_sid)
     status = request.form.get("Status")
     if status == "suspended":
-        suspend = _engine().extensions.get("suspend")
-        if suspend is not None:
-            suspend(account.sid)
-            status = None
-    updated = _engine().accounts.update(
+        current_engine().suspension.suspend(account.sid)
+        status = None
+    updated = current_engine().accounts.update(
         account.sid, friendly_name=request.form.get("FriendlyName"), status=status
     )
     return jsonify(render.account(updated))
@@ -109,7 +103,7 @@ def create_message(account_sid: str) -> tuple[Response, int]:
         raise TwilioError(
             21609, 400, f"The StatusCallback URL {create.status_callback} is not a valid URL."
         )
-    message = _engine().messages.create(account, create)
+    message = current_engine().messages.create(account, create)
     return _created(render.message(message))
 
 
@@ -144,14 +138,14 @@ def list_messages(account_sid: str) -> Response:
     page_size = int_param("PageSize", args.get("PageSize"), DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     page_number = int_param("Page", args.get("Page"), 0, 0, 10**9)
     token = args.get("PageToken") or None
-    page = _engine().messages.page(account.sid, filters, page_size, page_number, token)
+    page = current_engine().messages.page(account.sid, filters, page_size, page_number, token)
     return jsonify(render.message_page(account.sid, page, query))
 
 
 @blueprint.get("/Accounts/<account_sid>/Messages/<sid>.json")
 def fetch_message(account_sid: str, sid: str) -> Response:
     account = _account(account_sid)
-    return jsonify(render.message(_engine().messages.get(account.sid, sid)))
+    return jsonify(render.message(current_engine().messages.get(account.sid, sid)))
 
 
 @blueprint.post("/Accounts/<account_sid>/Messages/<sid>.json")
@@ -160,21 +154,21 @@ def update_message(account_sid: str, sid: str) -> Response:
     form = request.form
     body = form.get("Body") if "Body" in form else None
     status = form.get("Status") if "Status" in form else None
-    message = _engine().messages.update(account.sid, sid, body, status)
+    message = current_engine().messages.update(account.sid, sid, body, status)
     return jsonify(render.message(message))
 
 
 @blueprint.delete("/Accounts/<account_sid>/Messages/<sid>.json")
 def delete_message(account_sid: str, sid: str) -> tuple[str, int]:
     account = _account(account_sid)
-    _engine().messages.delete(account.sid, sid)
+    current_engine().messages.delete(account.sid, sid)
     return "", 204
 
 
 @blueprint.get("/Accounts/<account_sid>/Messages/<sid>/Media.json")
 def list_media(account_sid: str, sid: str) -> Response:
     account = _account(account_sid)
-    message = _engine().messages.get(account.sid, sid)
+    message = current_engine().messages.get(account.sid, sid)
     path = f"/2010-04-01/Accounts/{account.sid}/Messages/{message.sid}/Media.json"
     return jsonify(render.list_envelope("media_list", path, []))
 
@@ -194,7 +188,7 @@ _NUMBER_FIELDS = {
 @blueprint.get("/Accounts/<account_sid>/IncomingPhoneNumbers.json")
 def list_numbers(account_sid: str) -> Response:
     account = _account(account_sid)
-    numbers = _engine().accounts.numbers(account.sid, request.args.get("PhoneNumber"))
+    numbers = current_engine().accounts.numbers(account.sid, request.args.get("PhoneNumber"))
     path = f"/2010-04-01/Accounts/{account.sid}/IncomingPhoneNumbers.json"
     items = [render.phone_number(n) for n in numbers]
     return jsonify(render.list_envelope("incoming_phone_numbers", path, items))
@@ -210,7 +204,7 @@ def create_number(account_sid: str) -> tuple[Response, int]:
     for url_field in ("SmsUrl", "SmsFallbackUrl"):
         if form.get(url_field) and not valid_callback_url(form[url_field]):
             raise TwilioError(21502, 400, f"{url_field} is not valid: {form[url_field]}")
-    number = _engine().accounts.add_number(
+    number = current_engine().accounts.add_number(
         account.sid,
         NumberSpec(
             phone_number=wanted,
@@ -225,7 +219,7 @@ def create_number(account_sid: str) -> tuple[Response, int]:
 @blueprint.get("/Accounts/<account_sid>/IncomingPhoneNumbers/<sid>.json")
 def fetch_number(account_sid: str, sid: str) -> Response:
     account = _account(account_sid)
-    return jsonify(render.phone_number(_engine().accounts.number(account.sid, sid)))
+    return jsonify(render.phone_number(current_engine().accounts.number(account.sid, sid)))
 
 
 @blueprint.post("/Accounts/<account_sid>/IncomingPhoneNumbers/<sid>.json")
@@ -236,14 +230,14 @@ def update_number(account_sid: str, sid: str) -> Response:
         if form.get(url_field) and not valid_callback_url(form[url_field]):
             raise TwilioError(21502, 400, f"{url_field} is not valid: {form[url_field]}")
     changes = {_NUMBER_FIELDS[k]: (v or None) for k, v in form.items() if k in _NUMBER_FIELDS}
-    number = _engine().accounts.update_number(account.sid, sid, changes)
+    number = current_engine().accounts.update_number(account.sid, sid, changes)
     return jsonify(render.phone_number(number))
 
 
 @blueprint.delete("/Accounts/<account_sid>/IncomingPhoneNumbers/<sid>.json")
 def delete_number(account_sid: str, sid: str) -> tuple[str, int]:
     account = _account(account_sid)
-    _engine().accounts.remove_number(account.sid, sid)
+    current_engine().accounts.remove_number(account.sid, sid)
     return "", 204
 
 
@@ -253,7 +247,7 @@ def delete_number(account_sid: str, sid: str) -> tuple[str, int]:
 @blueprint.get("/Accounts/<account_sid>/OutgoingCallerIds.json")
 def list_verified(account_sid: str) -> Response:
     account = _account(account_sid)
-    items = _engine().accounts.verified(account.sid, request.args.get("PhoneNumber"))
+    items = current_engine().accounts.verified(account.sid, request.args.get("PhoneNumber"))
     path = f"/2010-04-01/Accounts/{account.sid}/OutgoingCallerIds.json"
     rendered = [render.verified_number(v) for v in items]
     return jsonify(render.list_envelope("outgoing_caller_ids", path, rendered))
@@ -267,7 +261,7 @@ def add_verified(account_sid: str) -> Response:
     number = request.form.get("PhoneNumber")
     if not number:
         raise TwilioError(21604, 400, "A 'PhoneNumber' is required.")
-    validation = _engine().accounts.request_validation(
+    validation = current_engine().accounts.request_validation(
         account.sid, number, request.form.get("FriendlyName", "")
     )
     return jsonify(render.validation_request(validation))
@@ -276,7 +270,7 @@ def add_verified(account_sid: str) -> Response:
 @blueprint.get("/Accounts/<account_sid>/OutgoingCallerIds/<sid>.json")
 def fetch_verified(account_sid: str, sid: str) -> Response:
     account = _account(account_sid)
-    for item in _engine().accounts.verified(account.sid):
+    for item in current_engine().accounts.verified(account.sid):
         if item.sid == sid:
             return jsonify(render.verified_number(item))
     raise not_found(request.path)
@@ -285,5 +279,5 @@ def fetch_verified(account_sid: str, sid: str) -> Response:
 @blueprint.delete("/Accounts/<account_sid>/OutgoingCallerIds/<sid>.json")
 def delete_verified(account_sid: str, sid: str) -> tuple[str, int]:
     account = _account(account_sid)
-    _engine().accounts.remove_verified(account.sid, sid)
+    current_engine().accounts.remove_verified(account.sid, sid)
     return "", 204

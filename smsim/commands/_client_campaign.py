@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 import requests
+
+from smsim.websafety import TOKEN_ENV, control_headers
 
 DEFAULT_URL = "http://127.0.0.1:8911"
 POLL_SECONDS = 0.5
@@ -44,6 +47,7 @@ def add_commands(sub: Any) -> None:
     campaign.add_argument("--click-tracking", action="store_true", help="track links")
     campaign.add_argument("--template-id", help="Template ID, when the provider requires one")
     campaign.add_argument("--url", default=DEFAULT_URL, help=f"client URL (default {DEFAULT_URL})")
+    _token_flag(campaign)
     campaign.set_defaults(handler=run_campaign)
 
     stats = sub.add_parser(
@@ -54,7 +58,24 @@ def add_commands(sub: Any) -> None:
     stats.add_argument("campaign", type=int, help="campaign id")
     stats.add_argument("--url", default=DEFAULT_URL, help=f"client URL (default {DEFAULT_URL})")
     stats.add_argument("--json", action="store_true", help="print the raw stats JSON")
+    _token_flag(stats)
     stats.set_defaults(handler=run_stats)
+
+
+def _token_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        default=os.environ.get(TOKEN_ENV),
+        help=f"the client's control token, if it has one (default: ${TOKEN_ENV})",
+    )
+
+
+def _session(args: argparse.Namespace) -> requests.Session:
+    """A session that sends the control token (docs/security.md) when there is one."""
+    http = requests.Session()
+    http.headers.update(control_headers(args.control_token))
+    return http
 
 
 def read_recipients(path: Path) -> list[str]:
@@ -163,7 +184,7 @@ def run_campaign(args: argparse.Namespace) -> int:
     if args.click_tracking:
         body["click_tracking"] = True
     url = args.url.rstrip("/")
-    with requests.Session() as http:
+    with _session(args) as http:
         try:
             resp = http.post(url + "/api/campaigns", json=body, timeout=60)
         except requests.RequestException as exc:
@@ -207,8 +228,9 @@ def run_stats(args: argparse.Namespace) -> int:
     """Print a campaign's Stats tab (or its JSON)."""
     url = args.url.rstrip("/")
     try:
-        resp = requests.get(f"{url}/api/campaigns/{args.campaign}/stats", timeout=30)
-        campaign = requests.get(f"{url}/api/campaigns/{args.campaign}", timeout=30)
+        with _session(args) as http:
+            resp = http.get(f"{url}/api/campaigns/{args.campaign}/stats", timeout=30)
+            campaign = http.get(f"{url}/api/campaigns/{args.campaign}", timeout=30)
     except requests.RequestException as exc:
         print(f"smsim client stats: cannot reach {url}: {exc}", file=sys.stderr)
         return 1

@@ -32,7 +32,6 @@ ENVIRONMENT_HELP = (
     ("SMSIM_ENFORCE_THROUGHPUT", "false: no per-sender pacing (load tests)"),
     ("SMSIM_THREADS", "WSGI worker threads"),
     ("SMSIM_WEBHOOK_WORKERS", "threads sending webhooks"),
-    ("SMSIM_WEBHOOK_TIMEOUT", "seconds to wait for a webhook's answer"),
     ("SMSIM_VALIDATE_CONTRACTS", "true: check every response and webhook against contracts/"),
     ("SMSIM_UI", "false: do not serve the web inbox"),
     ("SMSIM_ALLOWED_HOSTS", "comma-separated extra Host names for /_smsim/ and the UI"),

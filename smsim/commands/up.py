@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from smsim.commands import _startup_checks as checks
+from smsim.commands._safety_flags import add_safety_flags
 from smsim.commands._startup_checks import StartupError
+from smsim.websafety import exposure_warning
 
 DEFAULT_DATA = "smsim-data"
 TRIAL_NUMBER = "+15017250605"
@@ -41,18 +43,24 @@ def register(subparsers: Any) -> None:
         "--data", default=DEFAULT_DATA, help=f"folder for both databases (./{DEFAULT_DATA})"
     )
     store.add_argument("--memory", action="store_true", help="keep all state in RAM (throwaway)")
+    add_safety_flags(parser, "both servers' control APIs and web UIs")
     parser.add_argument("--log-level", default="WARNING", help="Python log level")
     parser.set_defaults(handler=run)
 
 
-def _provision(sim_url: str, client: Any) -> list[tuple[str, dict[str, Any]]]:
+def _provision(
+    sim_url: str, client: Any, control_token: str | None = None
+) -> list[tuple[str, dict[str, Any]]]:
     """Give the trial account a number and a verified handset, and make sure the client
     has providers ``main`` and ``trial`` for the two accounts (kept across restarts)."""
     import requests
 
+    from smsim.websafety import control_headers
+
     control = sim_url + "/_smsim"
     with requests.Session() as http:
         http.trust_env = False  # loopback: never through a proxy
+        http.headers.update(control_headers(control_token))
 
         def call(method: str, path: str, body: Any = None) -> Any:
             resp = http.request(method, control + path, json=body, timeout=30)
@@ -142,16 +150,24 @@ def run(args: argparse.Namespace) -> int:
                 "port": args.sim_port,
                 "memory": True if data is None else None,
                 "db_path": None if data is None else str(data / "simulator.db"),
+                "allowed_hosts": args.allowed_hosts,
+                "control_token": args.control_token,
             },
         )
+        # One token and one Host list for both servers (docs/security.md).
+        warning = exposure_warning("smsim up", args.host, sim_config.control_token)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
         sim = SimulatorServer(sim_config).start()
         client_config = ClientConfig(
             memory=data is None,
             db_path=None if data is None else str(data / "client.db"),
             twilio_base_url=sim.url,
+            allowed_hosts=sim_config.allowed_hosts,
+            control_token=sim_config.control_token or None,
         )
         client = ClientServer(client_config, host=args.host, port=args.client_port).start()
-        wired = _provision(sim.url, client)
+        wired = _provision(sim.url, client, sim_config.control_token)
     except (ConfigError, ValueError, OSError, RequestException) as exc:
         print(f"smsim up: {exc}", file=sys.stderr)
         for server in (client, sim):

@@ -161,7 +161,7 @@ def test_failing_endpoint_that_recovers_gets_every_callback_with_retries(
     smsim_control.run_until_idle()
     log = smsim_control.callbacks(message_sid=msg.sid)
     # Retries wait 1 s then 2 s, so the third `sent` attempt lands after `delivered`:
-    # callbacks may arrive out of order, as Twilio warns (FACTS §4.1).
+    # callbacks may arrive out of order, as Twilio warns (fidelity.md: Lifecycle and callbacks).
     assert sorted((a["params"]["MessageStatus"], a["attempt"], a["status_code"]) for a in log) == [
         ("delivered", 1, 200),
         ("sent", 1, 503),

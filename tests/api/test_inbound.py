@@ -1,4 +1,5 @@
-"""Inbound messages: a handset texts a Twilio number (FACTS §5, §10).
+"""Inbound messages: a handset texts a Twilio number (fidelity.md: Inbound and opt-out; Messaging
+Services).
 
 Everything runs on the virtual clock: ``POST /_smsim/inbound`` returns once the webhook
 has been delivered and its TwiML read; ``run_until_idle`` then plays the replies out.
@@ -202,7 +203,8 @@ def test_bad_numbers_are_400s(simulator, smsim_control, body, field):
     assert field in response.json()["message"]
 
 
-# -- Messaging Services (FACTS §10) --------------------------------------------------------
+# -- Messaging Services (fidelity.md: Messaging Services)
+# --------------------------------------------------------
 
 
 @pytest.mark.parametrize("method", ["POST", "GET"])

@@ -285,3 +285,19 @@ def test_stream_without_event_stream_accept_answers_at_once(simulator) -> None:
     )
     assert response.status_code == 200
     assert isinstance(response.json()["version"], int)
+
+
+def test_pages_render_their_data_and_a_bad_filter_is_a_clear_400(simulator, smsim_control) -> None:
+    account = _account(smsim_control)
+    sid = _send(simulator, account, HANDSET, "</script><b>bold</b>")
+    home = requests.get(f"{simulator.url}/", timeout=10)
+    assert home.status_code == 200 and sid in home.text
+    assert "</script><b>" not in home.text  # embedded data cannot close its script tag
+    detail = requests.get(f"{simulator.url}/messages/{sid}", timeout=10)
+    assert detail.status_code == 200 and sid in detail.text
+    thread = requests.get(f"{simulator.url}/conversations/{HANDSET}", timeout=10)
+    assert thread.status_code == 200 and sid in thread.text
+    bad = requests.get(f"{simulator.url}/", params={"before": "soon"}, timeout=10)
+    assert bad.status_code == 400 and "before: must be a positive integer" in bad.text
+    missing = requests.get(f"{simulator.url}/messages/SM{'0' * 32}", timeout=10)
+    assert missing.status_code == 404

@@ -1,4 +1,5 @@
-"""Opt-out keywords end to end (FACTS §8): STOP blocks, START lifts, HELP answers.
+"""Opt-out keywords end to end (fidelity.md: Inbound and opt-out): STOP blocks, START lifts, HELP
+answers.
 
 A handset texts a keyword with ``POST /_smsim/inbound``; the account then sends through
 the official SDK and sees Twilio's 21610 refusal, or the message delivered.

@@ -1,6 +1,6 @@
-"""Scheduled messages (``ScheduleType=fixed`` + ``SendAt``, FACTS §1.1, §1.5, §4.3) on the
-virtual clock: ``scheduled`` until SendAt, then ``queued`` with a callback and on as
-usual; canceled before SendAt they report ``canceled`` and are never sent."""
+"""Scheduled messages (``ScheduleType=fixed`` + ``SendAt``, fidelity.md: Messages API; Lifecycle and
+callbacks) on the virtual clock: ``scheduled`` until SendAt, then ``queued`` with a callback and on
+as usual; canceled before SendAt they report ``canceled`` and are never sent."""
 
 from __future__ import annotations
 

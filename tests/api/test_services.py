@@ -1,6 +1,7 @@
 """Messaging Services through the official SDK: the v1 Services resource, its
-PhoneNumbers pool, and what a send through a service looks like (FACTS §4.3, §4.4, §10).
-All on the virtual clock: time moves only when a test advances it."""
+PhoneNumbers pool, and what a send through a service looks like (fidelity.md: Lifecycle and
+callbacks; Messaging Services). All on the virtual clock: time moves only when a test advances
+it."""
 
 from __future__ import annotations
 
@@ -329,8 +330,9 @@ def test_no_pool_number_reaching_the_recipient_fails_the_message(
 def test_service_validity_period_expires_messages_stuck_in_the_queue(
     smsim_control: Any, client: Client, account: dict[str, Any]
 ) -> None:
-    # One long code sends 1 segment per second (FACTS §11): the third message of a
-    # burst would leave 2 s after the first, later than the service's 1 s validity.
+    # One long code sends 1 segment per second (fidelity.md: Throughput, queues, validity): the
+    # third message of a burst would leave 2 s after the first, later than the service's 1 s
+    # validity.
     service = make_service(client, account, [US_A], validity_period=1)
     sids = [send(client, service.sid, f"+1415555030{i}").sid for i in range(3)]
     smsim_control.run_until_idle()

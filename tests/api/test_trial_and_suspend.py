@@ -1,4 +1,5 @@
-"""Trial accounts (FACTS §7) and account suspension (FACTS §2.3, 30002), through the SDK."""
+"""Trial accounts (fidelity.md: Accounts) and account suspension (fidelity.md: Errors and magic
+numbers, 30002), through the SDK."""
 
 from __future__ import annotations
 

@@ -13,6 +13,10 @@ from selenium.webdriver.common.keys import Keys
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from smsim.simulator.config import SimulatorConfig
+from smsim.simulator.server import SimulatorServer
+from smsim.testing import ControlClient
+
 NUMBER = "+14155550177"
 HANDSET = "+12125550123"
 XSS = "<script>alert(1)</script>"
@@ -164,3 +168,20 @@ def test_api_key_secret_is_shown_once_and_names_are_text(browser, simulator, sms
         raise AssertionError("a name ran as a script")
     except NoAlertPresentException:
         pass
+
+
+def test_the_page_reads_and_writes_behind_a_control_token(browser) -> None:
+    """Opened once with ?token=, the page's own calls carry the cookie the server gave."""
+    token = "admin-page-token"
+    config = SimulatorConfig(memory=True, port=0, clock="virtual", control_token=token)
+    with SimulatorServer(config) as sim:
+        control = ControlClient(sim.url)
+        control.session.headers["X-Smsim-Control-Token"] = token
+        trial_sid = next(a["sid"] for a in control.accounts() if a["type"] == "trial")
+
+        browser.get(f"{sim.url}/accounts?token={token}")
+        wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "article.account"))
+        _type_and_enter(browser, f"{trial_sid}-add-verified-phone_number", HANDSET)
+        wait_for(browser, lambda d: HANDSET in _article_text(d, trial_sid))
+
+        assert _account(control, trial_sid)["verified_numbers"] == [HANDSET]

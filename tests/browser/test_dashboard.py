@@ -18,7 +18,7 @@ from selenium.webdriver.common.by import By
 
 from smsim.client import ClientConfig, ClientServer
 from smsim.contracts import catalogue, replay
-from smsim.simulator.segments import analyze
+from smsim.contracts.segments import analyze
 from smsim.testing import ControlClient
 
 TWILIO_NUMBER = "+15017250604"
@@ -56,6 +56,14 @@ def stack(simulator: Any, smsim_control: ControlClient) -> Iterator[Stack]:
 
 def text_of(driver: Any, element_id: str) -> str:
     return str(driver.find_element(By.ID, element_id).text)
+
+
+def narrow_to_400(driver: Any) -> None:
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 400, "height": 800, "deviceScaleFactor": 1, "mobile": False},
+    )
+    wait_for(driver, lambda d: d.execute_script("return window.innerWidth") == 400)
 
 
 def no_horizontal_scroll(driver: Any) -> bool:
@@ -104,6 +112,10 @@ def test_a_provider_with_a_mistake_shows_the_error_next_to_the_field_then_saves(
         ("main", account["sid"], True)
     ]
     assert no_horizontal_scroll(browser)
+    narrow_to_400(browser)  # on a phone: the form still fits, the table scrolls in its box
+    assert no_horizontal_scroll(browser)
+    save = browser.find_element(By.ID, "save-provider")
+    assert save.location["x"] + save.size["width"] <= 400
 
 
 def test_send_test_sms_to_an_unverified_number_of_a_trial_account_shows_21608_and_the_hint(
@@ -230,3 +242,8 @@ def test_a_campaign_shows_live_every_error_with_its_description_delivered_and_ct
     by_number = {r["recipient"]: r for r in rows_csv}
     assert by_number["+15005553005"]["error_code"] == "30005"
     assert by_number[NORMAL[0]]["status"] == "delivered"
+
+    narrow_to_400(browser)
+    assert no_horizontal_scroll(browser)
+    tile = browser.find_element(By.ID, "s-ctr")
+    assert tile.is_displayed() and tile.location["x"] + tile.size["width"] <= 400

@@ -64,7 +64,7 @@ def test_any_order_and_repetition_of_callbacks_ends_in_the_terminal_status(
         store.record_send_outcomes([outcome])
     message = store.get_message(message_id)
     assert message is not None and (message.status, message.sid) == (terminal, sid)
-    counts = store.message_counts("campaign_id = ?", [1])
+    counts = store.message_counts(campaign_id=1)
     assert counts["delivered"] + counts["failed"] == 1 and counts["pending"] == 0
     finals = [e for e in store.events(campaign_id=1) if e["name"] != "Notification Sent"]
     assert len(finals) == 1

@@ -175,7 +175,7 @@ def test_a_broken_webhook_is_recorded_and_still_sent() -> None:
 
 def test_simulators_in_this_suite_check_what_they_emit(simulator: Any) -> None:
     assert simulator.engine.validate_contracts is True
-    assert isinstance(simulator.engine.delivery.sender, contract_check.CheckingSender)
+    assert isinstance(simulator.engine.dispatcher.sender, contract_check.CheckingSender)
 
 
 # -- API responses --------------------------------------------------------------------------

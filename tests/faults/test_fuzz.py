@@ -74,7 +74,7 @@ def guarded_simulator() -> Iterator[SimulatorServer]:
     config = SimulatorConfig(memory=True, port=0, clock="virtual", threads=8, webhook_workers=4)
     with SimulatorServer(config) as server:
         assert server.engine is not None
-        server.engine.delivery.sender = LoopbackOnly(server.engine.delivery.sender)
+        server.engine.dispatcher.sender = LoopbackOnly(server.engine.dispatcher.sender)
         yield server
 
 

@@ -63,13 +63,12 @@ def sim(start_simulator: Callable[..., SimulatorServer]) -> SimulatorServer:
 @pytest.fixture
 def start_client() -> Iterator[Callable[..., ClientServer]]:
     """``start_client(control_token=..., allowed_hosts=...)`` -> a running integration
-    (its Twilio base URL is a closed port: these tests never send)."""
+    (its Twilio base URL is a closed port unless ``twilio_base_url`` is given)."""
     servers: list[ClientServer] = []
 
     def start(**overrides: Any) -> ClientServer:
-        config = ClientConfig(
-            memory=True, twilio_base_url="http://127.0.0.1:9", account_id="acme", **overrides
-        )
+        settings: dict[str, Any] = {"twilio_base_url": "http://127.0.0.1:9", **overrides}
+        config = ClientConfig(memory=True, account_id="acme", **settings)
         server = ClientServer(config, threads=4).start()
         servers.append(server)
         return server

@@ -77,7 +77,7 @@ def test_a_client_database_from_the_release_before_versions_upgrades_with_its_da
         assert (provider.nickname, provider.auth_token) == ("legacy", "legacytoken")
         [campaign] = store.list_campaigns()
         assert campaign["name"] == "legacy" and campaign["finished_at"] is not None
-        assert store.message_counts("provider_id = ?", (provider.id,))["targeted"] == 3
+        assert store.message_counts(provider_id=provider.id)["targeted"] == 3
     finally:
         store.close()
     assert header(db) == (CLIENT.application_id, latest_version(CLIENT_MIGRATIONS))

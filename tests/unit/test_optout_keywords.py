@@ -49,7 +49,7 @@ def test_surrounding_whitespace_and_trailing_full_stop_or_bang_are_ignored(
 @pytest.mark.parametrize(
     "body",
     [
-        "STOP PLEASE",  # FACTS §8: only single-word messages count
+        "STOP PLEASE",  # fidelity.md: Inbound and opt-out: only single-word messages count
         "please stop",
         "STOP?",
         "STOP .",

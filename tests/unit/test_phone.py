@@ -17,14 +17,15 @@ E164 = re.compile(r"\+[1-9][0-9]{6,14}")
     ("raw", "region", "expected"),
     [
         ("+14155550100", "US", "+14155550100"),
-        # National formats accepted by Twilio in a recorded call (FACTS §2.2).
+        # National formats accepted by Twilio in a recorded call (fidelity.md: Errors and magic
+        # numbers).
         ("(708)503-8000", "US", "+17085038000"),
         ("708.503.8000", "US", "+17085038000"),
         ("14155550100", "US", "+14155550100"),
         ("4155550100", "US", "+14155550100"),
         ("+1 415-555-0100", "US", "+14155550100"),
         ("  +14155550100 ", "US", "+14155550100"),
-        # Magic test numbers stay themselves (FACTS §3).
+        # Magic test numbers stay themselves (fidelity.md: Errors and magic numbers).
         ("+15005550006", "US", "+15005550006"),
         ("+15005550001", "US", "+15005550001"),
         ("5005550009", "US", "+15005550009"),
@@ -169,7 +170,8 @@ def test_geo_fields_with_a_state_level_area_code_give_the_state_only() -> None:
     [("+447700900123", "GB"), ("+15005550006", "US"), ("+80012345678", "")],
 )
 def test_geo_fields_are_empty_strings_when_unknown(number: str, country: str) -> None:
-    # FACTS §5: the keys are sent with empty values when Twilio does not know them.
+    # fidelity.md: Inbound and opt-out: the keys are sent with empty values when Twilio does not
+    # know them.
     assert geo_fields(number) == {"City": "", "State": "", "Zip": "", "Country": country}
 
 

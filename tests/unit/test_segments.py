@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smsim.simulator.segments import (
+from smsim.contracts.segments import (
     GSM7_BASIC,
     GSM7_EXTENSION,
     SMART_ENCODING_MAP,

@@ -71,7 +71,8 @@ def test_busy_sender_sends_when_free() -> None:
 
 
 def test_multi_segment_message_holds_the_sender_one_second_per_segment() -> None:
-    # FACTS §11: a multi-segment message consumes N seconds on a 1-MPS long code.
+    # fidelity.md: Throughput, queues, validity: a multi-segment message consumes N seconds on a
+    # 1-MPS long code.
     assert reserve(0.0, 0.0, 3, 1.0) == (0.0, 3.0, 3)
 
 

@@ -1,4 +1,4 @@
-/* Live character and segment count, following the simulator's rules (simulator/segments.py,
+/* Live character and segment count, following the simulator's rules (contracts/segments.py,
    after Twilio's Message Segment Calculator): GSM-7 when every character is in the GSM-7
    basic or extension table (extension characters cost 2 septets; 160 in one part, 153 per
    part otherwise, an ESC pair never split); UCS-2 otherwise (UTF-16 code units: 70 in one

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from werkzeug.datastructures import MultiDict
 
 from smsim.contracts import catalogue
 from smsim.simulator import lifecycle
-from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, not_found
+from smsim.simulator.http.context import current_engine
 from smsim.simulator.http.control import messages_json, messages_query
 from smsim.simulator.http.inbox_json import message_detail
 from smsim.simulator.http.ui import blueprint
@@ -27,18 +27,14 @@ DIRECTIONS = ("inbound", "outbound-api", "outbound-reply")
 FILTERS = ("account_sid", "number", "status", "error_code", "direction", "q", "lost_callbacks")
 
 
-def _engine() -> Engine:
-    return current_app.extensions["smsim.engine"]
-
-
 def _accounts() -> list[dict[str, Any]]:
     return [
         {
             "sid": a.sid,
             "friendly_name": a.friendly_name,
-            "numbers": [n.phone_number for n in _engine().accounts.numbers(a.sid)],
+            "numbers": [n.phone_number for n in current_engine().accounts.numbers(a.sid)],
         }
-        for a in _engine().accounts.all()
+        for a in current_engine().accounts.all()
     ]
 
 
@@ -50,7 +46,7 @@ def home() -> tuple[str, int]:
     error = None
     try:
         query = messages_query(args)
-        listing = messages_json(_engine().messages.inbox(query))
+        listing = messages_json(current_engine().messages.inbox(query))
     except TwilioError as exc:
         error = exc.message
         listing = {"messages": [], "older": None, "newer": None}
@@ -76,7 +72,7 @@ def conversation(handset: str) -> str:
     args = MultiDict({"number": handset, "limit": str(THREAD_SIZE)})
     if account_sid:
         args["account_sid"] = account_sid
-    listing = messages_json(_engine().messages.inbox(messages_query(args)))
+    listing = messages_json(current_engine().messages.inbox(messages_query(args)))
     return render_template(
         "ui/conversation.html",
         handset=handset,
@@ -90,7 +86,7 @@ def conversation(handset: str) -> str:
 @blueprint.get("/messages/<sid>")
 def message_page(sid: str) -> str:
     """One message: fields, lifecycle timeline, every webhook attempt."""
-    engine = _engine()
+    engine = current_engine()
     found = engine.messages.find(sid)
     if found is None:
         raise not_found(request.path)

@@ -1,6 +1,6 @@
 """GSM-7 / UCS-2 detection and segment counting, as Twilio's segment calculator does it.
 
-Rules (FACTS §9, Twilio's open-source Message Segment Calculator):
+Rules (fidelity.md: Segments and encoding, Twilio's open-source Message Segment Calculator):
 
 * A segment carries 140 octets. GSM-7 fits 160 septets in a single-part message;
   UCS-2 fits 70 UTF-16 code units. In a multi-part message every part spends
@@ -63,7 +63,7 @@ _MULTI_GSM7 = 153
 _SINGLE_UCS2 = 70
 _MULTI_UCS2 = 67
 
-# --- Smart Encoding (FACTS §9) ---
+# --- Smart Encoding (fidelity.md: Segments and encoding) ---
 # Written as "replacement: characters it replaces". Built from the categories of
 # Twilio's published Smart Encoding list and its calculator's emulation of it.
 _SMART_GROUPS: dict[str, str] = {
@@ -188,13 +188,13 @@ def smart_encode(body: str) -> str:
     """Apply Twilio Smart Encoding: replace Unicode look-alikes with GSM-7 text.
 
     The map (:data:`SMART_ENCODING_MAP`) follows Twilio's published list and its
-    calculator's emulation (FACTS §9): curly quotes, primes and accents to ``"``/``'``,
-    dashes/bullets to ``-``, ``…`` to ``...``, ``½ ¼ ¾`` to ``1/2 1/4 3/4``, ``÷`` to
+    calculator's emulation (fidelity.md: Segments and encoding): curly quotes, primes and accents to
+    ``"``/``'``, dashes/bullets to ``-``, ``…`` to ``...``, ``½ ¼ ¾`` to ``1/2 1/4 3/4``, ``÷`` to
     ``/``, fullwidth ASCII to ASCII, small capitals to capitals, TAB to 7 spaces,
     zero-width characters removed. Substitution is per character and unconditional
     (a body keeping an emoji stays UCS-2 but still gets its quotes straightened).
 
-    smsim's choices where the calculator looks wrong (FACTS marks this UNCERTAIN):
+    smsim's choices where the calculator looks wrong (fidelity.md: Segments and encoding):
 
     * no-break and other typographic spaces become **one** space (the calculator
       emits two, which would add a septet per space);

@@ -1,0 +1,169 @@
+"""The ``callbacks`` and ``replies`` tables: verified status callbacks and incoming messages,
+each recorded once (unique keys make repeated webhooks harmless)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from smsim.client.records import (
+    EVENT_DELIVERED,
+    EVENT_FAILED,
+    EVENT_REPLIED,
+    FAILED_STATUSES,
+    STATUS_RANK,
+    TERMINAL_RANK,
+    MessageRow,
+    Records,
+)
+
+
+class CallbackRecords(Records):
+    """Status callbacks (moving their message's status up) and replies."""
+
+    def record_status_callback(
+        self,
+        *,
+        provider_id: int,
+        message_id: int | None,
+        message_sid: str,
+        status: str,
+        error_code: int | None,
+        error_message: str | None,
+        params: Mapping[str, Any],
+    ) -> str:
+        """Record one verified status callback; returns what happened to it.
+
+        ``duplicate``: this (MessageSid, status) was already recorded, nothing changes.
+        ``unattributed``: recorded and counted under the provider only.
+        ``applied``: the message moved to this status (and an event was recorded).
+        ``stale``: recorded, but the message already had this or a later status.
+        """
+        now = self._clock()
+        with self._tx() as conn:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO callbacks (provider_id, message_id, message_sid, status,"
+                " error_code, params, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    provider_id,
+                    message_id,
+                    message_sid,
+                    status,
+                    error_code,
+                    json.dumps(dict(params), ensure_ascii=False),
+                    now,
+                ),
+            )
+            if cur.rowcount == 0:
+                return "duplicate"
+            if message_id is None:
+                return "unattributed"
+            row = conn.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
+            conn.execute(
+                "UPDATE messages SET sid = COALESCE(sid, ?) WHERE id = ?", (message_sid, message_id)
+            )
+            rank = STATUS_RANK.get(status)
+            if rank is None or row["status_rank"] >= rank or row["status_rank"] >= TERMINAL_RANK:
+                return "stale"
+            conn.execute(
+                "UPDATE messages SET status = ?, status_rank = ?, error_code = ?,"
+                " error_message = ?, updated_at = ? WHERE id = ?",
+                (
+                    status,
+                    rank,
+                    error_code if status in FAILED_STATUSES else None,
+                    error_message if status in FAILED_STATUSES else None,
+                    now,
+                    message_id,
+                ),
+            )
+            common = {
+                "provider_id": row["provider_id"],
+                "campaign_id": row["campaign_id"],
+                "message_id": message_id,
+            }
+            if status == "delivered":
+                self._event(
+                    conn,
+                    EVENT_DELIVERED,
+                    **common,
+                    props={"to": row["to_number"], "sid": message_sid},
+                )
+            elif status in FAILED_STATUSES:
+                self._event(
+                    conn,
+                    EVENT_FAILED,
+                    **common,
+                    props={
+                        "to": row["to_number"],
+                        "sid": message_sid,
+                        "status": status,
+                        "error_code": error_code,
+                        "error_message": error_message,
+                        "stage": "delivery",
+                    },
+                )
+            return "applied"
+
+    def record_reply(
+        self,
+        *,
+        provider_id: int,
+        message_sid: str,
+        from_number: str,
+        to_number: str,
+        body: str,
+        answers: MessageRow | None,
+    ) -> bool:
+        """Record an incoming message once (by its MessageSid); False when already recorded."""
+        with self._tx() as conn:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO replies (provider_id, message_sid, from_number, to_number,"
+                " body, campaign_id, message_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    provider_id,
+                    message_sid,
+                    from_number,
+                    to_number,
+                    body,
+                    answers.campaign_id if answers else None,
+                    answers.id if answers else None,
+                    self._clock(),
+                ),
+            )
+            if cur.rowcount == 0:
+                return False
+            self._event(
+                conn,
+                EVENT_REPLIED,
+                provider_id=provider_id,
+                campaign_id=answers.campaign_id if answers else None,
+                message_id=answers.id if answers else None,
+                props={"from": from_number, "to": to_number, "body": body, "sid": message_sid},
+            )
+            return True
+
+    def unattributed_callbacks(self, provider_id: int) -> dict[str, int]:
+        """Verified callbacks for this provider that matched no message, by status."""
+        rows = self._query(
+            "SELECT status, COUNT(*) AS n FROM callbacks WHERE provider_id = ?"
+            " AND message_id IS NULL GROUP BY status ORDER BY status",
+            (provider_id,),
+        )
+        return {r["status"]: int(r["n"]) for r in rows}
+
+    def unattributed_outcomes(self, provider_id: int) -> list[tuple[str, int | None]]:
+        """(final status, error code) per unattributed MessageSid that reached a final status.
+
+        The first final callback received for a SID wins, as for attributed messages.
+        """
+        rows = self._query(
+            "SELECT c.status, c.error_code FROM callbacks c WHERE c.provider_id = ?"
+            " AND c.message_id IS NULL AND c.status IN ('delivered', 'undelivered', 'failed')"
+            " AND c.id = (SELECT MIN(c2.id) FROM callbacks c2 WHERE c2.message_sid = c.message_sid"
+            "   AND c2.message_id IS NULL"
+            "   AND c2.status IN ('delivered', 'undelivered', 'failed', 'canceled'))",
+            (provider_id,),
+        )
+        return [(r["status"], r["error_code"]) for r in rows]

@@ -1,0 +1,153 @@
+"""The ``providers`` table: the SMS providers configured in Settings > Channels > SMS."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from smsim.client.records import ConflictError, NotFoundError, Records, provider_from_row
+from smsim.client.settings import Provider
+
+
+class ProviderRecords(Records):
+    """Providers: soft-deleted, exactly one default while any is left."""
+
+    def list_providers(self) -> list[Provider]:
+        """Active providers, oldest first."""
+        rows = self._query("SELECT * FROM providers WHERE deleted_at IS NULL ORDER BY id")
+        return [provider_from_row(r) for r in rows]
+
+    def get_provider(self, provider_id: int, *, include_deleted: bool = False) -> Provider:
+        """A provider by id; deleted ones only when asked (the receiver still verifies them)."""
+        sql = "SELECT * FROM providers WHERE id = ?"
+        if not include_deleted:
+            sql += " AND deleted_at IS NULL"
+        rows = self._query(sql, (provider_id,))
+        if not rows:
+            raise NotFoundError(f"provider {provider_id} not found")
+        return provider_from_row(rows[0])
+
+    def find_provider(self, ref: int | str | None) -> Provider:
+        """A provider by id or nickname; the default provider when ``ref`` is None."""
+        if ref is None:
+            rows = self._query(
+                "SELECT * FROM providers WHERE deleted_at IS NULL AND is_default = 1"
+            )
+            if not rows:
+                raise NotFoundError("no default provider: add a provider first")
+            return provider_from_row(rows[0])
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+            return self.get_provider(int(ref))
+        rows = self._query(
+            "SELECT * FROM providers WHERE deleted_at IS NULL AND nickname = ? COLLATE NOCASE",
+            (ref,),
+        )
+        if not rows:
+            raise NotFoundError(f"provider {ref!r} not found")
+        return provider_from_row(rows[0])
+
+    def providers_for_account(self, account_sid: str) -> list[Provider]:
+        """Every provider (deleted ones too) configured with this Twilio account."""
+        rows = self._query(
+            "SELECT * FROM providers WHERE account_sid = ? ORDER BY deleted_at IS NOT NULL, id",
+            (account_sid,),
+        )
+        return [provider_from_row(r) for r in rows]
+
+    def _nickname_taken(self, conn: sqlite3.Connection, nickname: str, exclude: int) -> bool:
+        row = conn.execute(
+            "SELECT 1 FROM providers WHERE deleted_at IS NULL AND id != ?"
+            " AND nickname = ? COLLATE NOCASE",
+            (exclude, nickname),
+        ).fetchone()
+        return row is not None
+
+    def create_provider(self, fields: Mapping[str, Any]) -> Provider:
+        """Insert a validated provider; the first one, or one marked default, becomes default."""
+        now = self._clock()
+        with self._tx() as conn:
+            if self._nickname_taken(conn, fields["nickname"], exclude=-1):
+                raise ConflictError({"nickname": "is already used by another provider"})
+            has_default = conn.execute(
+                "SELECT 1 FROM providers WHERE deleted_at IS NULL AND is_default = 1"
+            ).fetchone()
+            make_default = bool(fields.get("is_default")) or has_default is None
+            if make_default:
+                conn.execute("UPDATE providers SET is_default = 0 WHERE is_default = 1")
+            cur = conn.execute(
+                "INSERT INTO providers (nickname, account_sid, auth_token, callback_url,"
+                " from_numbers, service_sid, template_id_required, is_default, created_at,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    fields["nickname"],
+                    fields["account_sid"],
+                    fields["auth_token"],
+                    fields.get("callback_url"),
+                    json.dumps(list(fields.get("from_numbers", ()))),
+                    fields.get("service_sid"),
+                    int(bool(fields.get("template_id_required", False))),
+                    int(make_default),
+                    now,
+                    now,
+                ),
+            )
+            provider_id = int(cur.lastrowid or 0)
+        return self.get_provider(provider_id)
+
+    def update_provider(self, provider_id: int, fields: Mapping[str, Any]) -> Provider:
+        """Apply validated changes; marking one provider default unmarks the others."""
+        columns: dict[str, Callable[[Any], Any]] = {
+            "nickname": lambda v: v,
+            "account_sid": lambda v: v,
+            "auth_token": lambda v: v,
+            "callback_url": lambda v: v,
+            "from_numbers": lambda v: json.dumps(list(v)),
+            "service_sid": lambda v: v,
+            "template_id_required": int,
+            "is_default": int,
+        }
+        with self._tx() as conn:
+            row = conn.execute(
+                "SELECT * FROM providers WHERE id = ? AND deleted_at IS NULL", (provider_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"provider {provider_id} not found")
+            if "nickname" in fields and self._nickname_taken(
+                conn, fields["nickname"], exclude=provider_id
+            ):
+                raise ConflictError({"nickname": "is already used by another provider"})
+            if fields.get("is_default") is False and row["is_default"]:
+                raise ConflictError(
+                    {"is_default": "one provider must stay default: mark another one instead"}
+                )
+            if fields.get("is_default"):
+                conn.execute("UPDATE providers SET is_default = 0 WHERE is_default = 1")
+            sets = [(k, columns[k](v)) for k, v in fields.items() if k in columns]
+            sets.append(("updated_at", self._clock()))
+            conn.execute(
+                f"UPDATE providers SET {', '.join(f'{k} = ?' for k, _ in sets)} WHERE id = ?",
+                [v for _, v in sets] + [provider_id],
+            )
+        return self.get_provider(provider_id)
+
+    def delete_provider(self, provider_id: int) -> None:
+        """Soft-delete: the provider disappears from lists and sends, but late callbacks for
+        its messages still verify and count. The oldest remaining provider becomes default."""
+        with self._tx() as conn:
+            row = conn.execute(
+                "SELECT is_default FROM providers WHERE id = ? AND deleted_at IS NULL",
+                (provider_id,),
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"provider {provider_id} not found")
+            conn.execute(
+                "UPDATE providers SET deleted_at = ?, is_default = 0 WHERE id = ?",
+                (self._clock(), provider_id),
+            )
+            if row["is_default"]:
+                conn.execute(
+                    "UPDATE providers SET is_default = 1 WHERE id = (SELECT MIN(id)"
+                    " FROM providers WHERE deleted_at IS NULL)"
+                )

@@ -1,0 +1,141 @@
+"""What the integration's record modules share: event names, status ranks, row types,
+errors, and :class:`Records`, the base each table-owning mixin builds on.
+
+:class:`~smsim.client.store.Store` combines the mixins (one module per group of tables)
+over one SQLite connection, so a multi-step change still happens in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from smsim.client.settings import Provider
+
+EVENT_SENT = "Notification Sent"
+EVENT_DELIVERED = "Notification Delivered"
+EVENT_FAILED = "Notification Failed"
+EVENT_CLICKED = "Notification Clicked"
+EVENT_REPLIED = "Notification Replied"
+EVENT_NAMES = (EVENT_SENT, EVENT_DELIVERED, EVENT_FAILED, EVENT_CLICKED, EVENT_REPLIED)
+
+TERMINAL_RANK = 9
+#: Twilio's outbound statuses, ordered. A status only ever moves up; terminal ones never move.
+STATUS_RANK: dict[str, int] = {
+    "pending": -1,  # created here, not yet handed to Twilio
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": TERMINAL_RANK,
+    "undelivered": TERMINAL_RANK,
+    "failed": TERMINAL_RANK,
+    "canceled": TERMINAL_RANK,
+}
+FAILED_STATUSES = ("failed", "undelivered")
+
+
+class ConflictError(Exception):
+    """A change that contradicts saved state (duplicate nickname, unsetting the default)."""
+
+    def __init__(self, fields: Mapping[str, str], message: str = "conflict") -> None:
+        super().__init__(message)
+        self.fields = dict(fields)
+        self.message = message
+
+
+class NotFoundError(Exception):
+    """The referenced provider, campaign or link does not exist."""
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    """One outbound message as the integration tracks it."""
+
+    id: int
+    campaign_id: int | None
+    provider_id: int
+    to_number: str
+    from_number: str | None
+    body: str
+    sid: str | None
+    status: str
+    error_code: int | None
+    error_message: str | None
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What Twilio answered for one message (see twilio_api.SendResult)."""
+
+    message_id: int
+    sid: str | None
+    status: str
+    from_number: str | None
+    error_code: int | None
+    error_message: str | None
+
+
+def provider_from_row(row: sqlite3.Row) -> Provider:
+    return Provider(
+        id=row["id"],
+        nickname=row["nickname"],
+        account_sid=row["account_sid"],
+        auth_token=row["auth_token"],
+        callback_url=row["callback_url"],
+        from_numbers=tuple(json.loads(row["from_numbers"])),
+        service_sid=row["service_sid"],
+        template_id_required=bool(row["template_id_required"]),
+        is_default=bool(row["is_default"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def message_from_row(row: sqlite3.Row) -> MessageRow:
+    return MessageRow(
+        id=row["id"],
+        campaign_id=row["campaign_id"],
+        provider_id=row["provider_id"],
+        to_number=row["to_number"],
+        from_number=row["from_number"],
+        body=row["body"],
+        sid=row["sid"],
+        status=row["status"],
+        error_code=row["error_code"],
+        error_message=row["error_message"],
+    )
+
+
+class Records:
+    """The connection services every record mixin uses; :class:`Store` provides them."""
+
+    _lock: threading.RLock
+    _clock: Callable[[], float]
+
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``), rolled back on error."""
+        raise NotImplementedError
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        raise NotImplementedError
+
+    def _event(
+        self,
+        conn: sqlite3.Connection,
+        name: str,
+        *,
+        provider_id: int | None,
+        campaign_id: int | None = None,
+        message_id: int | None = None,
+        props: Mapping[str, Any] | None = None,
+        ts: float | None = None,
+    ) -> None:
+        """Record one event inside the caller's transaction (see ``event_records``)."""
+        raise NotImplementedError

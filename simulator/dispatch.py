@@ -1,0 +1,95 @@
+"""Running webhook jobs: send one attempt, let the inbound handler read the answer, log
+the attempt, and schedule the retry the URL's fragment asks for.
+
+Webhooks are queued as ``webhook`` jobs (by delivery and inbound); the scheduler runs
+them on its worker threads, so network I/O never holds the store's lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from smsim.simulator.accounts import Accounts
+from smsim.simulator.clock import Clock
+from smsim.simulator.scheduler import Job, Scheduler
+from smsim.simulator.store import Store
+from smsim.simulator.webhooks import AttemptLog, AttemptResult, Sender, Webhook
+
+log = logging.getLogger("smsim.delivery")
+
+WEBHOOK = "webhook"
+
+ResponseHandler = Callable[[Webhook, AttemptResult], None]
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds before retry ``attempt + 1``: 1, 2, 4, 8, 16 (smsim's choice; Twilio does
+    not document the spacing of the retries a ``#rc`` fragment asks for)."""
+    return float(2 ** (attempt - 1))
+
+
+class Dispatcher:
+    """Sends queued webhooks, signed with their account's auth token."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        accounts: Accounts,
+        scheduler: Scheduler,
+        sender: Sender,
+        attempts: AttemptLog,
+        inbound_response: ResponseHandler,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.accounts = accounts
+        self.scheduler = scheduler
+        self.sender = sender
+        self.attempts = attempts
+        self.inbound_response = inbound_response
+        self._tokens: dict[str, str] = {}
+        scheduler.pooled[WEBHOOK] = self._run
+
+    def forget_tokens(self) -> None:
+        """Drop cached auth tokens (after a reset, accounts may have new ones)."""
+        self._tokens.clear()
+
+    def _token(self, account_sid: str) -> str:
+        token = self._tokens.get(account_sid)
+        if token is None:
+            account = self.accounts.get(account_sid)
+            token = account.auth_token if account else ""
+            self._tokens[account_sid] = token
+        return token
+
+    def _run(self, job: Job) -> None:
+        webhook = Webhook.from_payload(job.payload)
+        result = self.sender.send(webhook, self._token(webhook.account_sid))
+        if webhook.kind == "inbound":
+            try:
+                self.inbound_response(webhook, result)
+            except Exception:  # a broken TwiML reply must never crash delivery
+                log.exception("inbound response handling failed")
+        overrides = result.overrides
+        retry = (
+            not result.ok
+            and webhook.attempt <= overrides.retry_count
+            and result.failure is not None
+            and overrides.retries_on(result.failure)
+            and webhook.elapsed + result.duration < overrides.total_timeout
+        )
+        with self.store.transaction():
+            gave_up = not result.ok and not retry
+            self.attempts.record(job.id, webhook, result, self.clock.now(), gave_up)
+            self.scheduler.done(job)
+            if retry:
+                webhook.attempt += 1
+                webhook.elapsed += result.duration
+                self.scheduler.schedule(
+                    self.clock.now() + retry_delay(webhook.attempt - 1),
+                    WEBHOOK,
+                    job.ref,
+                    webhook.to_payload(),
+                )

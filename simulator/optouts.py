@@ -1,0 +1,43 @@
+"""The ``optouts`` table: which handsets opted out of which sender (a Twilio number or a
+Messaging Service SID), per account. Keyword rules live in ``optout``; this module only
+stores and answers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from smsim.simulator.store import Store
+
+
+class OptOuts:
+    """Opt-out blocks, one row per (account, scope, handset)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def block(self, account_sid: str, scope: str, handset: str, at: float) -> None:
+        self.store.execute(
+            "INSERT OR IGNORE INTO optouts (account_sid, scope, handset, date_created)"
+            " VALUES (?, ?, ?, ?)",
+            (account_sid, scope, handset, at),
+        )
+
+    def unblock(self, account_sid: str, handset: str, scopes: Sequence[str]) -> None:
+        if not scopes:
+            return
+        marks = ",".join("?" * len(scopes))
+        self.store.execute(
+            f"DELETE FROM optouts WHERE account_sid = ? AND handset = ? AND scope IN ({marks})",
+            [account_sid, handset, *scopes],
+        )
+
+    def blocked(self, account_sid: str, handset: str, scopes: Sequence[str]) -> bool:
+        """True when ``handset`` opted out of any of ``scopes``."""
+        if not scopes:
+            return False
+        marks = ",".join("?" * len(scopes))
+        row = self.store.one(
+            f"SELECT 1 FROM optouts WHERE account_sid = ? AND handset = ? AND scope IN ({marks})",
+            [account_sid, handset, *scopes],
+        )
+        return row is not None
