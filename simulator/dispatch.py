@@ -49,20 +49,13 @@ class Dispatcher:
         self.sender = sender
         self.attempts = attempts
         self.inbound_response = inbound_response
-        self._tokens: dict[str, str] = {}
         scheduler.pooled[WEBHOOK] = self._run
 
-    def forget_tokens(self) -> None:
-        """Drop cached auth tokens (after a reset, accounts may have new ones)."""
-        self._tokens.clear()
-
     def _token(self, account_sid: str) -> str:
-        token = self._tokens.get(account_sid)
-        if token is None:
-            account = self.accounts.get(account_sid)
-            token = account.auth_token if account else ""
-            self._tokens[account_sid] = token
-        return token
+        """The account's auth token now (cached by the accounts module until the account
+        changes, so a new token signs the next webhook)."""
+        account = self.accounts.cached(account_sid)
+        return account.auth_token if account else ""
 
     def _run(self, job: Job) -> None:
         webhook = Webhook.from_payload(job.payload)
