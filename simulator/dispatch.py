@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
+from smsim.simulator.group_commit import GroupCommit
 from smsim.simulator.scheduler import Job, Scheduler
 from smsim.simulator.store import Store
 from smsim.simulator.webhooks import AttemptLog, AttemptResult, Sender, Webhook
@@ -49,6 +52,7 @@ class Dispatcher:
         self.sender = sender
         self.attempts = attempts
         self.inbound_response = inbound_response
+        self.log_writes = GroupCommit(store)
         scheduler.pooled[WEBHOOK] = self._run
 
     def _token(self, account_sid: str) -> str:
@@ -73,16 +77,21 @@ class Dispatcher:
             and overrides.retries_on(result.failure)
             and webhook.elapsed + result.duration < overrides.total_timeout
         )
-        with self.store.transaction():
-            gave_up = not result.ok and not retry
-            self.attempts.record(job.id, webhook, result, self.clock.now(), gave_up)
+        gave_up = not result.ok and not retry
+        now = self.clock.now()
+        next_try: dict[str, Any] | None = None
+        if retry:
+            next_try = replace(
+                webhook, attempt=webhook.attempt + 1, elapsed=webhook.elapsed + result.duration
+            ).to_payload()
+
+        def log_attempt() -> None:
+            self.attempts.record(job.id, webhook, result, now, gave_up)
             self.scheduler.done(job)
-            if retry:
-                webhook.attempt += 1
-                webhook.elapsed += result.duration
+            if next_try is not None:
                 self.scheduler.schedule(
-                    self.clock.now() + retry_delay(webhook.attempt - 1),
-                    WEBHOOK,
-                    job.ref,
-                    webhook.to_payload(),
+                    now + retry_delay(webhook.attempt), WEBHOOK, job.ref, next_try
                 )
+
+        # Shares a transaction with the other workers' attempts finishing now.
+        self.log_writes.write(log_attempt)
