@@ -43,8 +43,6 @@ SEND_DONE = "done"
 SEND_CANCELED = "canceled"
 
 
-
-
 def clear(conn: sqlite3.Connection) -> None:
     """Forget every campaign run and send state (inside the caller's transaction)."""
     conn.execute("DELETE FROM campaign_sends")

@@ -444,19 +444,12 @@ class Messages:
     def inbox(self, query: InboxQuery) -> InboxPage:
         """One keyset page of messages across accounts, newest first (see InboxQuery)."""
         limit = max(1, min(query.limit, INBOX_MAX_LIMIT))
-        clauses, args = _inbox_filters(query)
+        filters = _inbox_filters(query)
         ascending = query.after is not None and query.before is None
-        cursor: list[str] = []
-        cursor_args: list[Any] = []
-        if query.before is not None:
-            cursor.append("id < ?")
-            cursor_args.append(query.before)
-        if query.after is not None:
-            cursor.append("id > ?")
-            cursor_args.append(query.after)
-        rows = self._inbox_rows(
-            query.number, clauses + cursor, args + cursor_args, ascending, limit
+        page = filters.merged(
+            Where().compare("id", "<", query.before).compare("id", ">", query.after)
         )
+        rows = self._inbox_rows(query.number, page, ascending, limit)
         more = len(rows) > limit
         rows = rows[:limit]
         if ascending:
@@ -469,58 +462,52 @@ class Messages:
         newer: int | None
         if ascending:
             newer = newest if more else None
-            older = (
-                oldest if self._inbox_any(query.number, clauses, args, "id < ?", oldest) else None
-            )
+            older = oldest if self._inbox_any(query.number, filters, "id <", oldest) else None
         else:
             older = oldest if more else None
             newer = None
             if query.before is not None or query.after is not None:
-                exists = self._inbox_any(query.number, clauses, args, "id > ?", newest)
+                exists = self._inbox_any(query.number, filters, "id >", newest)
                 newer = newest if exists else None
         return InboxPage(messages, older, newer)
 
     def _inbox_rows(
-        self, number: str | None, clauses: list[str], args: list[Any], ascending: bool, limit: int
+        self, number: str | None, where: Where, ascending: bool, limit: int
     ) -> list[Any]:
         order = "ASC" if ascending else "DESC"
         if not number:
-            where = " AND ".join(clauses) or "1 = 1"
             rows: list[Any] = self.store.all(
-                f"SELECT * FROM messages WHERE {where} ORDER BY id {order} LIMIT ?",
-                [*args, limit + 1],
+                f"SELECT * FROM messages{where.sql} ORDER BY id {order} LIMIT ?",
+                [*where.params, limit + 1],
             )
             return rows
         # To or From: two index range scans, each stopped at the page size, then merged.
         # A plain OR would make SQLite collect every match of a busy number and sort it.
         parts, values = [], []
         for column in ("to_number", "from_number"):
-            where = " AND ".join([f"{column} = ?", *clauses])
+            side = Where().equals(column, number).merged(where)
             parts.append(
-                f"SELECT * FROM (SELECT * FROM messages WHERE {where} ORDER BY id {order} LIMIT ?)"
+                f"SELECT * FROM (SELECT * FROM messages{side.sql} ORDER BY id {order} LIMIT ?)"
             )
-            values += [number, *args, limit + 1]
+            values += [*side.params, limit + 1]
         merged: list[Any] = self.store.all(
             " UNION ".join(parts) + f" ORDER BY id {order} LIMIT ?", [*values, limit + 1]
         )
         return merged
 
-    def _inbox_any(
-        self, number: str | None, clauses: list[str], args: list[Any], bound: str, value: int
-    ) -> bool:
-        """True when a message matching the filters lies beyond ``bound``."""
-        if not number:
-            where = " AND ".join([*clauses, bound])
-            return (
-                self.store.one(f"SELECT 1 FROM messages WHERE {where} LIMIT 1", [*args, value])
-                is not None
-            )
-        for column in ("to_number", "from_number"):
-            where = " AND ".join([f"{column} = ?", *clauses, bound])
-            found = self.store.one(
-                f"SELECT 1 FROM messages WHERE {where} LIMIT 1", [number, *args, value]
-            )
-            if found is not None:
+    def _inbox_any(self, number: str | None, filters: Where, bound: str, value: int) -> bool:
+        """True when a message matching the filters lies beyond ``bound`` (``"id <"`` or
+        ``"id >"``) ``value``."""
+        column, operator = bound.split()
+        beyond = Where().compare(column, operator, value)
+        sides = (
+            [Where()]
+            if not number
+            else [Where().equals(c, number) for c in ("to_number", "from_number")]
+        )
+        for side in sides:
+            where = side.merged(filters, beyond)
+            if self.store.one(f"SELECT 1 FROM messages{where.sql} LIMIT 1", where.params):
                 return True
         return False
 
@@ -642,32 +629,25 @@ class MessageRows:
         )
 
 
-def _inbox_filters(query: InboxQuery) -> tuple[list[str], list[Any]]:
-    """WHERE clauses for every filter except ``number`` and the cursor."""
-    clauses: list[str] = []
-    args: list[Any] = []
-    for column, value in (
-        ("account_sid", query.account_sid),
-        ("to_number", query.to),
-        ("from_number", query.from_),
-        ("status", query.status),
-        ("direction", query.direction),
-        ("sid", query.sid),
-    ):
-        if value:
-            clauses.append(f"{column} = ?")
-            args.append(value)
-    if query.error_code is not None:
-        clauses.append("error_code = ?")
-        args.append(query.error_code)
+def _inbox_filters(query: InboxQuery) -> Where:
+    """The conditions of every filter except ``number`` and the cursor."""
+    where = (
+        Where()
+        .equals("account_sid", query.account_sid)
+        .equals("to_number", query.to)
+        .equals("from_number", query.from_)
+        .equals("status", query.status)
+        .equals("direction", query.direction)
+        .equals("sid", query.sid)
+        .equals("error_code", query.error_code)
+    )
     if query.lost_callbacks:
         # The attempts log (webhooks.AttemptLog) keeps the lost callbacks' message SIDs.
-        clauses.append("sid IN (SELECT message_sid FROM lost_callbacks)")
+        where.add("sid IN (SELECT message_sid FROM lost_callbacks)")
     if query.text:
         escaped = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        clauses.append("body LIKE ? ESCAPE '\\'")
-        args.append(f"%{escaped}%")
-    return clauses, args
+        where.add("body LIKE ? ESCAPE '\\'", f"%{escaped}%")
+    return where
 
 
 def page_token_for(position: int) -> str:

@@ -13,16 +13,12 @@ as TwiML again, so a redelivery never sends a second reply.
 from __future__ import annotations
 
 import shlex
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlencode
 
 from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
-from smsim.simulator.webhooks import AttemptLog, AttemptResult, Webhook
-
-
-class Sender(Protocol):
-    def send(self, webhook: Webhook, auth_token: str) -> AttemptResult: ...
+from smsim.simulator.webhooks import AttemptLog, Sender, Webhook
 
 
 class Redelivery:

@@ -41,6 +41,15 @@ class Where:
             return self
         return self.add(f"{column} {operator} ?", value)
 
+    def merged(self, *others: Where) -> Where:
+        """A new Where with this one's conditions, then each of ``others``' (parameters
+        kept in the same order)."""
+        out = Where()
+        for part in (self, *others):
+            out._clauses.extend(part._clauses)
+            out.params.extend(part.params)
+        return out
+
     @property
     def sql(self) -> str:
         """`` WHERE a AND b`` (leading space) or ``""``."""

@@ -30,6 +30,20 @@ from smsim.serving import start_server, stop_server
 from smsim.websafety import TOKEN_ENV, control_headers
 
 
+def poll(predicate: Callable[[], Any], timeout: float, what: str, every: float = 0.05) -> Any:
+    """Return ``predicate()`` once it is truthy; fail naming ``what`` after ``timeout``
+    seconds. For waiting on something another process or thread does, without sleeping
+    a fixed time and hoping."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(every)
+
+
 class ControlError(AssertionError):
     """A control API call failed; the message carries the response."""
 

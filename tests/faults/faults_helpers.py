@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -17,20 +16,9 @@ from waitress.server import create_server
 
 from smsim.serving import stop_server
 from smsim.testing import ServeProcess as Serve  # noqa: F401 - re-exported for the tests
+from smsim.testing import poll  # noqa: F401 - re-exported for the tests
 
 HOST = "127.0.0.1"
-
-
-def poll(predicate: Callable[[], Any], timeout: float, what: str, every: float = 0.05) -> Any:
-    """Return ``predicate()`` once truthy; fail naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(every)
 
 
 class Receiver:

@@ -7,25 +7,14 @@ import http.client
 import json
 import statistics
 import time
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
+from smsim.testing import poll  # noqa: F401 - re-exported for the tests
+
 HOST = "127.0.0.1"
-
-
-def poll(predicate: Callable[[], Any], timeout: float, what: str, every: float = 0.02) -> Any:
-    """Return ``predicate()`` once truthy; fail naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(every)
 
 
 def open_long_polls(
