@@ -1,6 +1,7 @@
 """The dotted ``meta`` query parameter carried by every StatusCallback URL.
 
-Shape, like the seed's sample ``000000000.1200000000.1691686363.20230810.0.wzrk_default...``:
+Shape, like the sample in CleverTap's documentation
+``000000000.1200000000.1691686363.20230810.0.wzrk_default...``:
 
     <campaign>.<recipient>.<epoch seconds>.<YYYYMMDD>.<variant>.<provider>
 

@@ -17,7 +17,7 @@ from flask import Flask
 from smsim.client.app import create_app
 from smsim.client.config import ClientConfig
 from smsim.client.facade import Integration
-from smsim.serving import bind_server, serve_in_thread, stop_server
+from smsim.serving import bind_server, serve_in_thread, stop_server, url_for
 
 
 class ClientServer:
@@ -44,7 +44,7 @@ class ClientServer:
         """The base URL the server listens on."""
         if self.effective_port is None:
             raise RuntimeError("server not started")
-        return f"http://{self.host}:{self.effective_port}"
+        return url_for(self.host, self.effective_port)
 
     @property
     def integration(self) -> Integration:

@@ -1,4 +1,4 @@
-"""Provider settings: the seed's "Add SMS provider" form, field by field.
+"""Provider settings: the "Add SMS provider" form of CleverTap's documentation, field by field.
 
 Validation is pure (no store, no HTTP) and returns *every* field error at once, so a form
 can show them all; nothing invalid ever reaches the store. Uniqueness of the nickname and

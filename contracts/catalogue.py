@@ -9,7 +9,7 @@ Decisions recorded in the data, summarised here for readers:
 * ``kind`` is ``sync`` (the REST call fails with HTTP 4xx), ``async`` (the message is
   created and later reaches a terminal status carrying ``ErrorCode``), ``both`` or
   ``logged``. 21610 and 21614 are ``both``: Twilio refuses them synchronously when
-  sending From a number, yet the CleverTap seed lists them among the callback error
+  sending From a number, yet CleverTap's documentation lists them among the callback error
   codes, so an integration must accept them in a status callback too; they then carry
   status ``failed`` because the message never left Twilio. ``logged`` (11200) is a
   webhook-delivery problem that only appears in Twilio's Debugger / smsim's attempts log.
@@ -20,8 +20,9 @@ Decisions recorded in the data, summarised here for readers:
 * ``message``: for sync codes the REST error message template with ``str.format``
   placeholders (``{to}``, ``{from_}``, ``{resource}``, ``{channel}``); for async codes the
   ``error_message`` the Message resource carries, i.e. Twilio's current title.
-* 30007 is "Message filtered" in Twilio's current docs but "Carrier violation" in the seed
-  (and in the spec's example); both names are kept (``twilio_title`` / ``seed_description``).
+* 30007 is "Message filtered" in Twilio's current docs but "Carrier violation" in
+  CleverTap's documentation (and in the spec's example); both names are kept
+  (``twilio_title`` / ``seed_description``).
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ def all_entries() -> list[ErrorEntry]:
 
 
 def seed_codes() -> list[int]:
-    """The twelve codes of the CleverTap seed's error table, in the seed's order."""
+    """The twelve codes of the error table in CleverTap's documentation, in its order."""
     return list(load_raw()["seed_order"])
 
 
@@ -141,7 +142,7 @@ def async_codes() -> list[int]:
 def describe(code: int) -> str:
     """The text an integration shows in its Errors tab for ``code``.
 
-    The seed's description wins (that is what CleverTap shows), then Twilio's title,
+    CleverTap's description wins (that is what CleverTap shows), then Twilio's title,
     then ``Unknown error code <n>`` so that an unexpected code is still displayed.
     """
     entry = get(code)

@@ -4,8 +4,8 @@ they build satisfies the ``status_callback`` / ``incoming_message`` schemas.
 
 Field order follows what integrators have captured from Twilio (the order does not
 affect the signature, but some hand-written receivers are order-sensitive in logs and
-tests): status callbacks use the CleverTap seed's sample order, incoming messages the
-order of a captured US payload.
+tests): status callbacks use the order of the sample in CleverTap's documentation,
+incoming messages the order of a captured US payload.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from smsim.serving import start_server, stop_server
+from smsim.serving import start_server, stop_server, url_for
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.engine import Engine
 from smsim.simulator.http.app import create_app, release_waiters
@@ -33,9 +33,7 @@ class SimulatorServer:
         """``http://host:port`` of the running server."""
         if self._server is None:
             raise RuntimeError("the simulator is not running; call start() first")
-        host = self.config.host
-        host = f"[{host}]" if ":" in host else host
-        return f"http://{host}:{self._server.effective_port}"
+        return url_for(self.config.host, self._server.effective_port)
 
     @property
     def port(self) -> int:

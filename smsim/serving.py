@@ -232,6 +232,14 @@ def accept_in_batches(server: Any, batch: int = ACCEPT_BATCH) -> None:
         listener.handle_accept = handle_accept
 
 
+def url_for(host: str, port: int) -> str:
+    """``http://host:port`` a client on this machine can open: a wildcard bind address
+    (``0.0.0.0``, ``::``, empty) names no host, so the URL uses the loopback one."""
+    shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    shown = f"[{shown}]" if ":" in shown else shown
+    return f"http://{shown}:{port}"
+
+
 # -- binding, serving, stopping ---------------------------------------------------------------
 
 

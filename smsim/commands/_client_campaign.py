@@ -203,7 +203,9 @@ def run_campaign(args: argparse.Namespace) -> int:
             return 1
         finally:
             reporter.close()
-    print(progress_line(campaign), flush=True)
+    final = progress_line(campaign)
+    if not (isinstance(reporter, PlainReporter) and reporter.last_line == final):
+        print(final, flush=True)  # after a bar; plain lines have just said it
     print(f"stats: smsim client stats {campaign['id']} --url {url}", flush=True)
     return 3 if campaign["state"] == "canceled" else 0
 

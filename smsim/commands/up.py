@@ -15,7 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from smsim.commands import _startup_checks as checks
 from smsim.commands._safety_flags import add_safety_flags
+from smsim.commands._startup_checks import StartupError
 from smsim.websafety import exposure_warning
 
 DEFAULT_DATA = "smsim-data"
@@ -93,6 +95,30 @@ def _provision(
     return wired
 
 
+def _check_arguments(args: argparse.Namespace, data: Path | None) -> int:
+    """The mistakes ``smsim serve`` names in one line (bad level, port in use, ``--data``
+    not a folder), checked before anything is created; returns the log level."""
+    level = checks.log_level(args.log_level)
+    checks.host(args.host)
+    ports = (("--sim-port", args.sim_port), ("--client-port", args.client_port))
+    for flag, port in ports:
+        checks.port_number(port, flag)
+    if args.sim_port and args.sim_port == args.client_port:
+        raise StartupError(
+            f"--client-port {args.client_port}: the same port as --sim-port; give each its own"
+        )
+    for flag, port in ports:
+        checks.port_free(args.host, port, port_flag=flag)
+    if data is not None and data.exists():
+        if not data.is_dir():
+            raise StartupError(
+                f"--data {data}: is a file, not a folder; give a folder for both databases"
+            )
+        for name in ("simulator.db", "client.db"):
+            checks.database_path(str(data / name), "--data")
+    return level
+
+
 def run(args: argparse.Namespace) -> int:
     """Start both servers, provision, print the URLs and credentials, wait for a signal."""
     from requests import RequestException
@@ -104,10 +130,15 @@ def run(args: argparse.Namespace) -> int:
     from smsim.simulator.errors import ConfigError
     from smsim.simulator.server import SimulatorServer
 
-    stop = StopSignals()  # before anything starts: a stop right after the banner is clean
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     data = None if args.memory else Path(args.data)
+    try:
+        level = _check_arguments(args, data)
+    except StartupError as exc:
+        print(f"smsim up: {exc}", file=sys.stderr)
+        return 2
+    stop = StopSignals()  # before anything starts: a stop right after the banner is clean
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s %(message)s")
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     sim = client = None
     try:
         if data is not None:

@@ -49,6 +49,8 @@ def test_campaign_follows_the_progress_in_plain_lines_then_stats_prints_the_tab(
     lines = out.splitlines()
     assert lines[0] == f"campaign 1: {len(RECIPIENTS) + 1} recipients"
     assert "campaign 1 finished: 31/31 done (30 handed to Twilio, 1 refused)" in lines
+    assert lines.count(lines[-2]) == 1, out  # the final state is said once, not twice
+    assert lines[-1] == f"stats: smsim client stats 1 --url {client_server.url}"
     assert "\x1b[" not in out  # not a terminal: no bar, no escape codes
     assert len(fake_twilio.requests) == 31
 

@@ -253,3 +253,14 @@ def test_live_streams_run_off_the_api_pool_and_end_on_stop():
         sim.stop()
         for conn, _ in streams:
             conn.close()
+
+
+def test_urls_of_a_wildcard_bind_name_the_loopback_host() -> None:
+    """Bound to every interface, the banner and the client's own callback URL must still
+    be addresses a process on this machine can open."""
+    from smsim.serving import url_for
+
+    assert url_for("0.0.0.0", 8910) == "http://127.0.0.1:8910"
+    assert url_for("::", 8911) == "http://[::1]:8911"
+    assert url_for("127.0.0.2", 1) == "http://127.0.0.2:1"
+    assert url_for("::1", 2) == "http://[::1]:2"

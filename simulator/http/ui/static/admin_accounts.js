@@ -8,6 +8,7 @@
   const el = smsimAdmin.el;
   const root = document.getElementById("accounts");
   const MASK = "\u2022".repeat(20);
+  const POLL_MS = 3000;
   const revealed = new Set(); // account SIDs whose token is showing
   const freshKeys = {}; // account SID -> the key just created, secret included (shown once)
 
@@ -26,19 +27,46 @@
     if (node) node.focus();
   }
 
-  async function loadAll(focusId) {
+  const drawn = new Map(); // account SID -> the data its article shows (JSON)
+
+  function draw(d) {
+    drawn.set(d.account.sid, JSON.stringify(d));
+    return renderAccount(d);
+  }
+
+  function unchanged(data) {
+    return data.length === drawn.size && data.every(function (d) {
+      return drawn.get(d.account.sid) === JSON.stringify(d);
+    });
+  }
+
+  /* quiet: a background refresh: redraw only when the data changed, and say nothing on
+     an error (the next refresh tries again). */
+  async function loadAll(focusId, quiet) {
     try {
       const accounts = (await smsim.api("GET", "/_smsim/accounts")).accounts;
-      const views = (await Promise.all(accounts.map(details))).map(renderAccount);
+      const data = await Promise.all(accounts.map(details));
+      if (quiet && unchanged(data)) return;
+      drawn.clear();
+      const views = data.map(draw);
       root.replaceChildren.apply(root, views.length ? views : [el("p", { className: "empty", text: "No accounts." })]);
       focusById(focusId);
     } catch (error) {
-      smsim.flash("Could not load the accounts: " + error.message, true);
+      if (!quiet) smsim.flash("Could not load the accounts: " + error.message, true);
     }
   }
 
+  /* True while the user works in the account list: focus inside it, or a field changed
+     from what was rendered. A refresh then would throw their input away. */
+  function editing() {
+    if (root.contains(document.activeElement)) return true;
+    return Array.prototype.some.call(root.querySelectorAll("input, select"), function (field) {
+      return field.dataset.initial !== undefined && field.value !== field.dataset.initial;
+    });
+  }
+
   async function reloadOne(sid, focusId) {
-    const view = renderAccount(await details(await smsim.api("GET", base(sid))));
+    const view = draw(await details(await smsim.api("GET", base(sid))));
     const old = root.querySelector('[data-account-sid="' + CSS.escape(sid) + '"]');
     if (old) old.replaceWith(view); else root.append(view);
     focusById(focusId);
@@ -66,6 +94,7 @@
         input = el("input", { id: inputId, name: field.name, type: "text", autocomplete: "off",
                               value: field.value || "", placeholder: field.placeholder || "" });
       }
+      input.dataset.initial = input.value;
       form.append(el("div", { className: field.options ? "" : "grow" }, [
         el("label", { htmlFor: inputId, text: field.label }), input,
         el("div", { className: "field-error", dataset: { errorFor: field.name } }),
@@ -291,4 +320,9 @@
   });
 
   loadAll();
+  // Accounts also change through the API (tests, scripts, other tabs): a short poll shows
+  // it, as the Outcomes page does for its rules, but never under the user's hands.
+  setInterval(function () {
+    if (document.visibilityState === "visible" && !editing()) loadAll(null, true);
+  }, POLL_MS);
 })();
