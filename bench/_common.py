@@ -7,12 +7,16 @@ listens on 127.0.0.1 only.
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import json
 import multiprocessing as mp
 import os
 import platform
+import socket
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -212,6 +216,88 @@ class WsgiProcess:
         if self.proc.is_alive():
             self.proc.terminate()
         self.proc.join(10)
+
+
+# -- the baseline: a bare Flask app on gunicorn ------------------------------------------------
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (for servers that cannot report port 0)."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+class GunicornBaseline:
+    """``bench/_baseline_app.py`` (bare Flask, message-sized JSON) on gunicorn with
+    ``workers`` worker processes: what smsim is measured against.
+
+    The workers are gunicorn's ``gthread`` kind with as many threads as ``smsim serve``
+    (16), so connections stay alive as they do with smsim; the default ``sync`` worker
+    closes every connection and measured about half as fast here (684-990 vs 1,732-1,922
+    req/s, one worker, load ~10), which would flatter smsim's ratio.
+
+    Needs the ``bench`` extra (``pip install ".[bench]"``).
+    """
+
+    def __init__(self, workers: int, threads: int = 16) -> None:
+        self.workers = workers
+        self.port = free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--bind",
+            f"{HOST}:{self.port}",
+            "--chdir",
+            str(Path(__file__).resolve().parent),
+            "--log-level",
+            "warning",
+            "_baseline_app:app",
+        ]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if not wait_until(self._answers, timeout=60, every=0.1):
+            self.stop()
+            raise RuntimeError("gunicorn did not answer within 60 s (pip install '.[bench]'?)")
+
+    def _answers(self) -> bool:
+        if self.proc.poll() is not None:
+            err = self.proc.stderr.read().decode() if self.proc.stderr else ""
+            raise RuntimeError(f"gunicorn exited {self.proc.returncode}: {err}")
+        try:
+            with socket.create_connection((HOST, self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def cpu_seconds(self) -> float:
+        """CPU of the master and its live workers."""
+        total = cpu_seconds(self.pid)
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children")
+        for child in children.read_text().split():
+            with contextlib.suppress(OSError):  # a worker that just exited
+                total += cpu_seconds(int(child))
+        return total
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
 
 
 # -- the load generator -----------------------------------------------------------------------

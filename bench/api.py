@@ -1,20 +1,26 @@
-"""API benchmark: POST Messages.json against ``smsim serve`` vs. a minimal WSGI app.
+"""API benchmark: POST Messages.json against ``smsim serve`` vs. a bare Flask app on gunicorn.
 
     python bench/api.py [--quick] [--runs N] [--duration S] [--processes P] [--threads T]
+                        [--workers W] [--only creates|callbacks]
 
-Each run measures, back to back on the same machine, in alternating order:
+Needs the ``bench`` extra (``pip install ".[bench]"``: gunicorn). Each run measures, back
+to back on the same machine, in an order that alternates from run to run:
 
-- **smsim**: ``smsim serve`` as shipped (file database, real clock, default delays, 16
-  threads) with ``enforce_throughput: false`` (Twilio's per-sender pacing would otherwise
-  queue and refuse a load test, as Twilio does). Every message carries a StatusCallback to
-  a minimal receiver (its own process), so ``sent`` and ``delivered`` callbacks are
-  flowing during the measurement, as in a user's load test.
-- **ceiling**: a minimal WSGI app (read the form, answer 201 with a message-sized JSON)
-  on the same server stack (waitress, same threads and settings), in its own process.
+- **baseline**: a bare Flask app (``bench/_baseline_app.py``: read the form, answer 201
+  with a message-sized JSON) on gunicorn with as many worker processes as ``smsim serve``
+  has (one; ``--workers`` changes it), in its own processes.
+- **creates**: ``smsim serve`` as shipped (file database, real clock, default delays,
+  16 threads) with ``enforce_throughput: false`` (Twilio's per-sender pacing would
+  otherwise queue and refuse a load test, as Twilio does); no StatusCallback.
+- **callbacks**: the same with a StatusCallback on every message to a fast receiver (a
+  minimal WSGI app in its own process), so ``sent`` and ``delivered`` callbacks flow during
+  the measurement, as in a user's load test; then the time until every callback has
+  arrived after the load stops (``drain s``).
 
-The load is P processes x T threads, each a keep-alive ``http.client`` connection sending
-one request at a time. Figures: requests/s, p50/p99 latency, and the smsim/ceiling
-ratio; the table shows every run and the median. Target on 2 cores: ratio >= 0.5.
+The load is P processes x T threads, each an ``http.client`` connection (kept alive where
+the server allows) sending one request at a time. Figures: requests/s, p50/p99 latency,
+CPU per request, and each smsim mode's ratio to the baseline of the same run; the table
+shows every run and the median. Target on 2 cores: ratio >= 0.5.
 """
 
 from __future__ import annotations
@@ -23,60 +29,71 @@ import argparse
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
 import _common as c
 
 TARGET_RATIO = 0.5
+FORM = {"To": "+14155550100", "From": "+15005550006", "Body": "smsim benchmark message"}
+
+
+@dataclass
+class Measured:
+    result: c.LoadResult
+    cpu_ms: float  # server CPU per request created (with its steps and callbacks)
+    drain_s: float | None = None  # callbacks: until the last one arrived after the load
 
 
 def measure_smsim(
-    workdir: Path, run: int, receiver: c.WsgiProcess, args: argparse.Namespace
-) -> tuple[c.LoadResult, dict[str, float]]:
+    workdir: Path, name: str, receiver: c.WsgiProcess | None, args: argparse.Namespace
+) -> Measured:
     config = c.write_config(workdir / "bench.yaml", enforce_throughput=False)
-    server = c.Serve("--db", str(workdir / f"run{run}.db"), "--config", str(config))
+    server = c.Serve("--db", str(workdir / f"{name}.db"), "--config", str(config))
     try:
         sid, token = server.full_account
-        form = {"To": "+14155550100", "From": "+15005550006", "Body": "smsim benchmark message"}
-        if args.callbacks:
+        form = dict(FORM)
+        if receiver is not None:
             form["StatusCallback"] = receiver.url + "/cb"
-        body = urlencode(form).encode()
-        load = c.Load(f"{server.url}/2010-04-01/Accounts/{sid}/Messages.json", body, (sid, token))
-        before_callbacks = receiver.count()
+        load = c.Load(
+            f"{server.url}/2010-04-01/Accounts/{sid}/Messages.json",
+            urlencode(form).encode(),
+            (sid, token),
+        )
+        before_callbacks = receiver.count() if receiver else 0
         cpu_before = c.cpu_seconds(server.pid)
         result = c.run_load(
             load, processes=args.processes, threads=args.threads, duration=args.duration
         )
+        load_stopped = time.monotonic()
+        drain_s = None
+        if receiver is not None:
+            # Every callback must arrive (2 per message: sent, delivered); bounded wait.
+            expected = before_callbacks + 2 * result.ok
+            if c.wait_until(lambda: receiver.count() >= expected, timeout=120, every=0.05):
+                drain_s = time.monotonic() - load_stopped
+            else:
+                drain_s = float("nan")
         cpu_used = c.cpu_seconds(server.pid) - cpu_before
-        during = receiver.count() - before_callbacks
-        # Then every callback must arrive (2 per message: sent, delivered); bounded wait.
-        expected = before_callbacks + (2 * result.ok if args.callbacks else 0)
-        began = time.monotonic()
-        drained = c.wait_until(lambda: receiver.count() >= expected, timeout=120, every=0.2)
-        extra = {
-            "callbacks_during": during,
-            "drain_s": time.monotonic() - began,
-            "drained": float(drained),
-            "cpu_per_req_ms": 1000 * cpu_used / max(result.ok, 1),
-            "rss_mb": c.rss_mb(server.pid),
-        }
-        return result, extra
+        return Measured(result, 1000 * cpu_used / max(result.ok, 1), drain_s)
     finally:
         server.stop()
 
 
-def measure_ceiling(ceiling: c.WsgiProcess, args: argparse.Namespace) -> c.LoadResult:
-    body = urlencode(
-        {
-            "To": "+14155550100",
-            "From": "+15005550006",
-            "Body": "smsim benchmark message",
-            "StatusCallback": "http://127.0.0.1:1/cb",
-        }
-    ).encode()
-    load = c.Load(f"{ceiling.url}/2010-04-01/Accounts/AC00/Messages.json", body, ("AC00", "x"))
-    return c.run_load(load, processes=args.processes, threads=args.threads, duration=args.duration)
+def measure_baseline(baseline: c.GunicornBaseline, args: argparse.Namespace) -> Measured:
+    form = dict(FORM, StatusCallback="http://127.0.0.1:1/cb")
+    load = c.Load(
+        f"{baseline.url}/2010-04-01/Accounts/AC00/Messages.json",
+        urlencode(form).encode(),
+        ("AC00", "x"),
+    )
+    cpu_before = baseline.cpu_seconds()
+    result = c.run_load(
+        load, processes=args.processes, threads=args.threads, duration=args.duration
+    )
+    cpu_used = baseline.cpu_seconds() - cpu_before
+    return Measured(result, 1000 * cpu_used / max(result.ok, 1))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,109 +104,101 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=2, help="client processes")
     parser.add_argument("--threads", type=int, default=4, help="client threads per process")
     parser.add_argument(
-        "--server-threads",
+        "--workers",
         type=int,
-        default=16,
-        help="the ceiling's waitress threads (smsim serve keeps its default, 16)",
+        default=1,
+        help="the baseline's gunicorn worker processes (default 1, as smsim serve has)",
     )
     parser.add_argument(
-        "--no-callbacks",
-        dest="callbacks",
-        action="store_false",
-        help="diagnosis only: no StatusCallback, so no webhook traffic during the run",
+        "--only",
+        choices=("creates", "callbacks"),
+        help="measure one smsim mode only (the baseline is always measured)",
     )
     args = parser.parse_args(argv)
     args.runs = args.runs or (2 if args.quick else 5)
     args.duration = args.duration or (3.0 if args.quick else 8.0)
+    modes = [m for m in ("creates", "callbacks") if args.only in (None, m)]
 
-    c.header(
-        "API: POST /2010-04-01/Accounts/{sid}/Messages.json"
-        + ("" if args.callbacks else " (no callbacks: diagnosis)")
-    )
+    c.header("API: POST /2010-04-01/Accounts/{sid}/Messages.json")
     print(
-        f"load    : {args.processes} processes x {args.threads} keep-alive clients, "
-        f"{args.duration:g} s per measurement, {args.runs} runs"
+        f"load    : {args.processes} processes x {args.threads} clients, "
+        f"{args.duration:g} s per measurement, {args.runs} runs; baseline: bare Flask on "
+        f"gunicorn, {args.workers} worker process(es)"
     )
-    rows = []
-    ratios, smsim_rps, ceil_rps, p50s, p99s, cp50s, cp99s = [], [], [], [], [], [], []
+    runs: list[dict[str, Measured]] = []
     receiver = c.WsgiProcess("receiver", threads=8)
-    ceiling = c.WsgiProcess("ceiling", threads=args.server_threads)
+    baseline = c.GunicornBaseline(args.workers)
     try:
         with tempfile.TemporaryDirectory(prefix="smsim-bench-") as tmp:
             for run in range(args.runs):
-                if run % 2 == 0:
-                    ceil = measure_ceiling(ceiling, args)
-                    sim, extra = measure_smsim(Path(tmp), run, receiver, args)
-                else:
-                    sim, extra = measure_smsim(Path(tmp), run, receiver, args)
-                    ceil = measure_ceiling(ceiling, args)
-                ratio = sim.rps / ceil.rps
-                ratios.append(ratio)
-                smsim_rps.append(sim.rps)
-                ceil_rps.append(ceil.rps)
-                p50s.append(sim.p(50))
-                p99s.append(sim.p(99))
-                cp50s.append(ceil.p(50))
-                cp99s.append(ceil.p(99))
-                rows.append(
-                    [
-                        f"run {run + 1}",
-                        sim.rps,
-                        sim.p(50),
-                        sim.p(99),
-                        ceil.rps,
-                        ceil.p(50),
-                        ceil.p(99),
-                        ratio,
-                        int(extra["callbacks_during"]),
-                        extra["drain_s"] if extra["drained"] else "timeout",
-                        extra["cpu_per_req_ms"],
-                        sim.errors + ceil.errors,
-                    ]
+                order = ["baseline", *modes]
+                if run % 2:
+                    order.reverse()
+                measured: dict[str, Measured] = {}
+                for name in order:
+                    if name == "baseline":
+                        measured[name] = measure_baseline(baseline, args)
+                    else:
+                        measured[name] = measure_smsim(
+                            Path(tmp),
+                            f"run{run}-{name}",
+                            receiver if name == "callbacks" else None,
+                            args,
+                        )
+                runs.append(measured)
+                ratios = ", ".join(
+                    f"{m} {measured[m].result.rps / measured['baseline'].result.rps:.3f}"
+                    for m in modes
                 )
-                print(f"  run {run + 1}/{args.runs}: ratio {ratio:.2f} (load {c.load()})")
+                print(f"  run {run + 1}/{args.runs}: ratio {ratios} (load {c.load()})")
     finally:
-        ceiling.stop()
+        baseline.stop()
         receiver.stop()
-    rows.append(
-        [
-            "median",
-            c.median(smsim_rps),
-            c.median(p50s),
-            c.median(p99s),
-            c.median(ceil_rps),
-            c.median(cp50s),
-            c.median(cp99s),
-            c.median(ratios),
-            "",
-            "",
-            "",
-            "",
-        ]
-    )
+
+    rows = []
+    for name in ["baseline", *modes]:
+        for n, measured in enumerate(runs):
+            m = measured[name]
+            ratio = m.result.rps / measured["baseline"].result.rps
+            rows.append(
+                [
+                    f"{name} run {n + 1}",
+                    m.result.rps,
+                    m.result.p(50),
+                    m.result.p(99),
+                    m.cpu_ms,
+                    ratio,
+                    "-" if m.drain_s is None else m.drain_s,
+                    m.result.errors,
+                ]
+            )
+        rows.append(
+            [
+                f"{name} median",
+                c.median([r[name].result.rps for r in runs]),
+                c.median([r[name].result.p(50) for r in runs]),
+                c.median([r[name].result.p(99) for r in runs]),
+                c.median([r[name].cpu_ms for r in runs]),
+                c.median([r[name].result.rps / r["baseline"].result.rps for r in runs]),
+                "-" if name != "callbacks" else c.median([r[name].drain_s or 0.0 for r in runs]),
+                "",
+            ]
+        )
     print()
     print(
         c.table(
             rows,
-            [
-                "",
-                "smsim req/s",
-                "p50 ms",
-                "p99 ms",
-                "ceiling req/s",
-                "p50 ms",
-                "p99 ms",
-                "ratio",
-                "callbacks in run",
-                "drain s",
-                "CPU ms/req",
-                "errors",
-            ],
+            ["", "req/s", "p50 ms", "p99 ms", "CPU ms/req", "ratio", "drain s", "errors"],
         )
     )
-    ratio = c.median(ratios)
-    verdict = "met" if ratio >= TARGET_RATIO else "MISSED"
-    print(f"\ntarget  : smsim >= {TARGET_RATIO:.0%} of the ceiling -> {ratio:.0%}, {verdict}")
+    print()
+    for name in modes:
+        ratio = c.median([r[name].result.rps / r["baseline"].result.rps for r in runs])
+        verdict = "met" if ratio >= TARGET_RATIO else "MISSED"
+        print(
+            f"target  : {name}: smsim >= {TARGET_RATIO:.0%} of the baseline"
+            f" -> {ratio:.1%}, {verdict}"
+        )
     print(f"load    : {c.load()} (1/5/15 min) at end")
     return 0
 

@@ -18,6 +18,7 @@ from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError, authentication_failed, not_found, twilio_error
 from smsim.simulator.ids import new_auth_token, new_sid
 from smsim.simulator.models import Account, ApiKey, PhoneNumber, VerifiedNumber, from_row
+from smsim.simulator.row_cache import RowCache
 from smsim.simulator.store import Store
 
 ACCOUNT_TYPES = {"trial": "Trial", "full": "Full"}
@@ -57,6 +58,20 @@ class Accounts:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
+        # Basic auth on every API request and the token of every webhook read these.
+        self._account_rows: RowCache[Account] = RowCache(store)
+        self._key_rows: RowCache[tuple[str, str]] = RowCache(store)
+        # The opt-out check of every create asks which service a sender belongs to.
+        self._service_of_number: RowCache[str] = RowCache(store, keep_missing=True)
+
+    def _changed(self) -> None:
+        """After any write to an account or its keys: cached rows are stale."""
+        self._account_rows.invalidate()
+        self._key_rows.invalidate()
+
+    def _numbers_changed(self) -> None:
+        """After any write to an owned number: cached sender look-ups are stale."""
+        self._service_of_number.invalidate()
 
     # -- accounts -------------------------------------------------------------------------
 
@@ -103,11 +118,17 @@ class Accounts:
                 self.add_number(account.sid, spec)
             for number in verified_numbers:
                 self.add_verified(account.sid, number)
+            self._changed()
         return account
 
     def get(self, sid: str) -> Account | None:
         row = self.store.one("SELECT * FROM accounts WHERE sid = ?", (sid,))
         return None if row is None else from_row(Account, row)
+
+    def cached(self, sid: str) -> Account | None:
+        """:meth:`get` from the cache: as fresh as :meth:`get`, since every write to an
+        account drops the cache (hot paths: authentication, signing webhooks)."""
+        return self._account_rows.get(sid, self.get)
 
     def all(self) -> list[Account]:
         rows = self.store.all("SELECT * FROM accounts ORDER BY date_created, sid")
@@ -134,6 +155,7 @@ class Accounts:
             " status = COALESCE(?, status), date_updated = ? WHERE sid = ?",
             (friendly_name, status, self.clock.now(), sid),
         )
+        self._changed()
         updated = self.get(sid)
         assert updated is not None
         return updated
@@ -147,6 +169,7 @@ class Accounts:
             " friendly_name = COALESCE(?, friendly_name), date_updated = ? WHERE sid = ?",
             (ACCOUNT_TYPES[account_type.lower()], auth_token, friendly_name, self.clock.now(), sid),
         )
+        self._changed()
 
     # -- credentials ----------------------------------------------------------------------
 
@@ -155,12 +178,12 @@ class Accounts:
         if not username or not password:
             raise authentication_failed()
         if username.startswith("SK"):
-            row = self.store.one("SELECT * FROM api_keys WHERE sid = ?", (username,))
-            if row is None or not _same_secret(row["secret"], password):
+            key = self._key_rows.get(username, self._api_key)
+            if key is None or not _same_secret(key[0], password):
                 raise authentication_failed()
-            account = self.get(row["account_sid"])
+            account = self.cached(key[1])
         else:
-            account = self.get(username)
+            account = self.cached(username)
             if account is None or not _same_secret(account.auth_token, password):
                 raise authentication_failed()
         if account is None or account.status == "closed":
@@ -175,7 +198,7 @@ class Accounts:
         """
         if account_sid == principal.sid:
             return principal
-        target = self.get(account_sid)
+        target = self.cached(account_sid)
         if target is None or target.owner_account_sid != principal.sid:
             raise authentication_failed()
         return target
@@ -187,7 +210,13 @@ class Accounts:
             " VALUES (?,?,?,?,?)",
             (sid, account_sid, secret, friendly_name, self.clock.now()),
         )
+        self._changed()
         return sid, secret
+
+    def _api_key(self, key_sid: str) -> tuple[str, str] | None:
+        """(secret, account SID) of an API key, or None."""
+        row = self.store.one("SELECT secret, account_sid FROM api_keys WHERE sid = ?", (key_sid,))
+        return None if row is None else (str(row["secret"]), str(row["account_sid"]))
 
     def api_keys(self, account_sid: str) -> list[ApiKey]:
         """The account's API keys, oldest first, without their secrets."""
@@ -244,6 +273,7 @@ class Accounts:
                 now,
             ),
         )
+        self._numbers_changed()
         return number
 
     def _listed(
@@ -296,6 +326,7 @@ class Accounts:
                 f"UPDATE phone_numbers SET {assignments}, date_updated = ? WHERE sid = ?",
                 [*sets.values(), self.clock.now(), sid],
             )
+            self._numbers_changed()
         return self.number(account_sid, sid)
 
     def remove_number(self, account_sid: str, sid: str) -> None:
@@ -304,6 +335,7 @@ class Accounts:
         self.store.execute(
             "DELETE FROM phone_numbers WHERE account_sid = ? AND sid = ?", (account_sid, sid)
         )
+        self._numbers_changed()
 
     def find_number(self, account_sid: str, sid: str) -> PhoneNumber | None:
         """The number ``sid`` of ``account_sid``, or None."""
@@ -321,7 +353,11 @@ class Accounts:
         return {r["sid"]: from_row(PhoneNumber, r) for r in rows}
 
     def service_sid_of_number(self, phone_number: str) -> str | None:
-        """The Messaging Service whose pool holds ``phone_number``, if any."""
+        """The Messaging Service whose pool holds ``phone_number``, if any (cached until
+        a number changes)."""
+        return self._service_of_number.get(phone_number, self._read_service_sid_of_number)
+
+    def _read_service_sid_of_number(self, phone_number: str) -> str | None:
         sid = self.store.scalar(
             "SELECT messaging_service_sid FROM phone_numbers WHERE phone_number = ?",
             (phone_number,),
@@ -339,6 +375,7 @@ class Accounts:
             sql += " AND messaging_service_sid = ?"
             args.append(only_from)
         self.store.execute(sql, args)
+        self._numbers_changed()
 
     def release_service_numbers(self, service_sid: str) -> None:
         """Every number of a deleted service leaves it (and stays on its account)."""
@@ -347,6 +384,7 @@ class Accounts:
             " WHERE messaging_service_sid = ?",
             (self.clock.now(), service_sid),
         )
+        self._numbers_changed()
 
     def owns(self, account_sid: str, phone_number: str) -> bool:
         return bool(

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
+from smsim.simulator.group_commit import GroupCommit
 from smsim.simulator.scheduler import Job, Scheduler
 from smsim.simulator.store import Store
 from smsim.simulator.webhooks import AttemptLog, AttemptResult, Sender, Webhook
@@ -49,20 +52,14 @@ class Dispatcher:
         self.sender = sender
         self.attempts = attempts
         self.inbound_response = inbound_response
-        self._tokens: dict[str, str] = {}
+        self.log_writes = GroupCommit(store)
         scheduler.pooled[WEBHOOK] = self._run
 
-    def forget_tokens(self) -> None:
-        """Drop cached auth tokens (after a reset, accounts may have new ones)."""
-        self._tokens.clear()
-
     def _token(self, account_sid: str) -> str:
-        token = self._tokens.get(account_sid)
-        if token is None:
-            account = self.accounts.get(account_sid)
-            token = account.auth_token if account else ""
-            self._tokens[account_sid] = token
-        return token
+        """The account's auth token now (cached by the accounts module until the account
+        changes, so a new token signs the next webhook)."""
+        account = self.accounts.cached(account_sid)
+        return account.auth_token if account else ""
 
     def _run(self, job: Job) -> None:
         webhook = Webhook.from_payload(job.payload)
@@ -80,16 +77,21 @@ class Dispatcher:
             and overrides.retries_on(result.failure)
             and webhook.elapsed + result.duration < overrides.total_timeout
         )
-        with self.store.transaction():
-            gave_up = not result.ok and not retry
-            self.attempts.record(job.id, webhook, result, self.clock.now(), gave_up)
+        gave_up = not result.ok and not retry
+        now = self.clock.now()
+        next_try: dict[str, Any] | None = None
+        if retry:
+            next_try = replace(
+                webhook, attempt=webhook.attempt + 1, elapsed=webhook.elapsed + result.duration
+            ).to_payload()
+
+        def log_attempt() -> None:
+            self.attempts.record(job.id, webhook, result, now, gave_up)
             self.scheduler.done(job)
-            if retry:
-                webhook.attempt += 1
-                webhook.elapsed += result.duration
+            if next_try is not None:
                 self.scheduler.schedule(
-                    self.clock.now() + retry_delay(webhook.attempt - 1),
-                    WEBHOOK,
-                    job.ref,
-                    webhook.to_payload(),
+                    now + retry_delay(webhook.attempt), WEBHOOK, job.ref, next_try
                 )
+
+        # Shares a transaction with the other workers' attempts finishing now.
+        self.log_writes.write(log_attempt)

@@ -132,8 +132,7 @@ class Engine:
     def reset(self) -> None:
         """Forget all state, then seed again (control API ``/_smsim/reset``)."""
         self.scheduler.wait_in_flight()
-        self.store.reset()
-        self.dispatcher.forget_tokens()
+        self.store.reset()  # its new generation drops every cached account
         self._seed_state()
 
     def advance(self, seconds: float) -> int:

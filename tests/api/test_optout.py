@@ -142,6 +142,25 @@ def test_stop_via_a_service_number_blocks_every_sender_of_the_service(
     assert client.messages.create(to=HANDSET, from_=NUMBER, body="back").status == "queued"
 
 
+def test_a_number_joining_or_leaving_the_service_changes_its_block_at_once(
+    simulator, smsim_control, account, client
+):
+    """Which service a sender belongs to is cached for the opt-out check of every create;
+    joining and leaving a service must still count from the next message on."""
+    service = _service(client, account, NUMBER)
+    smsim_control.inbound(HANDSET, NUMBER, "STOP")
+    assert client.messages.create(to=HANDSET, from_=OUTSIDE, body="not in it").status == "queued"
+
+    outside_sid = next(n["sid"] for n in account["numbers"] if n["phone_number"] == OUTSIDE)
+    client.messaging.v1.services(service).phone_numbers.create(phone_number_sid=outside_sid)
+
+    assert _refused(client, OUTSIDE).code == 21610
+
+    client.messaging.v1.services(service).phone_numbers(outside_sid).delete()
+
+    assert client.messages.create(to=HANDSET, from_=OUTSIDE, body="left it").status == "queued"
+
+
 def test_twiml_reply_to_a_stop_is_refused_with_21610(
     simulator, smsim_control, callback_recorder, account
 ):

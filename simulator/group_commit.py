@@ -1,0 +1,75 @@
+"""Group commit: writes from many threads, one transaction per batch.
+
+Each webhook worker used to log its attempt (and drop its job, and maybe queue the retry)
+in a transaction of its own: a ``BEGIN IMMEDIATE``/``COMMIT`` pair and a turn at the
+store's lock per callback. Here a worker hands its write over and waits; whichever worker
+holds the flush turn writes every write queued so far in one transaction, as the
+scheduler already does for lifecycle steps. Under load many callbacks share a commit;
+alone, a worker writes its own at once, so nothing waits for a timer.
+
+:meth:`GroupCommit.write` returns only once the write is committed, so a caller (and
+whoever waits for the caller, like ``run_until_idle`` on a virtual clock) sees it done.
+A write that raises is not allowed to undo the others: the batch is then written again
+one write per transaction, and only the failing write's caller gets the exception.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from smsim.simulator.store import Store
+
+Write = Callable[[], None]
+
+
+@dataclass
+class _Queued:
+    write: Write
+    done: bool = False
+    error: BaseException | None = None
+
+
+class GroupCommit:
+    """Batches writes from concurrent threads into shared transactions."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._queue: list[_Queued] = []
+        self._queue_lock = threading.Lock()
+        self._flush_turn = threading.Lock()
+
+    def write(self, write: Write) -> None:
+        """Run ``write`` (store calls only, no other side effects: it may run twice if
+        another write of its batch fails) in a transaction; return once committed."""
+        queued = _Queued(write)
+        with self._queue_lock:
+            self._queue.append(queued)
+        with self._flush_turn:
+            if not queued.done:  # else an earlier turn wrote it with its own batch
+                self._flush()
+        if queued.error is not None:
+            raise queued.error
+
+    def _flush(self) -> None:
+        with self._queue_lock:
+            batch, self._queue = self._queue, []
+        try:
+            with self._store.transaction():
+                for queued in batch:
+                    queued.write()
+        except Exception:
+            for queued in batch:  # rolled back: again one by one, so the rest are kept
+                try:
+                    with self._store.transaction():
+                        queued.write()
+                except Exception as exc:
+                    queued.error = exc
+        except BaseException as exc:  # e.g. KeyboardInterrupt: nobody's write is kept
+            for queued in batch:
+                queued.error = exc
+            raise
+        finally:
+            for queued in batch:
+                queued.done = True
