@@ -43,8 +43,8 @@ Choices where Twilio is silent or uncertain (each is smsim's, documented here):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from smsim.simulator import phone
@@ -103,6 +103,7 @@ class Service:
     settings: dict[str, Any]
     date_created: float
     date_updated: float
+    position: int = field(default=0, compare=False)  # storage order, for PageToken
 
     def __getitem__(self, key: str) -> Any:
         return self.settings.get(key)
@@ -117,6 +118,7 @@ class PoolNumber:
     service_sid: str
     phone_number: str
     date_created: float  # when it joined the service
+    position: int = field(default=0, compare=False)  # storage order, for PageToken
 
 
 T = TypeVar("T")
@@ -187,20 +189,46 @@ def _parse_value(spec: Field, raw: str) -> Any:
 
 
 def page_of(
-    items: Sequence[T], sid_of: Any, page_size: int, page: int, token: str | None
+    items: Sequence[T],
+    position_of: Callable[[T], int],
+    page_size: int,
+    page: int,
+    token: str | None,
+    sid_of: Callable[[T], str] | None = None,
 ) -> Page[T]:
-    """Slice ``items`` (oldest first) as Twilio pages: by ``PageToken`` (``PA`` + the last
-    SID shown) when given, else by ``Page``."""
+    """Slice ``items`` (in storage order) as Twilio pages: by ``PageToken`` when given,
+    else by ``Page``.
+
+    A token is a position (``PA`` + the storage position of the last item shown), not a
+    row that must still exist, so deleting the items of a page while paging does not break
+    the next one (the same rule as Messages; docs/fidelity.md, "List order, paging").
+    ``PA`` + a SID, which earlier versions issued, is still read while that item exists.
+    """
     start = page * page_size
     if token:
-        sids = [sid_of(item) for item in items]
-        if not token.startswith("PA") or token[2:] not in sids:
-            raise TwilioError(20001, 400, f"Invalid PageToken {token}")
-        start = sids.index(token[2:]) + 1
+        start = _token_start(items, position_of, token, sid_of)
     chosen = list(items[start : start + page_size])
     more = start + page_size < len(items)
-    next_token = f"PA{sid_of(chosen[-1])}" if more and chosen else None
+    next_token = f"PA{position_of(chosen[-1])}" if more and chosen else None
     return Page(chosen, page, page_size, next_token)
+
+
+def _token_start(
+    items: Sequence[T],
+    position_of: Callable[[T], int],
+    token: str,
+    sid_of: Callable[[T], str] | None,
+) -> int:
+    """The index of the first item after the one ``token`` stands for."""
+    rest = token[2:] if token.startswith("PA") else ""
+    if rest.isdigit():
+        after = int(rest)
+        return next((i for i, item in enumerate(items) if position_of(item) > after), len(items))
+    if rest and sid_of is not None:
+        for i, item in enumerate(items):
+            if sid_of(item) == rest:
+                return i + 1
+    raise TwilioError(20001, 400, f"Invalid PageToken {token}")
 
 
 class Services:
@@ -243,17 +271,27 @@ class Services:
         return service
 
     def of_account(self, account_sid: str) -> list[Service]:
+        # Storage order is creation order (date_created never runs backwards on one
+        # clock), and a PageToken names a position in it.
         rows = self.store.all(
-            "SELECT * FROM services WHERE account_sid = ? ORDER BY date_created, rowid",
+            "SELECT rowid AS position, * FROM services WHERE account_sid = ? ORDER BY rowid",
             (account_sid,),
         )
         return [
-            Service(r["sid"], account_sid, loads(r["data"]), r["date_created"], r["date_updated"])
+            Service(
+                r["sid"],
+                account_sid,
+                loads(r["data"]),
+                r["date_created"],
+                r["date_updated"],
+                r["position"],
+            )
             for r in rows
         ]
 
     def page(self, account_sid: str, page_size: int, page: int, token: str | None) -> Page[Service]:
-        return page_of(self.of_account(account_sid), lambda s: s.sid, page_size, page, token)
+        services = self.of_account(account_sid)
+        return page_of(services, _position, page_size, page, token, sid_of=_sid)
 
     def update(self, account_sid: str, sid: str, changes: Mapping[str, Any]) -> Service:
         service = self.get(account_sid, sid)
@@ -342,13 +380,15 @@ class Services:
 
     def _pool(self, service_sid: str) -> list[PoolNumber]:
         joined = self.store.all(
-            "SELECT phone_sid, date_created FROM service_senders WHERE service_sid = ?"
-            " ORDER BY date_created, rowid",
+            "SELECT rowid AS position, phone_sid, date_created FROM service_senders"
+            " WHERE service_sid = ? ORDER BY rowid",
             (service_sid,),
         )
         numbers = self.accounts.numbers_by_sid([r["phone_sid"] for r in joined])
         return [
-            PoolNumber(n.sid, n.account_sid, service_sid, n.phone_number, r["date_created"])
+            PoolNumber(
+                n.sid, n.account_sid, service_sid, n.phone_number, r["date_created"], r["position"]
+            )
             for r in joined
             if (n := numbers.get(r["phone_sid"])) is not None
         ]
@@ -448,3 +488,11 @@ def _best_tier(service: Service, to: str, reachable: list[str]) -> list[str]:
         if same_area:
             return same_area
     return same_country or reachable
+
+
+def _position(item: Service | PoolNumber) -> int:
+    return item.position
+
+
+def _sid(item: Service | PoolNumber) -> str:
+    return item.sid

@@ -196,7 +196,7 @@ def add_number(sid: str) -> tuple[Response, int]:
 def list_numbers(sid: str) -> Response:
     size, number, token = _paging()
     members = _services().numbers(g.principal.sid, sid)
-    page = page_of(members, lambda m: m.sid, size, number, token)
+    page = page_of(members, lambda m: m.position, size, number, token, sid_of=lambda m: m.sid)
     items = [render_number(m) for m in page.items]
     return jsonify(render_page("phone_numbers", f"/Services/{sid}/PhoneNumbers", page, items))
 

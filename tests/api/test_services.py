@@ -111,6 +111,33 @@ def test_service_crud_through_the_sdk(client: Client, account: dict[str, Any]) -
     assert client.messaging.v1.services.list() == []
 
 
+def test_deleting_services_while_streaming_them_deletes_every_one(client: Client) -> None:
+    """The PageToken names a position, not a row: deleting the page just shown does not
+    make the next page's token invalid (it did: 400 "Invalid PageToken")."""
+    sids = {client.messaging.v1.services.create(friendly_name=f"S{i}").sid for i in range(7)}
+    deleted = set()
+    for service in client.messaging.v1.services.stream(page_size=2):
+        service.delete()
+        deleted.add(service.sid)
+    assert deleted == sids
+    assert client.messaging.v1.services.list() == []
+
+
+def test_removing_pool_numbers_while_streaming_them_removes_every_one(
+    client: Client, account: dict[str, Any]
+) -> None:
+    service = client.messaging.v1.services.create(friendly_name="pool")
+    pool = client.messaging.v1.services(service.sid).phone_numbers
+    numbers = [US_A, US_B, US_C, NYC, UK]
+    for number in numbers:
+        pool.create(phone_number_sid=pn(account, number))
+    removed = [member.phone_number for member in pool.stream(page_size=2)]
+    assert removed == numbers  # the order numbers joined the pool
+    for member in pool.stream(page_size=2):
+        pool(member.sid).delete()
+    assert pool.list() == []
+
+
 def test_service_list_is_paged_with_meta(simulator: Any, client: Client, account: Any) -> None:
     sids = [client.messaging.v1.services.create(friendly_name=f"S{i}").sid for i in range(3)]
     assert [s.sid for s in client.messaging.v1.services.list(page_size=2)] == sids
