@@ -7,6 +7,7 @@ import hashlib
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,18 @@ CLIENT_V0 = FIXTURES / "client-v0.db"
 V0_FULL_ACCOUNT = "AC8ebb27cfe2d4208d3c9cbd04dfce23dd"
 V0_MESSAGE = "SM7d4a8ef9cf478f5e52fb427949fe88ea"
 NOBODY = 65534
+
+
+def header(path: Path) -> tuple[int, int]:
+    """(application_id, user_version) as stored in the file."""
+    conn = sqlite3.connect(path)
+    try:
+        return (
+            conn.execute("PRAGMA application_id").fetchone()[0],
+            conn.execute("PRAGMA user_version").fetchone()[0],
+        )
+    finally:
+        conn.close()
 
 
 def copy_fixture(source: Path, folder: Path, name: str | None = None) -> Path:

@@ -13,6 +13,7 @@ from startup_helpers import (
     V0_FULL_ACCOUNT,
     V0_MESSAGE,
     copy_fixture,
+    header,
     snapshot,
 )
 
@@ -31,18 +32,6 @@ from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.engine import Engine
 from smsim.simulator.migrations import MIGRATIONS as SIMULATOR_MIGRATIONS
 from smsim.simulator.store import Store as SimulatorStore
-
-
-def header(path: Path) -> tuple[int, int]:
-    """(application_id, user_version) as stored in the file."""
-    conn = sqlite3.connect(path)
-    try:
-        return (
-            conn.execute("PRAGMA application_id").fetchone()[0],
-            conn.execute("PRAGMA user_version").fetchone()[0],
-        )
-    finally:
-        conn.close()
 
 
 def test_a_simulator_database_from_the_release_before_versions_upgrades_with_its_data(

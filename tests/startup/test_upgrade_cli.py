@@ -3,28 +3,23 @@ before versioning wrote, serve its rows, and leave the file stamped."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 import requests
-from startup_helpers import CLIENT_V0, SIMULATOR_V0, V0_FULL_ACCOUNT, V0_MESSAGE, copy_fixture
+from startup_helpers import (
+    CLIENT_V0,
+    SIMULATOR_V0,
+    V0_FULL_ACCOUNT,
+    V0_MESSAGE,
+    copy_fixture,
+    header,
+)
 
 from smsim.client.migrations import MIGRATIONS as CLIENT_MIGRATIONS
 from smsim.migrations import CLIENT, SIMULATOR, latest_version
 from smsim.simulator.migrations import MIGRATIONS as SIMULATOR_MIGRATIONS
 from smsim.testing import ServeProcess
-
-
-def header(path: Path) -> tuple[int, int]:
-    conn = sqlite3.connect(path)
-    try:
-        return (
-            conn.execute("PRAGMA application_id").fetchone()[0],
-            conn.execute("PRAGMA user_version").fetchone()[0],
-        )
-    finally:
-        conn.close()
 
 
 @pytest.mark.slow
