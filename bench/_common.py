@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 # `smsim serve` as a process; URL and accounts come from its --ready-file JSON.
 from smsim.testing import ServeProcess as Serve  # noqa: F401 - used as c.Serve
@@ -451,6 +451,20 @@ def run_load(
     for p in procs:
         p.join(10)
     return result
+
+
+# A create as smsim's benchmarks send it; the baseline answers the same request.
+CREATE_FORM = {"To": "+14155550100", "From": "+15005550006", "Body": "smsim benchmark message"}
+
+
+def baseline_load(baseline: GunicornBaseline) -> Load:
+    """The create request, aimed at the bare-Flask baseline."""
+    form = dict(CREATE_FORM, StatusCallback="http://127.0.0.1:1/cb")
+    return Load(
+        f"{baseline.url}/2010-04-01/Accounts/AC00/Messages.json",
+        urlencode(form).encode(),
+        ("AC00", "x"),
+    )
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, every: float = 0.05) -> bool:

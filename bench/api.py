@@ -36,7 +36,7 @@ from urllib.parse import urlencode
 import _common as c
 
 TARGET_RATIO = 0.5
-FORM = {"To": "+14155550100", "From": "+15005550006", "Body": "smsim benchmark message"}
+FORM = c.CREATE_FORM
 
 
 @dataclass
@@ -82,12 +82,7 @@ def measure_smsim(
 
 
 def measure_baseline(baseline: c.GunicornBaseline, args: argparse.Namespace) -> Measured:
-    form = dict(FORM, StatusCallback="http://127.0.0.1:1/cb")
-    load = c.Load(
-        f"{baseline.url}/2010-04-01/Accounts/AC00/Messages.json",
-        urlencode(form).encode(),
-        ("AC00", "x"),
-    )
+    load = c.baseline_load(baseline)
     cpu_before = baseline.cpu_seconds()
     result = c.run_load(
         load, processes=args.processes, threads=args.threads, duration=args.duration
