@@ -15,6 +15,7 @@ import errno
 import logging
 import os
 import socket
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,6 +24,13 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 class StartupError(Exception):
     """A mistake in how a command was started; ``str()`` is one line naming the fix."""
+
+
+def refuse(command: str, message: object) -> int:
+    """Print ``command: message`` on stderr as the one line a refused start shows, and
+    return the exit status for it (2)."""
+    print(f"{command}: {message}", file=sys.stderr)
+    return 2
 
 
 def log_level(value: str, flag: str = "--log-level") -> int:

@@ -82,8 +82,7 @@ def _check_start(args: argparse.Namespace) -> None:
 
 
 def _refuse(message: str) -> int:
-    print(f"smsim client serve: {message}", file=sys.stderr)
-    return 2
+    return checks.refuse("smsim client serve", message)
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -99,8 +99,7 @@ def _check_start(config: SimulatorConfig) -> None:
 
 
 def _refuse(message: str) -> int:
-    print(f"smsim serve: {message}", file=sys.stderr)
-    return 2
+    return checks.refuse("smsim serve", message)
 
 
 def run(args: argparse.Namespace) -> int:

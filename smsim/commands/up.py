@@ -17,7 +17,7 @@ from typing import Any
 
 from smsim.commands import _startup_checks as checks
 from smsim.commands._safety_flags import add_safety_flags
-from smsim.commands._startup_checks import StartupError
+from smsim.commands._startup_checks import StartupError, refuse
 from smsim.websafety import exposure_warning
 
 DEFAULT_DATA = "smsim-data"
@@ -134,8 +134,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         level = _check_arguments(args, data)
     except StartupError as exc:
-        print(f"smsim up: {exc}", file=sys.stderr)
-        return 2
+        return refuse("smsim up", exc)
     stop = StopSignals()  # before anything starts: a stop right after the banner is clean
     logging.basicConfig(level=level, format="%(levelname)s %(name)s %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
@@ -169,11 +168,10 @@ def run(args: argparse.Namespace) -> int:
         client = ClientServer(client_config, host=args.host, port=args.client_port).start()
         wired = _provision(sim.url, client, sim_config.control_token)
     except (ConfigError, ValueError, OSError, RequestException) as exc:
-        print(f"smsim up: {exc}", file=sys.stderr)
         for server in (client, sim):
             if server is not None:
                 server.stop()
-        return 2
+        return refuse("smsim up", exc)
     _banner(sim.url, client.url, data, wired)
     stop.wait(lambda: client.running and sim.running)
     print("smsim up: stopping", flush=True)
