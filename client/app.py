@@ -48,9 +48,10 @@ def _int_arg(name: str) -> int | None:
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
-    if not raw.lstrip("-").isdigit():
-        raise ValidationError({name: "must be an integer"})
-    return int(raw)
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError({name: "must be an integer"}) from None
 
 
 def _float_arg(name: str) -> float | None:
@@ -64,7 +65,7 @@ def _float_arg(name: str) -> float | None:
 
 
 def _ref(ref: str) -> int | str:
-    return int(ref) if ref.isdigit() else ref
+    return int(ref) if ref.isascii() and ref.isdigit() else ref
 
 
 # -- providers ---------------------------------------------------------------------------------

@@ -84,6 +84,7 @@ class CampaignRunner:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
+        self._released = False  # the server is stopping: waits answer at once
 
     # -- control -------------------------------------------------------------------------
 
@@ -131,7 +132,17 @@ class CampaignRunner:
     def wait(self, campaign_id: int, timeout: float) -> bool:
         """Wait until this process is no longer sending the campaign; False on timeout."""
         with self._lock:
-            return self._changed.wait_for(lambda: campaign_id not in self._threads, timeout)
+            self._changed.wait_for(
+                lambda: self._released or campaign_id not in self._threads, timeout
+            )
+            return campaign_id not in self._threads
+
+    def release_waiters(self) -> None:
+        """Answer every :meth:`wait` now, and later ones at once (the server is stopping
+        and must not hold its waiting requests until their timeout)."""
+        with self._lock:
+            self._released = True
+            self._changed.notify_all()
 
     def stop(self, timeout: float = 20.0) -> None:
         """Stop every coordinator after its in-flight chunk; campaigns stay resumable."""

@@ -253,9 +253,9 @@ class Integration:
         errors: dict[str, str] = {}
         cc = str(country_code if country_code is not None else "").strip().lstrip("+")
         number = "".join(ch for ch in str(mobile_number or "") if ch not in " -().")
-        if not cc.isdigit() or not 1 <= len(cc) <= 3:
+        if not (cc.isascii() and cc.isdigit()) or not 1 <= len(cc) <= 3:
             errors["country_code"] = "must be 1 to 3 digits, e.g. 1 or +91"
-        if not number.isdigit() or not 4 <= len(number) <= 14:
+        if not (number.isascii() and number.isdigit()) or not 4 <= len(number) <= 14:
             errors["mobile_number"] = "must be 4 to 14 digits"
         problem = _check_body(message)
         if problem:

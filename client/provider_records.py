@@ -38,7 +38,7 @@ class ProviderRecords(Records):
             if not rows:
                 raise NotFoundError("no default provider: add a provider first")
             return provider_from_row(rows[0])
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isascii() and ref.isdigit()):
             return self.get_provider(int(ref))
         rows = self._query(
             "SELECT * FROM providers WHERE deleted_at IS NULL AND nickname = ? COLLATE NOCASE",

@@ -72,7 +72,14 @@ class ClientServer:
 
     def start(self) -> ClientServer:
         """Bind, build the app, and serve in a background thread."""
-        self._server = bind_server(self._wsgi, self.host, self.port, self.threads, "smsim-client")
+        self._server = bind_server(
+            self._wsgi,
+            self.host,
+            self.port,
+            self.threads,
+            "smsim-client",
+            release=self._release_waiters,
+        )
         self.effective_port = int(self._server.effective_port)
         if self.config.bind_host != self.host:
             self.config = replace(self.config, bind_host=self.host)
@@ -82,6 +89,12 @@ class ClientServer:
         self._thread = serve_in_thread(self._server, f"smsim-client:{self.effective_port}")
         self.integration.resume_campaigns()
         return self
+
+    def _release_waiters(self) -> None:
+        """Wake the requests parked on a campaign's ``?wait=`` so stopping does not wait
+        out their timeout."""
+        if self.app is not None:
+            self.integration.runner.release_waiters()
 
     def stop(self) -> None:
         """Stop serving (see :func:`smsim.serving.stop_server`) and close the integration."""

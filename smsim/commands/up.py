@@ -18,6 +18,7 @@ from typing import Any
 from smsim.commands import _startup_checks as checks
 from smsim.commands._safety_flags import add_safety_flags
 from smsim.commands._startup_checks import StartupError, refuse
+from smsim.migrations import DatabaseRefused
 from smsim.websafety import exposure_warning
 
 DEFAULT_DATA = "smsim-data"
@@ -167,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
         )
         client = ClientServer(client_config, host=args.host, port=args.client_port).start()
         wired = _provision(sim.url, client, sim_config.control_token)
-    except (ConfigError, ValueError, OSError, RequestException) as exc:
+    except (ConfigError, DatabaseRefused, ValueError, OSError, RequestException) as exc:
         for server in (client, sim):
             if server is not None:
                 server.stop()

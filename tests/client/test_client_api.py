@@ -110,6 +110,16 @@ def test_unknown_things_are_json_404_and_bad_bodies_400(app_client: Any) -> None
     assert app_client.get("/c/unknown").status_code == 404
 
 
+def test_numbers_that_are_digits_but_not_ascii_are_refused_not_a_500(app_client: Any) -> None:
+    """'²' passes str.isdigit() but not int(): a 400 naming the field, not a 500."""
+    create(app_client)
+    for bad in ("\u00b2", "--5"):
+        resp = app_client.get(f"/api/events?provider_id={bad}")
+        assert resp.status_code == 400, (bad, resp.get_data(as_text=True))
+        assert "provider_id" in resp.get_data(as_text=True)
+    assert app_client.get("/api/providers/\u00b2").status_code == 404
+
+
 def test_sends_need_a_provider_and_honour_the_template_option(app_client: Any) -> None:
     resp = app_client.post("/api/campaigns", json={"message": "hi", "recipients": ["+1415"]})
     assert resp.status_code == 400
