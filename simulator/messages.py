@@ -517,16 +517,16 @@ class Messages:
         ``PA`` + a SID (the form earlier smsim versions issued) is still read while that
         message exists, so a link handed out by an older server keeps working.
         """
-        rest = token[2:] if token.startswith(PAGE_TOKEN_PREFIX) else ""
-        if rest.isascii() and rest.isdigit() and len(rest) <= 19:
-            return int(rest)
-        if is_sid(rest, "SM") or is_sid(rest, "MM"):
+        named = parse_page_token(token)
+        if isinstance(named, int):
+            return named
+        if is_sid(named, "SM") or is_sid(named, "MM"):
             position = self.store.scalar(
-                "SELECT id FROM messages WHERE sid = ? AND account_sid = ?", (rest, account_sid)
+                "SELECT id FROM messages WHERE sid = ? AND account_sid = ?", (named, account_sid)
             )
             if position is not None:
                 return int(position)
-        raise TwilioError(20001, 400, f"Invalid PageToken {token}")
+        raise invalid_page_token(token)
 
     # -- update / delete ------------------------------------------------------------------
 
@@ -648,6 +648,27 @@ def _inbox_filters(query: InboxQuery) -> Where:
         escaped = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         where.add("body LIKE ? ESCAPE '\\'", f"%{escaped}%")
     return where
+
+
+# The largest integer SQLite stores: no position lies past it.
+MAX_POSITION = 2**63 - 1
+
+
+def parse_page_token(token: str) -> int | str:
+    """What a ``PageToken`` names: a storage position (``PA`` + digits, what smsim
+    issues) or, from earlier versions, a SID (``PA`` + SID) the caller looks up;
+    20001 (400) for anything else."""
+    rest = token[len(PAGE_TOKEN_PREFIX) :] if token.startswith(PAGE_TOKEN_PREFIX) else ""
+    if rest.isascii() and rest.isdigit():
+        if int(rest) <= MAX_POSITION:
+            return int(rest)
+    elif rest.isascii() and rest.isalnum():
+        return rest
+    raise invalid_page_token(token)
+
+
+def invalid_page_token(token: str) -> TwilioError:
+    return TwilioError(20001, 400, f"Invalid PageToken {token}")
 
 
 def page_token_for(position: int) -> str:

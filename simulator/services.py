@@ -52,7 +52,14 @@ from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError, not_found, twilio_error
 from smsim.simulator.ids import is_sid, new_sid
-from smsim.simulator.messages import DEFAULT_VALIDITY_PERIOD, MessageRows, valid_callback_url
+from smsim.simulator.messages import (
+    DEFAULT_VALIDITY_PERIOD,
+    MessageRows,
+    invalid_page_token,
+    page_token_for,
+    parse_page_token,
+    valid_callback_url,
+)
 from smsim.simulator.models import Account, Message
 from smsim.simulator.store import Store, dumps, loads
 
@@ -209,7 +216,7 @@ def page_of(
         start = _token_start(items, position_of, token, sid_of)
     chosen = list(items[start : start + page_size])
     more = start + page_size < len(items)
-    next_token = f"PA{position_of(chosen[-1])}" if more and chosen else None
+    next_token = page_token_for(position_of(chosen[-1])) if more and chosen else None
     return Page(chosen, page, page_size, next_token)
 
 
@@ -220,15 +227,14 @@ def _token_start(
     sid_of: Callable[[T], str] | None,
 ) -> int:
     """The index of the first item after the one ``token`` stands for."""
-    rest = token[2:] if token.startswith("PA") else ""
-    if rest.isdigit():
-        after = int(rest)
-        return next((i for i, item in enumerate(items) if position_of(item) > after), len(items))
-    if rest and sid_of is not None:
+    named = parse_page_token(token)
+    if isinstance(named, int):
+        return next((i for i, item in enumerate(items) if position_of(item) > named), len(items))
+    if sid_of is not None:
         for i, item in enumerate(items):
-            if sid_of(item) == rest:
+            if sid_of(item) == named:
                 return i + 1
-    raise TwilioError(20001, 400, f"Invalid PageToken {token}")
+    raise invalid_page_token(token)
 
 
 class Services:

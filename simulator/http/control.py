@@ -20,6 +20,7 @@ from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, not_found
 from smsim.simulator.http.context import change_feed, current_engine
 from smsim.simulator.http.inbox_json import inbox_message
+from smsim.simulator.http.params import required_whole_number, whole_number
 from smsim.simulator.messages import INBOX_MAX_LIMIT, InboxPage, InboxQuery
 from smsim.simulator.watch import wait_until
 
@@ -280,16 +281,14 @@ def run_until_idle() -> Response:
 @blueprint.get("/callbacks")
 def callbacks() -> Response:
     args = request.args
-    limit = args.get("limit", "1000")
-    if not limit.isdigit():
-        raise _bad("limit: must be a positive integer")
+    limit = required_whole_number("limit", args.get("limit", "1000"))
     items = current_engine().attempts.query(
         message_sid=args.get("message_sid"),
         status=args.get("status"),
         url=args.get("url"),
         kind=args.get("kind"),
         account_sid=args.get("account_sid"),
-        limit=min(int(limit), 100000),
+        limit=min(limit, 100000),
     )
     return jsonify({"callbacks": items})
 
@@ -324,15 +323,8 @@ def messages() -> Response:
 
 def messages_query(args: Any) -> InboxQuery:
     """The filters and cursor of ``GET /_smsim/messages`` (400 on a malformed one)."""
-    limit = args.get("limit", "100")
-    if not limit.isdigit():
-        raise _bad("limit: must be a positive integer")
-    numbers: dict[str, int | None] = {}
-    for key in ("error_code", "before", "after"):
-        raw = args.get(key, "")
-        if raw and not raw.isdigit():
-            raise _bad(f"{key}: must be a positive integer")
-        numbers[key] = int(raw) if raw else None
+    limit = required_whole_number("limit", args.get("limit", "100"))
+    numbers = {key: whole_number(key, args.get(key)) for key in ("error_code", "before", "after")}
     lost = args.get("lost_callbacks", "")
     if lost not in {"", "0", "1", "true", "false"}:
         raise _bad("lost_callbacks: must be true or false")
@@ -349,7 +341,7 @@ def messages_query(args: Any) -> InboxQuery:
         lost_callbacks=lost in {"1", "true"},
         before=numbers["before"],
         after=numbers["after"],
-        limit=min(int(limit), INBOX_MAX_LIMIT),
+        limit=min(limit, INBOX_MAX_LIMIT),
     )
 
 

@@ -79,6 +79,29 @@ def int_param(name: str, raw: str | None, default: int, low: int, high: int) -> 
     return value
 
 
+# The largest integer SQLite stores: a filter or cursor past it cannot match a row.
+SQLITE_MAX_INTEGER = 2**63 - 1
+
+
+def whole_number(name: str, raw: str | None) -> int | None:
+    """A non-negative integer query parameter, None when absent (``None`` or empty);
+    20001 (400) for anything but ASCII digits (``str.isdigit`` also accepts '²', which
+    ``int`` refuses) or a value past what SQLite stores."""
+    if raw is None or raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > SQLITE_MAX_INTEGER:
+        raise TwilioError(20001, 400, f"{name}: must be a positive integer")
+    return int(raw)
+
+
+def required_whole_number(name: str, raw: str) -> int:
+    """:func:`whole_number` for a parameter that must have a value: the caller passes the
+    query's text or its default as text, so ``limit=`` (empty) is refused, not defaulted."""
+    value = whole_number(name, raw or "-")
+    assert value is not None
+    return value
+
+
 def sent_bounds(name: str, raw: str) -> tuple[float, float]:
     """The inclusive (first, last) instants a ``DateSent`` value names.
 

@@ -61,7 +61,8 @@ def test_token_of_a_deleted_message_resumes_after_it(simulator, twilio_account, 
 
 
 def test_malformed_page_token_is_a_clear_400(simulator, twilio_account):
-    for token in ("nonsense", "PA", "PAxyz", "PA-3", "PA" + "9" * 40):
+    # 19 nines pass a length check but not SQLite's integer range; '²' passes isdigit().
+    for token in ("nonsense", "PA", "PAxyz", "PA-3", "PA" + "9" * 40, "PA" + "9" * 19, "PA\u00b2"):
         response = requests.get(
             _list_url(simulator, twilio_account),
             params={"PageToken": token},
@@ -71,6 +72,22 @@ def test_malformed_page_token_is_a_clear_400(simulator, twilio_account):
         assert response.status_code == 400, token
         assert response.json()["code"] == 20001
         assert token in response.json()["message"]
+
+
+def test_services_page_tokens_and_inbox_numbers_out_of_range_are_400s(simulator, twilio_account):
+    services = requests.get(
+        f"{simulator.url}/v1/Services",
+        params={"PageToken": "PA\u00b2"},
+        auth=_auth(twilio_account),
+        timeout=5,
+    )
+    assert services.status_code == 400 and services.json()["code"] == 20001
+    for key, value in (("before", "9" * 20), ("error_code", "\u00b2"), ("limit", "\u00b2")):
+        inbox = requests.get(f"{simulator.url}/_smsim/messages", params={key: value}, timeout=5)
+        assert inbox.status_code == 400, (key, inbox.text)
+        assert f"{key}: must be a positive integer" in inbox.json()["message"]
+    page = requests.get(f"{simulator.url}/", params={"error_code": "\u00b2"}, timeout=5)
+    assert page.status_code == 400 and "error_code" in page.text
 
 
 def test_concurrent_create_list_delete_never_breaks_paging(
