@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from smsim import websafety
 from smsim.simulator import render
 from smsim.simulator.account_spec import AccountSpecError, number_spec, parse_account_spec
 from smsim.simulator.accounts import NumberSpec
@@ -20,7 +19,7 @@ from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, not_found
 from smsim.simulator.http.context import change_feed, current_engine
 from smsim.simulator.http.inbox_json import inbox_message
-from smsim.simulator.http.params import required_whole_number, whole_number
+from smsim.simulator.http.params import json_object, required_whole_number, whole_number
 from smsim.simulator.messages import INBOX_MAX_LIMIT, InboxPage, InboxQuery
 from smsim.simulator.watch import wait_until
 
@@ -28,19 +27,6 @@ blueprint = Blueprint("control", __name__, url_prefix="/_smsim")
 
 MAX_WAIT_SECONDS = 60.0
 LAST_INSTANT = 253402300799.0  # 9999-12-31T23:59:59Z, the last instant a date can show
-
-
-def _json() -> dict[str, Any]:
-    """The JSON object sent, ``{}`` for no body; any other body is refused, never ignored
-    (``request.data`` is empty for a form, which used to pass as "no body")."""
-    if not request.get_data(cache=True):
-        return {}
-    if not request.is_json:
-        raise TwilioError(20001, 415, websafety.JSON_REQUIRED)
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise TwilioError(20001, 400, "Request body must be a JSON object")
-    return data
 
 
 def _bad(message: str) -> TwilioError:
@@ -113,7 +99,7 @@ def list_accounts() -> Response:
 def create_account() -> tuple[Response, int]:
     """Create an account from the spec the ``--config`` file uses (account_spec.schema.json)."""
     try:
-        spec = parse_account_spec(_json())
+        spec = parse_account_spec(json_object())
     except AccountSpecError as exc:
         raise _bad(exc.message) from None
     if spec.sid is not None and current_engine().accounts.get(spec.sid):
@@ -142,7 +128,7 @@ def add_number(sid: str) -> tuple[Response, int]:
     account = current_engine().accounts.get(sid)
     if account is None:
         raise not_found(request.path)
-    data = _json()
+    data = json_object()
     if not isinstance(data.get("phone_number"), str):
         raise _bad("phone_number: required")
     number = current_engine().accounts.add_number(
@@ -160,7 +146,7 @@ def add_number(sid: str) -> tuple[Response, int]:
 def add_verified(sid: str) -> tuple[Response, int]:
     if current_engine().accounts.get(sid) is None:
         raise not_found(request.path)
-    data = _json()
+    data = json_object()
     if not isinstance(data.get("phone_number"), str):
         raise _bad("phone_number: required")
     verified = current_engine().accounts.add_verified(sid, data["phone_number"])
@@ -172,7 +158,7 @@ def create_api_key(sid: str) -> tuple[Response, int]:
     """An API key (``SK...`` + secret) usable as Basic auth for this account."""
     if current_engine().accounts.get(sid) is None:
         raise not_found(request.path)
-    name = _json().get("friendly_name", "")
+    name = json_object().get("friendly_name", "")
     if not isinstance(name, str):
         raise _bad("friendly_name: must be a string")
     key_sid, secret = current_engine().accounts.create_api_key(sid, name)
@@ -207,7 +193,7 @@ def list_rules() -> Response:
 
 @blueprint.post("/rules")
 def add_rule() -> tuple[Response, int]:
-    data = _json()
+    data = json_object()
     specs = data.get("rules") if "rules" in data else [data]
     if not isinstance(specs, list):
         raise _bad("rules: must be a list")
@@ -230,7 +216,7 @@ def delete_rule(rule_id: int) -> Response:
 # -- clock --------------------------------------------------------------------------------
 
 
-def _clock_json() -> dict[str, Any]:
+def _clockjson_object() -> dict[str, Any]:
     engine = current_engine()
     now = engine.clock.now()
     return {
@@ -244,7 +230,7 @@ def _clock_json() -> dict[str, Any]:
 
 @blueprint.get("/clock")
 def get_clock() -> Response:
-    return jsonify(_clock_json())
+    return jsonify(_clockjson_object())
 
 
 def _require_virtual() -> Engine:
@@ -257,7 +243,7 @@ def _require_virtual() -> Engine:
 @blueprint.post("/clock/advance")
 def advance_clock() -> Response:
     engine = _require_virtual()
-    seconds = _json().get("seconds")
+    seconds = json_object().get("seconds")
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
         raise _bad("seconds: must be a non-negative number")
     if not math.isfinite(seconds) or engine.clock.now() + seconds > LAST_INSTANT:
@@ -265,14 +251,14 @@ def advance_clock() -> Response:
         # not be written as a date anywhere, so such a move is refused, not made.
         raise _bad("seconds: too far; the clock must stay before the year 10000")
     ran = engine.advance(float(seconds))
-    return jsonify({**_clock_json(), "jobs_run": ran})
+    return jsonify({**_clockjson_object(), "jobs_run": ran})
 
 
 @blueprint.post("/clock/run-until-idle")
 def run_until_idle() -> Response:
     engine = _require_virtual()
     ran = engine.run_until_idle()
-    return jsonify({**_clock_json(), "jobs_run": ran})
+    return jsonify({**_clockjson_object(), "jobs_run": ran})
 
 
 # -- callbacks log ------------------------------------------------------------------------

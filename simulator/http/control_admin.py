@@ -7,7 +7,6 @@ JSON in and out, Twilio's error envelope on bad input, like the rest of ``/_smsi
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -16,6 +15,8 @@ from smsim.simulator import render
 from smsim.simulator.account_spec import NUMBER_SETTINGS
 from smsim.simulator.errors import TwilioError, not_found
 from smsim.simulator.http.context import current_engine
+from smsim.simulator.http.messaging import iso8601
+from smsim.simulator.http.params import json_object
 from smsim.simulator.messages import valid_callback_url
 from smsim.simulator.models import Account, ApiKey
 from smsim.simulator.services import PoolNumber, Service
@@ -28,21 +29,6 @@ def _account(sid: str) -> Account:
     if account is None:
         raise not_found(request.path)
     return account
-
-
-def _json_object() -> dict[str, Any]:
-    data = request.get_json(silent=True) if request.data else {}
-    if not isinstance(data, dict):
-        raise TwilioError(20001, 400, "Request body must be a JSON object")
-    return data
-
-
-def _iso(epoch: float) -> str:
-    return (
-        dt.datetime.fromtimestamp(epoch, dt.UTC)
-        .isoformat(timespec="seconds")
-        .replace("+00:00", "Z")
-    )
 
 
 def _number_changes(data: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +59,7 @@ def _number_changes(data: dict[str, Any]) -> dict[str, Any]:
 def update_number(sid: str, number_sid: str) -> Response:
     """Change an owned number's ``sms_url`` (empty clears it), ``sms_method``, name."""
     account = _account(sid)
-    changes = _number_changes(_json_object())
+    changes = _number_changes(json_object())
     number = current_engine().accounts.update_number(account.sid, number_sid, changes)
     return jsonify(render.phone_number(number))
 
@@ -84,9 +70,9 @@ def _service_json(service: Service, pool: list[PoolNumber]) -> dict[str, Any]:
         "friendly_name": service["friendly_name"],
         "status_callback": service["status_callback"],
         "inbound_request_url": service["inbound_request_url"],
-        "date_created": _iso(service.date_created),
+        "date_created": iso8601(service.date_created),
         "senders": [
-            {"sid": n.sid, "phone_number": n.phone_number, "date_added": _iso(n.date_created)}
+            {"sid": n.sid, "phone_number": n.phone_number, "date_added": iso8601(n.date_created)}
             for n in pool
         ],
     }
@@ -106,7 +92,7 @@ def _key_json(key: ApiKey) -> dict[str, Any]:
     return {
         "sid": key.sid,
         "friendly_name": key.friendly_name,
-        "date_created": _iso(key.date_created),
+        "date_created": iso8601(key.date_created),
     }
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import request
 
+from smsim import websafety
 from smsim.simulator.errors import TwilioError
 
 FORM_MIMETYPE = "application/x-www-form-urlencoded"
@@ -117,3 +119,17 @@ def sent_bounds(name: str, raw: str) -> tuple[float, float]:
         day = dt.datetime.fromtimestamp(instant, dt.UTC).date()
     start = dt.datetime.combine(day, dt.time(), dt.UTC).timestamp()
     return start, start + 86400 - 1e-6
+
+
+def json_object() -> dict[str, Any]:
+    """The JSON object a control route was sent, ``{}`` for no body; any other body is
+    refused, never ignored (``request.data`` is empty for a form, which used to pass as
+    "no body")."""
+    if not request.get_data(cache=True):
+        return {}
+    if not request.is_json:
+        raise TwilioError(20001, 415, websafety.JSON_REQUIRED)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise TwilioError(20001, 400, "Request body must be a JSON object")
+    return data
