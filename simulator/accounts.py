@@ -292,12 +292,11 @@ class Accounts:
         return self._listed("phone_numbers", PhoneNumber, account_sid, phone_number)
 
     def number(self, account_sid: str, sid: str) -> PhoneNumber:
-        row = self.store.one(
-            "SELECT * FROM phone_numbers WHERE account_sid = ? AND sid = ?", (account_sid, sid)
-        )
-        if row is None:
+        """The number ``sid`` of ``account_sid``, or 20404 naming its Twilio URL."""
+        found = self.find_number(account_sid, sid)
+        if found is None:
             raise not_found(f"/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers/{sid}.json")
-        return from_row(PhoneNumber, row)
+        return found
 
     def number_by_phone(self, phone_number: str) -> PhoneNumber | None:
         row = self.store.one("SELECT * FROM phone_numbers WHERE phone_number = ?", (phone_number,))

@@ -99,4 +99,11 @@ CREATE TABLE IF NOT EXISTS lost_callbacks (
 CREATE INDEX IF NOT EXISTS lost_callbacks_message ON lost_callbacks (message_sid);
 """,
     ),
+    Migration(
+        4,
+        "replies found by the inbound message they answer without reading every reply ever"
+        " stored (each simulated inbound message looks its replies up)",
+        "CREATE INDEX messages_in_reply_to ON messages (json_extract(extra, '$.in_reply_to'))"
+        " WHERE direction = 'outbound-reply'",
+    ),
 )
