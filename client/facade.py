@@ -333,17 +333,20 @@ class Integration:
         if errors:
             raise ValidationError(errors)
         chosen = self._provider_for_send(provider, template_id)
-        campaign_id, message_ids = self.store.create_campaign(
-            provider_id=chosen.id,
-            body=message,
-            recipients=unique,
-            name=name,
-            click_tracking=click_tracking,
-            template_id=template_id or None,
-            variant=variant,
-        )
-        self._bodies(campaign_id, message_ids, message, click_tracking)
-        self.campaign_queue.start(campaign_id, message_ids)
+        # One commit: a crash can leave no campaign without its send queue (a campaign
+        # with messages but no run would never be sent nor resumed).
+        with self.store.transaction():
+            campaign_id, message_ids = self.store.create_campaign(
+                provider_id=chosen.id,
+                body=message,
+                recipients=unique,
+                name=name,
+                click_tracking=click_tracking,
+                template_id=template_id or None,
+                variant=variant,
+            )
+            self._bodies(campaign_id, message_ids, message, click_tracking)
+            self.campaign_queue.start(campaign_id, message_ids)
         self.runner.start(campaign_id)
         log.info("campaign %s queued for %s recipients", campaign_id, len(unique))
         return self.campaign(campaign_id)

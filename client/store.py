@@ -105,7 +105,12 @@ class Store(
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; a transaction opened inside another (same thread, under
+        the lock) joins it, so a caller can make several stores' writes one commit."""
         with self._lock:
+            if self._conn.in_transaction:
+                yield self._conn
+                return
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn

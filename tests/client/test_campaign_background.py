@@ -256,3 +256,24 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised() ->
 
     text = messages_csv([{"recipient": "+14155550101", "error_description": "=HYPERLINK(1)"}])
     assert text.splitlines()[1] == "+14155550101,,,,'=HYPERLINK(1),"
+
+
+def test_a_campaign_start_that_fails_midway_leaves_no_campaign_behind(
+    client_server: ClientServer, fake_twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The campaign, its messages, its links and its send queue commit together: a start
+    that fails before the queue is written leaves nothing that would never be sent."""
+    integration = client_server.integration
+    integration.add_provider(provider_settings())
+
+    def queue_fails(campaign_id: int, message_ids: Any) -> None:
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(integration.campaign_queue, "start", queue_fails)
+    with pytest.raises(RuntimeError):
+        integration.start_campaign(
+            "see https://example.com/a", ["+14155550101"], click_tracking=True
+        )
+    assert integration.list_campaigns() == []
+    assert integration.store.query("SELECT COUNT(*) AS n FROM links")[0]["n"] == 0
+    assert integration.store.query("SELECT COUNT(*) AS n FROM messages")[0]["n"] == 0
