@@ -21,8 +21,8 @@ def test_chromium_renders_a_local_page_and_runs_its_script(browser) -> None:
     server, thread = start_server(app, "127.0.0.1", 0, 2, "browser-probe")
     try:
         browser.get(f"http://127.0.0.1:{server.effective_port}/")
-        text = wait_for(browser, lambda d: d.find_element("id", "out").text == "scripted")
-        assert text is True
+        # wait_for raises unless the page's script ran within its timeout.
+        wait_for(browser, lambda d: d.find_element("id", "out").text == "scripted")
         assert browser.title == "probe"
     finally:
         stop_server(server, thread)

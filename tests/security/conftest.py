@@ -3,11 +3,10 @@ in-memory stores, so they run in parallel."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
+import browser_helpers
 import pytest
 
 from smsim.client import ClientConfig, ClientServer
@@ -15,26 +14,10 @@ from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.server import SimulatorServer
 
 
-def _load_from_browser_tests(name: str) -> Any:
-    """A module of tests/browser/, so the suite keeps one headless-Chromium fixture and
-    one ``wait_for`` rather than copies."""
-    path = Path(__file__).resolve().parents[1] / "browser" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"smsim_security_{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_browser_fixtures = _load_from_browser_tests("conftest")
-browser = _browser_fixtures.browser
-_chromium_paths = _browser_fixtures._chromium_paths
-
-
 @pytest.fixture
 def wait_for() -> Callable[..., Any]:
-    """``wait_for(driver, condition, timeout)`` from tests/browser/browser_helpers.py."""
-    return _load_from_browser_tests("browser_helpers").wait_for
+    """``wait_for(driver, condition, timeout)`` from tests/browser_helpers.py."""
+    return browser_helpers.wait_for
 
 
 @pytest.fixture
