@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from smsim.commands._startup_checks import refuse
 from smsim.contracts import catalogue
 from smsim.contracts.payloads import CALLBACK_STATUSES, FAILURE_STATUSES, new_sid
 from smsim.contracts.replay import (
@@ -114,8 +115,7 @@ def _field(raw: str) -> tuple[str, str]:
 
 
 def _usage_error(message: str) -> int:
-    print(f"smsim replay: {message}", file=sys.stderr)
-    return 2
+    return refuse("smsim replay", message)
 
 
 def _plan(args: argparse.Namespace) -> list[SignedRequest]:

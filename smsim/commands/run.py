@@ -74,13 +74,11 @@ def run(args: argparse.Namespace) -> int:
             if path:
                 checks.report_path(path, flag)
     except checks.StartupError as exc:
-        print(f"smsim run: {exc}", file=sys.stderr)
-        return 2
+        return checks.refuse("smsim run", exc)
     paths = args.paths or [library_dir()]
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
-        print(f"smsim run: no such file or directory: {missing[0]}", file=sys.stderr)
-        return 2
+        return checks.refuse("smsim run", f"no such file or directory: {missing[0]}")
     try:
         scenarios = select(load_paths(paths), args.keyword)
     except ScenarioFileError as exc:

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
+from smsim import websafety
 from smsim.commands import _startup_checks as checks
 from smsim.contracts import verify
 
 TOKEN_ENV = "TWILIO_AUTH_TOKEN"
-CONTROL_TOKEN_ENV = "SMSIM_CONTROL_TOKEN"
 
 
 def register(subparsers: Any) -> None:
@@ -48,10 +47,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--control-token",
-        default=os.environ.get(CONTROL_TOKEN_ENV),
+        default=os.environ.get(websafety.TOKEN_ENV),
         help=(
             "control token of an smsim client serving --stats-url "
-            f"(default: ${CONTROL_TOKEN_ENV}); never printed"
+            f"(default: ${websafety.TOKEN_ENV}); never printed"
         ),
     )
     parser.add_argument("--junit", metavar="FILE", help="write JUnit XML here")
@@ -61,14 +60,12 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if not args.auth_token:
-        print(f"smsim verify: --auth-token is required (or set ${TOKEN_ENV})", file=sys.stderr)
-        return 2
+        return checks.refuse("smsim verify", f"--auth-token is required (or set ${TOKEN_ENV})")
     if args.junit:  # before any callback is posted: the run cannot be taken back
         try:
             checks.report_path(args.junit, "--junit")
         except checks.StartupError as exc:
-            print(f"smsim verify: {exc}", file=sys.stderr)
-            return 2
+            return checks.refuse("smsim verify", exc)
     options: dict[str, Any] = {
         "callback_url": args.callback_url,
         "auth_token": args.auth_token,
@@ -84,8 +81,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = verify.run(verify.VerifyConfig(**options))
     except ValueError as exc:  # a SID given in the wrong format
-        print(f"smsim verify: {exc}", file=sys.stderr)
-        return 2
+        return checks.refuse("smsim verify", exc)
     for result in report.results:
         print(f"{'PASS' if result.passed else 'FAIL'}  {result.name}: {result.reason}")
     failed = len(report.failures)
