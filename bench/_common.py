@@ -134,24 +134,7 @@ def write_config(path: Path, **settings: Any) -> Path:
     return path
 
 
-# -- minimal WSGI apps, served by waitress in their own process -------------------------------
-
-# Roughly the size of a Message resource, so both servers write the same bytes.
-CEILING_BODY = json.dumps(
-    {"sid": "SM" + "0" * 32, "status": "queued", "pad": "x" * 820}, separators=(",", ":")
-).encode()
-
-
-def _ceiling_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-    """The least a WSGI app can do for a POST: read the body, answer 201 with JSON."""
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    if length:
-        environ["wsgi.input"].read(length)
-    start_response(
-        "201 CREATED",
-        [("Content-Type", "application/json"), ("Content-Length", str(len(CEILING_BODY)))],
-    )
-    return [CEILING_BODY]
+# -- the fast callback receiver, served by waitress in its own process ---------------------------
 
 
 class _Counter:
@@ -176,13 +159,13 @@ class _Counter:
         return [b""]
 
 
-def _serve_wsgi(kind: str, threads: int, port_out: Any) -> None:
+def _serve_wsgi(threads: int, port_out: Any) -> None:
     import logging
 
     from smsim.serving import bind_server
 
     logging.getLogger("waitress").setLevel(logging.ERROR)  # "Task queue depth" notes
-    app = _ceiling_app if kind == "ceiling" else _Counter().app
+    app = _Counter().app
     # The simulator's own waitress settings (smsim.serving), so only the app differs.
     server = bind_server(app, HOST, 0, threads, "bench")
     port_out.put(int(server.effective_port))
@@ -190,12 +173,12 @@ def _serve_wsgi(kind: str, threads: int, port_out: Any) -> None:
 
 
 class WsgiProcess:
-    """A minimal WSGI app (``ceiling`` or ``receiver``) on waitress, in a child process."""
+    """The fast callback receiver (counts POSTs) on waitress, in a child process."""
 
-    def __init__(self, kind: str, threads: int = 16) -> None:
+    def __init__(self, threads: int = 16) -> None:
         ctx = mp.get_context("spawn")
         port_out = ctx.Queue()
-        self.proc = ctx.Process(target=_serve_wsgi, args=(kind, threads, port_out), daemon=True)
+        self.proc = ctx.Process(target=_serve_wsgi, args=(threads, port_out), daemon=True)
         self.proc.start()
         self.port = port_out.get(timeout=60)
         self.url = f"http://{HOST}:{self.port}"

@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         f"gunicorn, {args.workers} worker process(es)"
     )
     runs: list[dict[str, Measured]] = []
-    receiver = c.WsgiProcess("receiver", threads=8)
+    receiver = c.WsgiProcess(threads=8)
     baseline = c.GunicornBaseline(args.workers)
     try:
         with tempfile.TemporaryDirectory(prefix="smsim-bench-") as tmp:
