@@ -49,9 +49,11 @@ class Redelivery:
             status=original["params"].get("MessageStatus"),
         )
         result = self.sender.send(webhook, account.auth_token if account else "")
-        new_id = self.attempts.record(None, webhook, result, self.clock.now())
-        if result.ok:
-            self.attempts.recovered(original)
+        # The new attempt and the cleared "never delivered" flag commit together.
+        with self.attempts.store.transaction():
+            new_id = self.attempts.record(None, webhook, result, self.clock.now())
+            if result.ok:
+                self.attempts.recovered(original)
         logged: dict[str, Any] | None = self.attempts.get(new_id)
         return logged
 
