@@ -571,7 +571,7 @@ class Messages:
             )
         with self.store.transaction():
             self.store.execute("DELETE FROM messages WHERE sid = ?", (sid,))
-            self.store.generation += 1
+            self.store.bump_generation()
 
 
 class MessageRows:

@@ -8,6 +8,11 @@ system's cache) but not a power cut, a fair trade for a simulator: ``NORMAL`` co
 four times as much per commit here (checkpoint fsyncs), and a create makes several.
 ``memory=True`` keeps everything in RAM for throwaway runs.
 
+``shared=True`` (``smsim serve --workers N``): other processes write the same file. Each
+process has its own connection; SQLite's file lock serialises writers across them
+(``busy_timeout`` makes a writer wait for it instead of failing), and
+:attr:`Store.generation` also moves when another process bumps it (docs/scaling.md).
+
 Opening runs the numbered migrations (``smsim.simulator.migrations``); a file of another
 kind or from a newer smsim raises :class:`~smsim.migrations.DatabaseRefused` untouched.
 
@@ -27,21 +32,28 @@ from smsim.migrations import SIMULATOR, DatabaseRefused, migrate
 from smsim.simulator.migrations import MIGRATIONS
 
 Row = sqlite3.Row
+BUSY_TIMEOUT_MS = 30_000
 
 
 class Store:
     """Thread-safe access to the simulator's SQLite database."""
 
-    def __init__(self, path: str | None, memory: bool = False) -> None:
+    def __init__(self, path: str | None, memory: bool = False, shared: bool = False) -> None:
         target = ":memory:" if memory or not path else path
         self.path = None if target == ":memory:" else target
+        self.shared = shared and self.path is not None
         self._conn = open_connection(target)
         self._lock = threading.RLock()
         self._depth = 0
-        # Bumped whenever rows may have disappeared (a message deleted, a reset, a rolled
-        # back transaction), so caches of per-recipient counts know to start over.
-        self.generation = 0
+        # Bumped whenever cached rows may be stale (a message deleted, a reset, a rolled
+        # back transaction, an account changed), so caches know to start over.
+        self._generation = 0
+        self._shared_generation = 0
+        self._data_version = -1
         with self._lock:
+            # A writer in another process holds SQLite's lock for one short transaction:
+            # wait for it rather than fail with "database is locked".
+            self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             if self.path:  # after the migrations: a refused file is never switched to WAL
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 self._conn.execute("PRAGMA synchronous=OFF")
@@ -63,12 +75,52 @@ class Store:
                 self._depth -= 1
                 if self._depth == 0:
                     self._conn.execute("ROLLBACK")
-                    self.generation += 1
+                    self._generation += 1  # rows this process saw were never committed
                 raise
             else:
                 self._depth -= 1
                 if self._depth == 0:
                     self._conn.execute("COMMIT")
+
+    # -- cache generation ---------------------------------------------------------------
+
+    @property
+    def generation(self) -> int:
+        """A number that moves whenever rows a cache holds may have changed or vanished.
+
+        In one process it is a counter; with ``shared`` it also follows the ``meta`` row
+        other processes bump, read only when SQLite's ``data_version`` says another
+        connection committed since the last look (one pragma, no table read, otherwise).
+        """
+        if not self.shared:
+            return self._generation
+        with self._lock:
+            version = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+            if version != self._data_version:
+                self._data_version = version
+                row = self._conn.execute(
+                    "SELECT value FROM meta WHERE key = 'generation'"
+                ).fetchone()
+                self._shared_generation = int(row[0]) if row else 0
+            return self._generation + self._shared_generation
+
+    def bump_generation(self) -> None:
+        """Cached rows are stale: say so to this process and, with ``shared``, to every
+        other one (in the caller's transaction, if any)."""
+        with self._lock:
+            self._generation += 1
+            if self.shared:
+                self._conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT (key)"
+                    " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
+
+    def data_version(self) -> int:
+        """Moves whenever any connection, this one or another process', commits: what
+        waiters poll to learn of new rows without reading a table."""
+        with self._lock:
+            theirs = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+            return theirs + self._conn.total_changes
 
     # -- plain helpers --------------------------------------------------------------------
 
@@ -116,8 +168,10 @@ class Store:
             for (name,) in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             ).fetchall():
-                conn.execute(f"DELETE FROM {name}")
-            self.generation += 1
+                # the generation survives, so other processes see it move (docs/scaling.md)
+                keep = " WHERE key <> 'generation'" if name == "meta" else ""
+                conn.execute(f"DELETE FROM {name}{keep}")
+            self.bump_generation()
 
     def close(self) -> None:
         with self._lock:

@@ -3,8 +3,9 @@ live stream (``/_smsim/stream``) sleep on.
 
 A parked request must cost next to nothing while nothing happens and must end at once
 when the server stops. So waiters do not each poll the messages table: one
-:class:`ChangeFeed` per engine asks SQLite how many rows its connection has changed so far
-(``total_changes()``, no table read) every :data:`POLL_SECONDS` (longer with many waiters)
+:class:`ChangeFeed` per engine asks SQLite whether anything was committed
+(``PRAGMA data_version`` for other processes' commits plus ``total_changes()`` for this
+connection's; no table read) every :data:`POLL_SECONDS` (longer with many waiters)
 while anyone waits, and wakes the waiters only when that number moved;
 :meth:`ChangeFeed.close` wakes them all for good. No Flask here.
 """
@@ -39,8 +40,9 @@ class ChangeFeed:
 
     @classmethod
     def of_store(cls, store: Store, every: float = POLL_SECONDS) -> ChangeFeed:
-        """A feed over the rows changed through ``store``'s one connection."""
-        return cls(lambda: int(store.scalar("SELECT total_changes()") or 0), every)
+        """A feed over every commit to ``store``'s file: this process' and, under
+        ``smsim serve --workers``, the other processes'."""
+        return cls(store.data_version, every)
 
     @property
     def closed(self) -> bool:
