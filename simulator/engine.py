@@ -8,6 +8,7 @@ also drive it directly. No Flask, no requests here.
 
 from __future__ import annotations
 
+import enum
 import logging
 
 from smsim.simulator import contract_check
@@ -36,12 +37,21 @@ DEFAULT_ACCOUNTS = (
 )
 
 
+class Role(enum.Enum):
+    """What one process of the simulator does (``smsim serve --workers N`` runs several)."""
+
+    ALL = "all"  # one process: seeds the accounts, serves HTTP and runs the jobs
+    HTTP = "http"  # a worker process: serves HTTP and schedules jobs, runs none
+    DELIVERY = "delivery"  # the delivery process: runs the jobs, serves nothing
+
+
 class Engine:
     """Everything one running simulator holds."""
 
-    def __init__(self, config: SimulatorConfig) -> None:
+    def __init__(self, config: SimulatorConfig, role: Role = Role.ALL) -> None:
         self.config = config
-        self.store = Store(config.store_target, memory=config.memory)
+        self.role = role
+        self.store = Store(config.store_target, memory=config.memory, shared=role != Role.ALL)
         self.clock = make_clock(config.clock, _saved_clock(self.store))
         self.accounts = Accounts(self.store, self.clock)
         self.rules = RuleBook(self.store, self.clock)
@@ -90,7 +100,8 @@ class Engine:
             self.inbound.handle_response,
         )
         try:
-            self._seed_state()
+            if role == Role.ALL:  # a worker's parent seeded before it started any
+                self._seed_state()
         except BaseException:  # e.g. a --config naming a number another account owns
             self.store.close()
             raise
@@ -118,7 +129,8 @@ class Engine:
         return self.store.path or ":memory:"
 
     def start(self) -> None:
-        self.scheduler.start()
+        if self.role != Role.HTTP:
+            self.scheduler.start()
 
     def stop(self) -> None:
         self.scheduler.stop()

@@ -9,8 +9,13 @@ kind. Two ways to run them:
   instant in turn and run everything due there, waiting for its webhooks, before moving
   on; so callbacks of one message always arrive in order and a test never sleeps.
 
-A job is ``pending`` until claimed, ``running`` while it runs; on start-up ``running``
-jobs (the process died mid-job) go back to ``pending``: at-least-once, never lost.
+A job is ``pending`` until claimed, ``running`` while it runs. Only one process runs a
+database's jobs (:mod:`smsim.simulator.runner_lock`); when it starts, ``running`` jobs
+(a runner died mid-job) go back to ``pending``: at-least-once, never lost.
+
+Under ``smsim serve --workers`` the HTTP worker processes only schedule; the delivery
+process runs. It cannot be notified from another process, so while idle it looks for
+newly due jobs every :data:`SHARED_POLL_SECONDS` (one indexed read).
 """
 
 from __future__ import annotations
@@ -23,12 +28,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from smsim.simulator.clock import RealClock, VirtualClock
+from smsim.simulator.runner_lock import RunnerLock
 from smsim.simulator.store import Store, dumps, loads
 
 log = logging.getLogger("smsim.scheduler")
 
 BATCH = 500
 MAX_IDLE_WAVES = 1_000_000
+SHARED_POLL_SECONDS = 0.01  # how soon a job another process scheduled is seen
+LOCK_RETRY_SECONDS = 0.1  # how often a runner waiting for another's lock tries again
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,12 @@ class Scheduler:
         self._virtual_lock = threading.RLock()
         self._in_flight: set[Future[None]] = set()
         self._flight_lock = threading.Lock()
+        self._runner_lock = RunnerLock(store.path) if store.path else None
+        if clock.virtual:  # virtual time runs jobs in the caller's thread, from now on
+            self._recover()
+
+    def _recover(self) -> None:
+        """Jobs a dead runner had claimed run again (at least once, never lost)."""
         self.store.execute("UPDATE jobs SET state = 'pending' WHERE state = 'running'")
 
     # -- scheduling ---------------------------------------------------------------------
@@ -167,13 +181,41 @@ class Scheduler:
         self._thread = threading.Thread(target=self._loop, name="smsim-scheduler", daemon=True)
         self._thread.start()
 
+    def _become_runner(self) -> bool:
+        """Wait for the runner lock (another process may hold it); False if stopped first."""
+        if self._runner_lock is None:
+            return True
+        warned = False
+        while not self._stopping:
+            if self._runner_lock.try_acquire():
+                if warned:
+                    log.warning("took over running jobs on %s", self.store.path)
+                return True
+            if not warned:
+                log.warning(
+                    "another smsim process runs the jobs of %s; waiting for it to stop",
+                    self.store.path,
+                )
+                warned = True
+            with self._cond:
+                self._cond.wait(LOCK_RETRY_SECONDS)
+        return False
+
     def _loop(self) -> None:
         assert isinstance(self.clock, RealClock)
+        if not self._become_runner():
+            return
+        try:
+            self._recover()
+        except Exception:
+            log.exception("could not recover running jobs")
+        shared = self.store.shared
         while not self._stopping:
             with self._cond:
                 self._dirty = False
             try:
-                jobs = self._claim(self.clock.now())
+                now = self.clock.now()
+                jobs = self._claim(now) if not shared or self._due(now) else []
                 if jobs:
                     self._run_batch(jobs)
                     continue
@@ -186,9 +228,17 @@ class Scheduler:
                     break
                 if self._dirty:
                     continue
+                if shared:  # other processes schedule without notifying this one
+                    soon = self.clock.now() + SHARED_POLL_SECONDS
+                    next_due = soon if next_due is None else min(next_due, soon)
                 self._wake_at = next_due
                 self.clock.wait(self._cond, next_due)
                 self._wake_at = None
+
+    def _due(self, now: float) -> bool:
+        """Whether any job is due (a read: no write lock taken while idle)."""
+        due = self.next_due()
+        return due is not None and due <= now
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping = True
@@ -198,6 +248,8 @@ class Scheduler:
             self._thread.join(timeout)
             self._thread = None
         self._pool.shutdown(wait=True, cancel_futures=False)
+        if self._runner_lock is not None:
+            self._runner_lock.release()
 
     def wait_in_flight(self) -> None:
         """Block until every submitted webhook has finished (tests, shutdown)."""
