@@ -51,7 +51,10 @@ class SimulatorConfig:
     carrier_profile: str = "all-delivered"
     callback_on_sending: bool = False
     legacy_max_price: bool = False
-    threads: int = 16  # WSGI worker threads
+    threads: int = 16  # WSGI worker threads (per HTTP worker process)
+    # HTTP worker processes (docs/scaling.md); 0: one per core with the real clock and a
+    # database file, else 1 (a virtual clock and an in-memory store live in one process)
+    workers: int = 0
     webhook_workers: int = 16
     price_table: Mapping[str, float] = field(default_factory=dict)
     enforce_throughput: bool = True
@@ -69,6 +72,15 @@ class SimulatorConfig:
     def store_target(self) -> str | None:
         return None if self.memory else self.db_path
 
+    @property
+    def worker_processes(self) -> int:
+        """How many HTTP worker processes ``smsim serve`` runs (1: one process in all)."""
+        if self.workers:
+            return self.workers
+        if self.clock == "virtual" or not self.store_target:
+            return 1
+        return os.cpu_count() or 1
+
 
 _SCALARS = {
     "host": str,
@@ -84,6 +96,7 @@ _SCALARS = {
     "callback_on_sending": bool,
     "legacy_max_price": bool,
     "threads": int,
+    "workers": int,
     "webhook_workers": int,
     "enforce_throughput": bool,
     "validate_contracts": bool,
@@ -92,6 +105,7 @@ _SCALARS = {
 }
 _ALIASES = {"db": "db_path", "status-callback": "status_callback"}
 CARRIER_PROFILES = ("all-delivered", "realistic")
+MAX_WORKERS = 64
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
@@ -153,6 +167,12 @@ def validate(config: SimulatorConfig) -> None:
         )
     if config.threads < 1 or config.webhook_workers < 1:
         raise ConfigError("threads/webhook_workers: must be at least 1")
+    if not 0 <= config.workers <= MAX_WORKERS:
+        raise ConfigError(f"workers: must be 1-{MAX_WORKERS} (or 0: one per core)")
+    if config.workers > 1 and config.clock == "virtual":
+        raise ConfigError("workers: more than 1 needs the real clock (virtual time is in-process)")
+    if config.workers > 1 and not config.store_target:
+        raise ConfigError("workers: more than 1 needs a database file, not --memory")
 
 
 def from_env(environ: Mapping[str, str], base: SimulatorConfig) -> SimulatorConfig:

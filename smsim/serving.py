@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import resource
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -252,16 +253,20 @@ def bind_server(
     *,
     max_waiters: int = MAX_WAITERS,
     release: Callable[[], None] | None = None,
+    sock: socket.socket | None = None,
 ) -> Any:
     """Bind ``app`` on ``host:port`` (0 picks a free port) without serving yet, so a
     caller can learn ``effective_port`` before it builds what the app needs.
 
     ``threads`` API workers; waiting requests on their own pool (:class:`SplitDispatcher`,
-    ``release`` wakes them on stop)."""
+    ``release`` wakes them on stop). With ``sock`` (a listening socket a parent process
+    bound, :mod:`smsim.prefork`), accept on it instead of binding."""
+    where: dict[str, Any] = (
+        {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
+    )
     server = create_server(
         app,
-        host=host,
-        port=port,
+        **where,
         threads=threads,
         connection_limit=connection_limit(raise_fd_limit()),
         channel_timeout=IDLE_SECONDS,

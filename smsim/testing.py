@@ -44,6 +44,22 @@ def poll(predicate: Callable[[], Any], timeout: float, what: str, every: float =
         time.sleep(every)
 
 
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs: a zombie (ended, not reaped yet; a container's first
+    process may never reap it) counts as gone."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):  # no /proc here, or it ended meanwhile
+        return True
+
+
 class ControlError(AssertionError):
     """A control API call failed; the message carries the response."""
 

@@ -8,6 +8,7 @@ No authentication: the simulator binds to loopback by default.
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -46,6 +47,8 @@ def health() -> Response:
             "now": engine.clock.now(),
             "pending_jobs": engine.scheduler.pending(),
             "store": engine.store_location,
+            # which process answered: "http" workers under `smsim serve --workers N`
+            "process": {"pid": os.getpid(), "role": engine.role.value},
         }
     )
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smsim import websafety
 from smsim.commands import _startup_checks as checks
+from smsim.commands._foreground import StopSignals, announce_ready, clear_ready_file
 from smsim.commands._safety_flags import add_safety_flags
 from smsim.migrations import DatabaseRefused
 from smsim.simulator.config import SimulatorConfig, load_config
 from smsim.simulator.errors import ConfigError
+
+if TYPE_CHECKING:
+    from smsim.simulator.workers import AccountSummary
 
 # Every setting the environment can give (SMSIM_<SETTING>); flags win over them, and
 # they win over --config. tests/unit/test_serve_help.py keeps this list complete.
@@ -30,7 +34,8 @@ ENVIRONMENT_HELP = (
     ("SMSIM_CALLBACK_ON_SENDING", "true: also call back for 'sending'"),
     ("SMSIM_LEGACY_MAX_PRICE", "true: MaxPrice fails a dearer message with 30010"),
     ("SMSIM_ENFORCE_THROUGHPUT", "false: no per-sender pacing (load tests)"),
-    ("SMSIM_THREADS", "WSGI worker threads"),
+    ("SMSIM_WORKERS", "HTTP worker processes (0: one per core)"),
+    ("SMSIM_THREADS", "WSGI worker threads per worker process"),
     ("SMSIM_WEBHOOK_WORKERS", "threads sending webhooks"),
     ("SMSIM_VALIDATE_CONTRACTS", "true: check every response and webhook against contracts/"),
     ("SMSIM_UI", "false: do not serve the web inbox"),
@@ -71,7 +76,15 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--carrier-profile", choices=["all-delivered", "realistic"], help="default all-delivered"
     )
-    parser.add_argument("--threads", type=int, help="WSGI worker threads (default 16)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="HTTP worker processes, plus one delivery process (default: one per core with"
+        " the real clock and a database file; else 1, all in one process)",
+    )
+    parser.add_argument(
+        "--threads", type=int, help="WSGI worker threads per worker process (default 16)"
+    )
     parser.add_argument(
         "--no-ui",
         dest="ui",
@@ -103,8 +116,9 @@ def _refuse(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from smsim.commands._foreground import StopSignals, announce_ready, clear_ready_file
+    # imported here: `smsim --help` and the other commands need not load Flask
     from smsim.simulator.server import SimulatorServer
+    from smsim.simulator.workers import account_summaries
 
     stop = StopSignals()  # before anything starts: a stop right after the banner is clean
     try:
@@ -131,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
         "status_callback": args.status_callback,
         "carrier_profile": args.carrier_profile,
         "threads": args.threads,
+        "workers": args.workers,
         "ui": args.ui,
         "allowed_hosts": args.allowed_hosts,
         "control_token": args.control_token,
@@ -141,6 +156,8 @@ def run(args: argparse.Namespace) -> int:
         warning = websafety.exposure_warning("smsim serve", config.host, config.control_token)
         if warning:
             print(warning, file=sys.stderr, flush=True)
+        if config.worker_processes > 1:
+            return _serve_processes(args, config, stop)
         server = SimulatorServer(config).start()
     except ConfigError as exc:
         return _refuse(f"config error: {exc}")
@@ -151,25 +168,10 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:  # the port was taken between the check and the bind
         return _refuse(f"--port {config.port}: cannot listen on {config.host} ({exc.strerror})")
     assert server.engine is not None
-    print(f"smsim simulator listening on {server.url}", flush=True)
-    print(f"  store: {server.engine.store.path or 'in memory'}; clock: {config.clock}", flush=True)
-    print("  accounts (use as Basic auth AccountSid:AuthToken):", flush=True)
-    for account in server.engine.accounts.all():
-        numbers = ", ".join(n.phone_number for n in server.engine.accounts.numbers(account.sid))
-        print(
-            f"    {account.type.lower():5} {account.sid} token {account.auth_token}"
-            + (f" numbers {numbers}" if numbers else ""),
-            flush=True,
-        )
-    if config.control_token:
-        print("  control API and UI: the control token is required", flush=True)
-    print(f"  SDK: client.api.base_url = {server.url!r}", flush=True)
-    try:
-        announce_ready(args.ready_file, server.url, "/_smsim/health", _ready_extra(server))
-    except OSError as exc:
-        print(f"smsim serve: --ready-file: {exc}", file=sys.stderr)
+    accounts = account_summaries(server.engine)
+    _banner(server.url, server.engine.store_location, config, accounts, "one process")
+    if not _announce(args, server.url, accounts):
         server.stop()
-        clear_ready_file(args.ready_file)
         return 1
     stop.wait(lambda: server.running)
     server.stop()
@@ -177,17 +179,74 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ready_extra(server: Any) -> dict[str, Any]:
+def _serve_processes(args: argparse.Namespace, config: SimulatorConfig, stop: StopSignals) -> int:
+    """``--workers N`` with N > 1: HTTP worker processes and a delivery process."""
+    from smsim.simulator.workers import SimulatorProcesses
+
+    processes = SimulatorProcesses(config)
+    if not processes.start():
+        processes.stop()
+        return _refuse(processes.supervisor.failed)
+    shape = f"{processes.workers} HTTP worker processes and a delivery process"
+    _banner(processes.url, processes.store_location, config, processes.accounts, shape)
+    started = [{"role": name, "pid": pid} for name, pid in processes.supervisor.pids().items()]
+    if not _announce(args, processes.url, processes.accounts, started):
+        processes.stop()
+        return 1
+    code = processes.supervisor.supervise(lambda: stop.requested)
+    processes.stop()
+    clear_ready_file(args.ready_file)
+    return code
+
+
+def _banner(
+    url: str, store: str, config: SimulatorConfig, accounts: list[AccountSummary], shape: str
+) -> None:
+    print(f"smsim simulator listening on {url}", flush=True)
+    print(f"  store: {store}; clock: {config.clock}; {shape}", flush=True)
+    print("  accounts (use as Basic auth AccountSid:AuthToken):", flush=True)
+    for account in accounts:
+        numbers = ", ".join(account.numbers)
+        print(
+            f"    {account.type:5} {account.sid} token {account.auth_token}"
+            + (f" numbers {numbers}" if numbers else ""),
+            flush=True,
+        )
+    if config.control_token:
+        print("  control API and UI: the control token is required", flush=True)
+    print(f"  SDK: client.api.base_url = {url!r}", flush=True)
+
+
+def _announce(
+    args: argparse.Namespace,
+    url: str,
+    accounts: list[AccountSummary],
+    processes: list[dict[str, Any]] | None = None,
+) -> bool:
+    """Write the ready file (when asked); False, with the reason printed, if it failed.
+    With worker processes it also lists them as started (role and pid)."""
+    extra = _ready_extra(accounts)
+    if processes:
+        extra["processes"] = processes
+    try:
+        announce_ready(args.ready_file, url, "/_smsim/health", extra)
+    except OSError as exc:
+        print(f"smsim serve: --ready-file: {exc}", file=sys.stderr)
+        clear_ready_file(args.ready_file)
+        return False
+    return True
+
+
+def _ready_extra(accounts: list[AccountSummary]) -> dict[str, Any]:
     """The simulator's part of the ready file: every account with its credentials."""
-    engine = server.engine
     return {
         "accounts": [
             {
                 "sid": account.sid,
                 "auth_token": account.auth_token,
-                "type": account.type.lower(),
-                "numbers": [n.phone_number for n in engine.accounts.numbers(account.sid)],
+                "type": account.type,
+                "numbers": list(account.numbers),
             }
-            for account in engine.accounts.all()
+            for account in accounts
         ]
     }

@@ -1,0 +1,120 @@
+"""``smsim serve --workers N``: the simulator as N HTTP worker processes and one delivery
+process over one SQLite file (docs/scaling.md has the design and the figures).
+
+- The parent migrates the database and seeds the accounts in a short-lived engine, closes
+  it, binds the port, then forks (nothing open, no thread running).
+- Each HTTP worker builds an :class:`Engine` in the ``HTTP`` role: it answers every API,
+  control and inbox request and schedules jobs, and runs none.
+- The delivery process builds one in the ``DELIVERY`` role: it runs every lifecycle step
+  and sends every webhook. Only the holder of the database's runner lock claims jobs
+  (:mod:`smsim.simulator.runner_lock`), so each attempt is claimed once; after a crash
+  its successor puts the claimed-but-unfinished jobs back and runs them.
+
+The virtual clock keeps one process (:class:`~smsim.simulator.server.SimulatorServer`):
+its time lives in that process' memory.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+
+from smsim import prefork
+from smsim.serving import bind_server, serve_in_thread, stop_server, url_for
+from smsim.simulator.config import SimulatorConfig
+from smsim.simulator.engine import Engine, Role
+from smsim.simulator.http.app import create_app, release_waiters
+
+READY_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    """What the banner and the ready file say of one account."""
+
+    sid: str
+    auth_token: str
+    type: str
+    numbers: tuple[str, ...]
+
+
+def account_summaries(engine: Engine) -> list[AccountSummary]:
+    return [
+        AccountSummary(
+            account.sid,
+            account.auth_token,
+            account.type.lower(),
+            tuple(n.phone_number for n in engine.accounts.numbers(account.sid)),
+        )
+        for account in engine.accounts.all()
+    ]
+
+
+def _http_worker(config: SimulatorConfig, sock: socket.socket) -> prefork.ChildMain:
+    def main(life: prefork.ChildLife) -> int:
+        engine = Engine(config, Role.HTTP)
+        app = create_app(engine=engine)
+        server = bind_server(
+            app,
+            config.host,
+            0,
+            config.threads,
+            "smsim",
+            release=lambda: release_waiters(app),
+            sock=sock,
+        )
+        thread = serve_in_thread(server, "smsim")
+        life.ready()
+        life.wait(thread.is_alive)
+        stop_server(server, thread)
+        engine.close()
+        return 0
+
+    return main
+
+
+def _delivery(config: SimulatorConfig) -> prefork.ChildMain:
+    def main(life: prefork.ChildLife) -> int:
+        engine = Engine(config, Role.DELIVERY)
+        engine.start()
+        life.ready()
+        life.wait(lambda: True)
+        engine.close()  # waits for the webhooks in flight
+        return 0
+
+    return main
+
+
+class SimulatorProcesses:
+    """A running multi-process simulator, seen from its parent."""
+
+    def __init__(self, config: SimulatorConfig) -> None:
+        self.config = config
+        self.workers = config.worker_processes
+        setup = Engine(config)  # migrates, seeds; runs nothing
+        try:
+            self.accounts = account_summaries(setup)
+            self.store_location = setup.store_location
+        finally:
+            setup.close()
+        self._sock = prefork.listen(config.host, config.port)
+        self.port = int(self._sock.getsockname()[1])
+        children = [
+            prefork.Child(f"HTTP worker {n}", _http_worker(config, self._sock))
+            for n in range(1, self.workers + 1)
+        ]
+        children.append(prefork.Child("delivery", _delivery(config)))
+        self.supervisor = prefork.Supervisor(children, "smsim serve")
+
+    @property
+    def url(self) -> str:
+        return url_for(self.config.host, self.port)
+
+    def start(self) -> bool:
+        """Fork every process; True once all serve (else ``supervisor.failed`` says why)."""
+        self.supervisor.start()
+        return self.supervisor.wait_ready(READY_SECONDS)
+
+    def stop(self) -> None:
+        self.supervisor.stop()
+        self._sock.close()  # kept open until now: a restarted worker accepts on it

@@ -1,0 +1,231 @@
+"""`smsim serve --workers 2`: two HTTP worker processes and a delivery process over one
+database file. Both workers answer; every callback is claimed once; `kill -9` of a
+worker, of the delivery process or of the parent loses no accepted message and no
+callback; a second start on the same file finishes what the first left."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from faults_helpers import Receiver, Serve, poll, send_messages
+
+from smsim.testing import process_alive
+
+pytestmark = pytest.mark.slow  # real `smsim serve` processes, real clock
+
+MESSAGES = 120
+SENDERS = 4
+STATUSES = ("sent", "delivered")
+
+
+def _config(tmp_path: Path, delivered: float = 0.4) -> str:
+    path = tmp_path / "fast.json"
+    path.write_text(
+        json.dumps(
+            {
+                "enforce_throughput": False,
+                "delays": {"sending": 0, "sent": 0.1, "delivered": delivered, "jitter": 0.1},
+            }
+        ),
+        encoding="utf-8",
+    )
+    return str(path)
+
+
+def _serve(tmp_path: Path, *extra: str, delivered: float = 0.4) -> Serve:
+    db = str(tmp_path / "smsim.db")
+    return Serve("--db", db, "--workers", "2", "--config", _config(tmp_path, delivered), *extra)
+
+
+def _send(server: Serve, callback: str, count: int = MESSAGES) -> list[str]:
+    """``count`` messages from SENDERS threads; returns the SIDs of the accepted ones."""
+    sid, token = server.full_account
+    accepted: list[str] = []
+    lock = threading.Lock()
+
+    def work(n: int) -> None:
+        tags = [f"w{n}-{i}" for i in range(n, count, SENDERS)]
+        try:
+            got = send_messages(server.url, sid, token, tags, callback)
+        except requests.ConnectionError:  # a killed worker drops its connections
+            return
+        with lock:
+            accepted.extend(s for _, code, s in got if code == 201 and s)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(SENDERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return accepted
+
+
+def _health(url: str) -> dict[str, Any]:
+    """One health check on a fresh connection (so any worker may take it)."""
+    with requests.Session() as session:
+        session.trust_env = False
+        response = session.get(f"{url}/_smsim/health", timeout=10)
+        response.raise_for_status()
+        return dict(response.json())
+
+
+def _answering_pids(url: str, want: int, tries: int = 300) -> set[int]:
+    seen: set[int] = set()
+    for _ in range(tries):
+        seen.add(_health(url)["process"]["pid"])
+        if len(seen) >= want:
+            break
+    return seen
+
+
+def _counts(receiver: Receiver) -> dict[tuple[str, str], int]:
+    counts: dict[tuple[str, str], int] = {}
+    for pair in receiver.received:
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+
+
+def _processes(server: Serve, role: str) -> list[int]:
+    return [p["pid"] for p in server.ready["processes"] if p["role"].startswith(role)]
+
+
+def test_two_workers_answer_and_every_callback_is_claimed_once(tmp_path: Path):
+    receiver = Receiver().up()
+    server = _serve(tmp_path)
+    try:
+        assert "2 HTTP worker processes and a delivery process" in "".join(server.lines)
+        workers = set(_processes(server, "HTTP worker"))
+        assert len(workers) == 2 and len(_processes(server, "delivery")) == 1
+        assert _answering_pids(server.url, 2) == workers
+        health = _health(server.url)
+        assert health["process"]["role"] == "http"
+
+        sids = _send(server, receiver.url())
+        assert len(set(sids)) == MESSAGES
+        expected = {(s, status) for s in sids for status in STATUSES}
+        poll(lambda: receiver.pairs() >= expected, 60, "every callback")
+        # a moment more: a second claim of any job would show up as a second callback
+        poll(lambda: _health(server.url)["pending_jobs"] == 0, 30, "no job left")
+    finally:
+        server.stop()
+        receiver.close()
+    counts = _counts(receiver)
+    assert set(counts) == expected
+    assert max(counts.values()) == 1, [p for p, n in counts.items() if n > 1][:5]
+
+
+def test_a_message_created_in_one_worker_is_seen_by_a_long_poll_in_the_other(tmp_path: Path):
+    server = _serve(tmp_path)
+    sid, token = server.full_account
+    try:
+        results: list[tuple[float, dict[str, Any]]] = []
+
+        def park() -> None:
+            with requests.Session() as session:  # its own connection, to either worker
+                session.trust_env = False
+                response = session.get(
+                    f"{server.url}/_smsim/messages",
+                    params={"wait": "20", "body": "across"},
+                    timeout=30,
+                )
+                results.append((time.monotonic(), response.json()))
+
+        # Four long-polls on four connections: the kernel gives them to both workers.
+        parked = [threading.Thread(target=park) for _ in range(4)]
+        for t in parked:
+            t.start()
+        time.sleep(1.0)  # let them park: one that had not would find the message at once
+        created_at = time.monotonic()
+        created = send_messages(server.url, sid, token, ["across"])
+        for t in parked:
+            t.join(30)
+    finally:
+        server.stop()
+    assert created[0][1] == 201
+    assert len(results) == 4
+    for answered_at, listed in results:
+        assert [m["sid"] for m in listed["messages"]] == [created[0][2]]
+        # woken by the commit, not by the end of its 20 s wait
+        assert answered_at - created_at < 5
+
+
+def test_kill_9_of_a_worker_loses_no_accepted_message(tmp_path: Path):
+    receiver = Receiver().up()
+    server = _serve(tmp_path, delivered=1.0)
+    try:
+        victim = _processes(server, "HTTP worker")[0]
+        before = _send(server, receiver.url(), 40)
+        os.kill(victim, 9)
+        poll(lambda: not process_alive(victim), 10, "the worker to die")
+        after = _send(server, receiver.url(), 80)
+
+        # the parent starts another worker on the same port
+        def two_answering() -> set[int] | None:
+            pids = _answering_pids(server.url, 2, 100)
+            return pids if len(pids) == 2 else None
+
+        answering = poll(two_answering, 30, "two workers answering again")
+        assert victim not in answering
+        sids = before + after
+        expected = {(s, status) for s in sids for status in STATUSES}
+        poll(lambda: receiver.pairs() >= expected, 60, "every accepted message's callbacks")
+        assert f"(pid {victim}) was killed by SIGKILL; starting it again" in "".join(server.lines)
+    finally:
+        server.stop()
+        receiver.close()
+    assert len(sids) >= 100
+    assert max(_counts(receiver).values()) == 1
+
+
+def test_kill_9_of_the_delivery_process_loses_no_callback(tmp_path: Path):
+    receiver = Receiver().up()
+    server = _serve(tmp_path, delivered=1.5)
+    try:
+        delivery = _processes(server, "delivery")[0]
+        sids = _send(server, receiver.url())
+        assert len(sids) == MESSAGES
+        expected = {(s, status) for s in sids for status in STATUSES}
+        poll(lambda: receiver.count() >= MESSAGES // 2, 30, "callbacks to start flowing")
+        os.kill(delivery, 9)
+        at_kill = receiver.pairs()
+        poll(lambda: receiver.pairs() >= expected, 60, "every callback after the restart")
+        assert "the delivery process" in "".join(server.lines)
+    finally:
+        server.stop()
+        receiver.close()
+    assert at_kill < expected, "the kill came after every callback had arrived"
+    assert max(_counts(receiver).values()) <= 2  # a callback in flight may come again
+
+
+def test_kill_9_of_the_parent_stops_its_children_and_a_restart_finishes(tmp_path: Path):
+    receiver = Receiver().up()
+    first = _serve(tmp_path, delivered=2.0)
+    children = [p["pid"] for p in first.ready["processes"]]
+    try:
+        sids = _send(first, receiver.url())
+        expected = {(s, status) for s in sids for status in STATUSES}
+        first.kill()
+        poll(lambda: not any(process_alive(pid) for pid in children), 20, "the children to stop")
+    finally:
+        first.kill()
+    assert len(sids) == MESSAGES
+    assert not receiver.pairs() >= expected, "everything finished before the kill"
+
+    second = _serve(tmp_path)
+    try:
+        poll(lambda: receiver.pairs() >= expected, 60, "every callback after the restart")
+        listed = requests.get(
+            f"{second.url}/_smsim/messages", params={"limit": "1000"}, timeout=30
+        ).json()["messages"]
+    finally:
+        second.stop()
+        receiver.close()
+    assert sorted(m["sid"] for m in listed) == sorted(sids)
+    assert {m["status"] for m in listed} == {"delivered"}

@@ -1,0 +1,111 @@
+"""What `smsim serve --workers N` relies on, with each process played by its own engine
+(its own SQLite connection) on one file: a change made through one is seen by the
+others' caches and change feeds at once, and only one of them ever runs the jobs."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from smsim.simulator.config import SimulatorConfig
+from smsim.simulator.engine import Engine, Role
+from smsim.simulator.errors import TwilioError
+from smsim.testing import poll
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> SimulatorConfig:
+    config = SimulatorConfig(db_path=str(tmp_path / "shared.db"), clock="real")
+    Engine(config).close()  # the parent's part: migrate and seed
+    return config
+
+
+@pytest.fixture
+def engines(config: SimulatorConfig) -> Iterator[list[Engine]]:
+    opened: list[Engine] = []
+    yield opened
+    for engine in opened:
+        engine.close()
+
+
+def _open(engines: list[Engine], config: SimulatorConfig, role: Role) -> Engine:
+    engine = Engine(config, role)
+    engines.append(engine)
+    return engine
+
+
+def test_closing_an_account_in_one_worker_refuses_its_token_in_another(config, engines):
+    first = _open(engines, config, Role.HTTP)
+    second = _open(engines, config, Role.HTTP)
+    account = next(a for a in first.accounts.all() if a.type == "Full")
+    assert first.accounts.authenticate(account.sid, account.auth_token).sid == account.sid
+
+    second.accounts.update(account.sid, friendly_name=None, status="closed")
+
+    with pytest.raises(TwilioError) as refused:
+        first.accounts.authenticate(account.sid, account.auth_token)
+    assert refused.value.code == 20003
+
+
+def test_a_change_feed_wakes_on_another_process_commit(config, engines):
+    watcher = _open(engines, config, Role.HTTP)
+    writer = _open(engines, config, Role.HTTP)
+    feed = watcher.change_feed()
+    seen = feed.current()
+    woke_at: list[float] = []
+
+    def wait() -> None:
+        feed.wait_past(seen, 10)
+        woke_at.append(time.monotonic())
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    time.sleep(0.2)
+    committed_at = time.monotonic()
+    writer.accounts.create(account_type="trial", friendly_name="from the other process")
+    waiter.join(15)
+    feed.close()
+    assert woke_at and woke_at[0] - committed_at < 2
+
+
+def _recording(engine: Engine, ran: list[tuple[str, int]], name: str) -> None:
+    engine.scheduler.inline["probe"] = lambda job: ran.append((name, job.id))
+
+
+def test_only_one_delivery_process_runs_jobs_and_the_next_takes_over(config, engines):
+    http = _open(engines, config, Role.HTTP)
+    ran: list[tuple[str, int]] = []
+    first = _open(engines, config, Role.DELIVERY)
+    second = _open(engines, config, Role.DELIVERY)
+    _recording(first, ran, "first")
+    _recording(second, ran, "second")
+    first.start()
+    poll(lambda: first.scheduler._runner_lock.held, 10, "the first runner's lock")
+    second.start()
+
+    ids = [http.scheduler.schedule(time.time(), "probe", f"j{n}", {}) for n in range(50)]
+    poll(lambda: len(ran) >= 50, 20, "the first 50 jobs")
+    assert sorted(ran) == sorted(("first", i) for i in ids)
+
+    first.stop()  # a crash would release the lock the same way
+    later = [http.scheduler.schedule(time.time(), "probe", f"k{n}", {}) for n in range(20)]
+    poll(lambda: len(ran) >= 70, 20, "the next 20 jobs")
+    time.sleep(0.2)
+    assert sorted(ran[50:]) == sorted(("second", i) for i in later)
+    assert len(ran) == 70
+
+
+def test_jobs_a_dead_runner_had_claimed_run_again(config, engines):
+    http = _open(engines, config, Role.HTTP)
+    job_id = http.scheduler.schedule(time.time(), "probe", "orphan", {})
+    http.store.execute("UPDATE jobs SET state = 'running' WHERE id = ?", (job_id,))
+    ran: list[tuple[str, int]] = []
+    runner = _open(engines, config, Role.DELIVERY)
+    _recording(runner, ran, "runner")
+    runner.start()
+    poll(lambda: ran, 10, "the orphaned job")
+    assert ran == [("runner", job_id)]
