@@ -128,6 +128,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields_[11]) + int(fields_[12])) / ticks
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU of a process and its live children (gunicorn's workers, ``smsim serve
+    --workers``' HTTP workers and delivery process). A child restarted during the
+    measurement would lose its predecessor's CPU; none is, in a healthy run."""
+    total = cpu_seconds(pid)
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    for child in children.read_text().split():
+        with contextlib.suppress(OSError):  # a child that just exited
+            total += cpu_seconds(int(child))
+    return total
+
+
 def write_config(path: Path, **settings: Any) -> Path:
     """A ``--config`` file (JSON is valid YAML)."""
     path.write_text(json.dumps(settings), encoding="utf-8")
@@ -266,12 +278,7 @@ class GunicornBaseline:
 
     def cpu_seconds(self) -> float:
         """CPU of the master and its live workers."""
-        total = cpu_seconds(self.pid)
-        children = Path(f"/proc/{self.pid}/task/{self.pid}/children")
-        for child in children.read_text().split():
-            with contextlib.suppress(OSError):  # a worker that just exited
-                total += cpu_seconds(int(child))
-        return total
+        return tree_cpu_seconds(self.pid)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

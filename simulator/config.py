@@ -51,7 +51,9 @@ class SimulatorConfig:
     carrier_profile: str = "all-delivered"
     callback_on_sending: bool = False
     legacy_max_price: bool = False
-    threads: int = 16  # WSGI worker threads (per HTTP worker process)
+    # WSGI worker threads per HTTP worker process; 0: 16 in one process, 4 per worker
+    # process (more threads per process only queue on its one GIL)
+    threads: int = 0
     # HTTP worker processes (docs/scaling.md); 0: one per core with the real clock and a
     # database file, else 1 (a virtual clock and an in-memory store live in one process)
     workers: int = 0
@@ -71,6 +73,13 @@ class SimulatorConfig:
     @property
     def store_target(self) -> str | None:
         return None if self.memory else self.db_path
+
+    @property
+    def http_threads(self) -> int:
+        """WSGI worker threads in each process that serves HTTP."""
+        if self.threads:
+            return self.threads
+        return 16 if self.worker_processes == 1 else 4
 
     @property
     def worker_processes(self) -> int:
@@ -165,8 +174,8 @@ def validate(config: SimulatorConfig) -> None:
             f"carrier_profile: must be one of {', '.join(CARRIER_PROFILES)}, "
             f"not {config.carrier_profile!r}"
         )
-    if config.threads < 1 or config.webhook_workers < 1:
-        raise ConfigError("threads/webhook_workers: must be at least 1")
+    if config.threads < 0 or config.webhook_workers < 1:
+        raise ConfigError("threads/webhook_workers: must be at least 1 (threads: 0 = automatic)")
     if not 0 <= config.workers <= MAX_WORKERS:
         raise ConfigError(f"workers: must be 1-{MAX_WORKERS} (or 0: one per core)")
     if config.workers > 1 and config.clock == "virtual":

@@ -83,7 +83,9 @@ def register(subparsers: Any) -> None:
         " the real clock and a database file; else 1, all in one process)",
     )
     parser.add_argument(
-        "--threads", type=int, help="WSGI worker threads per worker process (default 16)"
+        "--threads",
+        type=int,
+        help="WSGI worker threads per process (default 16 in one process, 4 per worker process)",
     )
     parser.add_argument(
         "--no-ui",
