@@ -54,8 +54,9 @@ class SimulatorConfig:
     # WSGI worker threads per HTTP worker process; 0: 16 in one process, 4 per worker
     # process (more threads per process only queue on its one GIL)
     threads: int = 0
-    # HTTP worker processes (docs/scaling.md); 0: one per core with the real clock and a
-    # database file, else 1 (a virtual clock and an in-memory store live in one process)
+    # HTTP worker processes beside the delivery process (docs/scaling.md); 0: one per
+    # core. Only with the real clock and a database file: a virtual clock and an
+    # in-memory store live in one process, which then does everything.
     workers: int = 0
     webhook_workers: int = 16
     price_table: Mapping[str, float] = field(default_factory=dict)
@@ -75,20 +76,24 @@ class SimulatorConfig:
         return None if self.memory else self.db_path
 
     @property
+    def multi_process(self) -> bool:
+        """Whether ``smsim serve`` runs HTTP worker processes and a delivery process (the
+        real clock and a database file) rather than one process for everything."""
+        return self.clock == "real" and self.store_target is not None
+
+    @property
     def http_threads(self) -> int:
         """WSGI worker threads in each process that serves HTTP."""
         if self.threads:
             return self.threads
-        return 16 if self.worker_processes == 1 else 4
+        return 4 if self.multi_process else 16
 
     @property
     def worker_processes(self) -> int:
-        """How many HTTP worker processes ``smsim serve`` runs (1: one process in all)."""
-        if self.workers:
-            return self.workers
-        if self.clock == "virtual" or not self.store_target:
+        """How many HTTP worker processes ``smsim serve`` runs (with :attr:`multi_process`)."""
+        if not self.multi_process:
             return 1
-        return os.cpu_count() or 1
+        return self.workers or os.cpu_count() or 1
 
 
 _SCALARS = {
