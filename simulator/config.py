@@ -58,6 +58,7 @@ class SimulatorConfig:
     # core. Only with the real clock and a database file: a virtual clock and an
     # in-memory store live in one process, which then does everything.
     workers: int = 0
+    delivery_processes: int = 1  # processes running lifecycle steps and webhooks (the same)
     webhook_workers: int = 16
     price_table: Mapping[str, float] = field(default_factory=dict)
     enforce_throughput: bool = True
@@ -111,6 +112,7 @@ _SCALARS = {
     "legacy_max_price": bool,
     "threads": int,
     "workers": int,
+    "delivery_processes": int,
     "webhook_workers": int,
     "enforce_throughput": bool,
     "validate_contracts": bool,
@@ -183,6 +185,8 @@ def validate(config: SimulatorConfig) -> None:
         raise ConfigError("threads/webhook_workers: must be at least 1 (threads: 0 = automatic)")
     if not 0 <= config.workers <= MAX_WORKERS:
         raise ConfigError(f"workers: must be 1-{MAX_WORKERS} (or 0: one per core)")
+    if not 1 <= config.delivery_processes <= MAX_WORKERS:
+        raise ConfigError(f"delivery_processes: must be 1-{MAX_WORKERS}")
     if config.workers > 1 and config.clock == "virtual":
         raise ConfigError("workers: more than 1 needs the real clock (virtual time is in-process)")
     if config.workers > 1 and not config.store_target:

@@ -55,7 +55,12 @@ class Engine:
         self.clock = make_clock(config.clock, _saved_clock(self.store))
         self.accounts = Accounts(self.store, self.clock)
         self.rules = RuleBook(self.store, self.clock)
-        self.scheduler = Scheduler(self.store, self.clock, workers=config.webhook_workers)
+        self.scheduler = Scheduler(
+            self.store,
+            self.clock,
+            workers=config.webhook_workers,
+            runners=config.delivery_processes if role == Role.DELIVERY else 1,
+        )
         self.attempts = AttemptLog(self.store)
         self.message_rows = MessageRows(self.store)
         self.services = Services(self.store, self.clock, self.accounts, self.message_rows)

@@ -106,4 +106,11 @@ CREATE INDEX IF NOT EXISTS lost_callbacks_message ON lost_callbacks (message_sid
         "CREATE INDEX messages_in_reply_to ON messages (json_extract(extra, '$.in_reply_to'))"
         " WHERE direction = 'outbound-reply'",
     ),
+    Migration(
+        5,
+        "a running job names the runner slot that claimed it, so that several delivery"
+        " processes can run one database's jobs and a dead one's jobs are found and run"
+        " again (docs/scaling.md)",
+        "ALTER TABLE jobs ADD COLUMN claimed_by INTEGER",
+    ),
 )

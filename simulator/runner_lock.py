@@ -1,12 +1,13 @@
-"""At most one process runs a database's jobs: an exclusive lock on a file beside it.
+"""Which processes run a database's jobs: each holds an exclusive lock on one of a fixed
+number of files beside the database (``<database>-jobs-<k>.lock``), its runner slot.
 
-Job claims are exactly-once per attempt because only one runner claims: the process that
-holds this lock (``flock``). The kernel drops the lock when its holder dies, even by
-``kill -9``, so a runner started after a crash takes over at once, puts the dead runner's
-``running`` jobs back to ``pending`` and runs them (at least once, never lost). A second
-``smsim serve`` on the same file, or the delivery process ``smsim serve --workers`` starts
-again after a crash, waits here for the first to stop. An in-memory store has one process
-by construction and needs no lock.
+A job is claimed in one transaction (``BEGIN IMMEDIATE``: SQLite's single writer), marked
+``running`` with the claimer's slot, so no two runners claim the same job. The kernel
+drops a lock when its holder dies, even by ``kill -9``; a runner that finds a slot's lock
+free while jobs are ``running`` under that slot knows their runner is dead, and puts them
+back to ``pending`` (at least once, never lost). With the slots all taken, one more
+runner (a second ``smsim serve`` on the same file) waits for one to come free. An
+in-memory store has one process by construction and needs no lock.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+from collections.abc import Iterator
 
 
 class RunnerLock:
-    """The ``<database>-jobs.lock`` file's exclusive lock."""
+    """One slot's lock file."""
 
-    def __init__(self, database_path: str) -> None:
-        self.path = database_path + "-jobs.lock"
+    def __init__(self, path: str) -> None:
+        self.path = path
         self._fd: int | None = None
 
     @property
@@ -49,3 +51,50 @@ class RunnerLock:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+class RunnerSlots:
+    """The ``count`` runner slots of the database at ``database_path``."""
+
+    def __init__(self, database_path: str, count: int = 1) -> None:
+        self.database_path = database_path
+        self.count = max(1, count)
+        self.slot: int | None = None
+        self._lock: RunnerLock | None = None
+
+    def path(self, slot: int) -> str:
+        return f"{self.database_path}-jobs-{slot}.lock"
+
+    @property
+    def held(self) -> bool:
+        return self._lock is not None
+
+    def try_acquire(self) -> bool:
+        """Take the first free slot; True once this process holds one."""
+        if self._lock is not None:
+            return True
+        for slot in range(self.count):
+            lock = RunnerLock(self.path(slot))
+            if lock.try_acquire():
+                self._lock, self.slot = lock, slot
+                return True
+        return False
+
+    @contextlib.contextmanager
+    def vacated(self, slot: int) -> Iterator[bool]:
+        """Whether ``slot``'s runner is gone (its lock is free), holding the lock for
+        the block so that no runner takes the slot meanwhile. Never true for our own."""
+        if slot == self.slot:
+            yield False
+            return
+        lock = RunnerLock(self.path(slot))
+        free = lock.try_acquire()
+        try:
+            yield free
+        finally:
+            lock.release()
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock, self.slot = None, None

@@ -9,26 +9,28 @@ kind. Two ways to run them:
   instant in turn and run everything due there, waiting for its webhooks, before moving
   on; so callbacks of one message always arrive in order and a test never sleeps.
 
-A job is ``pending`` until claimed, ``running`` while it runs. Only one process runs a
-database's jobs (:mod:`smsim.simulator.runner_lock`); when it starts, ``running`` jobs
-(a runner died mid-job) go back to ``pending``: at-least-once, never lost.
+A job is ``pending`` until claimed, ``running`` (with its runner's slot) while it runs.
+Each process that runs jobs holds a runner slot (:mod:`smsim.simulator.runner_lock`);
+jobs ``running`` under a slot nobody holds (their runner died mid-job) go back to
+``pending``: at-least-once, never lost.
 
-Under ``smsim serve --workers`` the HTTP worker processes only schedule; the delivery
-process runs. It cannot be notified from another process, so while idle it looks for
-newly due jobs every :data:`SHARED_POLL_SECONDS` (one indexed read).
+Under ``smsim serve`` with the real clock the HTTP worker processes only schedule; the
+delivery processes run. They cannot be notified from another process, so while idle
+each looks for newly due jobs every :data:`SHARED_POLL_SECONDS` (one indexed read).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
 from smsim.simulator.clock import RealClock, VirtualClock
-from smsim.simulator.runner_lock import RunnerLock
+from smsim.simulator.runner_lock import RunnerSlots
 from smsim.simulator.store import Store, dumps, loads
 
 log = logging.getLogger("smsim.scheduler")
@@ -36,7 +38,8 @@ log = logging.getLogger("smsim.scheduler")
 BATCH = 500
 MAX_IDLE_WAVES = 1_000_000
 SHARED_POLL_SECONDS = 0.01  # how soon a job another process scheduled is seen
-LOCK_RETRY_SECONDS = 0.1  # how often a runner waiting for another's lock tries again
+LOCK_RETRY_SECONDS = 0.1  # how often a runner waiting for a free slot tries again
+ORPHAN_CHECK_SECONDS = 5.0  # how often a runner looks for jobs of a dead runner
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,13 @@ Handler = Callable[[Job], None]
 class Scheduler:
     """Runs persisted jobs when the clock says they are due."""
 
-    def __init__(self, store: Store, clock: RealClock | VirtualClock, workers: int = 16) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: RealClock | VirtualClock,
+        workers: int = 16,
+        runners: int = 1,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.inline: dict[str, Handler] = {}  # run in the scheduler, batched in a transaction
@@ -68,13 +77,38 @@ class Scheduler:
         self._virtual_lock = threading.RLock()
         self._in_flight: set[Future[None]] = set()
         self._flight_lock = threading.Lock()
-        self._runner_lock = RunnerLock(store.path) if store.path else None
+        self._slots = RunnerSlots(store.path, runners) if store.path else None
+        self._orphans_checked = 0.0
         if clock.virtual:  # virtual time runs jobs in the caller's thread, from now on
-            self._recover()
+            self.store.execute("UPDATE jobs SET state = 'pending' WHERE state = 'running'")
+
+    @property
+    def slot(self) -> int:
+        """The runner slot this process claims jobs under (0 without slots)."""
+        return 0 if self._slots is None or self._slots.slot is None else self._slots.slot
 
     def _recover(self) -> None:
-        """Jobs a dead runner had claimed run again (at least once, never lost)."""
-        self.store.execute("UPDATE jobs SET state = 'pending' WHERE state = 'running'")
+        """Jobs claimed under a slot whose runner is gone run again (at least once, never
+        lost): this runner's own slot's (its predecessor died) and any other slot whose
+        lock is free. A job claimed before slots existed counts as slot 0's."""
+        self._orphans_checked = time.monotonic()
+        self._reset_slot(self.slot)
+        if self._slots is None:
+            return
+        rows = self.store.all(
+            "SELECT DISTINCT COALESCE(claimed_by, 0) FROM jobs WHERE state = 'running'"
+        )
+        for (slot,) in rows:
+            with self._slots.vacated(int(slot)) as gone:
+                if gone:
+                    self._reset_slot(int(slot))
+
+    def _reset_slot(self, slot: int) -> None:
+        self.store.execute(
+            "UPDATE jobs SET state = 'pending', claimed_by = NULL"
+            " WHERE state = 'running' AND COALESCE(claimed_by, 0) = ?",
+            (slot,),
+        )
 
     # -- scheduling ---------------------------------------------------------------------
 
@@ -128,8 +162,8 @@ class Scheduler:
                 ids = [r["id"] for r in rows]
                 marks = ",".join("?" * len(ids))
                 self.store.execute(
-                    f"UPDATE jobs SET state = 'running' WHERE id IN ({marks})",
-                    ids,
+                    f"UPDATE jobs SET state = 'running', claimed_by = ? WHERE id IN ({marks})",
+                    [self.slot, *ids],
                 )
         return [Job(r["id"], r["due_at"], r["kind"], r["ref"], loads(r["payload"])) for r in rows]
 
@@ -182,18 +216,19 @@ class Scheduler:
         self._thread.start()
 
     def _become_runner(self) -> bool:
-        """Wait for the runner lock (another process may hold it); False if stopped first."""
-        if self._runner_lock is None:
+        """Wait for a free runner slot (other processes may hold them all); False if
+        stopped first."""
+        if self._slots is None:
             return True
         warned = False
         while not self._stopping:
-            if self._runner_lock.try_acquire():
+            if self._slots.try_acquire():
                 if warned:
                     log.warning("took over running jobs on %s", self.store.path)
                 return True
             if not warned:
                 log.warning(
-                    "another smsim process runs the jobs of %s; waiting for it to stop",
+                    "other smsim processes run the jobs of %s; waiting for one to stop",
                     self.store.path,
                 )
                 warned = True
@@ -215,6 +250,8 @@ class Scheduler:
                 self._dirty = False
             try:
                 now = self.clock.now()
+                if time.monotonic() - self._orphans_checked > ORPHAN_CHECK_SECONDS:
+                    self._recover()
                 jobs = self._claim(now) if not shared or self._due(now) else []
                 if jobs:
                     self._run_batch(jobs)
@@ -248,8 +285,8 @@ class Scheduler:
             self._thread.join(timeout)
             self._thread = None
         self._pool.shutdown(wait=True, cancel_futures=False)
-        if self._runner_lock is not None:
-            self._runner_lock.release()
+        if self._slots is not None:
+            self._slots.release()
 
     def wait_in_flight(self) -> None:
         """Block until every submitted webhook has finished (tests, shutdown)."""

@@ -5,10 +5,11 @@ process over one SQLite file (docs/scaling.md has the design and the figures).
   it, binds the port, then forks (nothing open, no thread running).
 - Each HTTP worker builds an :class:`Engine` in the ``HTTP`` role: it answers every API,
   control and inbox request and schedules jobs, and runs none.
-- The delivery process builds one in the ``DELIVERY`` role: it runs every lifecycle step
-  and sends every webhook. Only the holder of the database's runner lock claims jobs
-  (:mod:`smsim.simulator.runner_lock`), so each attempt is claimed once; after a crash
-  its successor puts the claimed-but-unfinished jobs back and runs them.
+- Each delivery process (one unless ``--delivery-processes``) builds one in the
+  ``DELIVERY`` role: it runs lifecycle steps and sends webhooks. Each holds a runner slot
+  (:mod:`smsim.simulator.runner_lock`) and claims jobs in one transaction, so each
+  attempt is claimed once; after a crash its successor takes the free slot, puts the
+  claimed-but-unfinished jobs back and runs them.
 
 The virtual clock keeps one process (:class:`~smsim.simulator.server.SimulatorServer`):
 its time lives in that process' memory.
@@ -103,7 +104,11 @@ class SimulatorProcesses:
             prefork.Child(f"HTTP worker {n}", _http_worker(config, sock))
             for n, sock in enumerate(self._sockets, start=1)
         ]
-        children.append(prefork.Child("delivery", _delivery(config)))
+        count = config.delivery_processes
+        children.extend(
+            prefork.Child("delivery" if count == 1 else f"delivery {n}", _delivery(config))
+            for n in range(1, count + 1)
+        )
         self.supervisor = prefork.Supervisor(children, "smsim serve")
 
     @property

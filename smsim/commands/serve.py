@@ -35,6 +35,7 @@ ENVIRONMENT_HELP = (
     ("SMSIM_LEGACY_MAX_PRICE", "true: MaxPrice fails a dearer message with 30010"),
     ("SMSIM_ENFORCE_THROUGHPUT", "false: no per-sender pacing (load tests)"),
     ("SMSIM_WORKERS", "HTTP worker processes (0: one per core)"),
+    ("SMSIM_DELIVERY_PROCESSES", "processes running lifecycle steps and webhooks"),
     ("SMSIM_THREADS", "WSGI worker threads per worker process"),
     ("SMSIM_WEBHOOK_WORKERS", "threads sending webhooks"),
     ("SMSIM_VALIDATE_CONTRACTS", "true: check every response and webhook against contracts/"),
@@ -81,6 +82,11 @@ def register(subparsers: Any) -> None:
         type=int,
         help="HTTP worker processes beside the delivery process (default: one per core);"
         " with --memory or the virtual clock smsim is one process",
+    )
+    parser.add_argument(
+        "--delivery-processes",
+        type=int,
+        help="processes running lifecycle steps and sending webhooks (default 1)",
     )
     parser.add_argument(
         "--threads",
@@ -148,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
         "carrier_profile": args.carrier_profile,
         "threads": args.threads,
         "workers": args.workers,
+        "delivery_processes": args.delivery_processes,
         "ui": args.ui,
         "allowed_hosts": args.allowed_hosts,
         "control_token": args.control_token,
@@ -189,8 +196,7 @@ def _serve_processes(args: argparse.Namespace, config: SimulatorConfig, stop: St
     if not processes.start():
         processes.stop()
         return _refuse(processes.supervisor.failed)
-    plural = "es" if processes.workers > 1 else ""
-    shape = f"{processes.workers} HTTP worker process{plural} and a delivery process"
+    shape = _shape(processes.workers, config.delivery_processes)
     _banner(processes.url, processes.store_location, config, processes.accounts, shape)
     started = [{"role": name, "pid": pid} for name, pid in processes.supervisor.pids().items()]
     if not _announce(args, processes.url, processes.accounts, started):
@@ -200,6 +206,12 @@ def _serve_processes(args: argparse.Namespace, config: SimulatorConfig, stop: St
     processes.stop()
     clear_ready_file(args.ready_file)
     return code
+
+
+def _shape(workers: int, deliverers: int) -> str:
+    http = f"{workers} HTTP worker process" + ("es" if workers > 1 else "")
+    delivery = "a delivery process" if deliverers == 1 else f"{deliverers} delivery processes"
+    return f"{http} and {delivery}"
 
 
 def _banner(

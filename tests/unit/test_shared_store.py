@@ -84,7 +84,7 @@ def test_only_one_delivery_process_runs_jobs_and_the_next_takes_over(config, eng
     _recording(first, ran, "first")
     _recording(second, ran, "second")
     first.start()
-    poll(lambda: first.scheduler._runner_lock.held, 10, "the first runner's lock")
+    poll(lambda: first.scheduler._slots.held, 10, "the first runner's lock")
     second.start()
 
     ids = [http.scheduler.schedule(time.time(), "probe", f"j{n}", {}) for n in range(50)]
