@@ -2,9 +2,13 @@
 replies, short links, clicks and events.
 
 One connection guarded by a lock (SQLite serialises writers anyway); WAL for file
-databases so readers never block the receiver. Idempotency lives in unique keys, not in
-application checks: a status callback is unique by (MessageSid, status), a reply by its
-MessageSid, so a repeated webhook can never count twice even under concurrent delivery.
+databases so readers never block the receiver. Several processes may open one file
+(``smsim client serve --workers N``): each has its own connection, ``busy_timeout`` makes
+a writer wait for another process's commit instead of failing, and :meth:`Store.generation`
+tells a process's caches (providers) that another process changed what they hold.
+Idempotency lives in unique keys, not in application checks: a status callback is unique
+by (MessageSid, status), a reply by its MessageSid, so a repeated webhook can never
+count twice even under concurrent delivery.
 Every multi-step change (callback + status + event) happens in one transaction.
 
 Opening runs the numbered migrations (``smsim.client.migrations``); a file of another kind
@@ -63,6 +67,9 @@ __all__ = [
 ]
 
 
+BUSY_TIMEOUT_MS = 10_000
+
+
 def _open_connection(path: str) -> sqlite3.Connection:
     """Connect to ``path`` and migrate it to the current schema (DatabaseRefused, with
     nothing written, when it cannot be opened or is not a client database for this smsim)."""
@@ -71,7 +78,8 @@ def _open_connection(path: str) -> sqlite3.Connection:
     except sqlite3.OperationalError as exc:  # a directory, a missing folder, no permission
         raise DatabaseRefused(path, f"cannot be opened ({exc})") from None
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout=5000")  # another process may be migrating the file
+    # another process may be migrating the file, or committing (--workers N)
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     try:
         migrate(conn, CLIENT, MIGRATIONS, path)
     except BaseException:
@@ -94,6 +102,10 @@ class Store(
         self._lock = threading.RLock()
         self._clock = clock
         self._conn = _open_connection(path)
+        self._shared = path != ":memory:"  # a file: other processes may write it
+        self._generation = 0  # bumped by this process's cache-relevant writes
+        self._shared_generation = 0  # the store_meta row, as last read
+        self._data_version = -1
         if path != ":memory:":  # after the migrations: a refused file is never switched to WAL
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -138,6 +150,36 @@ class Store(
             ):
                 conn.execute(f"DELETE FROM {table}")
             campaign_queue.clear(conn)
+            self._bump_generation(conn)
+
+    # -- cache generation ---------------------------------------------------------------
+
+    def generation(self) -> int:
+        """A number that moves whenever cached rows (providers) may be stale.
+
+        This process's own changes bump a counter; another process's bump the
+        ``store_meta`` row, read only when SQLite's ``data_version`` says another
+        connection committed (one cheap pragma on the usual path)."""
+        with self._lock:
+            if not self._shared:
+                return self._generation
+            version = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+            if version != self._data_version:
+                self._data_version = version
+                row = self._conn.execute(
+                    "SELECT value FROM store_meta WHERE key = 'generation'"
+                ).fetchone()
+                self._shared_generation = int(row[0]) if row else 0
+            return self._generation + self._shared_generation
+
+    def _bump_generation(self, conn: sqlite3.Connection) -> None:
+        """Inside a write transaction: rows cached anywhere are stale once it commits."""
+        self._generation += 1
+        if self._shared:
+            conn.execute(
+                "INSERT INTO store_meta (key, value) VALUES ('generation', 1) ON CONFLICT (key)"
+                " DO UPDATE SET value = value + 1"
+            )
 
     def transaction(self) -> Any:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT) for modules that own tables
