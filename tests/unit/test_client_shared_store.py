@@ -61,9 +61,20 @@ def test_the_signature_check_agrees_with_the_reference(token: str) -> None:
     signature = compute_signature(url.replace(":8443", ""), form, "a" * 32)
     check = SignatureCheck(["http://other.test/sms/twilio", url], form, signature)
     expected = any(
-        validate_signature(u, form, signature, token)
-        for u in ("http://other.test/sms/twilio", url)
+        validate_signature(u, form, signature, token) for u in ("http://other.test/sms/twilio", url)
     )
     assert check.matches(token) is expected is (token == "a" * 32)
     assert not SignatureCheck([url], form, "").matches("a" * 32)
     assert json.dumps(form)  # the form itself is left as it was
+
+
+def test_only_one_holder_of_the_sender_lock_sends_a_databases_campaigns(tmp_path: Path) -> None:
+    from smsim.client.sender_lock import SenderLock
+
+    path = str(tmp_path / "client.db")
+    first, second = SenderLock(path), SenderLock(path)
+    assert first.try_acquire() and first.held
+    assert not second.try_acquire()  # a second sender process waits
+    first.release()
+    assert second.try_acquire()
+    second.release()
