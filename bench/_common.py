@@ -121,11 +121,57 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its live children (``smsim serve``'s worker and delivery processes)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        return [pid, *(int(child) for child in children.read_text().split())]
+    except OSError:
+        return [pid]
+
+
+def _status_kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def tree_memory_mb(pid: int) -> float:
+    """Memory of a process and its children in MiB: the sum of their proportional set
+    sizes (Pss: a page shared by k processes counts 1/k in each), so pages the forked
+    workers share with their parent are counted once, not once per process."""
+    total_kib = 0
+    for member in _tree(pid):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kib += int(line.split()[1])
+    return total_kib / 1024
+
+
+def tree_peak_mb(pid: int) -> float:
+    """The sum of each process' peak resident memory (VmHWM) in MiB: an upper bound of
+    the tree's peak (shared pages count in every process that touched them)."""
+    return sum(_status_kib(member, "VmHWM") for member in _tree(pid)) / 1024
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds a process (and its threads) used so far."""
     fields_ = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields_[11]) + int(fields_[12])) / ticks
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU of a process and its live children (gunicorn's workers, ``smsim serve
+    --workers``' HTTP workers and delivery process). A child restarted during the
+    measurement would lose its predecessor's CPU; none is, in a healthy run."""
+    total = 0.0
+    for member in _tree(pid):
+        with contextlib.suppress(OSError):  # a child that just exited
+            total += cpu_seconds(member)
+    return total
 
 
 def write_config(path: Path, **settings: Any) -> Path:
@@ -266,12 +312,7 @@ class GunicornBaseline:
 
     def cpu_seconds(self) -> float:
         """CPU of the master and its live workers."""
-        total = cpu_seconds(self.pid)
-        children = Path(f"/proc/{self.pid}/task/{self.pid}/children")
-        for child in children.read_text().split():
-            with contextlib.suppress(OSError):  # a worker that just exited
-                total += cpu_seconds(int(child))
-        return total
+        return tree_cpu_seconds(self.pid)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

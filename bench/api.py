@@ -8,9 +8,10 @@ to back on the same machine, in an order that alternates from run to run:
 
 - **baseline**: a bare Flask app (``bench/_baseline_app.py``: read the form, answer 201
   with a message-sized JSON) on gunicorn with as many worker processes as ``smsim serve``
-  has (one; ``--workers`` changes it), in its own processes.
-- **creates**: ``smsim serve`` as shipped (file database, real clock, default delays,
-  16 threads) with ``enforce_throughput: false`` (Twilio's per-sender pacing would
+  has HTTP workers (``--workers W``, default 1), in its own processes.
+- **creates**: ``smsim serve --workers W`` as shipped (file database, real clock, default
+  delays, 16 threads per worker; with W > 1 also a delivery process) with
+  ``enforce_throughput: false`` (Twilio's per-sender pacing would
   otherwise queue and refuse a load test, as Twilio does); no StatusCallback.
 - **callbacks**: the same with a StatusCallback on every message to a fast receiver (a
   minimal WSGI app in its own process), so ``sent`` and ``delivered`` callbacks flow during
@@ -54,7 +55,14 @@ def measure_smsim(
     workdir: Path, name: str, receiver: c.WsgiProcess | None, args: argparse.Namespace
 ) -> Measured:
     config = c.write_config(workdir / "bench.yaml", enforce_throughput=False)
-    server = c.Serve("--db", str(workdir / f"{name}.db"), "--config", str(config))
+    server = c.Serve(
+        "--db",
+        str(workdir / f"{name}.db"),
+        "--config",
+        str(config),
+        "--workers",
+        str(args.workers),
+    )
     try:
         sid, token = server.full_account
         form = dict(FORM)
@@ -66,7 +74,7 @@ def measure_smsim(
             (sid, token),
         )
         before_callbacks = receiver.count() if receiver else 0
-        cpu_before = c.cpu_seconds(server.pid)
+        cpu_before = c.tree_cpu_seconds(server.pid)
         result = c.run_load(
             load, processes=args.processes, threads=args.threads, duration=args.duration
         )
@@ -79,7 +87,7 @@ def measure_smsim(
                 drain_s = time.monotonic() - load_stopped
             else:
                 drain_s = float("nan")
-        cpu_used = c.cpu_seconds(server.pid) - cpu_before
+        cpu_used = c.tree_cpu_seconds(server.pid) - cpu_before
         return Measured(result, 1000 * cpu_used / max(result.ok, 1), drain_s)
     finally:
         server.stop()
@@ -106,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         "--workers",
         type=int,
         default=1,
-        help="the baseline's gunicorn worker processes (default 1, as smsim serve has)",
+        help="smsim serve's HTTP worker processes and the baseline's gunicorn workers"
+        " (default 1)",
     )
     parser.add_argument(
         "--only",
@@ -121,8 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     c.header("API: POST /2010-04-01/Accounts/{sid}/Messages.json")
     print(
         f"load    : {args.processes} processes x {args.threads} clients, "
-        f"{args.duration:g} s per measurement, {args.runs} runs; baseline: bare Flask on "
-        f"gunicorn, {args.workers} worker process(es)"
+        f"{args.duration:g} s per measurement, {args.runs} runs; smsim serve --workers "
+        f"{args.workers}; baseline: bare Flask on gunicorn, {args.workers} worker process(es)"
     )
     runs: list[dict[str, Measured]] = []
     receiver = c.WsgiProcess(threads=8)

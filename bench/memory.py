@@ -7,7 +7,8 @@
    rows are bulk-inserted through the store layer (``Store.executemany``, 50,000 per
    transaction), not created over HTTP: creating a million messages over HTTP would
    measure the API benchmark for an hour, not the memory of a big database.
-2. Starts ``smsim serve --db FILE`` as shipped and reads its resident memory (VmRSS)
+2. Starts ``smsim serve --db FILE`` as shipped and reads the memory of all its processes
+   (the sum of their Pss; the peak as the sum of their VmHWM)
    idle, then after the requests below, and its peak (VmHWM).
 3. Measures latency, one keep-alive client at a time (no queueing), of:
    - list, first page (``PageSize=50``, what the SDK's ``list(limit=50)`` asks);
@@ -267,21 +268,25 @@ def main(argv: list[str] | None = None) -> int:
             if sid != account:
                 raise RuntimeError("the served database is not the one just built")
             time.sleep(1.0)  # let start-up settle before reading the idle figure
-            idle = c.rss_mb(server.pid)
+            idle = c.tree_memory_mb(server.pid)
             client = Client(server.url, (sid, token))
             results = measure(client, sid, sample, recipients, n, messages)
             inbox = measure_inbox(client, sample, recipients, args.inbox_runs)
             client.close()
-            after = c.rss_mb(server.pid)
-            peak = _hwm(server.pid)
+            after = c.tree_memory_mb(server.pid)
+            peak = c.tree_peak_mb(server.pid)
         finally:
             server.stop()
     print(f"serve   : started in {start_s:.2f} s")
     print()
     print(
         c.table(
-            [["idle", idle], ["after the requests", after], ["peak (VmHWM)", peak]],
-            ["resident memory", "MiB"],
+            [
+                ["idle (Pss)", idle],
+                ["after the requests (Pss)", after],
+                ["peak (sum of VmHWM, an upper bound)", peak],
+            ],
+            ["memory, all of smsim serve's processes", "MiB"],
         )
     )
     print()
@@ -324,13 +329,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"load    : {c.load()} (1/5/15 min) at end")
     return 0
-
-
-def _hwm(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 if __name__ == "__main__":

@@ -51,9 +51,12 @@ class SimulatorConfig:
     carrier_profile: str = "all-delivered"
     callback_on_sending: bool = False
     legacy_max_price: bool = False
-    threads: int = 16  # WSGI worker threads (per HTTP worker process)
-    # HTTP worker processes (docs/scaling.md); 0: one per core with the real clock and a
-    # database file, else 1 (a virtual clock and an in-memory store live in one process)
+    # WSGI worker threads per HTTP worker process; 0: 16 in one process, 4 per worker
+    # process (more threads per process only queue on its one GIL)
+    threads: int = 0
+    # HTTP worker processes beside the delivery process (docs/scaling.md); 0: one per
+    # core. Only with the real clock and a database file: a virtual clock and an
+    # in-memory store live in one process, which then does everything.
     workers: int = 0
     webhook_workers: int = 16
     price_table: Mapping[str, float] = field(default_factory=dict)
@@ -73,13 +76,24 @@ class SimulatorConfig:
         return None if self.memory else self.db_path
 
     @property
+    def multi_process(self) -> bool:
+        """Whether ``smsim serve`` runs HTTP worker processes and a delivery process (the
+        real clock and a database file) rather than one process for everything."""
+        return self.clock == "real" and self.store_target is not None
+
+    @property
+    def http_threads(self) -> int:
+        """WSGI worker threads in each process that serves HTTP."""
+        if self.threads:
+            return self.threads
+        return 4 if self.multi_process else 16
+
+    @property
     def worker_processes(self) -> int:
-        """How many HTTP worker processes ``smsim serve`` runs (1: one process in all)."""
-        if self.workers:
-            return self.workers
-        if self.clock == "virtual" or not self.store_target:
+        """How many HTTP worker processes ``smsim serve`` runs (with :attr:`multi_process`)."""
+        if not self.multi_process:
             return 1
-        return os.cpu_count() or 1
+        return self.workers or os.cpu_count() or 1
 
 
 _SCALARS = {
@@ -165,8 +179,8 @@ def validate(config: SimulatorConfig) -> None:
             f"carrier_profile: must be one of {', '.join(CARRIER_PROFILES)}, "
             f"not {config.carrier_profile!r}"
         )
-    if config.threads < 1 or config.webhook_workers < 1:
-        raise ConfigError("threads/webhook_workers: must be at least 1")
+    if config.threads < 0 or config.webhook_workers < 1:
+        raise ConfigError("threads/webhook_workers: must be at least 1 (threads: 0 = automatic)")
     if not 0 <= config.workers <= MAX_WORKERS:
         raise ConfigError(f"workers: must be 1-{MAX_WORKERS} (or 0: one per core)")
     if config.workers > 1 and config.clock == "virtual":

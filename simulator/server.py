@@ -57,7 +57,7 @@ class SimulatorServer:
             app,
             self.config.host,
             self.config.port,
-            self.config.threads,
+            self.config.http_threads,
             "smsim",
             release=lambda: release_waiters(app),
         )

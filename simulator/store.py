@@ -21,7 +21,10 @@ The store knows tables and rows, not Twilio rules: the engine modules own the ru
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -50,6 +53,9 @@ class Store:
         self._generation = 0
         self._shared_generation = 0
         self._data_version = -1
+        self._writer: WriterTurn = (
+            FileWriterTurn(target + "-write.lock") if self.shared else WriterTurn()
+        )
         with self._lock:
             # A writer in another process holds SQLite's lock for one short transaction:
             # wait for it rather than fail with "database is locked".
@@ -67,20 +73,31 @@ class Store:
         """One atomic unit of work; nested calls join the outer transaction."""
         with self._lock:
             if self._depth == 0:
-                self._conn.execute("BEGIN IMMEDIATE")
+                self._writer.acquire()
+                try:
+                    self._conn.execute("BEGIN IMMEDIATE")
+                except BaseException:
+                    self._writer.release()
+                    raise
             self._depth += 1
             try:
                 yield self._conn
             except BaseException:
                 self._depth -= 1
                 if self._depth == 0:
-                    self._conn.execute("ROLLBACK")
+                    try:
+                        self._conn.execute("ROLLBACK")
+                    finally:
+                        self._writer.release()
                     self._generation += 1  # rows this process saw were never committed
                 raise
             else:
                 self._depth -= 1
                 if self._depth == 0:
-                    self._conn.execute("COMMIT")
+                    try:
+                        self._conn.execute("COMMIT")
+                    finally:
+                        self._writer.release()
 
     # -- cache generation ---------------------------------------------------------------
 
@@ -127,11 +144,18 @@ class Store:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         """Run one statement (in the current transaction, if any)."""
         with self._lock:
-            return self._conn.execute(sql, params)
+            if self._depth or not self.shared or sql.lstrip()[:6].upper() == "SELECT":
+                return self._conn.execute(sql, params)
+            with self._writer:  # a write of its own: its own turn at the writer lock
+                return self._conn.execute(sql, params)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self._lock:
-            self._conn.executemany(sql, rows)
+            if self._depth or not self.shared:
+                self._conn.executemany(sql, rows)
+                return
+            with self._writer:
+                self._conn.executemany(sql, rows)
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         with self._lock:
@@ -176,6 +200,51 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+            self._writer.close()
+
+
+class WriterTurn:
+    """Whose turn it is to write, across processes. In one process the store's own lock
+    already decides, so this one does nothing."""
+
+    def acquire(self) -> None:
+        pass
+
+    def release(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> None:
+        self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+class FileWriterTurn(WriterTurn):
+    """Processes sharing a file (``smsim serve --workers N``) queue for writing on an
+    ``flock`` beside it before ``BEGIN IMMEDIATE``.
+
+    SQLite's own wait for its write lock (``busy_timeout``) sleeps and retries, 1 ms, then
+    2, 5, 10 ...: with a few processes writing all the time most turns were lost to those
+    sleeps (creates with two workers: 716 req/s at a p50 of 8 ms). The kernel wakes an
+    ``flock`` waiter the moment the holder lets go.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+
+    def acquire(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
 
 
 def open_connection(target: str) -> sqlite3.Connection:

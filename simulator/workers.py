@@ -58,7 +58,7 @@ def _http_worker(config: SimulatorConfig, sock: socket.socket) -> prefork.ChildM
             app,
             config.host,
             0,
-            config.threads,
+            config.http_threads,
             "smsim",
             release=lambda: release_waiters(app),
             sock=sock,
@@ -97,11 +97,11 @@ class SimulatorProcesses:
             self.store_location = setup.store_location
         finally:
             setup.close()
-        self._sock = prefork.listen(config.host, config.port)
-        self.port = int(self._sock.getsockname()[1])
+        self._sockets = prefork.listen_for(self.workers, config.host, config.port)
+        self.port = int(self._sockets[0].getsockname()[1])
         children = [
-            prefork.Child(f"HTTP worker {n}", _http_worker(config, self._sock))
-            for n in range(1, self.workers + 1)
+            prefork.Child(f"HTTP worker {n}", _http_worker(config, sock))
+            for n, sock in enumerate(self._sockets, start=1)
         ]
         children.append(prefork.Child("delivery", _delivery(config)))
         self.supervisor = prefork.Supervisor(children, "smsim serve")
@@ -117,4 +117,5 @@ class SimulatorProcesses:
 
     def stop(self) -> None:
         self.supervisor.stop()
-        self._sock.close()  # kept open until now: a restarted worker accepts on it
+        for sock in self._sockets:  # kept open until now: a restarted worker accepts on it
+            sock.close()

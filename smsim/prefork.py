@@ -9,8 +9,11 @@ small enough to own:
 - the parent binds the listening socket, then forks every child before it opens a
   database or starts a thread (a fork copies only the forking thread: a lock another
   thread held would stay locked in the child for ever);
-- every HTTP child accepts on that one socket, so the kernel spreads connections among
-  them and a restarted child takes over the same port;
+- every HTTP child accepts on a socket the parent bound: its own one on the shared port
+  where the system has ``SO_REUSEPORT`` (the kernel then spreads new connections evenly;
+  on one shared socket the first child to wake takes a whole burst), else one shared
+  socket. The parent keeps them open, so a restarted child takes over its socket and
+  connections that arrived meanwhile wait in its queue;
 - a child that dies (``kill -9``, a crash) is started again; one that keeps dying within
   seconds of its start makes the parent give up (exit 1) instead of looping;
 - SIGTERM or SIGINT to the parent stops the children in order (SIGTERM, then SIGKILL
@@ -92,13 +95,15 @@ class Child:
     history: list[int] = field(default_factory=list)  # pids it has had
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host:port`` for the children to share."""
+def listen(host: str, port: int, reuse_port: bool = False) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (0 picks a free port)."""
     infos = socket.getaddrinfo(host or None, port, 0, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)
     family, kind, proto, _, address = infos[0]
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         sock.bind(address)
@@ -107,6 +112,23 @@ def listen(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+def listen_for(count: int, host: str, port: int) -> list[socket.socket]:
+    """``count`` listening sockets on one port, one per HTTP child: separate sockets
+    with ``SO_REUSEPORT`` where the system has it, else one socket ``count`` times."""
+    if count < 2 or not hasattr(socket, "SO_REUSEPORT"):
+        return [listen(host, port)] * count
+    first = listen(host, port, reuse_port=True)
+    sockets = [first]
+    try:
+        for _ in range(count - 1):
+            sockets.append(listen(host, first.getsockname()[1], reuse_port=True))
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
 
 
 class Supervisor:

@@ -79,11 +79,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        help="HTTP worker processes, plus one delivery process (default: one per core with"
-        " the real clock and a database file; else 1, all in one process)",
+        help="HTTP worker processes beside the delivery process (default: one per core);"
+        " with --memory or the virtual clock smsim is one process",
     )
     parser.add_argument(
-        "--threads", type=int, help="WSGI worker threads per worker process (default 16)"
+        "--threads",
+        type=int,
+        help="WSGI worker threads per HTTP process (default 4 per worker process, 16 in one)",
     )
     parser.add_argument(
         "--no-ui",
@@ -156,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         warning = websafety.exposure_warning("smsim serve", config.host, config.control_token)
         if warning:
             print(warning, file=sys.stderr, flush=True)
-        if config.worker_processes > 1:
+        if config.multi_process:
             return _serve_processes(args, config, stop)
         server = SimulatorServer(config).start()
     except ConfigError as exc:
@@ -180,14 +182,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _serve_processes(args: argparse.Namespace, config: SimulatorConfig, stop: StopSignals) -> int:
-    """``--workers N`` with N > 1: HTTP worker processes and a delivery process."""
+    """The real clock and a database file: HTTP worker processes and a delivery process."""
     from smsim.simulator.workers import SimulatorProcesses
 
     processes = SimulatorProcesses(config)
     if not processes.start():
         processes.stop()
         return _refuse(processes.supervisor.failed)
-    shape = f"{processes.workers} HTTP worker processes and a delivery process"
+    plural = "es" if processes.workers > 1 else ""
+    shape = f"{processes.workers} HTTP worker process{plural} and a delivery process"
     _banner(processes.url, processes.store_location, config, processes.accounts, shape)
     started = [{"role": name, "pid": pid} for name, pid in processes.supervisor.pids().items()]
     if not _announce(args, processes.url, processes.accounts, started):

@@ -229,3 +229,25 @@ def test_kill_9_of_the_parent_stops_its_children_and_a_restart_finishes(tmp_path
         receiver.close()
     assert sorted(m["sid"] for m in listed) == sorted(sids)
     assert {m["status"] for m in listed} == {"delivered"}
+
+
+def test_one_worker_still_delivers_from_its_own_process_while_memory_is_one_process(
+    tmp_path: Path,
+):
+    receiver = Receiver().up()
+    split = Serve("--db", str(tmp_path / "one.db"), "--workers", "1", "--config", _config(tmp_path))
+    single = Serve("--memory", "--config", _config(tmp_path))
+    try:
+        assert "1 HTTP worker process and a delivery process" in "".join(split.lines)
+        assert [p["role"] for p in split.ready["processes"]] == ["HTTP worker 1", "delivery"]
+        assert _health(split.url)["process"]["role"] == "http"
+        assert _health(single.url)["process"] == {"pid": single.pid, "role": "all"}
+        assert "processes" not in single.ready
+        for server in (split, single):
+            sids = _send(server, receiver.url(), 8)
+            expected = {(s, status) for s in sids for status in STATUSES}
+            poll(lambda want=expected: receiver.pairs() >= want, 30, "every callback")
+    finally:
+        split.stop()
+        single.stop()
+        receiver.close()
