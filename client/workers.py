@@ -4,7 +4,8 @@ campaign sender process over one SQLite file.
 - The parent migrates the database in a short-lived store and closes it, binds the port,
   then forks (no database open, no thread running: a fork copies only the forking thread).
 - Each HTTP worker serves the JSON API, the dashboard, the callback receiver and the click
-  redirects on the socket the parent bound. A campaign it starts is queued in the database
+  redirects on a socket the parent bound (one per worker on the shared port where the
+  system has ``SO_REUSEPORT``). A campaign it starts is queued in the database
   (``campaign_runs``/``campaign_sends``); a cancel is written there; ``?wait=`` polls it.
 - The sender process sends every background campaign: it resumes the ones left
   ``sending``, then watches the database for new ones and for cancels. Only the holder of
@@ -85,16 +86,17 @@ class ClientProcesses:
             raise ValueError("several processes need a database file (--db), not --memory")
         Store(config.db_path).close()  # migrate (or refuse the file) before anything forks
         self.workers = workers
-        self._sock = prefork.listen(host, port)
+        # a socket per worker on one port where the system allows it (smsim.prefork)
+        self._sockets = prefork.listen_for(workers, host, port)
         self.host = host
-        self.port = int(self._sock.getsockname()[1])
+        self.port = int(self._sockets[0].getsockname()[1])
         # as ClientServer does: its own URL is the default callback and short-link base
         self.config = config = replace(
             config, bind_host=host, public_url=config.public_url or self.url
         )
         children = [
-            prefork.Child(f"HTTP worker {n}", _http_worker(config, self._sock, threads))
-            for n in range(1, workers + 1)
+            prefork.Child(f"HTTP worker {n}", _http_worker(config, sock, threads))
+            for n, sock in enumerate(self._sockets, start=1)
         ]
         children.append(prefork.Child("campaign sender", _sender(config)))
         self.supervisor = prefork.Supervisor(children, "smsim client serve")
@@ -110,4 +112,5 @@ class ClientProcesses:
 
     def stop(self) -> None:
         self.supervisor.stop()
-        self._sock.close()  # kept open until now: a restarted worker accepts on it
+        for sock in self._sockets:  # kept open until now: a restarted worker accepts on it
+            sock.close()
