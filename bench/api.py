@@ -114,8 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         "--workers",
         type=int,
         default=1,
-        help="smsim serve's HTTP worker processes and the baseline's gunicorn workers"
-        " (default 1)",
+        help="smsim serve's HTTP worker processes and the baseline's gunicorn workers (default 1)",
     )
     parser.add_argument(
         "--only",

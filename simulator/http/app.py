@@ -14,6 +14,7 @@ from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError
 from smsim.simulator.http.context import bind_engine, change_feed, engine_of, release_waiters
 from smsim.simulator.http.engine_start import StartOnFirstRequest
+from smsim.simulator.http.fast_create import CreateFastPath
 from smsim.simulator.http.params import require_utf8_form
 
 log = logging.getLogger("smsim.http")
@@ -30,6 +31,8 @@ HTTP_CODES = {
     413: 20001,
     415: 20001,
 }
+
+MAX_BODY = 2 * 1024 * 1024
 
 # The authenticated machine surfaces (Basic auth on every request): any Host, any caller.
 TWILIO_SURFACES = ("/2010-04-01/", "/v1/")
@@ -56,7 +59,10 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
     app = Flask("smsim.simulator")
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    # werkzeug's default of 1,000 form fields dropped a longer form whole, which then read
+    # as "'To' is required"; the body's size is what bounds the work.
+    app.config["MAX_FORM_PARTS"] = None
     owned = engine is None
     engine = engine or Engine(config or load_config())
     feed = engine.change_feed()
@@ -81,6 +87,9 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
                     request.method, request.path, response.status_code, response.get_json()
                 )
             return response
+
+    if not owned:  # an owned engine starts on the first request, through Flask's hook
+        app.wsgi_app = CreateFastPath(app.wsgi_app, engine, MAX_BODY)  # type: ignore[method-assign]
 
     @app.errorhandler(TwilioError)
     def _twilio_error(exc: TwilioError) -> tuple[Response, int]:

@@ -28,7 +28,12 @@ def require_utf8_form() -> None:
     """
     if request.mimetype != FORM_MIMETYPE:
         return
-    raw = request.get_data(cache=True)
+    check_utf8_form(request.get_data(cache=True))
+
+
+def check_utf8_form(raw: bytes) -> str:
+    """The body of a form as text, or 20001 if it is not UTF-8 (see
+    :func:`require_utf8_form`)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -38,6 +43,7 @@ def require_utf8_form() -> None:
             parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
         except UnicodeDecodeError:
             raise _not_utf8("a percent-encoded parameter") from None
+    return text
 
 
 def _not_utf8(where: str) -> TwilioError:

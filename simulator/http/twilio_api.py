@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
+from werkzeug.datastructures import MultiDict
 
 from smsim.simulator import render
 from smsim.simulator.accounts import NumberSpec
+from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, authentication_failed, not_found
 from smsim.simulator.http.context import current_engine
 from smsim.simulator.http.params import int_param, sent_bounds
@@ -96,15 +98,21 @@ def update_account(account_sid: str) -> Response:
 
 @blueprint.post("/Accounts/<account_sid>/Messages.json")
 def create_message(account_sid: str) -> tuple[Response, int]:
-    account = _account(account_sid)
-    form = request.form
+    return _created(create_message_json(current_engine(), g.principal, account_sid, request.form))
+
+
+def create_message_json(
+    engine: Engine, principal: Account, account_sid: str, form: MultiDict[str, str]
+) -> dict[str, Any]:
+    """Create Message: the form of ``POST .../Messages.json`` in, the message's JSON out
+    (also the create fast path's, :mod:`smsim.simulator.http.fast_create`)."""
+    account = engine.accounts.authorize(principal, account_sid)
     create = CreateRequest.from_form(form, form.getlist("MediaUrl"))
     if create.status_callback and not valid_callback_url(create.status_callback):
         raise TwilioError(
             21609, 400, f"The StatusCallback URL {create.status_callback} is not a valid URL."
         )
-    message = current_engine().messages.create(account, create)
-    return _created(render.message(message))
+    return render.message(engine.messages.create(account, create))
 
 
 @blueprint.get("/Accounts/<account_sid>/Messages.json")

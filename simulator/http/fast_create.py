@@ -1,0 +1,91 @@
+"""Create Message without Flask's request machinery: the one route a load test hammers.
+
+``POST /2010-04-01/Accounts/{sid}/Messages.json`` with a plain form body is answered here,
+in front of the Flask app, by the same functions the Flask view calls (authentication,
+:func:`~smsim.simulator.http.twilio_api.create_message_json`, the error envelope). What it
+skips is what the route does not need: a request context, URL routing, the hooks of the
+guarded surfaces (the Twilio surfaces are open: docs/security.md) and a response object.
+Anything unusual (another content type, no Content-Length, a body over the limit) goes to
+the Flask app, which then answers exactly as it always did. With contract checking on,
+its answers are checked as the Flask route's are.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from werkzeug.datastructures import Authorization, MultiDict
+
+from smsim.simulator import contract_check
+from smsim.simulator.engine import Engine
+from smsim.simulator.errors import TwilioError, authentication_failed
+from smsim.simulator.http.params import FORM_MIMETYPE, check_utf8_form
+from smsim.simulator.http.twilio_api import create_message_json
+
+log = logging.getLogger("smsim.http")
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+_CREATE_PATH = re.compile(r"/2010-04-01/Accounts/([^/]+)/Messages\.json")
+_STATUS = {201: "201 CREATED"}
+
+
+class CreateFastPath:
+    """A WSGI app: creates answered directly, every other request to ``app``."""
+
+    def __init__(self, app: WSGIApp, engine: Engine, max_body: int) -> None:
+        self.app = app
+        self.engine = engine
+        self.max_body = max_body
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "POST":
+            return self.app(environ, start_response)
+        match = _CREATE_PATH.fullmatch(environ.get("PATH_INFO", ""))
+        length = environ.get("CONTENT_LENGTH", "")
+        mimetype = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
+        if (
+            match is None
+            or mimetype != FORM_MIMETYPE
+            or not length.isdigit()
+            or int(length) > self.max_body
+        ):
+            return self.app(environ, start_response)
+        try:
+            status, body = 201, self._create(environ, match.group(1), int(length))
+        except TwilioError as exc:
+            status, body = exc.status, exc.envelope()
+        except Exception:
+            log.exception("unexpected error on POST %s", environ.get("PATH_INFO"))
+            error = TwilioError(20500, 500, "An internal server error has occurred")
+            status, body = error.status, error.envelope()
+        if self.engine.validate_contracts:
+            contract_check.check_response("POST", environ["PATH_INFO"], status, body)
+        # the bytes Flask's jsonify writes: compact, no ASCII escaping, a final newline
+        data = (json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        start_response(
+            _STATUS.get(status) or _status_line(status),
+            [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+        )
+        return [data]
+
+    def _create(self, environ: dict[str, Any], account_sid: str, length: int) -> dict[str, Any]:
+        auth = Authorization.from_header(environ.get("HTTP_AUTHORIZATION"))
+        if auth is None or auth.type != "basic":
+            raise authentication_failed()
+        principal = self.engine.accounts.authenticate(auth.username, auth.password)
+        text = check_utf8_form(environ["wsgi.input"].read(length))
+        form: MultiDict[str, str] = MultiDict(parse_qsl(text, keep_blank_values=True))
+        return create_message_json(self.engine, principal, account_sid, form)
+
+
+def _status_line(status: int) -> str:
+    from http import HTTPStatus
+
+    return f"{status} {HTTPStatus(status).phrase.upper()}"
