@@ -8,6 +8,7 @@ input), 404 (unknown resource), 409 (conflicts with saved state).
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
@@ -313,7 +314,10 @@ def reset() -> Any:
 
 @public_bp.get("/api/health")
 def health() -> Any:
-    return jsonify({"status": "ok"})
+    """Up, and which process answered (``role`` is ``all`` in one process, ``http`` in a
+    worker of ``smsim client serve --workers N``)."""
+    process = {"pid": os.getpid(), "role": integration().role.value}
+    return jsonify({"status": "ok", "process": process})
 
 
 # -- factory -----------------------------------------------------------------------------------

@@ -7,10 +7,19 @@ embeddable server build a :class:`ClientConfig` and hand it to the app factory.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 DEFAULT_TWILIO_BASE_URL = "https://api.twilio.com"
 RECEIVER_PATH = "/sms/twilio"
 CLICK_PATH_PREFIX = "/c/"
+
+
+class ClientRole(Enum):
+    """What one process of the integration does (``smsim client serve --workers N``)."""
+
+    ALL = "all"  # one process: HTTP and the campaign sender
+    HTTP = "http"  # a worker: the JSON API, dashboard, receiver, clicks; queues campaigns
+    SENDER = "sender"  # sends every background campaign; serves no HTTP
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,8 @@ class ClientConfig:
     twilio_base_url: str = DEFAULT_TWILIO_BASE_URL
     public_url: str | None = None
     account_id: str = "smsim-client"
-    send_workers: int = 8
+    #: concurrent Create Message requests per campaign (``smsim client serve --senders``)
+    senders: int = 8
     request_timeout: float = 15.0
     #: a campaign recipient Twilio throttles (429, 21611, 5xx) is tried this many times
     send_max_attempts: int = 4
@@ -46,8 +56,8 @@ class ClientConfig:
             raise ValueError("ClientConfig needs db_path, or memory=True for a throwaway store")
         if self.memory and self.db_path:
             raise ValueError("ClientConfig takes db_path or memory=True, not both")
-        if self.send_workers < 1:
-            raise ValueError("send_workers must be at least 1")
+        if self.senders < 1:
+            raise ValueError("senders must be at least 1")
 
     @property
     def base_url(self) -> str:

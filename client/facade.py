@@ -22,7 +22,7 @@ from smsim.client import clicks
 from smsim.client import stats as stats_mod
 from smsim.client.campaign_queue import CampaignQueue, Claimed
 from smsim.client.campaign_runner import CampaignRunner, RunnerSettings, outcome_of
-from smsim.client.config import ClientConfig
+from smsim.client.config import ClientConfig, ClientRole
 from smsim.client.meta import build_meta
 from smsim.client.receiver import Receiver, ReceiverResult
 from smsim.client.settings import (
@@ -76,12 +76,14 @@ class Integration:
         store: Store | None = None,
         twilio: TwilioClient | None = None,
         clock: Any = time.time,
+        role: ClientRole = ClientRole.ALL,
     ) -> None:
         self.config = config
         self.clock = clock
+        self.role = role
         self.store = store or Store(":memory:" if config.memory else str(config.db_path), clock)
         self.twilio = twilio or TwilioClient(
-            config.twilio_base_url, pool_size=config.send_workers, timeout=config.request_timeout
+            config.twilio_base_url, pool_size=config.senders, timeout=config.request_timeout
         )
         self.receiver = Receiver(self.store, config)
         self.campaign_queue = CampaignQueue(self.store, clock)
@@ -95,12 +97,13 @@ class Integration:
             self._send_claimed,
             self._find_sent,
             RunnerSettings(
-                workers=self.config.send_workers,
-                chunk=self.config.send_workers * 4,
+                workers=self.config.senders,
+                chunk=self.config.senders * 4,
                 max_attempts=self.config.send_max_attempts,
                 backoff_base=self.config.retry_backoff,
             ),
             self.clock,
+            sends=self.role is not ClientRole.HTTP,
         )
 
     def reset(self) -> None:
@@ -111,6 +114,8 @@ class Integration:
         with self._senders_lock:
             self._senders.clear()
         self.runner = self._new_runner()
+        if self.role is ClientRole.SENDER:
+            self.runner.watch()
 
     def resume_campaigns(self) -> list[int]:
         """Go on sending every campaign a previous process left unfinished."""

@@ -130,7 +130,20 @@ CREATE INDEX campaign_sends_state
     ON campaign_sends(campaign_id, state, message_id);
 """
 
+# Migration 3: `smsim client serve --workers N` runs several processes on one file. The
+# sender process looks for campaigns to send every few milliseconds (an index on the run
+# state keeps that one cheap read), and a process that caches providers learns from the
+# ``store_meta`` generation that another process changed them (client/store.py).
+_PROCESSES = """
+CREATE INDEX campaign_runs_state ON campaign_runs(state);
+CREATE TABLE store_meta (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the schema of smsim 0.1.0", _RELEASE_0_1_SCHEMA),
     Migration(2, "background campaigns: run and per-recipient send state", _BACKGROUND_CAMPAIGNS),
+    Migration(3, "several processes: run-state index, cache generation", _PROCESSES),
 )

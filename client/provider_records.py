@@ -1,18 +1,61 @@
-"""The ``providers`` table: the SMS providers configured in Settings > Channels > SMS."""
+"""The ``providers`` table: the SMS providers configured in Settings > Channels > SMS.
+
+Every status callback needs the providers that may have signed it; :meth:`provider_index`
+keeps them in memory, rebuilt when :meth:`Records.generation` moves (each provider write
+bumps it, in this process and, through the database, in every other one).
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from smsim.client.records import ConflictError, NotFoundError, Records, provider_from_row
 from smsim.client.settings import Provider
 
 
+@dataclass(frozen=True)
+class ProviderIndex:
+    """Every provider (deleted ones too) as of one generation, for the receiver."""
+
+    by_id: dict[int, Provider] = field(default_factory=dict)
+    active: tuple[Provider, ...] = ()  # oldest first
+    #: account SID -> its providers, active ones first, then by id
+    by_account: dict[str, tuple[Provider, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, providers: list[tuple[Provider, bool]]) -> ProviderIndex:
+        """Build from (provider, deleted) pairs ordered by id."""
+        by_account: dict[str, list[Provider]] = {}
+        for provider, _ in sorted(providers, key=lambda pair: (pair[1], pair[0].id)):
+            by_account.setdefault(provider.account_sid, []).append(provider)
+        return cls(
+            by_id={p.id: p for p, _ in providers},
+            active=tuple(p for p, deleted in providers if not deleted),
+            by_account={sid: tuple(found) for sid, found in by_account.items()},
+        )
+
+
 class ProviderRecords(Records):
     """Providers: soft-deleted, exactly one default while any is left."""
+
+    _provider_index: ProviderIndex | None = None
+    _provider_index_generation = -1
+
+    def provider_index(self) -> ProviderIndex:
+        """Every provider from memory; read again only after a provider changed."""
+        generation = self.generation()
+        index = self._provider_index
+        if index is None or generation != self._provider_index_generation:
+            rows = self._query("SELECT * FROM providers ORDER BY id")
+            index = ProviderIndex.of(
+                [(provider_from_row(r), r["deleted_at"] is not None) for r in rows]
+            )
+            self._provider_index, self._provider_index_generation = index, generation
+        return index
 
     def list_providers(self) -> list[Provider]:
         """Active providers, oldest first."""
@@ -94,6 +137,7 @@ class ProviderRecords(Records):
                 ),
             )
             provider_id = int(cur.lastrowid or 0)
+            self._bump_generation(conn)
         return self.get_provider(provider_id)
 
     def update_provider(self, provider_id: int, fields: Mapping[str, Any]) -> Provider:
@@ -130,6 +174,7 @@ class ProviderRecords(Records):
                 f"UPDATE providers SET {', '.join(f'{k} = ?' for k, _ in sets)} WHERE id = ?",
                 [v for _, v in sets] + [provider_id],
             )
+            self._bump_generation(conn)
         return self.get_provider(provider_id)
 
     def delete_provider(self, provider_id: int) -> None:
@@ -146,6 +191,7 @@ class ProviderRecords(Records):
                 "UPDATE providers SET deleted_at = ?, is_default = 0 WHERE id = ?",
                 (self._clock(), provider_id),
             )
+            self._bump_generation(conn)
             if row["is_default"]:
                 conn.execute(
                     "UPDATE providers SET is_default = 1 WHERE id = (SELECT MIN(id)"

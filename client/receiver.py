@@ -20,18 +20,18 @@ Order of work, and why:
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from smsim.client.config import ClientConfig
 from smsim.client.meta import Meta, parse_meta
+from smsim.client.provider_records import ProviderIndex
 from smsim.client.settings import Provider
-from smsim.client.store import NotFoundError, Store
+from smsim.client.store import Store
 from smsim.contracts import ContractError, validate
-from smsim.contracts.signature import validate_signature
+from smsim.contracts.signature import SignatureCheck
 
 SID_RE = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 MAX_FIELD = 1600 * 4  # a Body may be 1600 characters; anything far longer is not Twilio
@@ -79,21 +79,27 @@ class Receiver:
         self.config = config
 
     def _candidates(
-        self, meta: Meta | None, account_sid: str | None, to: str | None
-    ) -> list[Provider]:
-        found: list[Provider] = []
-        if meta is not None:
-            with contextlib.suppress(NotFoundError):
-                found.append(self.store.get_provider(meta.provider_id, include_deleted=True))
+        self, index: ProviderIndex, meta: Meta | None, account_sid: str | None, to: str | None
+    ) -> Iterator[Provider]:
+        """Providers that may have signed, most likely first; every active one last."""
+        tried: set[int] = set()
+        if meta is not None and meta.provider_id in index.by_id:
+            tried.add(meta.provider_id)
+            yield index.by_id[meta.provider_id]
         if account_sid:
-            by_account = self.store.providers_for_account(account_sid)
+            by_account = index.by_account.get(account_sid, ())
             # For replies, the provider that owns the number texted comes first.
-            by_account.sort(key=lambda p: 0 if to and to in p.from_numbers else 1)
-            found.extend(by_account)
-        unique: dict[int, Provider] = {}
-        for provider in found:
-            unique.setdefault(provider.id, provider)
-        return list(unique.values())
+            for provider in sorted(
+                by_account, key=lambda p: 0 if to and to in p.from_numbers else 1
+            ):
+                if provider.id not in tried:
+                    tried.add(provider.id)
+                    yield provider
+        # Last resort: any active provider. The token stays the only authority; this
+        # covers payloads whose AccountSid names no provider (a subaccount, a QA replay).
+        for provider in index.active:
+            if provider.id not in tried:
+                yield provider
 
     def verify(
         self,
@@ -105,15 +111,11 @@ class Receiver:
         """The provider whose auth token signed this request, or None."""
         if not signature:
             return None
-        candidates = self._candidates(meta, first(form, "AccountSid"), first(form, "To"))
-        # Last resort: any active provider. The token stays the only authority; this
-        # covers payloads whose AccountSid names no provider (a subaccount, a QA replay).
-        tried = {p.id for p in candidates}
-        candidates += [p for p in self.store.list_providers() if p.id not in tried]
-        for provider in candidates:
-            for url in urls:
-                if validate_signature(url, form, signature, provider.auth_token):
-                    return provider
+        check = SignatureCheck(urls, form, signature)
+        index = self.store.provider_index()  # from memory unless a provider changed
+        for provider in self._candidates(index, meta, first(form, "AccountSid"), first(form, "To")):
+            if check.matches(provider.auth_token):
+                return provider
         return None
 
     def handle(

@@ -126,6 +126,14 @@ class Records:
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         raise NotImplementedError
 
+    def generation(self) -> int:
+        """Moves whenever cached rows may be stale (see ``Store.generation``)."""
+        raise NotImplementedError
+
+    def _bump_generation(self, conn: sqlite3.Connection) -> None:
+        """Inside a write transaction: cached rows are stale once it commits."""
+        raise NotImplementedError
+
     def _event(
         self,
         conn: sqlite3.Connection,

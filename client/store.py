@@ -2,9 +2,13 @@
 replies, short links, clicks and events.
 
 One connection guarded by a lock (SQLite serialises writers anyway); WAL for file
-databases so readers never block the receiver. Idempotency lives in unique keys, not in
-application checks: a status callback is unique by (MessageSid, status), a reply by its
-MessageSid, so a repeated webhook can never count twice even under concurrent delivery.
+databases so readers never block the receiver. Several processes may open one file
+(``smsim client serve --workers N``): each has its own connection, ``busy_timeout`` makes
+a writer wait for another process's commit instead of failing, and :meth:`Store.generation`
+tells a process's caches (providers) that another process changed what they hold.
+Idempotency lives in unique keys, not in application checks: a status callback is unique
+by (MessageSid, status), a reply by its MessageSid, so a repeated webhook can never
+count twice even under concurrent delivery.
 Every multi-step change (callback + status + event) happens in one transaction.
 
 Opening runs the numbered migrations (``smsim.client.migrations``); a file of another kind
@@ -63,6 +67,9 @@ __all__ = [
 ]
 
 
+BUSY_TIMEOUT_MS = 10_000
+
+
 def _open_connection(path: str) -> sqlite3.Connection:
     """Connect to ``path`` and migrate it to the current schema (DatabaseRefused, with
     nothing written, when it cannot be opened or is not a client database for this smsim)."""
@@ -71,7 +78,8 @@ def _open_connection(path: str) -> sqlite3.Connection:
     except sqlite3.OperationalError as exc:  # a directory, a missing folder, no permission
         raise DatabaseRefused(path, f"cannot be opened ({exc})") from None
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout=5000")  # another process may be migrating the file
+    # another process may be migrating the file, or committing (--workers N)
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     try:
         migrate(conn, CLIENT, MIGRATIONS, path)
     except BaseException:
@@ -94,14 +102,28 @@ class Store(
         self._lock = threading.RLock()
         self._clock = clock
         self._conn = _open_connection(path)
+        self._shared = path != ":memory:"  # a file: other processes may write it
+        self._generation = 0  # bumped by this process's cache-relevant writes
+        # generation() reads through a connection of each thread's own: a WAL reader
+        # never waits for the writer, and no lock is shared, so checking a cache does
+        # not queue behind every callback's commit (under load that wait was half the
+        # receiver's time).
+        self._path = path
+        self._watchers = threading.local()
+        self._watch_conns: list[sqlite3.Connection] = []
+        self._watch_lock = threading.Lock()  # guards _watch_conns only
         if path != ":memory:":  # after the migrations: a refused file is never switched to WAL
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connections."""
         with self._lock:
             self._conn.close()
+        with self._watch_lock:
+            for conn in self._watch_conns:
+                conn.close()
+            self._watch_conns.clear()
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -138,6 +160,43 @@ class Store(
             ):
                 conn.execute(f"DELETE FROM {table}")
             campaign_queue.clear(conn)
+            self._bump_generation(conn)
+
+    # -- cache generation ---------------------------------------------------------------
+
+    def generation(self) -> int:
+        """A number that moves whenever cached rows (providers) may be stale.
+
+        This process's own changes bump a counter; every change (another process's
+        too) bumps the ``store_meta`` row, read only when SQLite's ``data_version`` says
+        a commit happened (one cheap pragma on the usual path). Both only grow, so their
+        sum moves whenever either does."""
+        if not self._shared:
+            return self._generation
+        mine = self._watchers
+        if not hasattr(mine, "conn"):
+            conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            with self._watch_lock:
+                self._watch_conns.append(conn)
+            mine.conn, mine.data_version, mine.shared = conn, -1, 0
+        version = int(mine.conn.execute("PRAGMA data_version").fetchone()[0])
+        if version != mine.data_version:
+            mine.data_version = version
+            row = mine.conn.execute(
+                "SELECT value FROM store_meta WHERE key = 'generation'"
+            ).fetchone()
+            mine.shared = int(row[0]) if row else 0
+        return self._generation + int(mine.shared)
+
+    def _bump_generation(self, conn: sqlite3.Connection) -> None:
+        """Inside a write transaction: rows cached anywhere are stale once it commits."""
+        self._generation += 1
+        if self._shared:
+            conn.execute(
+                "INSERT INTO store_meta (key, value) VALUES ('generation', 1) ON CONFLICT (key)"
+                " DO UPDATE SET value = value + 1"
+            )
 
     def transaction(self) -> Any:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT) for modules that own tables

@@ -6,13 +6,17 @@ import argparse
 import logging
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smsim import websafety
 from smsim.commands import _startup_checks as checks
 from smsim.commands._client_campaign import add_commands as add_campaign_commands
 from smsim.commands._safety_flags import add_safety_flags
 from smsim.migrations import DatabaseRefused
+
+if TYPE_CHECKING:
+    from smsim.client.config import ClientConfig
+    from smsim.commands._foreground import StopSignals
 
 DEFAULT_PORT = 8911
 DEFAULT_DB = "smsim-client.db"
@@ -53,8 +57,21 @@ def register(subparsers: Any) -> None:
     serve.add_argument(
         "--account-id", default="smsim-client", help="integration account id (callback account=)"
     )
-    serve.add_argument("--workers", type=int, default=8, help="concurrent campaign senders")
-    serve.add_argument("--threads", type=int, default=8, help="WSGI worker threads")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="HTTP worker processes, plus one campaign sender process (default: one per core"
+        " with a database file; 1, all in one process, with --memory)",
+    )
+    serve.add_argument(
+        "--senders",
+        type=int,
+        default=8,
+        help="concurrent Create Message requests per campaign (default 8)",
+    )
+    serve.add_argument(
+        "--threads", type=int, default=8, help="WSGI worker threads per worker process"
+    )
     add_safety_flags(serve, "the JSON API (/api/) and the web UI")
     serve.add_argument("--log-level", default="WARNING", help="Python log level")
     serve.add_argument(
@@ -71,7 +88,14 @@ def _check_start(args: argparse.Namespace) -> None:
     """Every mistake a start can catch before it opens the database or binds the port."""
     checks.host(args.host)
     checks.port_number(args.port)
-    checks.at_least_one(args.workers, "--workers")
+    if args.workers is not None:
+        checks.at_least_one(args.workers, "--workers")
+        if args.memory and args.workers > 1:
+            raise checks.StartupError(
+                f"--workers {args.workers}: --memory keeps the state in one process's RAM, so"
+                " it runs one process; use --db FILE for several workers"
+            )
+    checks.at_least_one(args.senders, "--senders")
     checks.at_least_one(args.threads, "--threads")
     checks.http_url(args.twilio_base_url, "--twilio-base-url")
     if args.public_url:
@@ -89,7 +113,7 @@ def run_serve(args: argparse.Namespace) -> int:
     """Start the server, print its URL, and serve until SIGINT/SIGTERM."""
     from smsim.client.config import ClientConfig
     from smsim.client.server import ClientServer
-    from smsim.commands._foreground import StopSignals, announce_ready, clear_ready_file
+    from smsim.commands._foreground import StopSignals, clear_ready_file
 
     stop = StopSignals()  # before anything starts: a stop right after the banner is clean
     try:
@@ -111,7 +135,7 @@ def run_serve(args: argparse.Namespace) -> int:
             twilio_base_url=args.twilio_base_url,
             public_url=args.public_url,
             account_id=args.account_id,
-            send_workers=args.workers,
+            senders=args.senders,
             allowed_hosts=websafety.parse_host_list(
                 args.allowed_hosts or os.environ.get(websafety.ALLOWED_HOSTS_ENV)
             ),
@@ -120,14 +144,58 @@ def run_serve(args: argparse.Namespace) -> int:
         warning = websafety.exposure_warning("smsim client serve", args.host, config.control_token)
         if warning:
             print(warning, file=sys.stderr, flush=True)
+        workers = _worker_processes(args)
+        if workers > 1:
+            return _serve_processes(args, config, workers, stop)
         server = ClientServer(config, host=args.host, port=args.port, threads=args.threads)
         server.start()
     except DatabaseRefused as exc:
         return _refuse(f"--db {exc}")
     except (ValueError, OSError) as exc:
         return _refuse(str(exc))
-    print(f"smsim client listening on {server.url}", flush=True)
-    print(f"  callback receiver: {server.config.default_callback_url}", flush=True)
+    _banner(server.url, server.config, "one process")
+    if not _announce(args, server.url, server.config):
+        server.stop()
+        return 1
+    stop.wait(lambda: server.running)
+    server.stop()
+    clear_ready_file(args.ready_file)
+    return 0
+
+
+def _worker_processes(args: argparse.Namespace) -> int:
+    """HTTP worker processes to run (1: everything in one process)."""
+    if args.workers is not None:
+        return int(args.workers)
+    return 1 if args.memory else (os.cpu_count() or 1)
+
+
+def _serve_processes(
+    args: argparse.Namespace, config: ClientConfig, workers: int, stop: StopSignals
+) -> int:
+    """``--workers N`` with N > 1: HTTP worker processes and a campaign sender process."""
+    from smsim.client.workers import ClientProcesses
+    from smsim.commands._foreground import clear_ready_file
+
+    processes = ClientProcesses(config, args.host, args.port, workers, args.threads)
+    if not processes.start():
+        processes.stop()
+        return _refuse(processes.supervisor.failed)
+    shape = f"{workers} HTTP worker processes and a campaign sender process"
+    _banner(processes.url, processes.config, shape)
+    started = [{"role": name, "pid": pid} for name, pid in processes.supervisor.pids().items()]
+    if not _announce(args, processes.url, processes.config, started):
+        processes.stop()
+        return 1
+    code = processes.supervisor.supervise(lambda: stop.requested)
+    processes.stop()
+    clear_ready_file(args.ready_file)
+    return code
+
+
+def _banner(url: str, config: ClientConfig, shape: str) -> None:
+    print(f"smsim client listening on {url}", flush=True)
+    print(f"  callback receiver: {config.default_callback_url}", flush=True)
     print(f"  twilio base URL: {config.twilio_base_url}", flush=True)
     if config.twilio_base_url.rstrip("/") == DEFAULT_TWILIO_BASE_URL:
         print(
@@ -136,18 +204,29 @@ def run_serve(args: argparse.Namespace) -> int:
             " --twilio-base-url http://127.0.0.1:8910, or run smsim up.",
             flush=True,
         )
-    print(f"  store: {'in memory' if config.memory else config.db_path}", flush=True)
+    store = "in memory" if config.memory else config.db_path
+    print(f"  store: {store}; {shape}", flush=True)
     if config.control_token:
         print("  JSON API and UI: the control token is required", flush=True)
+
+
+def _announce(
+    args: argparse.Namespace,
+    url: str,
+    config: ClientConfig,
+    processes: list[dict[str, Any]] | None = None,
+) -> bool:
+    """Write the ready file (when asked); False, with the reason printed, if it failed.
+    With worker processes it also lists them as started (role and pid)."""
+    from smsim.commands._foreground import announce_ready, clear_ready_file
+
+    extra: dict[str, Any] = {"callback_url": config.default_callback_url}
+    if processes:
+        extra["processes"] = processes
     try:
-        extra = {"callback_url": server.config.default_callback_url}
-        announce_ready(args.ready_file, server.url, "/api/health", extra)
+        announce_ready(args.ready_file, url, "/api/health", extra)
     except OSError as exc:
         print(f"smsim client serve: --ready-file: {exc}", file=sys.stderr)
-        server.stop()
         clear_ready_file(args.ready_file)
-        return 1
-    stop.wait(lambda: server.running)
-    server.stop()
-    clear_ready_file(args.ready_file)
-    return 0
+        return False
+    return True

@@ -114,9 +114,7 @@ def throttling() -> Iterator[ThrottlingTwilio]:
 def test_429_answers_back_the_campaign_off_then_every_recipient_is_sent(
     throttling: ThrottlingTwilio,
 ) -> None:
-    config = ClientConfig(
-        memory=True, twilio_base_url=throttling.url, send_workers=2, retry_backoff=0.2
-    )
+    config = ClientConfig(memory=True, twilio_base_url=throttling.url, senders=2, retry_backoff=0.2)
     with ClientServer(config) as client:
         client.integration.add_provider(provider_settings())
         recipients = numbers(4)
@@ -156,7 +154,7 @@ class ClientProcess:
 
     def __init__(self, db: Path, twilio_base_url: str) -> None:
         command = [sys.executable, "-m", "smsim", "client", "serve", "--port", "0"]
-        command += ["--db", str(db), "--twilio-base-url", twilio_base_url, "--workers", "2"]
+        command += ["--db", str(db), "--twilio-base-url", twilio_base_url, "--senders", "2"]
         self.proc = subprocess.Popen(
             command,
             stdout=subprocess.PIPE,

@@ -33,7 +33,8 @@ def test_serve_announces_its_url_and_stops_on_sigterm() -> None:
         while banner not in server.lines and time.monotonic() < deadline:
             time.sleep(0.05)
         assert banner in server.lines
-        assert requests.get(server.url + "/api/health", timeout=5).json() == {"status": "ok"}
+        health = requests.get(server.url + "/api/health", timeout=5).json()
+        assert health == {"status": "ok", "process": {"pid": server.pid, "role": "all"}}
         assert requests.get(server.url + "/api/providers", timeout=5).json() == {"providers": []}
     finally:
         server.stop()

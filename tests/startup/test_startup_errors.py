@@ -246,7 +246,7 @@ def test_a_ready_file_in_a_missing_folder_is_named_before_the_server_starts(
     assert snapshot(tmp_path) == {}  # the database was not created either
 
 
-@pytest.mark.parametrize("flag", ["--workers", "--threads"])
+@pytest.mark.parametrize("flag", ["--workers", "--senders", "--threads"])
 def test_client_worker_counts_below_one_are_named(tmp_path: Path, flag: str) -> None:
     result = run_smsim("client", "serve", "--port", "0", flag, "0", cwd=tmp_path)
     assert f"smsim client serve: {flag} 0: must be at least 1" in one_line_error(result)

@@ -1,0 +1,116 @@
+"""``smsim client serve --workers N``: the integration as N HTTP worker processes and one
+campaign sender process over one SQLite file.
+
+- The parent migrates the database in a short-lived store and closes it, binds the port,
+  then forks (no database open, no thread running: a fork copies only the forking thread).
+- Each HTTP worker serves the JSON API, the dashboard, the callback receiver and the click
+  redirects on a socket the parent bound (one per worker on the shared port where the
+  system has ``SO_REUSEPORT``). A campaign it starts is queued in the database
+  (``campaign_runs``/``campaign_sends``); a cancel is written there; ``?wait=`` polls it.
+- The sender process sends every background campaign: it resumes the ones left
+  ``sending``, then watches the database for new ones and for cancels. Only the holder of
+  the database's sender lock sends (:mod:`smsim.client.sender_lock`), so a restarted sender
+  never overlaps a dying one; the claim/settle logic of the queue keeps every recipient
+  sent once across a crash.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import replace
+
+from smsim import prefork
+from smsim.client.app import create_app
+from smsim.client.config import ClientConfig, ClientRole
+from smsim.client.facade import Integration
+from smsim.client.sender_lock import SenderLock
+from smsim.client.store import Store
+from smsim.serving import bind_server, serve_in_thread, stop_server, url_for
+
+READY_SECONDS = 60.0
+LOCK_POLL_SECONDS = 0.1
+
+
+def _http_worker(config: ClientConfig, sock: socket.socket, threads: int) -> prefork.ChildMain:
+    def main(life: prefork.ChildLife) -> int:
+        integration = Integration(config, role=ClientRole.HTTP)
+        app = create_app(config, integration)
+        server = bind_server(
+            app,
+            config.bind_host,
+            0,
+            threads,
+            "smsim-client",
+            release=integration.runner.release_waiters,
+            sock=sock,
+        )
+        thread = serve_in_thread(server, "smsim-client")
+        life.ready()
+        life.wait(thread.is_alive)
+        stop_server(server, thread)
+        integration.close()
+        return 0
+
+    return main
+
+
+def _sender(config: ClientConfig) -> prefork.ChildMain:
+    def main(life: prefork.ChildLife) -> int:
+        life.ready()  # serves no HTTP; waiting for the lock is not "not ready"
+        lock = SenderLock(str(config.db_path))
+        while not lock.try_acquire():
+            if life.should_stop:
+                return 0
+            time.sleep(LOCK_POLL_SECONDS)
+        integration = Integration(config, role=ClientRole.SENDER)
+        try:
+            integration.resume_campaigns()
+            integration.runner.watch()
+            life.wait(lambda: True)
+        finally:
+            integration.close()  # lets the requests in flight finish; campaigns resumable
+            lock.release()
+        return 0
+
+    return main
+
+
+class ClientProcesses:
+    """A running multi-process integration, seen from its parent."""
+
+    def __init__(
+        self, config: ClientConfig, host: str, port: int, workers: int, threads: int
+    ) -> None:
+        if config.memory or not config.db_path:
+            raise ValueError("several processes need a database file (--db), not --memory")
+        Store(config.db_path).close()  # migrate (or refuse the file) before anything forks
+        self.workers = workers
+        # a socket per worker on one port where the system allows it (smsim.prefork)
+        self._sockets = prefork.listen_for(workers, host, port)
+        self.host = host
+        self.port = int(self._sockets[0].getsockname()[1])
+        # as ClientServer does: its own URL is the default callback and short-link base
+        self.config = config = replace(
+            config, bind_host=host, public_url=config.public_url or self.url
+        )
+        children = [
+            prefork.Child(f"HTTP worker {n}", _http_worker(config, sock, threads))
+            for n, sock in enumerate(self._sockets, start=1)
+        ]
+        children.append(prefork.Child("campaign sender", _sender(config)))
+        self.supervisor = prefork.Supervisor(children, "smsim client serve")
+
+    @property
+    def url(self) -> str:
+        return url_for(self.host, self.port)
+
+    def start(self) -> bool:
+        """Fork every process; True once all serve (else ``supervisor.failed`` says why)."""
+        self.supervisor.start()
+        return self.supervisor.wait_ready(READY_SECONDS)
+
+    def stop(self) -> None:
+        self.supervisor.stop()
+        for sock in self._sockets:  # kept open until now: a restarted worker accepts on it
+            sock.close()

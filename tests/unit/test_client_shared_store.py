@@ -1,0 +1,80 @@
+"""What `smsim client serve --workers N` relies on, with each process played by its own
+store (its own SQLite connection) on one file: a provider changed through one is seen by
+the others' provider caches at once, and the receiver's one-pass signature check answers
+as the reference check does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from smsim.client.settings import clean_provider_input
+from smsim.client.store import Store
+from smsim.contracts.signature import SignatureCheck, compute_signature, validate_signature
+
+SID = "AC" + "1" * 32
+
+
+@pytest.fixture
+def stores(tmp_path: Path) -> Iterator[tuple[Store, Store]]:
+    path = str(tmp_path / "client.db")
+    first, second = Store(path), Store(path)
+    yield first, second
+    first.close()
+    second.close()
+
+
+def _provider(nickname: str, token: str) -> dict[str, object]:
+    data = {"nickname": nickname, "account_sid": SID, "auth_token": token}
+    return clean_provider_input({**data, "from_numbers": ["+15017250604"]})
+
+
+def test_a_provider_added_or_changed_in_one_process_reaches_the_others_cache(
+    stores: tuple[Store, Store],
+) -> None:
+    one, other = stores
+    assert other.provider_index().active == ()  # cached: empty
+    created = one.create_provider(_provider("main", "a" * 32))
+    assert [p.id for p in other.provider_index().active] == [created.id]
+    one.update_provider(created.id, {"auth_token": "b" * 32})
+    assert other.provider_index().by_id[created.id].auth_token == "b" * 32
+    one.delete_provider(created.id)
+    index = other.provider_index()
+    assert index.active == () and created.id in index.by_id  # deleted ones still verify
+    assert [p.id for p in index.by_account[SID]] == [created.id]
+
+
+def test_the_cache_is_not_read_again_while_nothing_changed(stores: tuple[Store, Store]) -> None:
+    one, other = stores
+    one.create_provider(_provider("main", "a" * 32))
+    first = other.provider_index()
+    assert other.provider_index() is first
+
+
+@pytest.mark.parametrize("token", ["a" * 32, "b" * 32])
+def test_the_signature_check_agrees_with_the_reference(token: str) -> None:
+    form = {"MessageSid": ["SM" + "0" * 32], "To": ["+1 415"], "Body": ["a", "b"], "Empty": [""]}
+    url = "https://example.test:8443/sms/twilio?account=x&meta=1.2"
+    signature = compute_signature(url.replace(":8443", ""), form, "a" * 32)
+    check = SignatureCheck(["http://other.test/sms/twilio", url], form, signature)
+    expected = any(
+        validate_signature(u, form, signature, token) for u in ("http://other.test/sms/twilio", url)
+    )
+    assert check.matches(token) is expected is (token == "a" * 32)
+    assert not SignatureCheck([url], form, "").matches("a" * 32)
+    assert json.dumps(form)  # the form itself is left as it was
+
+
+def test_only_one_holder_of_the_sender_lock_sends_a_databases_campaigns(tmp_path: Path) -> None:
+    from smsim.client.sender_lock import SenderLock
+
+    path = str(tmp_path / "client.db")
+    first, second = SenderLock(path), SenderLock(path)
+    assert first.try_acquire() and first.held
+    assert not second.try_acquire()  # a second sender process waits
+    first.release()
+    assert second.try_acquire()
+    second.release()
