@@ -48,6 +48,7 @@ from smsim.client.records import (
 )
 from smsim.client.stats_records import StatsRecords
 from smsim.migrations import CLIENT, DatabaseRefused, migrate
+from smsim.shared_counter import SharedCounter
 
 __all__ = [
     "EVENT_CLICKED",
@@ -104,14 +105,9 @@ class Store(
         self._conn = _open_connection(path)
         self._shared = path != ":memory:"  # a file: other processes may write it
         self._generation = 0  # bumped by this process's cache-relevant writes
-        # generation() reads through a connection of each thread's own: a WAL reader
-        # never waits for the writer, and no lock is shared, so checking a cache does
-        # not queue behind every callback's commit (under load that wait was half the
-        # receiver's time).
-        self._path = path
-        self._watchers = threading.local()
-        self._watch_conns: list[sqlite3.Connection] = []
-        self._watch_lock = threading.Lock()  # guards _watch_conns only
+        self._others = SharedCounter(
+            path, "SELECT value FROM store_meta WHERE key = 'generation'", BUSY_TIMEOUT_MS
+        )
         if path != ":memory:":  # after the migrations: a refused file is never switched to WAL
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -120,10 +116,7 @@ class Store(
         """Close the connections."""
         with self._lock:
             self._conn.close()
-        with self._watch_lock:
-            for conn in self._watch_conns:
-                conn.close()
-            self._watch_conns.clear()
+        self._others.close()
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -173,21 +166,7 @@ class Store(
         sum moves whenever either does."""
         if not self._shared:
             return self._generation
-        mine = self._watchers
-        if not hasattr(mine, "conn"):
-            conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
-            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            with self._watch_lock:
-                self._watch_conns.append(conn)
-            mine.conn, mine.data_version, mine.shared = conn, -1, 0
-        version = int(mine.conn.execute("PRAGMA data_version").fetchone()[0])
-        if version != mine.data_version:
-            mine.data_version = version
-            row = mine.conn.execute(
-                "SELECT value FROM store_meta WHERE key = 'generation'"
-            ).fetchone()
-            mine.shared = int(row[0]) if row else 0
-        return self._generation + int(mine.shared)
+        return self._generation + self._others.read()
 
     def _bump_generation(self, conn: sqlite3.Connection) -> None:
         """Inside a write transaction: rows cached anywhere are stale once it commits."""

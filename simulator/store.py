@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from smsim.migrations import SIMULATOR, DatabaseRefused, migrate
+from smsim.shared_counter import SharedCounter
 from smsim.simulator.migrations import MIGRATIONS
 
 Row = sqlite3.Row
@@ -51,8 +52,9 @@ class Store:
         # Bumped whenever cached rows may be stale (a message deleted, a reset, a rolled
         # back transaction, an account changed), so caches know to start over.
         self._generation = 0
-        self._shared_generation = 0
-        self._data_version = -1
+        self._others = SharedCounter(
+            target, "SELECT value FROM meta WHERE key = 'generation'", BUSY_TIMEOUT_MS
+        )
         self._writer: WriterTurn = (
             FileWriterTurn(target + "-write.lock") if self.shared else WriterTurn()
         )
@@ -106,20 +108,12 @@ class Store:
         """A number that moves whenever rows a cache holds may have changed or vanished.
 
         In one process it is a counter; with ``shared`` it also follows the ``meta`` row
-        other processes bump, read only when SQLite's ``data_version`` says another
-        connection committed since the last look (one pragma, no table read, otherwise).
+        every process bumps (:class:`~smsim.shared_counter.SharedCounter`: no lock shared
+        with the writers). Both only grow, so their sum moves whenever either does.
         """
         if not self.shared:
             return self._generation
-        with self._lock:
-            version = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
-            if version != self._data_version:
-                self._data_version = version
-                row = self._conn.execute(
-                    "SELECT value FROM meta WHERE key = 'generation'"
-                ).fetchone()
-                self._shared_generation = int(row[0]) if row else 0
-            return self._generation + self._shared_generation
+        return self._generation + self._others.read()
 
     def bump_generation(self) -> None:
         """Cached rows are stale: say so to this process and, with ``shared``, to every
@@ -201,6 +195,7 @@ class Store:
         with self._lock:
             self._conn.close()
             self._writer.close()
+        self._others.close()
 
 
 class WriterTurn:

@@ -251,3 +251,22 @@ def test_one_worker_still_delivers_from_its_own_process_while_memory_is_one_proc
         split.stop()
         single.stop()
         receiver.close()
+
+
+def test_two_delivery_processes_deliver_every_callback_once_and_survive_a_kill(tmp_path: Path):
+    receiver = Receiver().up()
+    server = _serve(tmp_path, "--delivery-processes", "2", delivered=1.0)
+    try:
+        assert "2 HTTP worker processes and 2 delivery processes" in "".join(server.lines)
+        deliverers = _processes(server, "delivery")
+        assert len(deliverers) == 2
+        sids = _send(server, receiver.url())
+        expected = {(s, status) for s in sids for status in STATUSES}
+        poll(lambda: receiver.count() >= MESSAGES // 2, 30, "callbacks to start flowing")
+        os.kill(deliverers[0], 9)
+        poll(lambda: receiver.pairs() >= expected, 60, "every callback after the kill")
+    finally:
+        server.stop()
+        receiver.close()
+    assert len(sids) == MESSAGES
+    assert max(_counts(receiver).values()) <= 2  # only a callback in flight at the kill

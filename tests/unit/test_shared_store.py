@@ -109,3 +109,38 @@ def test_jobs_a_dead_runner_had_claimed_run_again(config, engines):
     runner.start()
     poll(lambda: ran, 10, "the orphaned job")
     assert ran == [("runner", job_id)]
+
+
+def test_two_delivery_processes_share_the_jobs_and_run_each_once(tmp_path: Path):
+    config = SimulatorConfig(db_path=str(tmp_path / "two.db"), clock="real", delivery_processes=2)
+    Engine(config).close()
+    opened: list[Engine] = []
+    try:
+        http = _open(opened, config, Role.HTTP)
+        ran: list[tuple[str, int]] = []
+        runners = [_open(opened, config, Role.DELIVERY) for _ in range(2)]
+        for n, runner in enumerate(runners):
+            _recording(runner, ran, f"r{n}")
+            runner.start()
+        poll(lambda: all(r.scheduler._slots.held for r in runners), 10, "both slots taken")
+        assert {r.scheduler.slot for r in runners} == {0, 1}
+        ids = [http.scheduler.schedule(time.time(), "probe", f"j{n}", {}) for n in range(400)]
+        poll(lambda: len(ran) >= 400, 30, "every job")
+        time.sleep(0.2)
+    finally:
+        for engine in opened:
+            engine.close()
+    assert sorted(i for _, i in ran) == sorted(ids), "a job ran twice or never"
+
+
+def test_jobs_of_a_dead_runner_slot_are_run_by_a_live_runner(config, engines):
+    http = _open(engines, config, Role.HTTP)
+    job_id = http.scheduler.schedule(time.time(), "probe", "orphan", {})
+    # claimed under slot 3, whose runner is gone (nobody holds its lock)
+    http.store.execute("UPDATE jobs SET state = 'running', claimed_by = 3 WHERE id = ?", (job_id,))
+    ran: list[tuple[str, int]] = []
+    runner = _open(engines, config, Role.DELIVERY)
+    _recording(runner, ran, "runner")
+    runner.start()
+    poll(lambda: ran, 10, "the orphaned job")
+    assert ran == [("runner", job_id)]
