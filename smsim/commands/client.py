@@ -60,8 +60,8 @@ def register(subparsers: Any) -> None:
     serve.add_argument(
         "--workers",
         type=int,
-        help="HTTP worker processes, plus one campaign sender process (default: one per core"
-        " with a database file; 1, all in one process, with --memory)",
+        help="HTTP worker processes beside the campaign sender process (default: one per"
+        " core); with --memory the client is one process",
     )
     serve.add_argument(
         "--senders",
@@ -144,9 +144,8 @@ def run_serve(args: argparse.Namespace) -> int:
         warning = websafety.exposure_warning("smsim client serve", args.host, config.control_token)
         if warning:
             print(warning, file=sys.stderr, flush=True)
-        workers = _worker_processes(args)
-        if workers > 1:
-            return _serve_processes(args, config, workers, stop)
+        if not args.memory:  # a file: HTTP workers and the sender, as smsim serve does
+            return _serve_processes(args, config, _worker_processes(args), stop)
         server = ClientServer(config, host=args.host, port=args.port, threads=args.threads)
         server.start()
     except DatabaseRefused as exc:
@@ -164,16 +163,16 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def _worker_processes(args: argparse.Namespace) -> int:
-    """HTTP worker processes to run (1: everything in one process)."""
+    """HTTP worker processes beside the campaign sender (with a database file)."""
     if args.workers is not None:
         return int(args.workers)
-    return 1 if args.memory else (os.cpu_count() or 1)
+    return os.cpu_count() or 1
 
 
 def _serve_processes(
     args: argparse.Namespace, config: ClientConfig, workers: int, stop: StopSignals
 ) -> int:
-    """``--workers N`` with N > 1: HTTP worker processes and a campaign sender process."""
+    """A database file: HTTP worker processes and a campaign sender process."""
     from smsim.client.workers import ClientProcesses
     from smsim.commands._foreground import clear_ready_file
 
@@ -181,7 +180,8 @@ def _serve_processes(
     if not processes.start():
         processes.stop()
         return _refuse(processes.supervisor.failed)
-    shape = f"{workers} HTTP worker processes and a campaign sender process"
+    plural = "es" if workers > 1 else ""
+    shape = f"{workers} HTTP worker process{plural} and a campaign sender process"
     _banner(processes.url, processes.config, shape)
     started = [{"role": name, "pid": pid} for name, pid in processes.supervisor.pids().items()]
     if not _announce(args, processes.url, processes.config, started):
