@@ -77,6 +77,8 @@ class Scheduler:
         self._virtual_lock = threading.RLock()
         self._in_flight: set[Future[None]] = set()
         self._flight_lock = threading.Lock()
+        # pooled jobs claimed but not finished, at most: enough to keep every worker busy
+        self._pool_capacity = max(2 * workers, 32)
         self._slots = RunnerSlots(store.path, runners) if store.path else None
         self._orphans_checked = 0.0
         if clock.virtual:  # virtual time runs jobs in the caller's thread, from now on
@@ -151,13 +153,38 @@ class Scheduler:
 
     # -- running ------------------------------------------------------------------------
 
-    def _claim(self, until: float) -> list[Job]:
+    def _room(self) -> int:
+        """How many more pooled jobs (webhooks) may be claimed now."""
+        with self._flight_lock:
+            return self._pool_capacity - len(self._in_flight)
+
+    def _claim(self, until: float, room: int | None = None) -> list[Job]:
+        """Mark due jobs ``running`` and return them: up to :data:`BATCH` of each sort,
+        and with ``room`` at most that many pooled ones. Without that bound a slow
+        receiver let every due webhook be claimed into the pool's queue at once (18,000
+        in one run, half a gigabyte, each waiting so long it timed out)."""
         with self.store.transaction():
-            rows = self.store.all(
-                "SELECT id, due_at, kind, ref, payload FROM jobs WHERE state = 'pending'"
-                " AND due_at <= ? ORDER BY due_at, id LIMIT ?",
-                (until, BATCH),
-            )
+            if room is None:
+                rows = self.store.all(
+                    "SELECT id, due_at, kind, ref, payload FROM jobs WHERE state = 'pending'"
+                    " AND due_at <= ? ORDER BY due_at, id LIMIT ?",
+                    (until, BATCH),
+                )
+            else:
+                pooled = list(self.pooled)
+                marks = ",".join("?" * len(pooled)) or "''"
+                rows = self.store.all(
+                    "SELECT id, due_at, kind, ref, payload FROM jobs WHERE state = 'pending'"
+                    f" AND due_at <= ? AND kind NOT IN ({marks}) ORDER BY due_at, id LIMIT ?",
+                    (until, *pooled, BATCH),
+                )
+                if room > 0 and pooled:
+                    rows += self.store.all(
+                        "SELECT id, due_at, kind, ref, payload FROM jobs WHERE state = 'pending'"
+                        f" AND due_at <= ? AND kind IN ({marks}) ORDER BY due_at, id LIMIT ?",
+                        (until, *pooled, min(room, BATCH)),
+                    )
+                rows.sort(key=lambda r: (r["due_at"], r["id"]))
             if rows:
                 ids = [r["id"] for r in rows]
                 marks = ",".join("?" * len(ids))
@@ -204,6 +231,10 @@ class Scheduler:
     def _landed(self, future: Future[None]) -> None:
         with self._flight_lock:
             self._in_flight.discard(future)
+        if self._thread is not None:  # room for the next pooled job: claim it now
+            with self._cond:
+                self._dirty = True
+                self._cond.notify()
 
     # -- real clock -----------------------------------------------------------------------
 
@@ -252,11 +283,15 @@ class Scheduler:
                 now = self.clock.now()
                 if time.monotonic() - self._orphans_checked > ORPHAN_CHECK_SECONDS:
                     self._recover()
-                jobs = self._claim(now) if not shared or self._due(now) else []
+                room = self._room()
+                jobs = self._claim(now, room) if not shared or self._due(now) else []
                 if jobs:
                     self._run_batch(jobs)
                     continue
                 next_due = self.next_due()
+                if room <= 0 and next_due is not None and next_due <= now:
+                    # due webhooks wait for a worker; the next one to land wakes us
+                    next_due = now + SHARED_POLL_SECONDS
             except Exception:  # keep the runner alive; the error is in the log
                 log.exception("scheduler loop error")
                 next_due = self.clock.now() + 0.5

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -144,3 +145,35 @@ def test_jobs_of_a_dead_runner_slot_are_run_by_a_live_runner(config, engines):
     runner.start()
     poll(lambda: ran, 10, "the orphaned job")
     assert ran == [("runner", job_id)]
+
+
+def test_a_slow_receiver_never_gets_more_webhooks_claimed_than_workers_can_take(tmp_path: Path):
+    """Without a bound every due webhook was claimed into the pool's queue at once (a
+    campaign's 18,000 callbacks: half a gigabyte, and each waited until it timed out)."""
+    config = SimulatorConfig(db_path=str(tmp_path / "slow.db"), clock="real", webhook_workers=4)
+    engine = Engine(config)
+    release = threading.Event()
+    done: list[int] = []
+    steps: list[int] = []
+    try:
+
+        def slow_webhook(job: Any) -> None:
+            release.wait(10)
+            done.append(job.id)
+            engine.scheduler.done(job)
+
+        engine.scheduler.pooled["slow"] = slow_webhook
+        engine.scheduler.inline["quick"] = lambda job: steps.append(job.id)
+        for n in range(300):
+            engine.scheduler.schedule(time.time(), "slow", f"w{n}", {})
+        engine.start()
+        poll(lambda: engine.scheduler._room() <= 0, 10, "the pool to fill")
+        quick = engine.scheduler.schedule(time.time(), "quick", "step", {})
+        poll(lambda: steps == [quick], 10, "a step while the webhooks wait")  # not behind them
+        running = engine.store.scalar("SELECT COUNT(*) FROM jobs WHERE state = 'running'")
+        assert running == engine.scheduler._pool_capacity
+        release.set()
+        poll(lambda: len(done) == 300, 30, "every webhook")
+    finally:
+        release.set()
+        engine.close()
