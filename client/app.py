@@ -25,6 +25,7 @@ from smsim.client.ui import register_dashboard
 
 log = logging.getLogger("smsim.client")
 MAX_WAIT = 60.0
+MAX_BODY = 2 * 1024 * 1024
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
@@ -343,13 +344,16 @@ def safety_policy(config: ClientConfig) -> websafety.SafetyPolicy:
 def create_app(config: ClientConfig, integration_obj: Integration | None = None) -> Flask:
     """Build the Flask app for one Integration (created from ``config`` unless given)."""
     app = Flask("smsim.client")
-    app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["smsim_client"] = integration_obj or Integration(config)
     for bp in (providers_bp, campaigns_bp, events_bp, public_bp):
         app.register_blueprint(bp)
     register_dashboard(app)
     websafety.install(app, safety_policy(config))
+    from smsim.client.fast_receive import ReceiverFastPath  # it imports this module
+
+    app.wsgi_app = ReceiverFastPath(app, MAX_BODY)  # type: ignore[method-assign]
 
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError) -> Any:

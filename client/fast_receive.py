@@ -1,0 +1,95 @@
+"""The callback receiver without Flask's request machinery: during a campaign every
+message brings two signed status callbacks, so this route is most of the client's work.
+
+``POST /sms/twilio`` with a form body is answered here, in front of the Flask app, by what
+the Flask view calls (:func:`~smsim.client.app.requested_urls`, ``handle_callback``) and
+with the answers it gives. The route is open to any Host (docs/security.md), so no guard
+applies. A request it does not recognise (another content type, no Content-Length, a body
+over the limit, a body or query with anything but ASCII, whose decoding Flask does its own
+way) goes to the Flask app unchanged: the body it read is handed on.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any, cast
+from urllib.parse import parse_qsl
+
+from flask import Flask
+
+from smsim.client.app import EMPTY_TWIML, requested_urls
+from smsim.client.config import RECEIVER_PATH
+from smsim.client.facade import Integration
+
+log = logging.getLogger("smsim.client")
+
+FORM = "application/x-www-form-urlencoded"
+# A percent escape of a byte >= 0x80: werkzeug decodes those its own way.
+_HIGH_ESCAPE = re.compile(rb"%[89a-fA-F][0-9a-fA-F]")
+
+
+class ReceiverFastPath:
+    """A WSGI app: status callbacks and replies answered directly, the rest by ``app``."""
+
+    def __init__(self, app: Flask, max_body: int) -> None:
+        self.flask = app
+        self.app: Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]] = app.wsgi_app
+        self.max_body = max_body
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        length = environ.get("CONTENT_LENGTH", "")
+        if (
+            environ.get("REQUEST_METHOD") != "POST"
+            or environ.get("PATH_INFO") != RECEIVER_PATH
+            or environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower() != FORM
+            or not length.isdigit()
+            or int(length) > self.max_body
+        ):
+            return self.app(environ, start_response)
+        body = environ["wsgi.input"].read(int(length))
+        query = environ.get("QUERY_STRING", "").encode("latin-1")
+        if not (body + query).isascii() or _HIGH_ESCAPE.search(body + query):
+            environ["wsgi.input"] = io.BytesIO(body)  # Flask reads what we read
+            return self.app(environ, start_response)
+        try:
+            status, ctype, data = self._receive(environ, body.decode("ascii"))
+        except Exception:  # a bug: answered as the Flask app's handler answers it
+            log.exception("unexpected error")
+            status, ctype = 500, "application/json"
+            data = self._json({"error": "internal error", "fields": {}})
+        start_response(
+            f"{status} {HTTPStatus(status).phrase.upper()}",
+            [("Content-Type", ctype), ("Content-Length", str(len(data)))],
+        )
+        return [data]
+
+    def _receive(self, environ: dict[str, Any], text: str) -> tuple[int, str, bytes]:
+        integration = cast(Integration, self.flask.extensions["smsim_client"])
+        form: dict[str, list[str]] = {}
+        for key, value in parse_qsl(text, keep_blank_values=True):
+            form.setdefault(key, []).append(value)
+        args: dict[str, str] = {}
+        for key, value in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True):
+            args.setdefault(key, value)
+        result = integration.handle_callback(
+            requested_urls(environ, integration.config.base_url),
+            args,
+            form,
+            environ.get("HTTP_X_TWILIO_SIGNATURE"),
+        )
+        if result.status_code != 200:
+            error = self._json({"error": result.detail or result.outcome})
+            return result.status_code, "application/json", error
+        if result.kind == "reply":
+            return 200, "text/xml; charset=utf-8", EMPTY_TWIML.encode()
+        return 200, "application/json", self._json({"outcome": result.outcome, **result.extra})
+
+    def _json(self, body: dict[str, Any]) -> bytes:
+        """The bytes Flask's ``jsonify`` writes with this app's JSON settings."""
+        return (self.flask.json.dumps(body, separators=(",", ":")) + "\n").encode()
