@@ -9,7 +9,7 @@ campaign sender process over one SQLite file.
   (``campaign_runs``/``campaign_sends``); a cancel is written there; ``?wait=`` polls it.
 - The sender process sends every background campaign: it resumes the ones left
   ``sending``, then watches the database for new ones and for cancels. Only the holder of
-  the database's sender lock sends (:mod:`smsim.client.sender_lock`), so a restarted sender
+  the database's sender lock sends (:func:`sender_lock`), so a restarted sender
   never overlaps a dying one; the claim/settle logic of the queue keeps every recipient
   sent once across a crash.
 """
@@ -24,11 +24,22 @@ from smsim import prefork
 from smsim.client.app import create_app
 from smsim.client.config import ClientConfig, ClientRole
 from smsim.client.facade import Integration
-from smsim.client.sender_lock import SenderLock
 from smsim.client.store import Store
+from smsim.file_lock import FileLock
 from smsim.serving import bind_server, serve_in_thread, stop_server, url_for
 
 READY_SECONDS = 60.0
+
+
+def sender_lock(database_path: str) -> FileLock:
+    """The lock whose holder alone sends a database's campaigns: a recipient is sent
+    once because only one process claims recipients. A sender started again after a
+    crash takes it at once and settles what the dead one had claimed
+    (client/campaign_queue.py); a second ``smsim client serve`` on the same file waits
+    for it."""
+    return FileLock(database_path + "-campaigns.lock")
+
+
 LOCK_POLL_SECONDS = 0.1
 
 
@@ -58,7 +69,7 @@ def _http_worker(config: ClientConfig, sock: socket.socket, threads: int) -> pre
 def _sender(config: ClientConfig) -> prefork.ChildMain:
     def main(life: prefork.ChildLife) -> int:
         life.ready()  # serves no HTTP; waiting for the lock is not "not ready"
-        lock = SenderLock(str(config.db_path))
+        lock = sender_lock(str(config.db_path))
         while not lock.try_acquire():
             if life.should_stop:
                 return 0
@@ -98,7 +109,9 @@ class ClientProcesses:
             prefork.Child(f"HTTP worker {n}", _http_worker(config, sock, threads))
             for n, sock in enumerate(self._sockets, start=1)
         ]
-        children.append(prefork.Child("campaign sender", _sender(config)))
+        # the sender makes the work (each send brings two callbacks) the HTTP workers'
+        # receiver must then take in: on a saturated machine it yields to them
+        children.append(prefork.Child("campaign sender", _sender(config), niceness=5))
         self.supervisor = prefork.Supervisor(children, "smsim client serve")
 
     @property

@@ -54,11 +54,12 @@ class SimulatorConfig:
     # WSGI worker threads per HTTP worker process; 0: 16 in one process, 4 per worker
     # process (more threads per process only queue on its one GIL)
     threads: int = 0
-    # HTTP worker processes beside the delivery process (docs/scaling.md); 0: one per
-    # core. Only with the real clock and a database file: a virtual clock and an
-    # in-memory store live in one process, which then does everything.
+    # HTTP worker processes beside the delivery processes (docs/scaling.md); 0: the cores
+    # the delivery processes leave (at least one). Only with the real clock and a
+    # database file: a virtual clock and an in-memory store live in one process.
     workers: int = 0
-    delivery_processes: int = 1  # processes running lifecycle steps and webhooks (the same)
+    # processes running lifecycle steps and webhooks; 0: one per two cores (at least one)
+    delivery_processes: int = 0
     webhook_workers: int = 16
     price_table: Mapping[str, float] = field(default_factory=dict)
     enforce_throughput: bool = True
@@ -90,11 +91,17 @@ class SimulatorConfig:
         return 4 if self.multi_process else 16
 
     @property
+    def delivery_process_count(self) -> int:
+        """How many delivery processes ``smsim serve`` runs (with :attr:`multi_process`)."""
+        return self.delivery_processes or max(1, (os.cpu_count() or 1) // 2)
+
+    @property
     def worker_processes(self) -> int:
         """How many HTTP worker processes ``smsim serve`` runs (with :attr:`multi_process`)."""
         if not self.multi_process:
             return 1
-        return self.workers or os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+        return self.workers or max(1, cores - self.delivery_process_count)
 
 
 _SCALARS = {
@@ -184,9 +191,9 @@ def validate(config: SimulatorConfig) -> None:
     if config.threads < 0 or config.webhook_workers < 1:
         raise ConfigError("threads/webhook_workers: must be at least 1 (threads: 0 = automatic)")
     if not 0 <= config.workers <= MAX_WORKERS:
-        raise ConfigError(f"workers: must be 1-{MAX_WORKERS} (or 0: one per core)")
-    if not 1 <= config.delivery_processes <= MAX_WORKERS:
-        raise ConfigError(f"delivery_processes: must be 1-{MAX_WORKERS}")
+        raise ConfigError(f"workers: must be 1-{MAX_WORKERS} (or 0: automatic)")
+    if not 0 <= config.delivery_processes <= MAX_WORKERS:
+        raise ConfigError(f"delivery_processes: must be 1-{MAX_WORKERS} (or 0: one per two cores)")
     if config.workers > 1 and config.clock == "virtual":
         raise ConfigError("workers: more than 1 needs the real clock (virtual time is in-process)")
     if config.workers > 1 and not config.store_target:

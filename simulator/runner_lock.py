@@ -13,44 +13,9 @@ in-memory store has one process by construction and needs no lock.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 from collections.abc import Iterator
 
-
-class RunnerLock:
-    """One slot's lock file."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._fd: int | None = None
-
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
-    def try_acquire(self) -> bool:
-        """Take the lock if nobody holds it; True once this process holds it."""
-        if self._fd is not None:
-            return True
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        except BaseException:
-            os.close(fd)
-            raise
-        self._fd = fd
-        return True
-
-    def release(self) -> None:
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+from smsim.file_lock import FileLock
 
 
 class RunnerSlots:
@@ -60,7 +25,7 @@ class RunnerSlots:
         self.database_path = database_path
         self.count = max(1, count)
         self.slot: int | None = None
-        self._lock: RunnerLock | None = None
+        self._lock: FileLock | None = None
 
     def path(self, slot: int) -> str:
         return f"{self.database_path}-jobs-{slot}.lock"
@@ -74,7 +39,7 @@ class RunnerSlots:
         if self._lock is not None:
             return True
         for slot in range(self.count):
-            lock = RunnerLock(self.path(slot))
+            lock = FileLock(self.path(slot))
             if lock.try_acquire():
                 self._lock, self.slot = lock, slot
                 return True
@@ -87,7 +52,7 @@ class RunnerSlots:
         if slot == self.slot:
             yield False
             return
-        lock = RunnerLock(self.path(slot))
+        lock = FileLock(self.path(slot))
         free = lock.try_acquire()
         try:
             yield free

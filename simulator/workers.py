@@ -27,6 +27,10 @@ from smsim.simulator.engine import Engine, Role
 from smsim.simulator.http.app import create_app, release_waiters
 
 READY_SECONDS = 60.0
+# HTTP workers make work (each create schedules steps and callbacks) that the delivery
+# processes must then do; on a saturated machine they yield to them, else two workers on
+# two cores built a 14 s backlog of callbacks in a 30 s load (docs/scaling.md).
+PRODUCER_NICENESS = 5
 
 
 @dataclass(frozen=True)
@@ -101,10 +105,10 @@ class SimulatorProcesses:
         self._sockets = prefork.listen_for(self.workers, config.host, config.port)
         self.port = int(self._sockets[0].getsockname()[1])
         children = [
-            prefork.Child(f"HTTP worker {n}", _http_worker(config, sock))
+            prefork.Child(f"HTTP worker {n}", _http_worker(config, sock), PRODUCER_NICENESS)
             for n, sock in enumerate(self._sockets, start=1)
         ]
-        count = config.delivery_processes
+        count = config.delivery_process_count
         children.extend(
             prefork.Child("delivery" if count == 1 else f"delivery {n}", _delivery(config))
             for n in range(1, count + 1)

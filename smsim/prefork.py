@@ -20,7 +20,11 @@ small enough to own:
   after :data:`STOP_SECONDS`); a child whose parent vanished (``kill -9`` of the parent)
   stops on its own within :data:`TICK_SECONDS`;
 - each child writes one byte to a pipe once it serves, so the parent announces "ready"
-  only when every child is.
+  only when every child is;
+- a child can run at a lower priority (``niceness``): the processes that take in new work
+  (HTTP workers creating messages, the client's campaign sender) yield the CPU to those
+  that finish it (delivery, the callback receiver) when the machine is saturated, so a
+  backlog of callbacks cannot grow for as long as a load test lasts.
 """
 
 from __future__ import annotations
@@ -88,6 +92,7 @@ class Child:
 
     name: str
     main: ChildMain
+    niceness: int = 0  # added to the child's nice value (lower priority) at its start
     pid: int = 0
     started: float = 0.0
     quick_deaths: int = 0
@@ -155,6 +160,8 @@ class Supervisor:
             code = 1
             try:
                 os.close(self._ready_read)
+                if child.niceness:
+                    os.nice(child.niceness)
                 code = child.main(ChildLife(self._parent_pid, self._ready_write))
             except BaseException:
                 traceback.print_exc()

@@ -34,8 +34,8 @@ ENVIRONMENT_HELP = (
     ("SMSIM_CALLBACK_ON_SENDING", "true: also call back for 'sending'"),
     ("SMSIM_LEGACY_MAX_PRICE", "true: MaxPrice fails a dearer message with 30010"),
     ("SMSIM_ENFORCE_THROUGHPUT", "false: no per-sender pacing (load tests)"),
-    ("SMSIM_WORKERS", "HTTP worker processes (0: one per core)"),
-    ("SMSIM_DELIVERY_PROCESSES", "processes running lifecycle steps and webhooks"),
+    ("SMSIM_WORKERS", "HTTP worker processes (0: the cores delivery leaves)"),
+    ("SMSIM_DELIVERY_PROCESSES", "delivery processes (0: one per two cores)"),
     ("SMSIM_THREADS", "WSGI worker threads per worker process"),
     ("SMSIM_WEBHOOK_WORKERS", "threads sending webhooks"),
     ("SMSIM_VALIDATE_CONTRACTS", "true: check every response and webhook against contracts/"),
@@ -80,13 +80,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        help="HTTP worker processes beside the delivery process (default: one per core);"
-        " with --memory or the virtual clock smsim is one process",
+        help="HTTP worker processes beside the delivery processes (default: the cores they"
+        " leave, at least one); with --memory or the virtual clock smsim is one process",
     )
     parser.add_argument(
         "--delivery-processes",
         type=int,
-        help="processes running lifecycle steps and sending webhooks (default 1)",
+        help="processes running lifecycle steps and sending webhooks (default: one per two"
+        " cores, at least one)",
     )
     parser.add_argument(
         "--threads",
@@ -196,7 +197,7 @@ def _serve_processes(args: argparse.Namespace, config: SimulatorConfig, stop: St
     if not processes.start():
         processes.stop()
         return _refuse(processes.supervisor.failed)
-    shape = _shape(processes.workers, config.delivery_processes)
+    shape = _shape(processes.workers, config.delivery_process_count)
     _banner(processes.url, processes.store_location, config, processes.accounts, shape)
     started = [{"role": name, "pid": pid} for name, pid in processes.supervisor.pids().items()]
     if not _announce(args, processes.url, processes.accounts, started):

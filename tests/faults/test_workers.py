@@ -41,7 +41,10 @@ def _config(tmp_path: Path, delivered: float = 0.4) -> str:
 
 def _serve(tmp_path: Path, *extra: str, delivered: float = 0.4) -> Serve:
     db = str(tmp_path / "smsim.db")
-    return Serve("--db", db, "--workers", "2", "--config", _config(tmp_path, delivered), *extra)
+    # explicit counts: the defaults follow the machine's cores
+    delivery = () if "--delivery-processes" in extra else ("--delivery-processes", "1")
+    config = _config(tmp_path, delivered)
+    return Serve("--db", db, "--workers", "2", *delivery, "--config", config, *extra)
 
 
 def _send(server: Serve, callback: str, count: int = MESSAGES) -> list[str]:
@@ -235,7 +238,16 @@ def test_one_worker_still_delivers_from_its_own_process_while_memory_is_one_proc
     tmp_path: Path,
 ):
     receiver = Receiver().up()
-    split = Serve("--db", str(tmp_path / "one.db"), "--workers", "1", "--config", _config(tmp_path))
+    split = Serve(
+        "--db",
+        str(tmp_path / "one.db"),
+        "--workers",
+        "1",
+        "--delivery-processes",
+        "1",
+        "--config",
+        _config(tmp_path),
+    )
     single = Serve("--memory", "--config", _config(tmp_path))
     try:
         assert "1 HTTP worker process and a delivery process" in "".join(split.lines)

@@ -69,10 +69,10 @@ def test_the_signature_check_agrees_with_the_reference(token: str) -> None:
 
 
 def test_only_one_holder_of_the_sender_lock_sends_a_databases_campaigns(tmp_path: Path) -> None:
-    from smsim.client.sender_lock import SenderLock
+    from smsim.client.workers import sender_lock
 
     path = str(tmp_path / "client.db")
-    first, second = SenderLock(path), SenderLock(path)
+    first, second = sender_lock(path), sender_lock(path)
     assert first.try_acquire() and first.held
     assert not second.try_acquire()  # a second sender process waits
     first.release()

@@ -1,10 +1,9 @@
-"""At most one process sends a database's campaigns: an exclusive lock on a file beside it.
+"""An exclusive lock on a file, held until released or until its holder dies.
 
-A recipient is sent once because only one process claims recipients: the holder of this
-lock (``flock``). The kernel drops it when its holder dies, even by ``kill -9``, so the
-sender process ``smsim client serve --workers N`` starts again after a crash takes over
-at once and settles what the dead one had claimed (client/campaign_queue.py). A second
-``smsim client serve`` on the same file waits here until the first stops.
+``flock``: the kernel drops the lock when the process holding it dies, even by
+``kill -9``, so "is this lock free?" answers "is its holder gone?". The simulator's
+runner slots (:mod:`smsim.simulator.runner_lock`) and the client's campaign sender
+(:mod:`smsim.client.workers`) use it to have one process do a job across a crash.
 """
 
 from __future__ import annotations
@@ -14,11 +13,11 @@ import fcntl
 import os
 
 
-class SenderLock:
-    """The ``<database>-campaigns.lock`` file's exclusive lock."""
+class FileLock:
+    """The exclusive ``flock`` of the file at ``path`` (created if missing)."""
 
-    def __init__(self, database_path: str) -> None:
-        self.path = database_path + "-campaigns.lock"
+    def __init__(self, path: str) -> None:
+        self.path = path
         self._fd: int | None = None
 
     @property
