@@ -26,7 +26,7 @@ from smsim.client.config import ClientConfig, ClientRole
 from smsim.client.facade import Integration
 from smsim.client.store import Store
 from smsim.file_lock import FileLock
-from smsim.serving import bind_server, serve_in_thread, stop_server, url_for
+from smsim.serving import bind_server, url_for
 
 READY_SECONDS = 60.0
 
@@ -56,10 +56,7 @@ def _http_worker(config: ClientConfig, sock: socket.socket, threads: int) -> pre
             release=integration.runner.release_waiters,
             sock=sock,
         )
-        thread = serve_in_thread(server, "smsim-client")
-        life.ready()
-        life.wait(thread.is_alive)
-        stop_server(server, thread)
+        prefork.serve_until_stopped(life, server, "smsim-client")
         integration.close()
         return 0
 

@@ -21,7 +21,7 @@ import socket
 from dataclasses import dataclass
 
 from smsim import prefork
-from smsim.serving import bind_server, serve_in_thread, stop_server, url_for
+from smsim.serving import bind_server, url_for
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.engine import Engine, Role
 from smsim.simulator.http.app import create_app, release_waiters
@@ -68,10 +68,7 @@ def _http_worker(config: SimulatorConfig, sock: socket.socket) -> prefork.ChildM
             release=lambda: release_waiters(app),
             sock=sock,
         )
-        thread = serve_in_thread(server, "smsim")
-        life.ready()
-        life.wait(thread.is_alive)
-        stop_server(server, thread)
+        prefork.serve_until_stopped(life, server, "smsim")
         engine.close()
         return 0
 

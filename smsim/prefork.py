@@ -40,8 +40,9 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import Any
 
-from smsim.serving import BACKLOG
+from smsim.serving import BACKLOG, serve_in_thread, stop_server
 
 TICK_SECONDS = 0.1  # how often parent and children look at their signals and each other
 STOP_SECONDS = 10.0  # a child still running this long after SIGTERM gets SIGKILL
@@ -84,6 +85,15 @@ class ChildLife:
 
 
 ChildMain = Callable[[ChildLife], int]
+
+
+def serve_until_stopped(life: ChildLife, server: Any, ident: str) -> None:
+    """An HTTP child's life: serve ``server`` (bound by :func:`smsim.serving.bind_server`
+    on the parent's socket), say ready, and stop it cleanly when the child should stop."""
+    thread = serve_in_thread(server, ident)
+    life.ready()
+    life.wait(thread.is_alive)
+    stop_server(server, thread)
 
 
 @dataclass

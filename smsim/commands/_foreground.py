@@ -15,6 +15,7 @@ import http.client
 import json
 import os
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -99,6 +100,20 @@ def announce_ready(path: str | None, url: str, probe_path: str, extra: dict[str,
         return
     wait_until_answers(url, probe_path)
     write_ready_file(path, {"url": url, "pid": os.getpid(), **extra})
+
+
+def announce_or_report(
+    command: str, path: str | None, url: str, probe_path: str, extra: dict[str, Any]
+) -> bool:
+    """:func:`announce_ready`; if the file cannot be written, say so on stderr as
+    ``command: --ready-file: ...``, leave no file and return False."""
+    try:
+        announce_ready(path, url, probe_path, extra)
+    except OSError as exc:
+        print(f"{command}: --ready-file: {exc}", file=sys.stderr)
+        clear_ready_file(path)
+        return False
+    return True
 
 
 def clear_ready_file(path: str | None) -> None:

@@ -218,15 +218,9 @@ def _announce(
 ) -> bool:
     """Write the ready file (when asked); False, with the reason printed, if it failed.
     With worker processes it also lists them as started (role and pid)."""
-    from smsim.commands._foreground import announce_ready, clear_ready_file
+    from smsim.commands._foreground import announce_or_report
 
     extra: dict[str, Any] = {"callback_url": config.default_callback_url}
     if processes:
         extra["processes"] = processes
-    try:
-        announce_ready(args.ready_file, url, "/api/health", extra)
-    except OSError as exc:
-        print(f"smsim client serve: --ready-file: {exc}", file=sys.stderr)
-        clear_ready_file(args.ready_file)
-        return False
-    return True
+    return announce_or_report("smsim client serve", args.ready_file, url, "/api/health", extra)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from smsim import websafety
 from smsim.commands import _startup_checks as checks
-from smsim.commands._foreground import StopSignals, announce_ready, clear_ready_file
+from smsim.commands._foreground import StopSignals, announce_or_report, clear_ready_file
 from smsim.commands._safety_flags import add_safety_flags
 from smsim.migrations import DatabaseRefused
 from smsim.simulator.config import SimulatorConfig, load_config
@@ -244,13 +244,7 @@ def _announce(
     extra = _ready_extra(accounts)
     if processes:
         extra["processes"] = processes
-    try:
-        announce_ready(args.ready_file, url, "/_smsim/health", extra)
-    except OSError as exc:
-        print(f"smsim serve: --ready-file: {exc}", file=sys.stderr)
-        clear_ready_file(args.ready_file)
-        return False
-    return True
+    return announce_or_report("smsim serve", args.ready_file, url, "/_smsim/health", extra)
 
 
 def _ready_extra(accounts: list[AccountSummary]) -> dict[str, Any]:

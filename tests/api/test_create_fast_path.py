@@ -6,13 +6,13 @@ it does not handle must reach Flask unchanged."""
 from __future__ import annotations
 
 import base64
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from wsgi_helpers import call_wsgi
 
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.engine import Engine
@@ -31,38 +31,12 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 def _call(app: Any, path: str, body: bytes, auth: str | None, ctype: str = FORM) -> tuple:
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8910",
-        "HTTP_HOST": "127.0.0.1:8910",
-        "CONTENT_TYPE": ctype,
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.url_scheme": "http",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "wsgi.version": (1, 0),
-    }
-    if auth:
-        environ["HTTP_AUTHORIZATION"] = auth
-    seen: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> None:
-        seen["status"] = status
-        seen["type"] = dict(headers).get("Content-Type")
-
-    data = b"".join(app(environ, start_response))
+    headers = {"Authorization": auth} if auth else {}
+    status, content_type, data = call_wsgi(app, path, body, ctype=ctype, headers=headers)
     payload = json.loads(data)
     if isinstance(payload, dict):
         payload = {k: v for k, v in payload.items() if k not in VOLATILE}
-    return seen["status"], seen["type"], payload, data.endswith(b"\n")
+    return status, content_type, payload, data.endswith(b"\n")
 
 
 def _basic(user: str, password: str) -> str:

@@ -5,7 +5,6 @@ type, body) and the stats they end with must be the same."""
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -18,6 +17,7 @@ from client_helpers import (
     sign,
     status_params,
 )
+from wsgi_helpers import call_wsgi
 
 from smsim.client import ClientConfig
 from smsim.client.app import create_app
@@ -47,33 +47,9 @@ def _send_test_sms(app: Any, fake: FakeTwilio, to: str) -> str:
 
 
 def _call(wsgi: Any, query: str, body: bytes, headers: dict[str, str], ctype: str) -> tuple:
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": "/sms/twilio",
-        "QUERY_STRING": query,
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8911",
-        "HTTP_HOST": HOST,
-        "CONTENT_TYPE": ctype,
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.url_scheme": "http",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "wsgi.version": (1, 0),
-        **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()},
-    }
-    seen: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> None:
-        seen["status"], seen["type"] = status, dict(headers).get("Content-Type")
-
-    data = b"".join(wsgi(environ, start_response))
-    return seen["status"], seen["type"], data
+    return call_wsgi(
+        wsgi, "/sms/twilio", body, ctype=ctype, query=query, headers=headers, host=HOST
+    )
 
 
 def _signed(params: dict[str, str], query: str = "", **extra: Any) -> tuple:
