@@ -131,8 +131,10 @@ def listen(host: str, port: int, reuse_port: bool = False) -> socket.socket:
 
 def listen_for(count: int, host: str, port: int) -> list[socket.socket]:
     """``count`` listening sockets on one port, one per HTTP child: separate sockets
-    with ``SO_REUSEPORT`` where the system has it, else one socket ``count`` times."""
-    if count < 2 or not hasattr(socket, "SO_REUSEPORT"):
+    with ``SO_REUSEPORT`` on Linux, whose kernel spreads connections among them (the
+    BSDs and macOS accept the option but give every connection to one socket), else one
+    socket ``count`` times."""
+    if count < 2 or not sys.platform.startswith("linux"):
         return [listen(host, port)] * count
     first = listen(host, port, reuse_port=True)
     sockets = [first]
