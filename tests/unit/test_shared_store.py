@@ -4,6 +4,7 @@ others' caches and change feeds at once, and only one of them ever runs the jobs
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Iterator
@@ -177,3 +178,16 @@ def test_a_slow_receiver_never_gets_more_webhooks_claimed_than_workers_can_take(
     finally:
         release.set()
         engine.close()
+
+
+def test_a_thread_that_ends_takes_its_generation_reader_with_it(config, engines):
+    """Long-polls run on threads that end with their request; each reads the generation
+    on a connection of its own, which must not outlive it."""
+    worker = _open(engines, config, Role.HTTP)
+    counter = worker.store._others
+    for _ in range(20):
+        reader = threading.Thread(target=lambda: worker.store.generation)
+        reader.start()
+        reader.join()
+    gc.collect()
+    assert counter.open_connections <= 1
