@@ -89,12 +89,15 @@ class Scheduler:
         """The runner slot this process claims jobs under (0 without slots)."""
         return 0 if self._slots is None or self._slots.slot is None else self._slots.slot
 
-    def _recover(self) -> None:
+    def _recover(self, starting: bool = False) -> None:
         """Jobs claimed under a slot whose runner is gone run again (at least once, never
-        lost): this runner's own slot's (its predecessor died) and any other slot whose
-        lock is free. A job claimed before slots existed counts as slot 0's."""
+        lost): when ``starting``, this runner's own slot's (its predecessor died holding
+        it); always, any other slot whose lock is free. Never this runner's own slot
+        later: those jobs are its own, in flight. A job claimed before slots existed
+        counts as slot 0's."""
         self._orphans_checked = time.monotonic()
-        self._reset_slot(self.slot)
+        if starting:
+            self._reset_slot(self.slot)
         if self._slots is None:
             return
         rows = self.store.all(
@@ -272,7 +275,7 @@ class Scheduler:
         if not self._become_runner():
             return
         try:
-            self._recover()
+            self._recover(starting=True)
         except Exception:
             log.exception("could not recover running jobs")
         shared = self.store.shared

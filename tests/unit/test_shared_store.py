@@ -191,3 +191,33 @@ def test_a_thread_that_ends_takes_its_generation_reader_with_it(config, engines)
         reader.join()
     gc.collect()
     assert counter.open_connections <= 1
+
+
+def test_a_webhook_slower_than_the_orphan_check_is_not_sent_again(config, engines, monkeypatch):
+    """The runner looks for a dead runner's jobs every few seconds; its own jobs, still
+    in flight, are not a dead runner's and must not run a second time."""
+    from smsim.simulator import scheduler
+
+    monkeypatch.setattr(scheduler, "ORPHAN_CHECK_SECONDS", 0.2)
+    runner = _open(engines, config, Role.DELIVERY)
+    started: list[int] = []
+
+    def slow(job: Any) -> None:
+        started.append(job.id)
+        time.sleep(1.5)
+        runner.scheduler.done(job)
+
+    runner.scheduler.pooled["slow"] = slow
+    runner.start()
+    job_id = runner.scheduler.schedule(time.time(), "slow", "one", {})
+    poll(lambda: started, 10, "the webhook to start")
+    # several orphan checks happen while it runs; a later job wakes the loop between them
+    for n in range(5):
+        time.sleep(0.3)
+        runner.scheduler.schedule(time.time() + 60, "later", f"l{n}", {})
+    poll(
+        lambda: runner.store.scalar("SELECT COUNT(*) FROM jobs WHERE id = ?", (job_id,)) == 0,
+        10,
+        "done",
+    )
+    assert started == [job_id]
