@@ -42,19 +42,21 @@ class ProviderIndex:
 class ProviderRecords(Records):
     """Providers: soft-deleted, exactly one default while any is left."""
 
-    _provider_index: ProviderIndex | None = None
-    _provider_index_generation = -1
+    # (generation, index) in one attribute: receiver threads replace it whole, so an index
+    # is never paired with a generation it was not read at
+    _provider_index: tuple[int, ProviderIndex] | None = None
 
     def provider_index(self) -> ProviderIndex:
         """Every provider from memory; read again only after a provider changed."""
         generation = self.generation()
-        index = self._provider_index
-        if index is None or generation != self._provider_index_generation:
-            rows = self._query("SELECT * FROM providers ORDER BY id")
-            index = ProviderIndex.of(
-                [(provider_from_row(r), r["deleted_at"] is not None) for r in rows]
-            )
-            self._provider_index, self._provider_index_generation = index, generation
+        cached = self._provider_index
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        rows = self._query("SELECT * FROM providers ORDER BY id")
+        index = ProviderIndex.of(
+            [(provider_from_row(r), r["deleted_at"] is not None) for r in rows]
+        )
+        self._provider_index = (generation, index)
         return index
 
     def list_providers(self) -> list[Provider]:

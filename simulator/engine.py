@@ -31,6 +31,8 @@ from smsim.simulator.webhooks import AttemptLog, Sender, WebhookSender
 
 log = logging.getLogger("smsim")
 
+RESET_WAIT_SECONDS = 5.0
+
 DEFAULT_ACCOUNTS = (
     ("full", "smsim default full account", "+15005550006"),
     ("trial", "smsim default trial account", None),
@@ -147,8 +149,15 @@ class Engine:
         self.store.close()
 
     def reset(self) -> None:
-        """Forget all state, then seed again (control API ``/_smsim/reset``)."""
-        self.scheduler.wait_in_flight()
+        """Forget all state, then seed again (control API ``/_smsim/reset``).
+
+        Webhooks in flight would write their attempts into the emptied database, so they
+        finish first: this process' own, or, in an HTTP worker, the delivery processes'
+        (every ``running`` job, for at most :data:`RESET_WAIT_SECONDS` under load)."""
+        if self.role == Role.HTTP:
+            self.scheduler.wait_until_none_running(RESET_WAIT_SECONDS)
+        else:
+            self.scheduler.wait_in_flight()
         self.store.reset()  # its new generation drops every cached account
         self._seed_state()
 

@@ -326,6 +326,16 @@ class Scheduler:
         if self._slots is not None:
             self._slots.release()
 
+    def wait_until_none_running(self, timeout: float) -> bool:
+        """Block until no job is ``running`` in any process (the delivery processes of
+        ``smsim serve`` finish what they claimed) or ``timeout`` passes; True if none."""
+        deadline = time.monotonic() + timeout
+        while self.store.scalar("SELECT 1 FROM jobs WHERE state = 'running' LIMIT 1"):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
     def wait_in_flight(self) -> None:
         """Block until every submitted webhook has finished (tests, shutdown)."""
         while True:

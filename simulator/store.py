@@ -120,8 +120,8 @@ class Store:
         other one (in the caller's transaction, if any)."""
         with self._lock:
             self._generation += 1
-            if self.shared:
-                self._conn.execute(
+            if self.shared:  # through execute(): outside a transaction, a writer's turn
+                self.execute(
                     "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT (key)"
                     " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
                 )

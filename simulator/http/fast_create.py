@@ -76,11 +76,13 @@ class CreateFastPath:
         return [data]
 
     def _create(self, environ: dict[str, Any], account_sid: str, length: int) -> dict[str, Any]:
+        # in the Flask app's order: the UTF-8 check is an app hook, authentication the
+        # Twilio blueprint's, which runs after it
+        text = check_utf8_form(environ["wsgi.input"].read(length))
         auth = Authorization.from_header(environ.get("HTTP_AUTHORIZATION"))
         if auth is None or auth.type != "basic":
             raise authentication_failed()
         principal = self.engine.accounts.authenticate(auth.username, auth.password)
-        text = check_utf8_form(environ["wsgi.input"].read(length))
         form: MultiDict[str, str] = MultiDict(parse_qsl(text, keep_blank_values=True))
         return create_message_json(self.engine, principal, account_sid, form)
 

@@ -65,6 +65,8 @@ def _cases(engine: Engine) -> list[tuple[str, str, bytes, str | None, str]]:
         ("bearer", path, b"To=%2B14155550100", "Bearer abc", FORM),
         ("other account", other, b"To=%2B14155550100&From=%2B15005550006&Body=hi", good, FORM),
         ("not utf-8", path, b"To=%2B14155550100&From=%2B15005550006&Body=\xff", good, FORM),
+        ("not utf-8, no auth", path, b"To=%2B14155550100&Body=\xff", None, FORM),
+        ("bad escape, wrong token", path, b"Body=%ff", _basic(account.sid, "0" * 32), FORM),
         ("bad escape", path, b"To=%2B14155550100&From=%2B15005550006&Body=%ff", good, FORM),
         (
             "callback",

@@ -221,3 +221,27 @@ def test_a_webhook_slower_than_the_orphan_check_is_not_sent_again(config, engine
         "done",
     )
     assert started == [job_id]
+
+
+def test_a_reset_in_a_worker_waits_for_the_delivery_process_webhooks(config, engines):
+    http = _open(engines, config, Role.HTTP)
+    runner = _open(engines, config, Role.DELIVERY)
+    finished: list[float] = []
+
+    def slow(job: Any) -> None:
+        time.sleep(0.8)
+        runner.scheduler.done(job)
+        finished.append(time.monotonic())
+
+    runner.scheduler.pooled["slow"] = slow
+    runner.start()
+    http.scheduler.schedule(time.time(), "slow", "in-flight", {})
+    poll(
+        lambda: http.store.scalar("SELECT COUNT(*) FROM jobs WHERE state = 'running'"),
+        10,
+        "the webhook to be claimed",
+    )
+    http.reset()
+    reset_at = time.monotonic()
+    assert finished and finished[0] <= reset_at, "the reset did not wait for the webhook"
+    assert http.scheduler.pending() == 0
