@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,7 @@ log = logging.getLogger("smsim.client.campaigns")
 #: how often a sender process looks for new or canceled campaigns, and a waiter in a
 #: process that does not send looks at the campaign (seconds)
 WATCH_SECONDS = 0.05
+RETRY_FAILED_SECONDS = 5.0  # a campaign whose sender failed is started again after this
 
 #: sends one claimed recipient of a campaign and returns Twilio's answer
 SendFn = Callable[[int, Claimed], SendResult]
@@ -99,6 +100,7 @@ class CampaignRunner:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._released = False  # the server is stopping: waits answer at once
+        self._failed_at: dict[int, float] = {}  # campaign -> when its sender last failed
         self._watcher: threading.Thread | None = None
 
     # -- control -------------------------------------------------------------------------
@@ -194,9 +196,14 @@ class CampaignRunner:
         for campaign_id, wake in mine.items():
             if campaign_id not in running:
                 wake.set()  # canceled (or reset) by another process: stop waiting
+        now = time.monotonic()
         for campaign_id in sorted(running - mine.keys()):
             if self._stopping.is_set():
                 return
+            with self._lock:
+                failed_at = self._failed_at.get(campaign_id)
+            if failed_at is not None and now - failed_at < RETRY_FAILED_SECONDS:
+                continue
             if self.queue.claimed(campaign_id):  # left by a sender that died mid-send
                 self._settle_claims(campaign_id)
             self.start(campaign_id)
@@ -229,6 +236,8 @@ class CampaignRunner:
             self._send_campaign(campaign_id, wake)
         except Exception:  # a bug or a closed store: log it, the campaign stays resumable
             log.exception("campaign %s: sender stopped", campaign_id)
+            with self._lock:  # the watcher tries it again, but not at once
+                self._failed_at[campaign_id] = time.monotonic()
         finally:
             with self._lock:
                 self._threads.pop(campaign_id, None)
@@ -273,6 +282,9 @@ class CampaignRunner:
         futures: list[tuple[Claimed, Future[SendResult]]] = [
             (claim, self._pool.submit(self._send, campaign_id, claim)) for claim in batch
         ]
+        # every request of the chunk ends before any answer is read: should one raise,
+        # none is still in flight when the campaign's claims are next settled
+        wait([future for _, future in futures])
         outcomes: list[SendOutcome] = []
         retry: list[int] = []
         for claim, future in futures:

@@ -78,3 +78,39 @@ def test_only_one_holder_of_the_sender_lock_sends_a_databases_campaigns(tmp_path
     first.release()
     assert second.try_acquire()
     second.release()
+
+
+def test_a_campaign_whose_sender_fails_is_tried_again_after_a_pause_not_in_a_loop() -> None:
+    """The sender process' watcher restarts campaigns the database shows sending; one
+    whose sender raises must not be restarted every 50 ms (a traceback each time, and
+    settling claims whose requests may still be in flight)."""
+    import time
+    from typing import Any
+
+    from smsim.client.campaign_runner import CampaignRunner, RunnerSettings
+
+    class OneCampaign:  # the queue as the watcher reads it: campaign 7 is sending
+        def running(self) -> list[int]:
+            return [7]
+
+        def claimed(self, campaign_id: int) -> list[Any]:
+            return []
+
+    runner = CampaignRunner(
+        OneCampaign(),  # type: ignore[arg-type]
+        send=lambda campaign_id, claim: None,  # type: ignore[arg-type, return-value]
+        find_sent=lambda campaign_id, claim: None,
+        settings=RunnerSettings(),
+        clock=time.time,
+    )
+    starts: list[float] = []
+
+    def failing_sender(campaign_id: int, wake: Any) -> None:
+        starts.append(time.monotonic())
+        raise RuntimeError("a bug in the sender")
+
+    runner._send_campaign = failing_sender  # type: ignore[method-assign]
+    runner.watch()
+    time.sleep(1.0)
+    runner.stop(5)
+    assert len(starts) == 1
