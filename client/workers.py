@@ -26,9 +26,7 @@ from smsim.client.config import ClientConfig, ClientRole
 from smsim.client.facade import Integration
 from smsim.client.store import Store
 from smsim.file_lock import FileLock
-from smsim.serving import bind_server, url_for
-
-READY_SECONDS = 60.0
+from smsim.serving import bind_server
 
 
 def sender_lock(database_path: str) -> FileLock:
@@ -84,7 +82,7 @@ def _sender(config: ClientConfig) -> prefork.ChildMain:
     return main
 
 
-class ClientProcesses:
+class ClientProcesses(prefork.ProcessGroup):
     """A running multi-process integration, seen from its parent."""
 
     def __init__(
@@ -93,34 +91,16 @@ class ClientProcesses:
         if config.memory or not config.db_path:
             raise ValueError("several processes need a database file (--db), not --memory")
         Store(config.db_path).close()  # migrate (or refuse the file) before anything forks
-        self.workers = workers
-        # a socket per worker on one port where the system allows it (smsim.prefork)
-        self._sockets = prefork.listen_for(workers, host, port)
-        self.host = host
-        self.port = int(self._sockets[0].getsockname()[1])
+        super().__init__("smsim client serve", host, port, workers)
+        self.threads = threads
         # as ClientServer does: its own URL is the default callback and short-link base
-        self.config = config = replace(
-            config, bind_host=host, public_url=config.public_url or self.url
-        )
-        children = [
-            prefork.Child(f"HTTP worker {n}", _http_worker(config, sock, threads))
-            for n, sock in enumerate(self._sockets, start=1)
+        self.config = replace(config, bind_host=host, public_url=config.public_url or self.url)
+
+    def children(self) -> list[prefork.Child]:
+        http = [
+            prefork.Child(f"HTTP worker {n}", _http_worker(self.config, sock, self.threads))
+            for n, sock in enumerate(self.sockets, start=1)
         ]
         # the sender makes the work (each send brings two callbacks) the HTTP workers'
         # receiver must then take in: on a saturated machine it yields to them
-        children.append(prefork.Child("campaign sender", _sender(config), niceness=5))
-        self.supervisor = prefork.Supervisor(children, "smsim client serve")
-
-    @property
-    def url(self) -> str:
-        return url_for(self.host, self.port)
-
-    def start(self) -> bool:
-        """Fork every process; True once all serve (else ``supervisor.failed`` says why)."""
-        self.supervisor.start()
-        return self.supervisor.wait_ready(READY_SECONDS)
-
-    def stop(self) -> None:
-        self.supervisor.stop()
-        for sock in self._sockets:  # kept open until now: a restarted worker accepts on it
-            sock.close()
+        return [*http, prefork.Child("campaign sender", _sender(self.config), niceness=5)]

@@ -21,12 +21,11 @@ import socket
 from dataclasses import dataclass
 
 from smsim import prefork
-from smsim.serving import bind_server, url_for
+from smsim.serving import bind_server
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.engine import Engine, Role
 from smsim.simulator.http.app import create_app, release_waiters
 
-READY_SECONDS = 60.0
 # HTTP workers make work (each create schedules steps and callbacks) that the delivery
 # processes must then do; on a saturated machine they yield to them, else two workers on
 # two cores built a 14 s backlog of callbacks in a 30 s load (docs/scaling.md).
@@ -87,41 +86,26 @@ def _delivery(config: SimulatorConfig) -> prefork.ChildMain:
     return main
 
 
-class SimulatorProcesses:
+class SimulatorProcesses(prefork.ProcessGroup):
     """A running multi-process simulator, seen from its parent."""
 
     def __init__(self, config: SimulatorConfig) -> None:
         self.config = config
-        self.workers = config.worker_processes
         setup = Engine(config)  # migrates, seeds; runs nothing
         try:
             self.accounts = account_summaries(setup)
             self.store_location = setup.store_location
         finally:
             setup.close()
-        self._sockets = prefork.listen_for(self.workers, config.host, config.port)
-        self.port = int(self._sockets[0].getsockname()[1])
-        children = [
-            prefork.Child(f"HTTP worker {n}", _http_worker(config, sock), PRODUCER_NICENESS)
-            for n, sock in enumerate(self._sockets, start=1)
+        super().__init__("smsim serve", config.host, config.port, config.worker_processes)
+
+    def children(self) -> list[prefork.Child]:
+        http = [
+            prefork.Child(f"HTTP worker {n}", _http_worker(self.config, sock), PRODUCER_NICENESS)
+            for n, sock in enumerate(self.sockets, start=1)
         ]
-        count = config.delivery_process_count
-        children.extend(
-            prefork.Child("delivery" if count == 1 else f"delivery {n}", _delivery(config))
+        count = self.config.delivery_process_count
+        return http + [
+            prefork.Child("delivery" if count == 1 else f"delivery {n}", _delivery(self.config))
             for n in range(1, count + 1)
-        )
-        self.supervisor = prefork.Supervisor(children, "smsim serve")
-
-    @property
-    def url(self) -> str:
-        return url_for(self.config.host, self.port)
-
-    def start(self) -> bool:
-        """Fork every process; True once all serve (else ``supervisor.failed`` says why)."""
-        self.supervisor.start()
-        return self.supervisor.wait_ready(READY_SECONDS)
-
-    def stop(self) -> None:
-        self.supervisor.stop()
-        for sock in self._sockets:  # kept open until now: a restarted worker accepts on it
-            sock.close()
+        ]

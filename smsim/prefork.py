@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-from smsim.serving import BACKLOG, serve_in_thread, stop_server
+from smsim.serving import BACKLOG, serve_in_thread, stop_server, url_for
 
 TICK_SECONDS = 0.1  # how often parent and children look at their signals and each other
 STOP_SECONDS = 10.0  # a child still running this long after SIGTERM gets SIGKILL
@@ -290,3 +290,55 @@ class Supervisor:
     def pids(self) -> dict[str, int]:
         """Each running child's pid by name."""
         return {child.name: child.pid for child in self.children if child.pid}
+
+
+class ProcessGroup:
+    """A server run as processes, seen from its parent: one listening socket per HTTP
+    child (:func:`listen_for`), kept open so that a restarted child accepts on its own,
+    and the supervisor of every child. Subclasses say which children (:meth:`children`)."""
+
+    READY_SECONDS = 60.0
+
+    def __init__(self, label: str, host: str, port: int, workers: int) -> None:
+        self.label = label
+        self.host = host
+        self.workers = workers
+        self.sockets = listen_for(workers, host, port)
+        self.port = int(self.sockets[0].getsockname()[1])
+        self.supervisor: Supervisor | None = None
+
+    @property
+    def url(self) -> str:
+        return url_for(self.host, self.port)
+
+    def children(self) -> list[Child]:
+        raise NotImplementedError
+
+    def start(self) -> bool:
+        """Fork every child; True once all serve (else :attr:`failed` says why)."""
+        self.supervisor = Supervisor(self.children(), self.label)
+        self.supervisor.start()
+        return self.supervisor.wait_ready(self.READY_SECONDS)
+
+    @property
+    def failed(self) -> str:
+        return self.supervisor.failed if self.supervisor is not None else ""
+
+    def started(self) -> list[dict[str, Any]]:
+        """Each running child as the ready file lists it: ``{"role", "pid"}``."""
+        pids = self.supervisor.pids() if self.supervisor is not None else {}
+        return [{"role": name, "pid": pid} for name, pid in pids.items()]
+
+    def supervise(self, should_stop: Callable[[], bool]) -> int:
+        """Keep the children running until ``should_stop()``, then stop everything;
+        returns the exit code (1 if a child kept dying)."""
+        assert self.supervisor is not None
+        code = self.supervisor.supervise(should_stop)
+        self.stop()
+        return code
+
+    def stop(self) -> None:
+        if self.supervisor is not None:
+            self.supervisor.stop()
+        for sock in set(self.sockets):  # one socket may stand for every child
+            sock.close()

@@ -179,16 +179,14 @@ def _serve_processes(
     processes = ClientProcesses(config, args.host, args.port, workers, args.threads)
     if not processes.start():
         processes.stop()
-        return _refuse(processes.supervisor.failed)
+        return _refuse(processes.failed)
     plural = "es" if workers > 1 else ""
     shape = f"{workers} HTTP worker process{plural} and a campaign sender process"
     _banner(processes.url, processes.config, shape)
-    started = [{"role": name, "pid": pid} for name, pid in processes.supervisor.pids().items()]
-    if not _announce(args, processes.url, processes.config, started):
+    if not _announce(args, processes.url, processes.config, processes.started()):
         processes.stop()
         return 1
-    code = processes.supervisor.supervise(lambda: stop.requested)
-    processes.stop()
+    code = processes.supervise(lambda: stop.requested)
     clear_ready_file(args.ready_file)
     return code
 

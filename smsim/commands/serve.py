@@ -196,15 +196,13 @@ def _serve_processes(args: argparse.Namespace, config: SimulatorConfig, stop: St
     processes = SimulatorProcesses(config)
     if not processes.start():
         processes.stop()
-        return _refuse(processes.supervisor.failed)
+        return _refuse(processes.failed)
     shape = _shape(processes.workers, config.delivery_process_count)
     _banner(processes.url, processes.store_location, config, processes.accounts, shape)
-    started = [{"role": name, "pid": pid} for name, pid in processes.supervisor.pids().items()]
-    if not _announce(args, processes.url, processes.accounts, started):
+    if not _announce(args, processes.url, processes.accounts, processes.started()):
         processes.stop()
         return 1
-    code = processes.supervisor.supervise(lambda: stop.requested)
-    processes.stop()
+    code = processes.supervise(lambda: stop.requested)
     clear_ready_file(args.ready_file)
     return code
 
