@@ -31,7 +31,7 @@ from typing import Any
 
 from smsim.simulator.clock import RealClock, VirtualClock
 from smsim.simulator.runner_lock import RunnerSlots
-from smsim.simulator.store import Store, dumps, loads
+from smsim.simulator.store import Row, Store, dumps, loads
 
 log = logging.getLogger("smsim.scheduler")
 
@@ -168,25 +168,13 @@ class Scheduler:
         in one run, half a gigabyte, each waiting so long it timed out)."""
         with self.store.transaction():
             if room is None:
-                rows = self.store.all(
-                    "SELECT id, due_at, kind, ref, payload FROM jobs WHERE state = 'pending'"
-                    " AND due_at <= ? ORDER BY due_at, id LIMIT ?",
-                    (until, BATCH),
-                )
+                rows = self._due_rows(until, "", [], BATCH)
             else:
                 pooled = list(self.pooled)
                 marks = ",".join("?" * len(pooled)) or "''"
-                rows = self.store.all(
-                    "SELECT id, due_at, kind, ref, payload FROM jobs WHERE state = 'pending'"
-                    f" AND due_at <= ? AND kind NOT IN ({marks}) ORDER BY due_at, id LIMIT ?",
-                    (until, *pooled, BATCH),
-                )
+                rows = self._due_rows(until, f"kind NOT IN ({marks})", pooled, BATCH)
                 if room > 0 and pooled:
-                    rows += self.store.all(
-                        "SELECT id, due_at, kind, ref, payload FROM jobs WHERE state = 'pending'"
-                        f" AND due_at <= ? AND kind IN ({marks}) ORDER BY due_at, id LIMIT ?",
-                        (until, *pooled, min(room, BATCH)),
-                    )
+                    rows += self._due_rows(until, f"kind IN ({marks})", pooled, min(room, BATCH))
                 rows.sort(key=lambda r: (r["due_at"], r["id"]))
             if rows:
                 ids = [r["id"] for r in rows]
@@ -196,6 +184,15 @@ class Scheduler:
                     [self.slot, *ids],
                 )
         return [Job(r["id"], r["due_at"], r["kind"], r["ref"], loads(r["payload"])) for r in rows]
+
+    def _due_rows(self, until: float, where: str, params: list[Any], limit: int) -> list[Row]:
+        """Pending jobs due by ``until`` (and matching ``where``), earliest first."""
+        extra = f" AND {where}" if where else ""
+        return self.store.all(
+            "SELECT id, due_at, kind, ref, payload FROM jobs WHERE state = 'pending'"
+            f" AND due_at <= ?{extra} ORDER BY due_at, id LIMIT ?",
+            (until, *params, limit),
+        )
 
     def _run_batch(self, jobs: list[Job]) -> list[Future[None]]:
         """Inline jobs in one transaction; pooled jobs submitted. Returns the futures."""
