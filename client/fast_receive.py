@@ -15,7 +15,6 @@ import io
 import logging
 import re
 from collections.abc import Callable, Iterable
-from http import HTTPStatus
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
@@ -24,6 +23,7 @@ from flask import Flask
 from smsim.client.app import EMPTY_TWIML, requested_urls
 from smsim.client.config import RECEIVER_PATH
 from smsim.client.facade import Integration
+from smsim.serving import status_line
 
 log = logging.getLogger("smsim.client")
 
@@ -64,7 +64,7 @@ class ReceiverFastPath:
             status, ctype = 500, "application/json"
             data = self._json({"error": "internal error", "fields": {}})
         start_response(
-            f"{status} {HTTPStatus(status).phrase.upper()}",
+            status_line(status),
             [("Content-Type", ctype), ("Content-Length", str(len(data)))],
         )
         return [data]

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import Authorization, MultiDict
 
+from smsim.serving import status_line
 from smsim.simulator import contract_check
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, authentication_failed
@@ -31,7 +32,6 @@ log = logging.getLogger("smsim.http")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _CREATE_PATH = re.compile(r"/2010-04-01/Accounts/([^/]+)/Messages\.json")
-_STATUS = {201: "201 CREATED"}
 
 
 class CreateFastPath:
@@ -70,7 +70,7 @@ class CreateFastPath:
         # the bytes Flask's jsonify writes: compact, no ASCII escaping, a final newline
         data = (json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         start_response(
-            _STATUS.get(status) or _status_line(status),
+            status_line(status),
             [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
         )
         return [data]
@@ -85,9 +85,3 @@ class CreateFastPath:
         principal = self.engine.accounts.authenticate(auth.username, auth.password)
         form: MultiDict[str, str] = MultiDict(parse_qsl(text, keep_blank_values=True))
         return create_message_json(self.engine, principal, account_sid, form)
-
-
-def _status_line(status: int) -> str:
-    from http import HTTPStatus
-
-    return f"{status} {HTTPStatus(status).phrase.upper()}"
