@@ -68,15 +68,20 @@ def run_smsim(
 
 
 # Permission bits do not stop root, so a suite running as root checks "read-only" as the
-# user nobody: the child loads every module the commands may import lazily (the interpreter
-# may live where nobody cannot read), then gives up root and runs the real command line.
+# user nobody: the child loads every module the commands may import lazily and builds the
+# parser, which lists the command modules' folder (the interpreter and the checkout may
+# live where nobody cannot read, as in a folder from mktemp -d), then gives up root and
+# runs the real command line.
 _AS_NOBODY = f"""
 import importlib, os, pkgutil, sys
 import smsim.client, smsim.commands, smsim.simulator
-from smsim.cli import main
+from smsim import cli
 for package in (smsim.commands, smsim.simulator, smsim.client):
     for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
         importlib.import_module(info.name)
+parser = cli.build_parser()
+cli.build_parser = lambda: parser
+main = cli.main
 os.setgroups([])
 os.setgid({NOBODY})
 os.setuid({NOBODY})
