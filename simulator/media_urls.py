@@ -1,0 +1,64 @@
+"""What a ``MediaUrl`` may be, and the content type smsim gives the file it names
+(docs/fidelity.md, Messages API: Media and Feedback). Pure: no store, no HTTP."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from smsim.simulator.errors import TwilioError
+
+# "You may send up to 10 media files in a single message" (Twilio error 21623).
+MAX_MEDIA = 10
+FALLBACK_CONTENT_TYPE = "application/octet-stream"
+# Python's own extension table, not the host's mime.types files: the same URL gets the
+# same type on every machine.
+_TYPES = mimetypes.MimeTypes()
+
+
+def content_type_of(url: str) -> str:
+    """The MIME type of the file ``url`` names, from the extension of its path alone
+    (the query and fragment are ignored, the case of the extension is not), by Python's
+    standard table; ``application/octet-stream`` when the path has no known extension.
+
+    Twilio reads the type from the response when it downloads the file; smsim never
+    fetches it (docs/fidelity.md, Messages API: Media and Feedback).
+    """
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return FALLBACK_CONTENT_TYPE
+    guessed, _ = _TYPES.guess_type(path.lower(), strict=True)
+    return guessed or FALLBACK_CONTENT_TYPE
+
+
+def media_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a ``MediaUrl`` (an absolute http(s) URL with a host and a
+    valid port), or None when it can."""
+    if any(ch.isspace() or ord(ch) < 0x20 for ch in url):
+        return "must not contain spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return "must be an absolute http(s) URL with a valid port"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return "must be an absolute http(s) URL"
+    return None
+
+
+def check_media_urls(urls: Sequence[str]) -> None:
+    """Twilio's refusals of the ``MediaUrl`` list: 21623 for more than
+    :data:`MAX_MEDIA`, 21620 for a URL that is not absolute http(s)."""
+    if len(urls) > MAX_MEDIA:
+        raise TwilioError(
+            21623,
+            400,
+            f"Number of media files exceeds allowed limit: {len(urls)} MediaUrl given,"
+            f" at most {MAX_MEDIA} are allowed",
+        )
+    for url in urls:
+        problem = media_url_problem(url)
+        if problem is not None:
+            raise TwilioError(21620, 400, f"Invalid media URL(s): {url} {problem}")
