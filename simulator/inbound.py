@@ -33,8 +33,8 @@ smsim's choices where Twilio is silent or uncertain:
 - The inbound message's price stays null (Twilio's inbound pricing is not modelled).
 - A TwiML reply is created like an API send (trial prefix, 21608, 21610, 21611 all
   apply, so replying to a STOP is refused with 21610); a refusal is written to the
-  webhook attempt's ``error`` field. Relative ``statusCallback`` URLs are resolved
-  against the webhook URL.
+  webhook attempt's ``error`` field. Relative ``statusCallback`` and ``<Media>`` URLs are
+  resolved against the webhook URL.
 """
 
 from __future__ import annotations
@@ -359,7 +359,8 @@ class Inbound:
                 "Body": reply.body,
                 "StatusCallback": callback or "",
             },
-            reply.media_urls,
+            # relative <Media> URLs too are resolved against the webhook URL
+            [urljoin(base_url.split("#", 1)[0], url) for url in reply.media_urls],
         )
         with self.store.transaction():
             message = self.messages.create(account, request)

@@ -7,7 +7,7 @@ import mimetypes
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from smsim.simulator.errors import TwilioError
+from smsim.simulator.errors import twilio_error
 
 # "You may send up to 10 media files in a single message" (Twilio error 21623).
 MAX_MEDIA = 10
@@ -52,13 +52,8 @@ def check_media_urls(urls: Sequence[str]) -> None:
     """Twilio's refusals of the ``MediaUrl`` list: 21623 for more than
     :data:`MAX_MEDIA`, 21620 for a URL that is not absolute http(s)."""
     if len(urls) > MAX_MEDIA:
-        raise TwilioError(
-            21623,
-            400,
-            f"Number of media files exceeds allowed limit: {len(urls)} MediaUrl given,"
-            f" at most {MAX_MEDIA} are allowed",
-        )
+        raise twilio_error(21623, count=str(len(urls)))
     for url in urls:
         problem = media_url_problem(url)
         if problem is not None:
-            raise TwilioError(21620, 400, f"Invalid media URL(s): {url} {problem}")
+            raise twilio_error(21620, url=url, problem=problem)
