@@ -12,15 +12,44 @@ from smsim.simulator.errors import twilio_error
 # "You may send up to 10 media files in a single message" (Twilio error 21623).
 MAX_MEDIA = 10
 FALLBACK_CONTENT_TYPE = "application/octet-stream"
-# Python's own extension table, not the host's mime.types files: the same URL gets the
-# same type on every machine.
+# The extensions of the types Twilio accepts for MMS
+# (https://www.twilio.com/docs/messaging/guides/accepted-mime-types), fixed here because
+# Python's table lacks some (webp, ogg, amr, m4a before 3.13) and varies between versions.
+_MMS_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".bmp": "image/bmp",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".webp": "image/webp",
+    ".heic": "image/heic",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".ogg": "audio/ogg",
+    ".amr": "audio/amr",
+    ".wav": "audio/wav",
+    ".mp4": "video/mp4",
+    ".3gp": "video/3gpp",
+    ".mov": "video/quicktime",
+    ".mpeg": "video/mpeg",
+    ".webm": "video/webm",
+    ".vcf": "text/vcard",
+    ".ics": "text/calendar",
+    ".csv": "text/csv",
+    ".txt": "text/plain",
+    ".pdf": "application/pdf",
+}
+# Then Python's own table, not the host's mime.types files, which differ between machines.
 _TYPES = mimetypes.MimeTypes()
 
 
 def content_type_of(url: str) -> str:
     """The MIME type of the file ``url`` names, from the extension of its path alone
-    (the query and fragment are ignored, the case of the extension is not), by Python's
-    standard table; ``application/octet-stream`` when the path has no known extension.
+    (the query and fragment are ignored, and so is the case of the extension): Twilio's
+    MMS types first, then Python's standard table; ``application/octet-stream`` when the
+    path has no known extension.
 
     Twilio reads the type from the response when it downloads the file; smsim never
     fetches it (docs/fidelity.md, Messages API: Media and Feedback).
@@ -29,7 +58,12 @@ def content_type_of(url: str) -> str:
         path = urlsplit(url).path
     except ValueError:
         return FALLBACK_CONTENT_TYPE
-    guessed, _ = _TYPES.guess_type(path.lower(), strict=True)
+    path = path.lower()
+    _, dot, extension = path.rpartition(".")
+    known = _MMS_TYPES.get(dot + extension) if "/" not in extension else None
+    if known:
+        return known
+    guessed, _ = _TYPES.guess_type(path, strict=True)
     return guessed or FALLBACK_CONTENT_TYPE
 
 
