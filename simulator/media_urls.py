@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -43,6 +44,7 @@ _MMS_TYPES = {
 }
 # Then Python's own table, not the host's mime.types files, which differ between machines.
 _TYPES = mimetypes.MimeTypes()
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 def content_type_of(url: str) -> str:
@@ -70,7 +72,7 @@ def content_type_of(url: str) -> str:
 def media_url_problem(url: str) -> str | None:
     """Why ``url`` cannot be a ``MediaUrl`` (an absolute http(s) URL with a host and a
     valid port), or None when it can."""
-    if any(ch.isspace() or ord(ch) < 0x20 for ch in url):
+    if _SPACE_OR_CONTROL.search(url):
         return "must not contain spaces or control characters"
     try:
         parts = urlsplit(url)
