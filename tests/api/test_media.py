@@ -356,3 +356,30 @@ def test_feedback_json_matches_twilios_spec(simulator, twilio_account, spec_sche
     )
 
     spec_schema("api.v2010.account.message.message_feedback").validate(feedback.json())
+
+
+def test_a_twiml_reply_with_relative_media_gets_media_resources(
+    simulator, smsim_control, callback_recorder
+):
+    account = smsim_control.create_account(
+        "full", numbers=[{"phone_number": FROM, "sms_url": callback_recorder.url("/hooks/sms")}]
+    )
+    callback_recorder.respond(
+        200,
+        '<?xml version="1.0" encoding="UTF-8"?><Response>'
+        "<Message>here<Media>/pics/a.png</Media><Media>https://cdn.example.com/b.gif</Media>"
+        "</Message></Response>",
+        "text/xml",
+    )
+
+    result = smsim_control.inbound(HANDSET, FROM, "send pics")
+
+    (reply,) = result["replies"]
+    listed = _media_list(simulator, account, reply).json()["media_list"]
+    assert [m["content_type"] for m in listed] == ["image/png", "image/gif"]
+    stored = simulator.engine.messages.find(reply["sid"])
+    # resolved against the webhook URL, as Twilio resolves relative TwiML URLs
+    assert stored.media_urls == [
+        callback_recorder.url("/pics/a.png"),
+        "https://cdn.example.com/b.gif",
+    ]
