@@ -26,6 +26,16 @@ _lock = threading.Lock()
 
 _MESSAGE_PATH = re.compile(r"^/2010-04-01/Accounts/[^/]+/Messages/[^/]+\.json$")
 _LIST_PATH = re.compile(r"^/2010-04-01/Accounts/[^/]+/Messages\.json$")
+# a message's subresources, by path: (method, schema)
+_SUBRESOURCE_PATHS = (
+    (re.compile(r"^/2010-04-01/Accounts/[^/]+/Messages/[^/]+/Media\.json$"), "GET", "media_list"),
+    (re.compile(r"^/2010-04-01/Accounts/[^/]+/Messages/[^/]+/Media/[^/]+\.json$"), "GET", "media"),
+    (
+        re.compile(r"^/2010-04-01/Accounts/[^/]+/Messages/[^/]+/Feedback\.json$"),
+        "POST",
+        "message_feedback",
+    ),
+)
 
 
 def enabled(flag: bool) -> bool:
@@ -54,6 +64,10 @@ def check_response(method: str, path: str, status: int, body: Any) -> None:
         _MESSAGE_PATH.match(path) and method in {"GET", "POST"}
     ):
         record("message", body, where)
+    else:
+        for pattern, schema_method, schema in _SUBRESOURCE_PATHS:
+            if method == schema_method and pattern.match(path):
+                record(schema, body, where)
 
 
 class CheckingSender:

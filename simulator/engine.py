@@ -25,6 +25,7 @@ from smsim.simulator.rules import RuleBook
 from smsim.simulator.scheduler import Scheduler
 from smsim.simulator.services import Services
 from smsim.simulator.store import Store
+from smsim.simulator.subresources import Subresources
 from smsim.simulator.suspension import Suspension
 from smsim.simulator.watch import ChangeFeed
 from smsim.simulator.webhooks import AttemptLog, Sender, WebhookSender
@@ -78,8 +79,9 @@ class Engine:
             self.optouts,
             self.message_rows,
         )
+        self.subresources = Subresources(self.store)
         self.messages = Messages(
-            self.store, self.clock, self.accounts, self.delivery, self.services
+            self.store, self.clock, self.accounts, self.delivery, self.services, self.subresources
         )
         self.inbound = Inbound(
             self.store,

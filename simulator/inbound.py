@@ -28,21 +28,21 @@ smsim's choices where Twilio is silent or uncertain:
   body as the handset sent it, and no webhook and no keyword handling (Twilio never
   assembled it). It needs a multipart message (``num_segments`` > 1).
 - Media URLs are passed through as ``MediaUrl{N}`` (Twilio would host copies); the
-  content type is guessed from the URL's extension, ``application/octet-stream`` if not.
+  content type is guessed from the URL's extension, ``application/octet-stream`` if not,
+  and each becomes a Media resource of the inbound message, as for a send.
 - The inbound message's price stays null (Twilio's inbound pricing is not modelled).
 - A TwiML reply is created like an API send (trial prefix, 21608, 21610, 21611 all
   apply, so replying to a STOP is refused with 21610); a refusal is written to the
-  webhook attempt's ``error`` field. Relative ``statusCallback`` URLs are resolved
-  against the webhook URL.
+  webhook attempt's ``error`` field. Relative ``statusCallback`` and ``<Media>`` URLs are
+  resolved against the webhook URL.
 """
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from smsim.contracts import catalogue, payloads, segments
 from smsim.simulator import optout, phone, twiml
@@ -51,6 +51,7 @@ from smsim.simulator.clock import Clock
 from smsim.simulator.delivery import Delivery
 from smsim.simulator.dispatch import WEBHOOK
 from smsim.simulator.errors import TwilioError, twilio_error
+from smsim.simulator.media_urls import MAX_MEDIA, content_type_of, media_url_problem
 from smsim.simulator.messages import (
     DEFAULT_VALIDITY_PERIOD,
     CreateRequest,
@@ -65,7 +66,6 @@ from smsim.simulator.store import Store
 from smsim.simulator.webhooks import AttemptLog, AttemptResult, Webhook
 
 MAX_BODY_CHARS = 1600
-MAX_MEDIA = 10
 AUTO_REPLY_PRICE = "0.00000"
 RETRIEVAL_FAILURE = "11200 HTTP retrieval failure"
 AUTO_REPLIES: dict[str, str] = {
@@ -161,6 +161,10 @@ class Inbound:
             raise twilio_error(21617)
         if len(request.media_urls) > MAX_MEDIA:
             raise TwilioError(20001, 400, f"media_urls: at most {MAX_MEDIA} media per message")
+        for index, url in enumerate(request.media_urls):
+            problem = media_url_problem(url)
+            if problem is not None:
+                raise TwilioError(20001, 400, f"media_urls[{index}]: {problem} ({url})")
         info = segments.analyze(request.body)
         num_segments = request.num_segments or max(1, info.num_segments)
         if request.lost_segment and num_segments < 2:
@@ -355,7 +359,8 @@ class Inbound:
                 "Body": reply.body,
                 "StatusCallback": callback or "",
             },
-            reply.media_urls,
+            # relative <Media> URLs too are resolved against the webhook URL
+            [urljoin(base_url.split("#", 1)[0], url) for url in reply.media_urls],
         )
         with self.store.transaction():
             message = self.messages.create(account, request)
@@ -437,12 +442,9 @@ def _number_route(number: PhoneNumber, service_sid: str | None) -> Route:
 
 
 def _media(urls: Sequence[str]) -> list[tuple[str, str]]:
-    """``(url, content type)`` pairs; the type guessed from the URL's extension."""
-    pairs = []
-    for url in urls:
-        guessed, _ = mimetypes.guess_type(urlsplit(url).path)
-        pairs.append((url, guessed or "application/octet-stream"))
-    return pairs
+    """``(url, content type)`` pairs; the type guessed as for the message's Media
+    resources (:func:`~smsim.simulator.media_urls.content_type_of`)."""
+    return [(url, content_type_of(url)) for url in urls]
 
 
 def _truthy(value: Any) -> bool:

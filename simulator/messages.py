@@ -20,6 +20,7 @@ from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError, not_found, twilio_error
 from smsim.simulator.ids import is_sid
+from smsim.simulator.media_urls import check_media_urls
 from smsim.simulator.models import (
     Account,
     Message,
@@ -65,6 +66,17 @@ class DeliveryPlanner(Protocol):
 
     def cancel(self, message: Message) -> None:
         """Cancel a message not yet sent, reporting ``canceled`` by callback."""
+
+
+class MessageParts(Protocol):
+    """The rows that belong to a message and live and die with it (its Media
+    resources and its Feedback)."""
+
+    def add_for(self, message: Message) -> None:
+        """Store what a just-stored ``message`` brings (inside its transaction)."""
+
+    def delete_of_message(self, message_sid: str) -> None:
+        """Delete what belongs to a message being deleted (inside its transaction)."""
 
 
 class ServiceResolver(Protocol):
@@ -176,12 +188,14 @@ class Messages:
         accounts: Accounts,
         planner: DeliveryPlanner,
         services: ServiceResolver,
+        parts: MessageParts,
     ) -> None:
         self.store = store
         self.clock = clock
         self.accounts = accounts
         self.planner = planner
         self.services = services
+        self.parts = parts
 
     # -- create ---------------------------------------------------------------------------
 
@@ -199,6 +213,7 @@ class Messages:
             self._check_service(account, request, from_number)
         send_at = self._check_schedule(request)
         body = self._check_body(account, request)
+        check_media_urls(request.media_urls)
         validity = _validity_period(request.validity_period)
         magic = MAGIC_TO_ERRORS.get(to)
         if magic is not None:
@@ -347,6 +362,8 @@ class Messages:
                 dumps(extra_of(message)),
             ),
         )
+        if message.media_urls:  # a text-only create costs no second statement
+            self.parts.add_for(message)
 
     def insert(self, message: Message) -> None:
         """Store a message built elsewhere (inbound, TwiML replies)."""
@@ -571,6 +588,8 @@ class Messages:
             )
         with self.store.transaction():
             self.store.execute("DELETE FROM messages WHERE sid = ?", (sid,))
+            # its media go with it (https://support.twilio.com/hc/en-us/articles/223133687)
+            self.parts.delete_of_message(sid)
             self.store.bump_generation()
 
 

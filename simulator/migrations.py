@@ -6,7 +6,12 @@ To change the schema, append ``Migration(<last + 1>, "what and why", "<SQL>")`` 
 
 from __future__ import annotations
 
+import json
+import sqlite3
+
 from smsim.migrations import Migration
+from smsim.simulator.ids import new_sid
+from smsim.simulator.media_urls import content_type_of
 
 # Migration 1 is the schema of smsim 0.1.0, the release before versioned databases,
 # verbatim: ``IF NOT EXISTS`` lets it complete a file that release made.
@@ -75,6 +80,39 @@ CREATE TABLE IF NOT EXISTS sender_queues (
     sender TEXT PRIMARY KEY, busy_until REAL NOT NULL);
 """
 
+_MEDIA_AND_FEEDBACK_SCHEMA = """
+CREATE TABLE media (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, sid TEXT NOT NULL UNIQUE,
+    account_sid TEXT NOT NULL, parent_sid TEXT NOT NULL, content_type TEXT NOT NULL,
+    url TEXT NOT NULL, date_created REAL NOT NULL, date_updated REAL NOT NULL);
+CREATE INDEX media_parent ON media (parent_sid, id);
+CREATE TABLE message_feedback (
+    message_sid TEXT PRIMARY KEY, account_sid TEXT NOT NULL, outcome TEXT NOT NULL,
+    date_created REAL NOT NULL, date_updated REAL NOT NULL);
+"""
+
+
+def _media_and_feedback(conn: sqlite3.Connection) -> None:
+    """The Media and Feedback tables, and a Media row for each URL of every message
+    already stored with media (earlier releases kept only the URLs, in ``extra``)."""
+    for statement in _MEDIA_AND_FEEDBACK_SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    rows = conn.execute(
+        "SELECT sid, account_sid, date_created, json_extract(extra, '$.media_urls') FROM messages"
+        " WHERE json_array_length(extra, '$.media_urls') > 0 ORDER BY id"
+    ).fetchall()
+    conn.executemany(
+        "INSERT INTO media (sid, account_sid, parent_sid, content_type, url, date_created,"
+        " date_updated) VALUES (?,?,?,?,?,?,?)",
+        [
+            (new_sid("ME"), account, parent, content_type_of(url), url, created, created)
+            for parent, account, created, urls in rows
+            for url in json.loads(urls)
+        ],
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the schema of smsim 0.1.0", _RELEASE_0_1_SCHEMA),
     Migration(
@@ -112,5 +150,12 @@ CREATE INDEX IF NOT EXISTS lost_callbacks_message ON lost_callbacks (message_sid
         " processes can run one database's jobs and a dead one's jobs are found and run"
         " again (docs/scaling.md)",
         "ALTER TABLE jobs ADD COLUMN claimed_by INTEGER",
+    ),
+    Migration(
+        6,
+        "MMS media as Twilio: a Media resource (ME sid, content type, parent message) for"
+        " each MediaUrl, listable, fetchable and deletable, and the Feedback a message's"
+        " sender reports (docs/fidelity.md, Messages API: Media and Feedback)",
+        _media_and_feedback,
     ),
 )

@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 from smsim.contracts import payloads
 from smsim.simulator import phone
 from smsim.simulator.accounts import ValidationRequest
+from smsim.simulator.feedback import Feedback
+from smsim.simulator.media import Media, MediaPage
 from smsim.simulator.messages import Page
 from smsim.simulator.models import Account, Message, PhoneNumber, VerifiedNumber
 
@@ -107,6 +109,59 @@ def message_page(account_sid: str, page: Page, query: list[tuple[str, str]]) -> 
         "previous_page_uri": uri(page.page - 1) if page.page > 0 else None,
         "start": start if count else 0,
         "uri": uri(page.page, None),
+    }
+
+
+def media(m: Media) -> dict[str, Any]:
+    """The Media resource (spec ``api.v2010.account.message.media``)."""
+    return {
+        "account_sid": m.account_sid,
+        "content_type": m.content_type,
+        "date_created": rfc2822(m.date_created),
+        "date_updated": rfc2822(m.date_updated),
+        "parent_sid": m.parent_sid,
+        "sid": m.sid,
+        "uri": f"{account_base(m.account_sid)}/Messages/{m.parent_sid}/Media/{m.sid}.json",
+    }
+
+
+def media_page(
+    account_sid: str, message_sid: str, page: MediaPage, query: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """A page of a message's media, paged as Messages are (``media_list``, the spec's
+    ``ListMediaResponse``)."""
+    path = f"{account_base(account_sid)}/Messages/{message_sid}/Media.json"
+
+    def uri(page_number: int, token: str | None = None) -> str:
+        params = [*query, ("PageSize", str(page.page_size)), ("Page", str(page_number))]
+        if token:
+            params.append(("PageToken", token))
+        return f"{path}?{urlencode(params)}"
+
+    start = page.page * page.page_size
+    count = len(page.items)
+    return {
+        "end": start + count - 1 if count else 0,
+        "first_page_uri": uri(0),
+        "media_list": [media(m) for m in page.items],
+        "next_page_uri": uri(page.page + 1, page.next_token) if page.next_token else None,
+        "page": page.page,
+        "page_size": page.page_size,
+        "previous_page_uri": uri(page.page - 1) if page.page > 0 else None,
+        "start": start if count else 0,
+        "uri": uri(page.page, None),
+    }
+
+
+def feedback(f: Feedback) -> dict[str, Any]:
+    """The MessageFeedback resource (spec ``api.v2010.account.message.message_feedback``)."""
+    return {
+        "account_sid": f.account_sid,
+        "date_created": rfc2822(f.date_created),
+        "date_updated": rfc2822(f.date_updated),
+        "message_sid": f.message_sid,
+        "outcome": f.outcome,
+        "uri": f"{account_base(f.account_sid)}/Messages/{f.message_sid}/Feedback.json",
     }
 
 

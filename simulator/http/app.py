@@ -52,6 +52,7 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
         control_callbacks,
         inbound_api,
         inbox_api,
+        media_api,
         messaging,
         twilio_api,
     )
@@ -70,7 +71,7 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
     if owned:
         app.before_request(StartOnFirstRequest(engine, feed.close))
     _install_safety(app, engine.config)
-    surfaces = (twilio_api, control, control_admin, messaging, inbound_api, inbox_api)
+    surfaces = (twilio_api, media_api, control, control_admin, messaging, inbound_api, inbox_api)
     for surface in (*surfaces, control_callbacks):
         app.register_blueprint(surface.blueprint)
     if engine.config.ui:

@@ -173,14 +173,6 @@ def delete_message(account_sid: str, sid: str) -> tuple[str, int]:
     return "", 204
 
 
-@blueprint.get("/Accounts/<account_sid>/Messages/<sid>/Media.json")
-def list_media(account_sid: str, sid: str) -> Response:
-    account = _account(account_sid)
-    message = current_engine().messages.get(account.sid, sid)
-    path = f"/2010-04-01/Accounts/{account.sid}/Messages/{message.sid}/Media.json"
-    return jsonify(render.list_envelope("media_list", path, []))
-
-
 # -- IncomingPhoneNumbers -----------------------------------------------------------------
 
 _NUMBER_FIELDS = {
