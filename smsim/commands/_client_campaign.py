@@ -20,6 +20,7 @@ from typing import Any, Protocol, TextIO
 
 import requests
 
+from smsim.commands._argtypes import http_url, readable_file
 from smsim.websafety import TOKEN_ENV, control_headers
 
 DEFAULT_URL = "http://127.0.0.1:8911"
@@ -40,13 +41,15 @@ def add_commands(sub: Any) -> None:
     campaign.add_argument(
         "--recipients",
         required=True,
-        type=Path,
+        type=readable_file,
         help="file of E.164 numbers: one per line, or a CSV (every cell that is a number)",
     )
     campaign.add_argument("--name", help="campaign name")
     campaign.add_argument("--click-tracking", action="store_true", help="track links")
     campaign.add_argument("--template-id", help="Template ID, when the provider requires one")
-    campaign.add_argument("--url", default=DEFAULT_URL, help=f"client URL (default {DEFAULT_URL})")
+    campaign.add_argument(
+        "--url", default=DEFAULT_URL, type=http_url, help=f"client URL (default {DEFAULT_URL})"
+    )
     _token_flag(campaign)
     campaign.set_defaults(handler=run_campaign)
 
@@ -56,7 +59,9 @@ def add_commands(sub: Any) -> None:
         description="Print a campaign's Stats tab from a running client.",
     )
     stats.add_argument("campaign", type=int, help="campaign id")
-    stats.add_argument("--url", default=DEFAULT_URL, help=f"client URL (default {DEFAULT_URL})")
+    stats.add_argument(
+        "--url", default=DEFAULT_URL, type=http_url, help=f"client URL (default {DEFAULT_URL})"
+    )
     stats.add_argument("--json", action="store_true", help="print the raw stats JSON")
     _token_flag(stats)
     stats.set_defaults(handler=run_stats)

@@ -4,8 +4,9 @@ In-process by default: each scenario gets its own simulator and client on free p
 with a virtual clock, so the whole library runs in seconds. ``--against URL`` runs the
 scenarios that need only the Twilio side against an already running ``smsim serve``.
 
-Exit status: 0 when nothing failed (skips are fine), 1 when a scenario failed, 2 when a
-file is not a valid scenario file (nothing is run then) or nothing was selected.
+Exit status: 0 when nothing failed (skips are fine), 1 when a scenario failed, 2 when
+nothing was run: a file is not a valid scenario file, nothing was selected, or the
+``--against`` server cannot be used (checked once, before the first scenario).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from smsim.commands import _startup_checks as checks
+from smsim.commands import _target
+from smsim.commands._argtypes import http_url
+
+TARGET_TIMEOUT = 10.0  # seconds the --against server has to answer its health check
 
 
 def register(subparsers: Any) -> None:
@@ -30,12 +35,20 @@ def register(subparsers: Any) -> None:
             "Run *.scenario.yaml files against an in-process simulator and client "
             "(virtual time), or the Twilio-side ones against a running smsim serve."
         ),
+        epilog=(
+            "Exit status: 0 when no scenario failed (skips are fine), 1 when one failed, 2 "
+            "when nothing was run (a bad scenario file, nothing selected, a usage error, or "
+            "an --against server that cannot be reached or is not an smsim simulator)."
+        ),
     )
     parser.add_argument(
         "paths", nargs="*", metavar="PATH", help="scenario files or directories (default: library)"
     )
     parser.add_argument(
-        "--against", metavar="URL", help="run against this running simulator (Twilio side only)"
+        "--against",
+        metavar="URL",
+        type=http_url,
+        help="run against this running simulator (Twilio side only)",
     )
     parser.add_argument(
         "--control-token",
@@ -97,6 +110,12 @@ def run(args: argparse.Namespace) -> int:
         except BrokenPipeError:  # e.g. piped into head: the reader has what it wanted
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    if args.against:  # once, here: a dead server would otherwise fail every scenario
+        problem = _target.simulator_problem(args.against, args.control_token, TARGET_TIMEOUT)
+        if problem:
+            return checks.refuse(
+                "smsim run", f"--against {args.against}: {problem}; nothing was run"
+            )
     seed = args.seed
     if seed is None:
         seed = random.randrange(1, 1_000_000) if args.against else 0

@@ -57,9 +57,47 @@ def test_scenarios_that_move_the_clock_are_skipped_on_a_real_clock(tmp_path):
     assert reasons["scheduling without a Messaging Service is refused with 35118"] is None
 
 
-def test_an_unreachable_server_fails_every_scenario_saying_so(tmp_path, capsys):
-    code = main(["run", "--against", "http://127.0.0.1:9", "-k", "magic", "-j", "1", "-q"])
+def test_an_unreachable_server_is_one_line_and_nothing_runs(tmp_path, capsys):
+    # Before: every scenario failed on its own, 214 lines for the library.
+    code = main(["run", "--against", "http://127.0.0.1:9", "-j", "1"])
 
-    out = capsys.readouterr().out
-    assert code == 1
-    assert "cannot reach the simulator at http://127.0.0.1:9" in out
+    out = capsys.readouterr()
+    assert code == 2
+    assert out.out == ""
+    assert out.err.splitlines() == [
+        "smsim run: --against http://127.0.0.1:9: cannot connect (connection refused);"
+        " nothing was run"
+    ]
+
+
+def test_a_server_that_is_not_smsim_is_one_line_and_nothing_runs(capsys):
+    from smsim.testing import CallbackRecorder  # answers 200 to anything, but not as smsim
+
+    with CallbackRecorder().start() as other:
+        code = main(["run", "--against", other.url(""), "-j", "1"])
+
+    out = capsys.readouterr()
+    assert code == 2
+    [line] = out.err.splitlines()
+    assert "it answers, but not as an smsim simulator (GET /_smsim/health: HTTP" in line
+    assert out.out == ""
+
+
+def test_a_server_with_a_control_token_is_refused_once_without_it(capsys, monkeypatch):
+    monkeypatch.delenv("SMSIM_CONTROL_TOKEN", raising=False)
+    config = SimulatorConfig(memory=True, port=0, clock="virtual", control_token="s3cret-token")
+    with SimulatorServer(config) as server:
+        url = server.url
+        code = main(["run", "--against", url, "-k", "magic", "-j", "1"])
+        refused = capsys.readouterr()
+        accepted = main(
+            ["run", "--against", url, "-k", "magic", "-j", "1", "-q", "--no-table"]
+            + ["--control-token", "s3cret-token"]
+        )
+
+    assert code == 2
+    assert refused.err.splitlines() == [
+        f"smsim run: --against {url}: it needs its control token (--control-token,"
+        " or $SMSIM_CONTROL_TOKEN); nothing was run"
+    ]
+    assert accepted == 0
