@@ -55,6 +55,12 @@ def register(subparsers: Any) -> None:
         metavar="TOKEN",
         help="the --against server's control token (default: $SMSIM_CONTROL_TOKEN)",
     )
+    parser.add_argument(
+        "--keep-accounts",
+        action="store_true",
+        help="with --against: leave the accounts the scenarios create (named 'scenario: "
+        "<name> (<alias>)') on the server; by default they are removed with all they hold",
+    )
     parser.add_argument("-k", dest="keyword", help="only scenarios whose id or tag contains this")
     parser.add_argument(
         "-j",
@@ -88,6 +94,11 @@ def run(args: argparse.Namespace) -> int:
                 checks.report_path(path, flag)
     except checks.StartupError as exc:
         return checks.refuse("smsim run", exc)
+    if args.keep_accounts and not args.against:
+        return checks.refuse(
+            "smsim run",
+            "--keep-accounts: only with --against (in-process simulators are thrown away)",
+        )
     paths = args.paths or [library_dir()]
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
@@ -119,7 +130,12 @@ def run(args: argparse.Namespace) -> int:
     seed = args.seed
     if seed is None:
         seed = random.randrange(1, 1_000_000) if args.against else 0
-    options = RunOptions(against=args.against, seed=seed, control_token=args.control_token)
+    options = RunOptions(
+        against=args.against,
+        seed=seed,
+        control_token=args.control_token,
+        keep_accounts=args.keep_accounts,
+    )
     # A scenario keeps about two cores busy (its simulator and client answer each other),
     # and each worker process pays for its imports: half the CPUs is the sweet spot.
     jobs = args.jobs or max(1, min(8, (os.cpu_count() or 1) // 2))
@@ -147,4 +163,24 @@ def run(args: argparse.Namespace) -> int:
         Path(args.json).write_text(text + "\n", encoding="utf-8")
     if seed and any(not r.ok for r in results):
         out.write(f"(rerun with --seed {seed} for the same values)\n")
+    if args.against:
+        _report_accounts_left(args.against, results)
     return 0 if all(r.ok for r in results) else 1
+
+
+def _report_accounts_left(url: str, results: list[Any]) -> None:
+    """Say which accounts the scenarios left on the --against server: all of them with
+    --keep-accounts, else those that could not be removed (with the first reason)."""
+    left = [sid for r in results for sid in r.accounts_left]
+    if not left:
+        return
+    noun = "account" if len(left) == 1 else "accounts"
+    errors = [r.cleanup_error for r in results if r.cleanup_error]
+    if errors:
+        print(
+            f"smsim run: {len(left)} scenario {noun} could not be removed from {url}"
+            f" ({errors[0]}); DELETE /_smsim/accounts/<sid> removes one",
+            file=sys.stderr,
+        )
+    else:
+        print(f"kept {len(left)} scenario {noun} on {url} (named 'scenario: ...'), as asked")
