@@ -125,3 +125,52 @@ def test_the_real_process_prints_one_line_too(tmp_path: Path, argv: list[str]) -
     line = one_line_error(result)
     assert line.startswith(f"smsim {argv[0]}: error: ")
     assert result.stdout == ""
+
+
+def test_a_recipients_file_that_is_not_text_is_one_line_and_exit_2(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (in_tmp / "photo.csv").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x80\x81")
+    code = main(["client", "campaign", "--message", "hi", "--recipients", "photo.csv"])
+
+    out = capsys.readouterr()
+    assert code == 2
+    assert out.err.splitlines() == [
+        "smsim client campaign: --recipients photo.csv: not a text file (UTF-8); give numbers"
+        " one per line or a CSV"
+    ]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["client", "campaign", "--message", "hi", "--recipients", "r.csv"],
+        ["client", "stats", "1"],
+    ],
+    ids=["campaign", "stats"],
+)
+def test_a_client_that_is_not_running_is_one_short_line(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code = main([*argv, "--url", "http://127.0.0.1:9"])
+
+    out = capsys.readouterr()
+    assert code == 1  # documented: the campaign could not be started / read
+    assert out.err.splitlines() == [
+        f"smsim client {argv[1]}: cannot reach http://127.0.0.1:9 (connection refused)"
+    ]
+
+
+def test_replay_to_a_dead_url_is_one_line_and_nothing_is_printed_or_sent(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Before: a payload and a urllib3 error for each of the catalogue's ~30 posts, exit 1.
+    code = main(["replay", "--to", "http://127.0.0.1:9/cb", "--auth-token", "t", "--all"])
+
+    out = capsys.readouterr()
+    assert code == 2
+    assert out.out == ""
+    assert out.err.splitlines() == [
+        "smsim replay: --to http://127.0.0.1:9/cb: cannot connect (connection refused);"
+        " nothing was sent"
+    ]
