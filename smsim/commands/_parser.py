@@ -33,6 +33,8 @@ class SmsimParser(argparse.ArgumentParser):
         hint = f"see '{self.prog} --help'"
         self.exit(USAGE_ERROR, f"{self.prog}: error: {_reworded(line)}; {hint}\n")
 
+    # typeshed types parse_known_args as overloads keyed on the namespace type; this one
+    # keeps argparse's behaviour for both, so the single signature is enough.
     def parse_known_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> tuple[argparse.Namespace, list[str]]:
