@@ -4,7 +4,8 @@ The client's Twilio base URL is the simulator; the client gets a provider ``main
 simulator's full account and ``trial`` on its trial account (with a Twilio number and a
 verified handset), so Send Test SMS and campaigns work at once from the dashboard. State
 lives in one folder (``--data``, default ``./smsim-data``: ``simulator.db`` and
-``client.db``), or in RAM with ``--memory``. Ctrl-C or SIGTERM stops both.
+``client.db``), or in RAM with ``--memory``. ``--clock`` and ``--speed`` are the
+simulator's, as ``smsim serve`` takes them. Ctrl-C or SIGTERM stops both.
 """
 
 from __future__ import annotations
