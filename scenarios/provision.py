@@ -16,6 +16,8 @@ from smsim.scenarios.values import UnresolvedReference
 from smsim.scenarios.world import StepError, World
 from smsim.testing import ControlError
 
+ACCOUNT_NAME_PREFIX = "scenario: "
+
 
 class SetupError(StepError):
     """A setup entry failed; ``key`` names it (``accounts.acme``, ``rules[0]``)."""
@@ -70,7 +72,7 @@ def _account(world: World, alias: str, spec: dict[str, Any]) -> None:
         spec.get("type", "full"),
         numbers=numbers,
         verified_numbers=world.ctx.render(spec.get("verified_numbers") or []),
-        friendly_name=f"scenario {world.scenario.name[:40]} ({alias})",
+        friendly_name=account_name(world.scenario.name, alias),
     )
     world.accounts[alias] = {
         "alias": alias,
@@ -81,6 +83,12 @@ def _account(world: World, alias: str, spec: dict[str, Any]) -> None:
         "number_sids": {n["phone_number"]: n["sid"] for n in created["numbers"]},
         "verified_numbers": created["verified_numbers"],
     }
+
+
+def account_name(scenario_name: str, alias: str) -> str:
+    """The friendly name of an account a scenario creates: marked as a scenario's, with
+    the scenario's whole name, so that on a shared server it is known for what it is."""
+    return f"{ACCOUNT_NAME_PREFIX}{scenario_name} ({alias})"
 
 
 def _service(world: World, alias: str, spec: dict[str, Any]) -> None:

@@ -53,6 +53,10 @@ class ScenarioResult:
     failure: Failure | None = None
     reason: str | None = None  # why it was skipped
     log: list[str] = field(default_factory=list)
+    # ``against``: accounts the scenario left on the server (kept as asked, or not
+    # removable, then with the reason)
+    accounts_left: list[str] = field(default_factory=list)
+    cleanup_error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -73,8 +77,10 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None) -> Scena
         result.outcome, result.reason = SKIPPED, scenario.skip
         return result
     started = time.perf_counter()
+    world: World | None = None
     try:
-        with World(scenario, options) as world:
+        world = World(scenario, options)
+        with world:
             _setup(world, scenario)
             for step in scenario.steps:
                 _run_step(world, step, result)
@@ -97,6 +103,8 @@ def run_scenario(scenario: Scenario, options: RunOptions | None = None) -> Scena
             traceback=traceback.format_exc(),
         )
     result.duration = time.perf_counter() - started
+    if world is not None:
+        result.accounts_left, result.cleanup_error = world.accounts_left, world.cleanup_error
     return result
 
 

@@ -7,9 +7,10 @@ loopback ports, so scenarios are independent and can run in parallel (worker pro
 for ``smsim run``, pytest-xdist workers under pytest).
 
 ``against`` a URL, the scenario uses that server through its HTTP surfaces only; its
-accounts are new ones (fresh SIDs), the rules it adds are removed afterwards, and what
-cannot work there (the client, a carrier profile, moving a real clock) skips the
-scenario with the reason.
+accounts are new ones (fresh SIDs, named ``scenario: <scenario name> (<alias>)``), the
+rules it adds and the accounts it creates (with all they hold) are removed afterwards
+unless ``keep_accounts``, and what cannot work there (the client, a carrier profile,
+moving a real clock) skips the scenario with the reason.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import requests
 from smsim.scenarios import pool
 from smsim.scenarios.model import Scenario
 from smsim.scenarios.values import Context, make_faker
-from smsim.testing import CallbackRecorder, ControlClient
+from smsim.testing import CallbackRecorder, ControlClient, ControlError
 
 IDLE_TIMEOUT = 60.0
 
@@ -51,6 +52,7 @@ class RunOptions:
     seed: int = 0
     http_timeout: float = 30.0
     control_token: str | None = None  # of the server ``against`` (default: env)
+    keep_accounts: bool = False  # ``against``: leave the scenario's accounts on the server
 
 
 class World:
@@ -73,6 +75,10 @@ class World:
         self.services: dict[str, dict[str, Any]] = {}
         self.providers: dict[str, dict[str, Any]] = {}
         self.rule_ids: list[int] = []
+        # ``against``: accounts this scenario left on the shared server, and why when
+        # that was not asked for (set by close()).
+        self.accounts_left: list[str] = []
+        self.cleanup_error: str | None = None
         self.ctx.builtins.update(
             accounts=lambda: self.accounts,
             providers=lambda: self.providers,
@@ -163,10 +169,27 @@ class World:
         self.rule_ids.clear()
         return removed
 
+    def remove_accounts(self) -> None:
+        """Remove the accounts this scenario created on a shared server (with their
+        subaccounts, messages and callbacks); what could not be removed stays listed in
+        ``accounts_left`` with the reason in ``cleanup_error``."""
+        assert self.control is not None
+        for account in self.accounts.values():
+            try:
+                self.control.remove_account(account["sid"])
+            except (ControlError, requests.RequestException) as exc:
+                self.accounts_left.append(account["sid"])
+                self.cleanup_error = f"DELETE /_smsim/accounts/{account['sid']}: {exc}"
+
     def close(self) -> None:
-        """Stop what was started; remove the rules added on a shared server."""
+        """Stop what was started; on a shared server remove the rules added and, unless
+        asked to keep them, the accounts created."""
         if self.options.against and self.control is not None:
             self.remove_rules()
+            if self.options.keep_accounts:
+                self.accounts_left = [a["sid"] for a in self.accounts.values()]
+            else:
+                self.remove_accounts()
         for recorder in self.endpoints.values():
             recorder.stop()
         self.endpoints.clear()

@@ -336,6 +336,16 @@ class Accounts:
         )
         self._numbers_changed()
 
+    def remove(self, sid: str) -> None:
+        """Forget the account ``sid``: its keys, numbers, verified numbers and itself
+        (the caller removes what other modules keep for it first; see account_removal)."""
+        self.store.execute("DELETE FROM api_keys WHERE account_sid = ?", (sid,))
+        self.store.execute("DELETE FROM phone_numbers WHERE account_sid = ?", (sid,))
+        self.store.execute("DELETE FROM verified_numbers WHERE account_sid = ?", (sid,))
+        self.store.execute("DELETE FROM accounts WHERE sid = ?", (sid,))
+        self._changed()
+        self._numbers_changed()
+
     def find_number(self, account_sid: str, sid: str) -> PhoneNumber | None:
         """The number ``sid`` of ``account_sid``, or None."""
         row = self.store.one(

@@ -12,6 +12,7 @@ import enum
 import logging
 
 from smsim.simulator import contract_check
+from smsim.simulator.account_removal import AccountRemoval
 from smsim.simulator.accounts import Accounts, NumberSpec
 from smsim.simulator.clock import make_clock
 from smsim.simulator.config import SimulatorConfig
@@ -95,6 +96,15 @@ class Engine:
             self.attempts,
         )
         self.suspension = Suspension(self.store, self.accounts, self.messages, self.delivery)
+        self.removal = AccountRemoval(
+            self.store,
+            self.accounts,
+            self.messages,
+            self.scheduler,
+            self.attempts,
+            self.services,
+            self.optouts,
+        )
         self.validate_contracts = contract_check.enabled(config.validate_contracts)
         sender: Sender = WebhookSender()
         if self.validate_contracts:

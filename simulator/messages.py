@@ -395,6 +395,14 @@ class Messages:
         )
         return [row_to_message(r) for r in rows]
 
+    def remove_of_account(self, account_sid: str) -> list[str]:
+        """Delete every message of ``account_sid`` whatever its status (the account is
+        being removed); returns their SIDs, for the caller to drop their pending steps."""
+        rows = self.store.all("SELECT sid FROM messages WHERE account_sid = ?", (account_sid,))
+        sids = [str(r["sid"]) for r in rows]
+        self.store.execute("DELETE FROM messages WHERE account_sid = ?", (account_sid,))
+        return sids
+
     def replies_to(self, inbound_sid: str) -> list[Message]:
         """Messages sent in reply to ``inbound_sid`` (auto-reply and TwiML), oldest first."""
         rows = self.store.all(

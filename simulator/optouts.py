@@ -31,6 +31,10 @@ class OptOuts:
             [account_sid, handset, *scopes],
         )
 
+    def remove_of_account(self, account_sid: str) -> None:
+        """Forget every block of ``account_sid`` (the account is being removed)."""
+        self.store.execute("DELETE FROM optouts WHERE account_sid = ?", (account_sid,))
+
     def blocked(self, account_sid: str, handset: str, scopes: Sequence[str]) -> bool:
         """True when ``handset`` opted out of any of ``scopes``."""
         if not scopes:

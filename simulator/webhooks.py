@@ -306,6 +306,16 @@ class AttemptLog:
             )
         return attempt_id
 
+    def remove_of_account(self, account_sid: str) -> None:
+        """Forget every attempt made for ``account_sid``, lost ones included (the account
+        is being removed)."""
+        self.store.execute(
+            "DELETE FROM lost_callbacks WHERE attempt_id IN"
+            " (SELECT id FROM callback_attempts WHERE account_sid = ?)",
+            (account_sid,),
+        )
+        self.store.execute("DELETE FROM callback_attempts WHERE account_sid = ?", (account_sid,))
+
     def get(self, attempt_id: int) -> dict[str, Any] | None:
         """One attempt as :meth:`query` shows it, or None."""
         row = self.store.one(_SELECT_ATTEMPTS + " WHERE a.id = ?", (attempt_id,))

@@ -15,11 +15,12 @@ import sys
 from collections.abc import Sequence
 
 from smsim import __version__, commands
+from smsim.commands._parser import SmsimParser
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every discovered subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = SmsimParser(
         prog="smsim",
         description="An offline stand-in for Twilio SMS: simulator, client, contracts, scenarios.",
     )

@@ -113,6 +113,10 @@ class ControlClient:
     def add_rule(self, rule: dict[str, Any]) -> dict[str, Any]:
         return self._call("POST", "/rules", json=rule)
 
+    def remove_account(self, sid: str) -> list[str]:
+        """Remove the account, its subaccounts and all they hold; the SIDs removed."""
+        return self._call("DELETE", f"/accounts/{sid}")["removed"]
+
     def rules(self) -> list[dict[str, Any]]:
         return self._call("GET", "/rules")["rules"]
 

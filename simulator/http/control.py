@@ -126,6 +126,15 @@ def get_account(sid: str) -> Response:
     return jsonify(_account_json(account))
 
 
+@blueprint.delete("/accounts/<sid>")
+def remove_account(sid: str) -> Response:
+    """Remove the account, its subaccounts and everything kept for them."""
+    engine = current_engine()
+    if engine.accounts.get(sid) is None:
+        raise not_found(request.path)
+    return jsonify({"removed": engine.removal.remove(sid)})
+
+
 @blueprint.post("/accounts/<sid>/numbers")
 def add_number(sid: str) -> tuple[Response, int]:
     account = current_engine().accounts.get(sid)

@@ -243,6 +243,9 @@ CONTROL_DESCRIPTIONS: dict[str, str] = {
     "POST /_smsim/accounts": "Create an account (trial or full) with numbers and verified "
     "numbers; `sid`/`auth_token` to choose them. Answers 201 with the account.",
     "GET /_smsim/accounts/{Sid}": "One account, as in the list.",
+    "DELETE /_smsim/accounts/{Sid}": "Remove the account, its subaccounts and everything "
+    "kept for them (messages, pending steps, callback attempts, services, opt-outs, numbers); "
+    'answers `{"removed": [sid, ...]}`, the account\'s SID last.',
     "POST /_smsim/accounts/{Sid}/numbers": "Give the account a number (an IncomingPhoneNumber"
     "); answers 201 with Twilio's IncomingPhoneNumber JSON.",
     "POST /_smsim/accounts/{Sid}/verified_numbers": "Verify a number for the account (trial "

@@ -20,6 +20,9 @@ from typing import Any, Protocol, TextIO
 
 import requests
 
+from smsim.commands._argtypes import http_url, readable_file
+from smsim.commands._startup_checks import refuse
+from smsim.commands._target import short_reason
 from smsim.websafety import TOKEN_ENV, control_headers
 
 DEFAULT_URL = "http://127.0.0.1:8911"
@@ -40,13 +43,15 @@ def add_commands(sub: Any) -> None:
     campaign.add_argument(
         "--recipients",
         required=True,
-        type=Path,
+        type=readable_file,
         help="file of E.164 numbers: one per line, or a CSV (every cell that is a number)",
     )
     campaign.add_argument("--name", help="campaign name")
     campaign.add_argument("--click-tracking", action="store_true", help="track links")
     campaign.add_argument("--template-id", help="Template ID, when the provider requires one")
-    campaign.add_argument("--url", default=DEFAULT_URL, help=f"client URL (default {DEFAULT_URL})")
+    campaign.add_argument(
+        "--url", default=DEFAULT_URL, type=http_url, help=f"client URL (default {DEFAULT_URL})"
+    )
     _token_flag(campaign)
     campaign.set_defaults(handler=run_campaign)
 
@@ -56,7 +61,9 @@ def add_commands(sub: Any) -> None:
         description="Print a campaign's Stats tab from a running client.",
     )
     stats.add_argument("campaign", type=int, help="campaign id")
-    stats.add_argument("--url", default=DEFAULT_URL, help=f"client URL (default {DEFAULT_URL})")
+    stats.add_argument(
+        "--url", default=DEFAULT_URL, type=http_url, help=f"client URL (default {DEFAULT_URL})"
+    )
     stats.add_argument("--json", action="store_true", help="print the raw stats JSON")
     _token_flag(stats)
     stats.set_defaults(handler=run_stats)
@@ -172,9 +179,17 @@ def run_campaign(args: argparse.Namespace) -> int:
     """Start the campaign, follow it to the end; see the module docstring for exit codes."""
     try:
         recipients = read_recipients(args.recipients)
+    except UnicodeDecodeError:
+        return refuse(
+            "smsim client campaign",
+            f"--recipients {args.recipients}: not a text file (UTF-8); give numbers one per"
+            " line or a CSV",
+        )
     except OSError as exc:
-        print(f"smsim client campaign: cannot read {args.recipients}: {exc}", file=sys.stderr)
-        return 1
+        return refuse(
+            "smsim client campaign",
+            f"--recipients {args.recipients}: cannot be read ({exc.strerror or exc})",
+        )
     body: dict[str, Any] = {"message": args.message, "recipients": recipients}
     if args.provider:
         body["provider"] = int(args.provider) if args.provider.isdigit() else args.provider
@@ -188,7 +203,10 @@ def run_campaign(args: argparse.Namespace) -> int:
         try:
             resp = http.post(url + "/api/campaigns", json=body, timeout=60)
         except requests.RequestException as exc:
-            print(f"smsim client campaign: cannot reach {url}: {exc}", file=sys.stderr)
+            print(
+                f"smsim client campaign: cannot reach {url} ({short_reason(exc)})",
+                file=sys.stderr,
+            )
             return 1
         if resp.status_code != 202:
             print(f"smsim client campaign: not started: {_error_text(resp)}", file=sys.stderr)
@@ -199,7 +217,10 @@ def run_campaign(args: argparse.Namespace) -> int:
         try:
             campaign = follow(http, url, campaign, reporter)
         except requests.RequestException as exc:
-            print(f"smsim client campaign: lost the client: {exc}", file=sys.stderr)
+            print(
+                f"smsim client campaign: lost the client at {url} ({short_reason(exc)})",
+                file=sys.stderr,
+            )
             return 1
         finally:
             reporter.close()
@@ -232,7 +253,7 @@ def run_stats(args: argparse.Namespace) -> int:
             resp = http.get(f"{url}/api/campaigns/{args.campaign}/stats", timeout=30)
             campaign = http.get(f"{url}/api/campaigns/{args.campaign}", timeout=30)
     except requests.RequestException as exc:
-        print(f"smsim client stats: cannot reach {url}: {exc}", file=sys.stderr)
+        print(f"smsim client stats: cannot reach {url} ({short_reason(exc)})", file=sys.stderr)
         return 1
     if resp.status_code != 200:
         print(f"smsim client stats: {_error_text(resp)}", file=sys.stderr)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
+from smsim.commands._argtypes import http_url, readable_file
 from smsim.commands._startup_checks import refuse
+from smsim.commands._target import connect_problem
 from smsim.contracts import catalogue
 from smsim.contracts.payloads import CALLBACK_STATUSES, FAILURE_STATUSES, new_sid
 from smsim.contracts.replay import (
@@ -45,7 +46,8 @@ def register(subparsers: Any) -> None:
             "Post one signed, schema-valid Twilio webhook to URL: a status callback "
             "(--code for any Twilio error code, else --status), an incoming message "
             "(--reply), a captured payload (--payload), or the whole catalogue (--all). "
-            "Exit status 1 when any POST fails, 2 on a usage error."
+            "Exit status 1 when any POST fails, 2 when nothing was sent: a usage error, or "
+            "URL cannot be reached (checked once, before the first POST)."
         ),
         epilog=(
             "An error code smsim does not catalogue is reported as undelivered when it is "
@@ -53,7 +55,9 @@ def register(subparsers: Any) -> None:
             "the catalogue."
         ),
     )
-    parser.add_argument("--to", required=True, dest="url", metavar="URL", help="callback URL")
+    parser.add_argument(
+        "--to", required=True, dest="url", type=http_url, metavar="URL", help="callback URL"
+    )
     parser.add_argument(
         "--auth-token",
         default=os.environ.get(TOKEN_ENV),
@@ -85,7 +89,7 @@ def register(subparsers: Any) -> None:
     what.add_argument(
         "--payload",
         metavar="FILE",
-        type=Path,
+        type=readable_file,
         help="replay a captured payload (form-encoded or a JSON object), signed for URL",
     )
     parser.add_argument(
@@ -187,6 +191,9 @@ def run(args: argparse.Namespace) -> int:
     if args.curl:
         print("\n\n".join(to_curl(r) for r in planned))
         return 0
+    problem = connect_problem(args.url, args.timeout)
+    if problem:  # once, here: not a payload and a connection error per planned POST
+        return refuse("smsim replay", f"--to {args.url}: {problem}; nothing was sent")
     failures = 0
     for request in planned:
         print(_describe(request))

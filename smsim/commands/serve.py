@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from smsim import websafety
 from smsim.commands import _startup_checks as checks
+from smsim.commands._argtypes import positive_number, readable_file
 from smsim.commands._foreground import StopSignals, announce_or_report, clear_ready_file
 from smsim.commands._safety_flags import add_safety_flags
 from smsim.migrations import DatabaseRefused
@@ -69,10 +70,14 @@ def register(subparsers: Any) -> None:
     store = parser.add_mutually_exclusive_group()
     store.add_argument("--db", dest="db_path", help="SQLite file (default ./smsim.db)")
     store.add_argument("--memory", action="store_true", default=None, help="keep state in RAM")
-    parser.add_argument("--config", help="YAML or JSON file: accounts, rules, delays, ...")
+    parser.add_argument(
+        "--config", type=readable_file, help="YAML or JSON file: accounts, rules, delays, ..."
+    )
     parser.add_argument("--seed", type=int, help="seed for realistic outcomes (default 0)")
     parser.add_argument("--clock", choices=["real", "virtual"], help="default real")
-    parser.add_argument("--speed", type=float, help="divide every lifecycle delay by this")
+    parser.add_argument(
+        "--speed", type=positive_number, help="divide every lifecycle delay by this"
+    )
     parser.add_argument("--status-callback", help="server-wide default StatusCallback URL")
     parser.add_argument(
         "--carrier-profile", choices=["all-delivered", "realistic"], help="default all-delivered"
@@ -161,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
         "control_token": args.control_token,
     }
     try:
-        config = load_config(args.config, overrides)
+        config = load_config(str(args.config) if args.config else None, overrides)
         _check_start(config)
         warning = websafety.exposure_warning("smsim serve", config.host, config.control_token)
         if warning:

@@ -4,7 +4,8 @@ The client's Twilio base URL is the simulator; the client gets a provider ``main
 simulator's full account and ``trial`` on its trial account (with a Twilio number and a
 verified handset), so Send Test SMS and campaigns work at once from the dashboard. State
 lives in one folder (``--data``, default ``./smsim-data``: ``simulator.db`` and
-``client.db``), or in RAM with ``--memory``. Ctrl-C or SIGTERM stops both.
+``client.db``), or in RAM with ``--memory``. ``--clock`` and ``--speed`` are the
+simulator's, as ``smsim serve`` takes them. Ctrl-C or SIGTERM stops both.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from smsim.commands import _startup_checks as checks
+from smsim.commands._argtypes import positive_number
 from smsim.commands._safety_flags import add_safety_flags
 from smsim.commands._startup_checks import StartupError, refuse
 from smsim.migrations import DatabaseRefused
@@ -44,6 +46,19 @@ def register(subparsers: Any) -> None:
         "--data", default=DEFAULT_DATA, help=f"folder for both databases (./{DEFAULT_DATA})"
     )
     store.add_argument("--memory", action="store_true", help="keep all state in RAM (throwaway)")
+    parser.add_argument(
+        "--clock",
+        choices=["real", "virtual"],
+        default="real",
+        help="the simulator's clock, as smsim serve takes it (default real); virtual: time"
+        " moves only from the inbox's Clock page or /_smsim/clock/*",
+    )
+    parser.add_argument(
+        "--speed",
+        type=positive_number,
+        default=1.0,
+        help="divide every lifecycle delay of the simulator by this (default 1)",
+    )
     add_safety_flags(parser, "both servers' control APIs and web UIs")
     parser.add_argument("--log-level", default="WARNING", help="Python log level")
     parser.set_defaults(handler=run)
@@ -150,6 +165,8 @@ def run(args: argparse.Namespace) -> int:
                 "port": args.sim_port,
                 "memory": True if data is None else None,
                 "db_path": None if data is None else str(data / "simulator.db"),
+                "clock": args.clock,
+                "speed": args.speed,
                 "allowed_hosts": args.allowed_hosts,
                 "control_token": args.control_token,
             },
@@ -173,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
             if server is not None:
                 server.stop()
         return refuse("smsim up", exc)
-    _banner(sim.url, client.url, data, wired)
+    _banner(sim.url, client.url, data, wired, _clock_words(args.clock, args.speed))
     stop.wait(lambda: client.running and sim.running)
     print("smsim up: stopping", flush=True)
     client.stop()
@@ -181,14 +198,26 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _clock_words(clock: str, speed: float) -> str:
+    """The banner's clock line: what a person needs to know to see messages move."""
+    if clock == "virtual":
+        return "virtual: time moves only from the inbox's Clock page"
+    return "real" if speed == 1 else f"real, lifecycle delays divided by {speed:g}"
+
+
 def _banner(
-    sim_url: str, client_url: str, data: Path | None, wired: list[tuple[str, dict[str, Any]]]
+    sim_url: str,
+    client_url: str,
+    data: Path | None,
+    wired: list[tuple[str, dict[str, Any]]],
+    clock: str,
 ) -> None:
     lines = [
         "smsim up: the simulator and the client, wired together",
         f"  client dashboard    {client_url}/",
         f"  simulator inbox     {sim_url}/   (Twilio API base URL {sim_url})",
         f"  state               {'in memory' if data is None else data}",
+        f"  simulator clock     {clock}",
         "  client providers (Twilio credentials at the simulator):",
     ]
     for nickname, account in wired:

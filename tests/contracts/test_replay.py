@@ -171,12 +171,17 @@ def test_non_2xx_answer_fails_the_run(receiver, capsys) -> None:
     assert "403 FAILED" in capsys.readouterr().out
 
 
-def test_unreachable_url_fails_the_run(capsys) -> None:
+def test_unreachable_url_is_one_line_and_nothing_is_sent(capsys) -> None:
     with socket.socket() as sock:  # a port nobody listens on once this socket is closed
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    assert main(["replay", "--to", f"http://127.0.0.1:{port}/cb", "--auth-token", TOKEN]) == 1
-    assert "FAILED: ConnectionError" in capsys.readouterr().out
+    url = f"http://127.0.0.1:{port}/cb"
+    assert main(["replay", "--to", url, "--auth-token", TOKEN]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""  # no payload printed for a POST that was never made
+    assert out.err.splitlines() == [
+        f"smsim replay: --to {url}: cannot connect (connection refused); nothing was sent"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@ and captured payloads replayed signed for a new URL."""
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +12,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
 from smsim.commands import replay as replay_command
+from smsim.commands._parser import SmsimParser
 from smsim.contracts import validate
 
 TOKEN = "qa-replay-token-77"
@@ -21,7 +21,7 @@ ACCOUNT = "AC" + "5" * 32
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="smsim")
+    parser = SmsimParser(prog="smsim")
     replay_command.register(parser.add_subparsers())
     args = parser.parse_args(argv)
     return int(args.handler(args))
@@ -151,5 +151,12 @@ def test_bad_captured_payload_is_a_clear_usage_error(tmp_path, capsys, content, 
 
 def test_missing_payload_file_is_a_usage_error(tmp_path, capsys) -> None:
     argv = ["replay", "--to", "http://127.0.0.1:1/cb", "--auth-token", TOKEN]
-    assert main([*argv, "--payload", str(tmp_path / "nope.txt")]) == 2
-    assert "cannot read --payload" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main([*argv, "--payload", str(tmp_path / "nope.txt")])
+    assert info.value.code == 2
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err.splitlines() == [
+        f"smsim replay: error: --payload: {tmp_path / 'nope.txt'}: no such file;"
+        " see 'smsim replay --help'"
+    ]
