@@ -401,6 +401,8 @@ class Messages:
         rows = self.store.all("SELECT sid FROM messages WHERE account_sid = ?", (account_sid,))
         sids = [str(r["sid"]) for r in rows]
         self.store.execute("DELETE FROM messages WHERE account_sid = ?", (account_sid,))
+        for sid in sids:  # their media and feedback go with them, as on delete()
+            self.parts.delete_of_message(sid)
         return sids
 
     def replies_to(self, inbound_sid: str) -> list[Message]:

@@ -71,3 +71,30 @@ def test_removing_an_unknown_account_is_404(simulator) -> None:
     response = requests.delete(f"{simulator.url}/_smsim/accounts/AC{'0' * 32}", timeout=10)
     assert response.status_code == 404
     assert response.json()["status"] == 404
+
+
+def test_removing_an_account_removes_its_media_and_feedback(
+    simulator, smsim_control: ControlClient
+) -> None:
+    account = smsim_control.create_account("full", numbers=[SENDER])
+    auth = (account["sid"], account["auth_token"])
+    created = requests.post(
+        f"{simulator.url}/2010-04-01/Accounts/{account['sid']}/Messages.json",
+        data={"To": HANDSET, "From": SENDER, "MediaUrl": "https://example.com/cat.jpg"},
+        auth=auth,
+        timeout=10,
+    ).json()
+    requests.post(simulator.url + created["subresource_uris"]["feedback"], auth=auth, timeout=10)
+    store = simulator.engine.store
+    assert store.scalar("SELECT COUNT(*) FROM media WHERE parent_sid = ?", (created["sid"],)) == 1
+
+    removed = requests.delete(f"{simulator.url}/_smsim/accounts/{account['sid']}", timeout=10)
+
+    assert removed.status_code == 200
+    assert store.scalar("SELECT COUNT(*) FROM media WHERE parent_sid = ?", (created["sid"],)) == 0
+    assert (
+        store.scalar(
+            "SELECT COUNT(*) FROM message_feedback WHERE message_sid = ?", (created["sid"],)
+        )
+        == 0
+    )
