@@ -1,0 +1,57 @@
+"""The mutation suite's fixtures: each receiver on its own threaded server on port 0, and
+the mutation score in the terminal summary."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        """Hundreds of requests per run: no access log."""
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Flask], str]]:
+    """Start Flask apps on free 127.0.0.1 ports for this test; returns their base URLs."""
+    servers: list[tuple[BaseWSGIServer, threading.Thread]] = []
+
+    def start(app: Flask) -> str:
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        thread.start()
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server, thread in servers:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the mutation score: mutants verify failed, of all mutants run."""
+    verdicts = [
+        dict(report.user_properties)
+        for report in terminalreporter.getreports("passed") + terminalreporter.getreports("failed")
+        if report.when == "call" and any(k == "mutant" for k, _ in report.user_properties)
+    ]
+    if not verdicts:
+        return
+    killed = sum(1 for v in verdicts if v["killed"])
+    terminalreporter.write_sep("-", "smsim verify mutation score")
+    terminalreporter.write_line(
+        f"{killed}/{len(verdicts)} mutants caught ({100 * killed // len(verdicts)}%)"
+    )
+    for verdict in sorted(verdicts, key=lambda v: str(v["mutant"])):
+        mark = "caught" if verdict["killed"] else "MISSED"
+        terminalreporter.write_line(f"  {mark:6}  {verdict['mutant']}: {verdict['named']}")
