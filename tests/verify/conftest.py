@@ -1,5 +1,6 @@
-"""The mutation suite's fixtures: each receiver on its own threaded server on port 0, and
-the mutation score in the terminal summary."""
+"""The mutation suite's fixture: each receiver on its own threaded server on port 0. (The
+mutation score is printed by ``pytest_terminal_summary`` in tests/conftest.py, which the
+xdist controller loads.)"""
 
 from __future__ import annotations
 
@@ -36,22 +37,3 @@ def serve() -> Iterator[Callable[[Flask], str]]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Print the mutation score: mutants verify failed, of all mutants run."""
-    verdicts = [
-        dict(report.user_properties)
-        for report in terminalreporter.getreports("passed") + terminalreporter.getreports("failed")
-        if report.when == "call" and any(k == "mutant" for k, _ in report.user_properties)
-    ]
-    if not verdicts:
-        return
-    killed = sum(1 for v in verdicts if v["killed"])
-    terminalreporter.write_sep("-", "smsim verify mutation score")
-    terminalreporter.write_line(
-        f"{killed}/{len(verdicts)} mutants caught ({100 * killed // len(verdicts)}%)"
-    )
-    for verdict in sorted(verdicts, key=lambda v: str(v["mutant"])):
-        mark = "caught" if verdict["killed"] else "MISSED"
-        terminalreporter.write_line(f"  {mark:6}  {verdict['mutant']}: {verdict['named']}")
