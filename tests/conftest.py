@@ -99,3 +99,24 @@ def browser(_chromium_paths: tuple[str, str]) -> Iterator[Any]:
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+# The mutation score of smsim verify (tests/verify): here, not in tests/verify/conftest.py,
+# because only this conftest is loaded by pytest-xdist's controller, which prints the summary.
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the mutation score: mutants verify failed, of all mutants run."""
+    verdicts = [
+        dict(report.user_properties)
+        for report in terminalreporter.getreports("passed") + terminalreporter.getreports("failed")
+        if report.when == "call" and any(k == "mutant" for k, _ in report.user_properties)
+    ]
+    if not verdicts:
+        return
+    killed = sum(1 for v in verdicts if v["killed"])
+    terminalreporter.write_sep("-", "smsim verify mutation score")
+    terminalreporter.write_line(
+        f"{killed}/{len(verdicts)} mutants caught ({100 * killed // len(verdicts)}%)"
+    )
+    for verdict in sorted(verdicts, key=lambda v: str(v["mutant"])):
+        if not verdict["killed"]:
+            terminalreporter.write_line(f"  MISSED  {verdict['mutant']}")

@@ -139,8 +139,8 @@ def test_smsim_verify_reads_stats_from_a_protected_client(start_client, capsys, 
     argv += ["--auth-token", PROVIDER["auth_token"]]
     argv += ["--stats-url", f"{client.url}/api/providers/{provider['id']}/stats"]
 
-    assert cli(argv) == 1
-    assert "answered HTTP 401" in capsys.readouterr().out
+    assert cli(argv) == 2  # refused before any callback is posted
+    assert "answered HTTP 401" in capsys.readouterr().err
     assert cli([*argv, "--control-token", TOKEN]) == 0
     out = capsys.readouterr().out
     assert "PASS  stats match what was sent" in out and TOKEN not in out
