@@ -138,12 +138,15 @@ class MessageRecords(Records):
         rows = self._query("SELECT * FROM messages WHERE sid = ?", (sid,))
         return message_from_row(rows[0]) if rows else None
 
-    def last_message_to(self, provider_id: int, handset: str) -> MessageRow | None:
-        """The latest message a provider sent to a handset (what a reply answers)."""
+    def last_message_to(
+        self, provider_id: int, handset: str, number: str | None = None
+    ) -> MessageRow | None:
+        """The latest message a provider sent to a handset (what a reply answers): the
+        latest sent from ``number`` (the number the handset texted) when there is one."""
         rows = self._query(
             "SELECT * FROM messages WHERE provider_id = ? AND to_number = ? AND sid IS NOT NULL"
-            " ORDER BY id DESC LIMIT 1",
-            (provider_id, handset),
+            " ORDER BY (from_number IS NOT NULL AND from_number = ?) DESC, id DESC LIMIT 1",
+            (provider_id, handset, number),
         )
         return message_from_row(rows[0]) if rows else None
 
