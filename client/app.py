@@ -143,6 +143,7 @@ def create_campaign() -> Any:
         "template_id",
         "name",
         "variant",
+        "skip_invalid",
     }
     if unknown:
         raise ValidationError({k: "unknown field" for k in sorted(unknown)})
@@ -154,6 +155,7 @@ def create_campaign() -> Any:
         template_id=data.get("template_id"),
         name=data.get("name"),
         variant=data.get("variant", 0),
+        skip_invalid=data.get("skip_invalid", False),
     )
     response = jsonify(result)
     response.status_code = 202
@@ -324,8 +326,13 @@ def health() -> Any:
 # -- factory -----------------------------------------------------------------------------------
 
 
-def _error(message: str, status: int, fields: dict[str, str] | None = None) -> Any:
-    return jsonify({"error": message, "fields": fields or {}}), status
+def _error(
+    message: str,
+    status: int,
+    fields: dict[str, str] | None = None,
+    details: dict[str, Any] | None = None,
+) -> Any:
+    return jsonify({"error": message, "fields": fields or {}, **(details or {})}), status
 
 
 def safety_policy(config: ClientConfig) -> websafety.SafetyPolicy:
@@ -357,7 +364,7 @@ def create_app(config: ClientConfig, integration_obj: Integration | None = None)
 
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError) -> Any:
-        return _error(exc.message, 400, exc.fields)
+        return _error(exc.message, 400, exc.fields, exc.details)
 
     @app.errorhandler(ConflictError)
     def _conflict(exc: ConflictError) -> Any:

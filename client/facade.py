@@ -40,6 +40,8 @@ log = logging.getLogger("smsim.client")
 
 MAX_BODY = 1600
 MAX_RECIPIENTS = 100_000
+#: invalid recipients named in the error's message (the ``invalid`` list has them all)
+SHOWN_INVALID = 10
 #: a looked-up message created this many seconds before its claim still counts as the one
 #: the claim sent (clocks of the integration and Twilio differ a little)
 CLOCK_SKEW = 120.0
@@ -308,36 +310,46 @@ class Integration:
         template_id: str | None = None,
         name: str | None = None,
         variant: int = 0,
+        skip_invalid: bool = False,
     ) -> dict[str, Any]:
         """Validate and queue a campaign, start sending it in the background and return it
-        with its progress at once. Duplicate recipients get one message."""
+        with its progress at once. Duplicate recipients get one message.
+
+        An entry that is not an E.164 number refuses the whole campaign, naming every such
+        entry (1-based) in the error's ``invalid`` list, unless ``skip_invalid`` is true:
+        then the others are sent and the answer's ``skipped`` names those left out."""
         errors: dict[str, str] = {}
         problem = _check_body(message)
         if problem:
             errors["message"] = problem
         unique: list[str] = []
+        skipped: list[dict[str, Any]] = []
+        details: dict[str, Any] = {}
+        if not isinstance(skip_invalid, bool):
+            errors["skip_invalid"] = "must be true or false"
         if not isinstance(recipients, list | tuple) or not recipients:
             errors["recipients"] = "must be a non-empty list of E.164 numbers"
         elif len(recipients) > MAX_RECIPIENTS:
             errors["recipients"] = f"at most {MAX_RECIPIENTS} recipients per campaign"
         else:
-            seen: set[str] = set()
-            for i, to in enumerate(recipients):
-                if not isinstance(to, str) or not E164_RE.match(to):
-                    errors["recipients"] = f"entry {i} ({to!r}) is not an E.164 number"
-                    break
-                if to not in seen:
-                    seen.add(to)
-                    unique.append(to)
+            unique, skipped = _split_recipients(recipients)
+            if skipped and (skip_invalid is not True or not unique):
+                errors["recipients"] = _invalid_recipients_message(
+                    skipped, len(recipients), bool(unique)
+                )
+                details["invalid"] = skipped
         if not isinstance(click_tracking, bool):
             errors["click_tracking"] = "must be true or false"
         if name is not None and (not isinstance(name, str) or len(name) > 200):
             errors["name"] = "must be a string of at most 200 characters"
         if not isinstance(variant, int) or isinstance(variant, bool) or not 0 <= variant <= 9999:
             errors["variant"] = "must be an integer from 0 to 9999"
+        try:  # the provider's and template's errors come with the others, all at once
+            chosen = self._provider_for_send(provider, template_id)
+        except ValidationError as exc:
+            errors.update(exc.fields)
         if errors:
-            raise ValidationError(errors)
-        chosen = self._provider_for_send(provider, template_id)
+            raise ValidationError(errors, details=details)
         # One commit: a crash can leave no campaign without its send queue (a campaign
         # with messages but no run would never be sent nor resumed).
         with self.store.transaction():
@@ -354,7 +366,9 @@ class Integration:
             self.campaign_queue.start(campaign_id, message_ids)
         self.runner.start(campaign_id)
         log.info("campaign %s queued for %s recipients", campaign_id, len(unique))
-        return self.campaign(campaign_id)
+        started = self.campaign(campaign_id)
+        started["skipped"] = skipped
+        return started
 
     def send_campaign(
         self,
@@ -555,6 +569,29 @@ def _bucket(value: str) -> str:
     if value not in ("day", "hour", "minute"):
         raise ValidationError({"bucket": "must be day, hour or minute"})
     return value
+
+
+def _split_recipients(recipients: Sequence[Any]) -> tuple[list[str], list[dict[str, Any]]]:
+    """(unique valid numbers in order, invalid entries as ``{"entry", "value"}``)."""
+    seen: set[str] = set()
+    unique: list[str] = []
+    invalid: list[dict[str, Any]] = []
+    for i, to in enumerate(recipients, start=1):
+        if not isinstance(to, str) or not E164_RE.match(to):
+            invalid.append({"entry": i, "value": to if isinstance(to, str) else repr(to)})
+        elif to not in seen:
+            seen.add(to)
+            unique.append(to)
+    return unique, invalid
+
+
+def _invalid_recipients_message(invalid: list[dict[str, Any]], total: int, any_valid: bool) -> str:
+    shown = ", ".join(f"entry {d['entry']} ({d['value']!r})" for d in invalid[:SHOWN_INVALID])
+    more = f" and {len(invalid) - SHOWN_INVALID} more" if len(invalid) > SHOWN_INVALID else ""
+    what = f"{len(invalid)} of {total} entries are not E.164 numbers: {shown}{more}"
+    if not any_valid:
+        return what + "; no recipient is left to send to"
+    return what + "; fix them, or send to the others with skip_invalid: true"
 
 
 def _campaign_public(row: Mapping[str, Any]) -> dict[str, Any]:
