@@ -22,6 +22,7 @@ from smsim.client.facade import Integration
 from smsim.client.settings import ValidationError
 from smsim.client.store import ConflictError, NotFoundError
 from smsim.client.ui import register_dashboard
+from smsim.client.ui.views import not_found_page
 
 log = logging.getLogger("smsim.client")
 MAX_WAIT = 60.0
@@ -222,6 +223,17 @@ def campaign_stats(campaign_id: int) -> Any:
     )
 
 
+# -- messages ----------------------------------------------------------------------------------
+
+messages_bp = Blueprint("messages", __name__, url_prefix="/api/messages")
+
+
+@messages_bp.get("/<int:message_id>")
+def get_message(message_id: int) -> Any:
+    """One message as it stands (status, SID, error): Send Test SMS follows it live."""
+    return jsonify(integration().message(message_id))
+
+
 # -- events ------------------------------------------------------------------------------------
 
 events_bp = Blueprint("events", __name__, url_prefix="/api/events")
@@ -335,6 +347,11 @@ def _error(
     return jsonify({"error": message, "fields": fields or {}, **(details or {})}), status
 
 
+def _is_page(path: str) -> bool:
+    """A dashboard page's path (its 404 is a page too), not the API's or an asset's."""
+    return not path.startswith(("/api/", "/_assets/", RECEIVER_PATH, CLICK_PATH_PREFIX))
+
+
 def safety_policy(config: ClientConfig) -> websafety.SafetyPolicy:
     """Everything is guarded (docs/security.md) but what Twilio and handsets reach: the
     signed callback receiver and the click redirects, under any Host name."""
@@ -354,7 +371,7 @@ def create_app(config: ClientConfig, integration_obj: Integration | None = None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["smsim_client"] = integration_obj or Integration(config)
-    for bp in (providers_bp, campaigns_bp, events_bp, public_bp):
+    for bp in (providers_bp, campaigns_bp, messages_bp, events_bp, public_bp):
         app.register_blueprint(bp)
     register_dashboard(app)
     websafety.install(app, safety_policy(config))
@@ -376,6 +393,8 @@ def create_app(config: ClientConfig, integration_obj: Integration | None = None)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
+        if exc.code == 404 and request.method == "GET" and _is_page(request.path):
+            return not_found_page(f"There is no page at {request.path}.")
         return _error(exc.description or exc.name, exc.code or 400)
 
     @app.errorhandler(Exception)

@@ -32,7 +32,7 @@ from smsim.client.settings import (
     clean_provider_input,
     validate_template_id,
 )
-from smsim.client.store import EVENT_NAMES, STATUS_RANK, Store
+from smsim.client.store import EVENT_NAMES, STATUS_RANK, TERMINAL_RANK, NotFoundError, Store
 from smsim.client.twilio_api import SendResult, TwilioClient
 from smsim.contracts import catalogue
 
@@ -425,6 +425,29 @@ class Integration:
         self.store.set_message_bodies(zip(message_ids, bodies, strict=True))
         return bodies
 
+    def message(self, message_id: int) -> dict[str, Any]:
+        """One message the integration sent (a test SMS or a campaign's), as it stands:
+        what the Send Test SMS result follows until its final status."""
+        row = self.store.get_message(message_id)
+        if row is None:
+            raise NotFoundError(f"message {message_id} not found")
+        description = None
+        if row.error_code is not None:
+            description, _ = stats_mod.describe_error(row.error_code, row.error_message)
+        return {
+            "message_id": row.id,
+            "campaign_id": row.campaign_id,
+            "provider_id": row.provider_id,
+            "to": row.to_number,
+            "from": row.from_number,
+            "sid": row.sid,
+            "status": row.status,
+            "final": STATUS_RANK.get(row.status, 0) >= TERMINAL_RANK,
+            "error_code": row.error_code,
+            "error_description": description,
+            **_code_words(row.error_code),
+        }
+
     # -- receiving ---------------------------------------------------------------------------
 
     def handle_callback(
@@ -489,14 +512,24 @@ class Integration:
         offset: int = 0,
     ) -> dict[str, Any]:
         """The per-recipient table of a campaign: recipient, SID, status, error code and
-        its description, last change (epoch and ISO 8601), filtered by status and code."""
+        its description, last change (epoch and ISO 8601), filtered by status (one, or
+        several comma separated: ``failed,undelivered`` is what the Failed tile counts)
+        and code."""
         self.store.get_campaign(campaign_id)
-        if status is not None and status not in STATUS_RANK:
-            raise ValidationError({"status": f"must be one of {', '.join(STATUS_RANK)}"})
+        statuses = [s.strip() for s in status.split(",") if s.strip()] if status else []
+        unknown = [s for s in statuses if s not in STATUS_RANK]
+        if unknown:
+            raise ValidationError(
+                {"status": f"{unknown[0]!r}: each must be one of {', '.join(STATUS_RANK)}"}
+            )
         if limit is not None and not 1 <= limit <= 10_000:
             raise ValidationError({"limit": "must be between 1 and 10000"})
         total, rows = self.store.campaign_messages(
-            campaign_id, status=status, error_code=error_code, limit=limit, offset=max(offset, 0)
+            campaign_id,
+            statuses=statuses,
+            error_code=error_code,
+            limit=limit,
+            offset=max(offset, 0),
         )
         messages = []
         for row in rows:
@@ -515,6 +548,7 @@ class Integration:
                     "status": row["status"],
                     "error_code": code,
                     "error_description": description,
+                    **_code_words(code),
                     "updated_at": row["updated_at"],
                     "updated_at_iso": iso_time(row["updated_at"]),
                 }
@@ -569,6 +603,15 @@ def _bucket(value: str) -> str:
     if value not in ("day", "hour", "minute"):
         raise ValidationError({"bucket": "must be day, hour or minute"})
     return value
+
+
+def _code_words(code: int | None) -> dict[str, str | None]:
+    """CleverTap's description and Twilio's title of a code (the inbox shows both)."""
+    entry = catalogue.get(code) if code is not None else None
+    return {
+        "clevertap_description": entry.seed_description if entry else None,
+        "twilio_title": entry.twilio_title if entry else None,
+    }
 
 
 def _split_recipients(recipients: Sequence[Any]) -> tuple[list[str], list[dict[str, Any]]]:

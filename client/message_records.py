@@ -105,19 +105,16 @@ class MessageRecords(Records):
         self,
         campaign_id: int,
         *,
-        status: str | None = None,
+        statuses: Sequence[str] = (),
         error_code: int | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> tuple[int, list[dict[str, Any]]]:
         """(matching count, one page of) a campaign's messages in recipient order, filtered
-        by status and error code; ``limit`` None means all of them (CSV export)."""
-        where = (
-            Where()
-            .equals("campaign_id", campaign_id)
-            .equals("status", status)
-            .equals("error_code", error_code)
-        )
+        by status (any of ``statuses``) and error code; ``limit`` None means all of them."""
+        where = Where().equals("campaign_id", campaign_id).equals("error_code", error_code)
+        if statuses:
+            where.add(f"status IN ({', '.join('?' * len(statuses))})", *statuses)
         total = int(
             self._query(f"SELECT COUNT(*) AS n FROM messages{where.sql}", where.params)[0][0]
         )

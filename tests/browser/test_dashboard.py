@@ -212,8 +212,16 @@ def test_a_campaign_shows_live_every_error_with_its_description_delivered_and_ct
         for r in browser.find_elements(By.CSS_SELECTOR, "#errors tbody tr[data-code]")
     }
     assert sorted(rows) == codes
-    for code in codes:
-        assert catalogue.describe(code) in rows[code] and rows[code].endswith(" 1")
+    for code in codes:  # CleverTap's words and Twilio's title, each labelled
+        entry = catalogue.require(code)
+        words = rows[code].splitlines()
+        assert words[-1] == "1", rows[code]
+        if entry.seed_description == entry.twilio_title:
+            assert f"CleverTap · Twilio {entry.twilio_title}" in words
+        else:
+            assert f"Twilio {entry.twilio_title}" in words
+            if entry.seed_description:
+                assert f"CleverTap {entry.seed_description}" in words
     assert text_of(browser, "s-delivered") == str(len(NORMAL))
     assert text_of(browser, "s-failed") == "8"
     assert text_of(browser, "s-ctr") == "0%"

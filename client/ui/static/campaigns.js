@@ -68,6 +68,7 @@
         el("td", {}, [dash.time(c.created_at)]),
       ]));
     });
+    dash.labelCells(document.getElementById("campaigns"));
   }
 
   form.addEventListener("submit", async function (event) {
