@@ -224,7 +224,19 @@ def test_a_campaign_shows_live_every_error_with_its_description_delivered_and_ct
                 assert f"CleverTap {entry.seed_description}" in words
     assert text_of(browser, "s-delivered") == str(len(NORMAL))
     assert text_of(browser, "s-failed") == "8"
+    assert (
+        browser.find_element(By.ID, "l-failed")
+        .get_attribute("textContent")
+        .startswith("Failed or undelivered")
+    )
     assert text_of(browser, "s-ctr") == "0%"
+    statuses = {m["status"] for m in stack.control.messages() if m["to"] in CATALOGUE_NUMBERS}
+    assert statuses == {"failed", "undelivered"}  # the tile counts both...
+    browser.find_element(By.CSS_SELECTOR, "#l-failed button").click()
+    wait_for(
+        browser, lambda d: text_of(d, "r-total") == "8 recipients"
+    )  # ...and so does its filter
+    browser.find_element(By.ID, "tab-errors").click()
 
     # A handset opens its tracked link: Clicked and CTR follow, live.
     body = stack.control.messages(to=NORMAL[0])[0]["body"]
@@ -266,9 +278,7 @@ RECIPIENT_TEXTS = [
 ]
 
 
-def test_the_form_reads_recipients_by_the_same_rules_as_the_cli(
-    browser: Any, stack: Stack
-) -> None:
+def test_the_form_reads_recipients_by_the_same_rules_as_the_cli(browser: Any, stack: Stack) -> None:
     from smsim.client.recipients import parse
 
     browser.get(stack.client.url + "/campaigns")
