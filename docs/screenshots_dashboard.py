@@ -73,6 +73,25 @@ def _wait(predicate: Any, timeout: float = 15.0) -> None:
         time.sleep(0.1)
 
 
+def _shoot(browser: Any, url: str, campaign_id: int, out: Path, suffix: str) -> list[Path]:
+    """The Providers page and the campaign's Stats page (and its chart at full width)."""
+    saved = []
+    browser.get(url + "/")
+    _wait(lambda: "trial" in browser.find_element("id", "providers").text)
+    saved.append(out / f"dashboard-providers{suffix}.png")
+    browser.save_screenshot(str(saved[-1]))
+    browser.get(f"{url}/campaigns/{campaign_id}")
+    _wait(lambda: len(browser.find_elements("css selector", "#errors tr[data-code]")) == 8)
+    saved.append(out / f"dashboard-campaign{suffix or '-errors'}.png")
+    browser.save_screenshot(str(saved[-1]))
+    if not suffix:
+        browser.find_element("id", "tab-chart").click()
+        _wait(lambda: bool(browser.find_elements("css selector", "#chart rect")))
+        saved.append(out / "dashboard-campaign-chart.png")
+        browser.save_screenshot(str(saved[-1]))
+    return saved
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=str(Path(__file__).parent / "images"))
@@ -123,22 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                         {"width": width, "height": 1400, "deviceScaleFactor": 1, "mobile": False},
                     )
                 try:
-                    browser.get(client.url + "/")
-                    _wait(lambda: "trial" in browser.find_element("id", "providers").text)
-                    saved.append(out / f"dashboard-providers{suffix}.png")
-                    browser.save_screenshot(str(saved[-1]))
-                    browser.get(f"{client.url}/campaigns/{campaign['id']}")
-                    _wait(
-                        lambda: len(browser.find_elements("css selector", "#errors tr[data-code]"))
-                        == 8
-                    )
-                    saved.append(out / f"dashboard-campaign{suffix or '-errors'}.png")
-                    browser.save_screenshot(str(saved[-1]))
-                    if not suffix:
-                        browser.find_element("id", "tab-chart").click()
-                        _wait(lambda: bool(browser.find_elements("css selector", "#chart rect")))
-                        saved.append(out / "dashboard-campaign-chart.png")
-                        browser.save_screenshot(str(saved[-1]))
+                    saved += _shoot(browser, client.url, campaign["id"], out, suffix)
                 finally:
                     browser.quit()
     print("saved " + ", ".join(str(p) for p in saved))
