@@ -143,6 +143,15 @@ class Integration:
         """One provider by id or nickname (the default one when ``ref`` is None)."""
         return self._public(self.store.find_provider(ref))
 
+    def provider_known(self, provider_id: int) -> bool:
+        """Whether a provider with this id exists or existed (a deleted one keeps its
+        stats page)."""
+        try:
+            self.store.get_provider(provider_id, include_deleted=True)
+        except NotFoundError:
+            return False
+        return True
+
     def add_provider(
         self, settings: Mapping[str, Any] | None = None, **fields: Any
     ) -> dict[str, Any]:

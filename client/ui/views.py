@@ -50,6 +50,8 @@ def not_found_page(what: str) -> tuple[str, int]:
 
 @blueprint.get("/providers/<int:provider_id>/stats")
 def provider_stats_page(provider_id: int) -> Any:
+    if not current_app.extensions["smsim_client"].provider_known(provider_id):
+        return not_found_page(f"There is no provider #{provider_id}.")
     return render_template("dashboard/stats.html", scope="provider", object_id=provider_id)
 
 

@@ -116,7 +116,12 @@ def test_send_test_sms_follows_the_message_to_delivered_and_links_its_sid(
 
 
 def test_an_unknown_campaign_or_page_is_an_html_404(browser: Any, up: UpStack) -> None:
-    for path, words in (("/campaigns/999", "There is no campaign #999."), ("/nope", "/nope")):
+    pages = (
+        ("/campaigns/999", "There is no campaign #999."),
+        ("/providers/99/stats", "There is no provider #99."),
+        ("/nope", "/nope"),
+    )
+    for path, words in pages:
         resp = requests.get(up.client.url + path, timeout=10)
         assert resp.status_code == 404 and resp.headers["Content-Type"].startswith("text/html")
         browser.get(up.client.url + path)
