@@ -64,7 +64,8 @@
         el("td", {}, [el("a", { href: "/campaigns/" + c.id, text: c.name || "(unnamed)" })]),
         el("td", {}, [dash.chip(c.state)]),
         el("td", { text: c.targeted }),
-        el("td", { class: "hide-narrow", text: names[c.provider_id] || ("#" + c.provider_id) }),
+        el("td", { class: "hide-narrow" }, [el("a", { href: "/providers/" + c.provider_id + "/stats",
+                                                      text: names[c.provider_id] || ("#" + c.provider_id) })]),
         el("td", {}, [dash.time(c.created_at)]),
       ]));
     });

@@ -177,13 +177,13 @@
     table.messages.forEach(function (m) {
       tbody.appendChild(el("tr", {}, [
         el("td", {}, [dash.number(m.recipient)]),
-        el("td", { class: "hide-narrow truncate-cell", title: m.sid || "" }, [dash.sid(m.sid)]),
+        el("td", { class: "truncate-cell", title: m.sid || "" }, [dash.sid(m.sid)]),
         el("td", {}, [dash.chip(m.status)]),
         el("td", { class: "code-words" }, m.error_code === null ? [m.error_description ? el("span", { text: m.error_description }) : ""]
           : [el("code", { text: m.error_code })].concat(dash.codeWords({
               clevertap_description: m.clevertap_description, twilio_title: m.twilio_title,
               description: m.error_description }))),
-        el("td", { class: "hide-narrow" }, [dash.time(m.updated_at)]),
+        el("td", {}, [dash.time(m.updated_at)]),
       ]));
     });
     dash.labelCells(document.getElementById("recipients"));
