@@ -591,6 +591,9 @@ class Integration:
         )
         for event in events:
             event["ts_iso"] = iso_time(event["ts"])
+            code = (event.get("props") or {}).get("error_code")
+            if isinstance(code, int):  # the code's words, as the Errors tab and inbox show them
+                event["error"] = {"code": code, **_code_words(code)}
         return events
 
     def event_counts(

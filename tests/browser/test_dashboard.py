@@ -163,6 +163,7 @@ def test_send_test_sms_to_an_unverified_number_of_a_trial_account_shows_21608_an
     wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#events tbody tr")) >= 2)
     rows = browser.find_elements(By.CSS_SELECTOR, "#events tbody tr")
     assert "Failed" in rows[0].text and "21608" in rows[0].text
+    assert catalogue.require(21608).twilio_title in rows[0].text  # the same words everywhere
     assert "Sent" in rows[1].text
     stamp = rows[0].find_element(By.TAG_NAME, "time")
     assert stamp.get_attribute("title").endswith("Z") and stamp.text

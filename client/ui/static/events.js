@@ -12,7 +12,11 @@
     const p = e.props || {};
     const parts = [];
     if (p.error_code !== undefined && p.error_code !== null) parts.push(el("code", { text: p.error_code }), " ");
-    if (p.error_message) parts.push(el("span", { text: p.error_message + " " }));
+    if (e.error && (e.error.clevertap_description || e.error.twilio_title)) {
+      parts.push.apply(parts, dash.codeWords(e.error));
+    } else if (p.error_message) {
+      parts.push(el("span", { text: p.error_message + " " }));
+    }
     if (p.body) parts.push(el("q", { text: p.body }), " ");
     if (p.url) parts.push(el("span", { class: "mono", text: p.url }), " ");
     if (p.sid) parts.push(dash.sid(p.sid));
