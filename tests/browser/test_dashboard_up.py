@@ -76,11 +76,10 @@ def test_a_reply_to_main_is_counted_and_every_sid_number_and_campaign_is_a_link(
     wait_for(browser, lambda d: d.current_url == f"{up.sim.url}/messages/{sent['sid']}")
     assert sent["sid"] in browser.page_source
 
-    browser.get(up.client.url + "/events")
+    browser.get(f"{up.client.url}/campaigns/{campaign['id']}")
+    browser.find_element(By.ID, "l-replied").click()  # the Replied tile opens its events
     wait_for(browser, lambda d: "Replied" in text_of(d, "events"))
-    replied = next(
-        r for r in browser.find_elements(By.CSS_SELECTOR, "#events tbody tr") if "Replied" in r.text
-    )
+    (replied,) = browser.find_elements(By.CSS_SELECTOR, "#events tbody tr")
     campaign_link = replied.find_element(By.CSS_SELECTOR, "a[href^='/campaigns/']")
     assert campaign_link.get_attribute("href").endswith(f"/campaigns/{campaign['id']}")
     assert replied.find_element(By.CSS_SELECTOR, "a[href*='/conversations/']").text == HANDSET

@@ -73,9 +73,7 @@ def test_up_serves_both_uis_and_the_main_provider_delivers_a_test_sms(tmp_path: 
         inbound = {"from": "+14155550111", "to": "+15005550006", "body": "thanks"}
         assert requests.post(up.sim_url + "/_smsim/inbound", json=inbound, timeout=10).ok
         while (
-            requests.get(up.client_url + "/api/providers/main/stats", timeout=10).json()[
-                "replied"
-            ]
+            requests.get(up.client_url + "/api/providers/main/stats", timeout=10).json()["replied"]
             != 1
         ):
             assert time.monotonic() < deadline, "the reply never reached the client"

@@ -53,6 +53,11 @@
     }
   }
 
+  // A link may open the page already filtered (a campaign's Replied tile does).
+  const asked = new URLSearchParams(location.search);
+  ["name", "campaign_id", "provider_id"].forEach(function (key) {
+    if (asked.get(key)) form[key].value = asked.get(key);
+  });
   form.addEventListener("submit", function (event) { event.preventDefault(); offset = 0; load(false); });
   more.addEventListener("click", function () { offset += PAGE; load(true); });
   load(false);
