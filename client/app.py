@@ -22,6 +22,7 @@ from smsim.client.facade import Integration
 from smsim.client.settings import ValidationError
 from smsim.client.store import ConflictError, NotFoundError
 from smsim.client.ui import register_dashboard
+from smsim.client.ui.views import not_found_page
 
 log = logging.getLogger("smsim.client")
 MAX_WAIT = 60.0
@@ -143,6 +144,7 @@ def create_campaign() -> Any:
         "template_id",
         "name",
         "variant",
+        "skip_invalid",
     }
     if unknown:
         raise ValidationError({k: "unknown field" for k in sorted(unknown)})
@@ -154,6 +156,7 @@ def create_campaign() -> Any:
         template_id=data.get("template_id"),
         name=data.get("name"),
         variant=data.get("variant", 0),
+        skip_invalid=data.get("skip_invalid", False),
     )
     response = jsonify(result)
     response.status_code = 202
@@ -218,6 +221,17 @@ def campaign_stats(campaign_id: int) -> Any:
     return jsonify(
         integration().campaign_stats(campaign_id, bucket=request.args.get("bucket", "day"))
     )
+
+
+# -- messages ----------------------------------------------------------------------------------
+
+messages_bp = Blueprint("messages", __name__, url_prefix="/api/messages")
+
+
+@messages_bp.get("/<int:message_id>")
+def get_message(message_id: int) -> Any:
+    """One message as it stands (status, SID, error): Send Test SMS follows it live."""
+    return jsonify(integration().message(message_id))
 
 
 # -- events ------------------------------------------------------------------------------------
@@ -324,8 +338,18 @@ def health() -> Any:
 # -- factory -----------------------------------------------------------------------------------
 
 
-def _error(message: str, status: int, fields: dict[str, str] | None = None) -> Any:
-    return jsonify({"error": message, "fields": fields or {}}), status
+def _error(
+    message: str,
+    status: int,
+    fields: dict[str, str] | None = None,
+    details: dict[str, Any] | None = None,
+) -> Any:
+    return jsonify({"error": message, "fields": fields or {}, **(details or {})}), status
+
+
+def _is_page(path: str) -> bool:
+    """A dashboard page's path (its 404 is a page too), not the API's or an asset's."""
+    return not path.startswith(("/api/", "/_assets/", RECEIVER_PATH, CLICK_PATH_PREFIX))
 
 
 def safety_policy(config: ClientConfig) -> websafety.SafetyPolicy:
@@ -347,7 +371,7 @@ def create_app(config: ClientConfig, integration_obj: Integration | None = None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["smsim_client"] = integration_obj or Integration(config)
-    for bp in (providers_bp, campaigns_bp, events_bp, public_bp):
+    for bp in (providers_bp, campaigns_bp, messages_bp, events_bp, public_bp):
         app.register_blueprint(bp)
     register_dashboard(app)
     websafety.install(app, safety_policy(config))
@@ -357,7 +381,7 @@ def create_app(config: ClientConfig, integration_obj: Integration | None = None)
 
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError) -> Any:
-        return _error(exc.message, 400, exc.fields)
+        return _error(exc.message, 400, exc.fields, exc.details)
 
     @app.errorhandler(ConflictError)
     def _conflict(exc: ConflictError) -> Any:
@@ -369,6 +393,8 @@ def create_app(config: ClientConfig, integration_obj: Integration | None = None)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
+        if exc.code == 404 and request.method == "GET" and _is_page(request.path):
+            return not_found_page(f"There is no page at {request.path}.")
         return _error(exc.description or exc.name, exc.code or 400)
 
     @app.errorhandler(Exception)

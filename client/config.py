@@ -50,6 +50,9 @@ class ClientConfig:
     bind_host: str = "127.0.0.1"
     allowed_hosts: tuple[str, ...] = ()
     control_token: str | None = None
+    #: the simulator's inbox (its base URL) when the client runs beside it (``smsim up``):
+    #: the dashboard then links each message, handset and verified number to it
+    inbox_url: str | None = None
 
     def __post_init__(self) -> None:
         if not self.memory and not self.db_path:

@@ -32,7 +32,7 @@ from smsim.client.settings import (
     clean_provider_input,
     validate_template_id,
 )
-from smsim.client.store import EVENT_NAMES, STATUS_RANK, Store
+from smsim.client.store import EVENT_NAMES, STATUS_RANK, TERMINAL_RANK, NotFoundError, Store
 from smsim.client.twilio_api import SendResult, TwilioClient
 from smsim.contracts import catalogue
 
@@ -40,6 +40,8 @@ log = logging.getLogger("smsim.client")
 
 MAX_BODY = 1600
 MAX_RECIPIENTS = 100_000
+#: invalid recipients named in the error's message (the ``invalid`` list has them all)
+SHOWN_INVALID = 10
 #: a looked-up message created this many seconds before its claim still counts as the one
 #: the claim sent (clocks of the integration and Twilio differ a little)
 CLOCK_SKEW = 120.0
@@ -140,6 +142,15 @@ class Integration:
     def get_provider(self, ref: int | str | None = None) -> dict[str, Any]:
         """One provider by id or nickname (the default one when ``ref`` is None)."""
         return self._public(self.store.find_provider(ref))
+
+    def provider_known(self, provider_id: int) -> bool:
+        """Whether a provider with this id exists or existed (a deleted one keeps its
+        stats page)."""
+        try:
+            self.store.get_provider(provider_id, include_deleted=True)
+        except NotFoundError:
+            return False
+        return True
 
     def add_provider(
         self, settings: Mapping[str, Any] | None = None, **fields: Any
@@ -308,36 +319,46 @@ class Integration:
         template_id: str | None = None,
         name: str | None = None,
         variant: int = 0,
+        skip_invalid: bool = False,
     ) -> dict[str, Any]:
         """Validate and queue a campaign, start sending it in the background and return it
-        with its progress at once. Duplicate recipients get one message."""
+        with its progress at once. Duplicate recipients get one message.
+
+        An entry that is not an E.164 number refuses the whole campaign, naming every such
+        entry (1-based) in the error's ``invalid`` list, unless ``skip_invalid`` is true:
+        then the others are sent and the answer's ``skipped`` names those left out."""
         errors: dict[str, str] = {}
         problem = _check_body(message)
         if problem:
             errors["message"] = problem
         unique: list[str] = []
+        skipped: list[dict[str, Any]] = []
+        details: dict[str, Any] = {}
+        if not isinstance(skip_invalid, bool):
+            errors["skip_invalid"] = "must be true or false"
         if not isinstance(recipients, list | tuple) or not recipients:
             errors["recipients"] = "must be a non-empty list of E.164 numbers"
         elif len(recipients) > MAX_RECIPIENTS:
             errors["recipients"] = f"at most {MAX_RECIPIENTS} recipients per campaign"
         else:
-            seen: set[str] = set()
-            for i, to in enumerate(recipients):
-                if not isinstance(to, str) or not E164_RE.match(to):
-                    errors["recipients"] = f"entry {i} ({to!r}) is not an E.164 number"
-                    break
-                if to not in seen:
-                    seen.add(to)
-                    unique.append(to)
+            unique, skipped = _split_recipients(recipients)
+            if skipped and (skip_invalid is not True or not unique):
+                errors["recipients"] = _invalid_recipients_message(
+                    skipped, len(recipients), bool(unique)
+                )
+                details["invalid"] = skipped
         if not isinstance(click_tracking, bool):
             errors["click_tracking"] = "must be true or false"
         if name is not None and (not isinstance(name, str) or len(name) > 200):
             errors["name"] = "must be a string of at most 200 characters"
         if not isinstance(variant, int) or isinstance(variant, bool) or not 0 <= variant <= 9999:
             errors["variant"] = "must be an integer from 0 to 9999"
+        try:  # the provider's and template's errors come with the others, all at once
+            chosen = self._provider_for_send(provider, template_id)
+        except ValidationError as exc:
+            errors.update(exc.fields)
         if errors:
-            raise ValidationError(errors)
-        chosen = self._provider_for_send(provider, template_id)
+            raise ValidationError(errors, details=details)
         # One commit: a crash can leave no campaign without its send queue (a campaign
         # with messages but no run would never be sent nor resumed).
         with self.store.transaction():
@@ -354,7 +375,9 @@ class Integration:
             self.campaign_queue.start(campaign_id, message_ids)
         self.runner.start(campaign_id)
         log.info("campaign %s queued for %s recipients", campaign_id, len(unique))
-        return self.campaign(campaign_id)
+        started = self.campaign(campaign_id)
+        started["skipped"] = skipped
+        return started
 
     def send_campaign(
         self,
@@ -410,6 +433,29 @@ class Integration:
         self.store.create_links(links)
         self.store.set_message_bodies(zip(message_ids, bodies, strict=True))
         return bodies
+
+    def message(self, message_id: int) -> dict[str, Any]:
+        """One message the integration sent (a test SMS or a campaign's), as it stands:
+        what the Send Test SMS result follows until its final status."""
+        row = self.store.get_message(message_id)
+        if row is None:
+            raise NotFoundError(f"message {message_id} not found")
+        description = None
+        if row.error_code is not None:
+            description, _ = stats_mod.describe_error(row.error_code, row.error_message)
+        return {
+            "message_id": row.id,
+            "campaign_id": row.campaign_id,
+            "provider_id": row.provider_id,
+            "to": row.to_number,
+            "from": row.from_number,
+            "sid": row.sid,
+            "status": row.status,
+            "final": STATUS_RANK.get(row.status, 0) >= TERMINAL_RANK,
+            "error_code": row.error_code,
+            "error_description": description,
+            **_code_words(row.error_code),
+        }
 
     # -- receiving ---------------------------------------------------------------------------
 
@@ -475,14 +521,24 @@ class Integration:
         offset: int = 0,
     ) -> dict[str, Any]:
         """The per-recipient table of a campaign: recipient, SID, status, error code and
-        its description, last change (epoch and ISO 8601), filtered by status and code."""
+        its description, last change (epoch and ISO 8601), filtered by status (one, or
+        several comma separated: ``failed,undelivered`` is what the Failed tile counts)
+        and code."""
         self.store.get_campaign(campaign_id)
-        if status is not None and status not in STATUS_RANK:
-            raise ValidationError({"status": f"must be one of {', '.join(STATUS_RANK)}"})
+        statuses = [s.strip() for s in status.split(",") if s.strip()] if status else []
+        unknown = [s for s in statuses if s not in STATUS_RANK]
+        if unknown:
+            raise ValidationError(
+                {"status": f"{unknown[0]!r}: each must be one of {', '.join(STATUS_RANK)}"}
+            )
         if limit is not None and not 1 <= limit <= 10_000:
             raise ValidationError({"limit": "must be between 1 and 10000"})
         total, rows = self.store.campaign_messages(
-            campaign_id, status=status, error_code=error_code, limit=limit, offset=max(offset, 0)
+            campaign_id,
+            statuses=statuses,
+            error_code=error_code,
+            limit=limit,
+            offset=max(offset, 0),
         )
         messages = []
         for row in rows:
@@ -501,6 +557,7 @@ class Integration:
                     "status": row["status"],
                     "error_code": code,
                     "error_description": description,
+                    **_code_words(code),
                     "updated_at": row["updated_at"],
                     "updated_at_iso": iso_time(row["updated_at"]),
                 }
@@ -534,6 +591,9 @@ class Integration:
         )
         for event in events:
             event["ts_iso"] = iso_time(event["ts"])
+            code = (event.get("props") or {}).get("error_code")
+            if isinstance(code, int):  # the code's words, as the Errors tab and inbox show them
+                event["error"] = {"code": code, **_code_words(code)}
         return events
 
     def event_counts(
@@ -555,6 +615,38 @@ def _bucket(value: str) -> str:
     if value not in ("day", "hour", "minute"):
         raise ValidationError({"bucket": "must be day, hour or minute"})
     return value
+
+
+def _code_words(code: int | None) -> dict[str, str | None]:
+    """CleverTap's description and Twilio's title of a code (the inbox shows both)."""
+    entry = catalogue.get(code) if code is not None else None
+    return {
+        "clevertap_description": entry.seed_description if entry else None,
+        "twilio_title": entry.twilio_title if entry else None,
+    }
+
+
+def _split_recipients(recipients: Sequence[Any]) -> tuple[list[str], list[dict[str, Any]]]:
+    """(unique valid numbers in order, invalid entries as ``{"entry", "value"}``)."""
+    seen: set[str] = set()
+    unique: list[str] = []
+    invalid: list[dict[str, Any]] = []
+    for i, to in enumerate(recipients, start=1):
+        if not isinstance(to, str) or not E164_RE.match(to):
+            invalid.append({"entry": i, "value": to if isinstance(to, str) else repr(to)})
+        elif to not in seen:
+            seen.add(to)
+            unique.append(to)
+    return unique, invalid
+
+
+def _invalid_recipients_message(invalid: list[dict[str, Any]], total: int, any_valid: bool) -> str:
+    shown = ", ".join(f"entry {d['entry']} ({d['value']!r})" for d in invalid[:SHOWN_INVALID])
+    more = f" and {len(invalid) - SHOWN_INVALID} more" if len(invalid) > SHOWN_INVALID else ""
+    what = f"{len(invalid)} of {total} entries are not E.164 numbers: {shown}{more}"
+    if not any_valid:
+        return what + "; no recipient is left to send to"
+    return what + "; fix them, or send to the others with skip_invalid: true"
 
 
 def _campaign_public(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -105,19 +105,16 @@ class MessageRecords(Records):
         self,
         campaign_id: int,
         *,
-        status: str | None = None,
+        statuses: Sequence[str] = (),
         error_code: int | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> tuple[int, list[dict[str, Any]]]:
         """(matching count, one page of) a campaign's messages in recipient order, filtered
-        by status and error code; ``limit`` None means all of them (CSV export)."""
-        where = (
-            Where()
-            .equals("campaign_id", campaign_id)
-            .equals("status", status)
-            .equals("error_code", error_code)
-        )
+        by status (any of ``statuses``) and error code; ``limit`` None means all of them."""
+        where = Where().equals("campaign_id", campaign_id).equals("error_code", error_code)
+        if statuses:
+            where.add(f"status IN ({', '.join('?' * len(statuses))})", *statuses)
         total = int(
             self._query(f"SELECT COUNT(*) AS n FROM messages{where.sql}", where.params)[0][0]
         )
@@ -138,12 +135,15 @@ class MessageRecords(Records):
         rows = self._query("SELECT * FROM messages WHERE sid = ?", (sid,))
         return message_from_row(rows[0]) if rows else None
 
-    def last_message_to(self, provider_id: int, handset: str) -> MessageRow | None:
-        """The latest message a provider sent to a handset (what a reply answers)."""
+    def last_message_to(
+        self, provider_id: int, handset: str, number: str | None = None
+    ) -> MessageRow | None:
+        """The latest message a provider sent to a handset (what a reply answers): the
+        latest sent from ``number`` (the number the handset texted) when there is one."""
         rows = self._query(
             "SELECT * FROM messages WHERE provider_id = ? AND to_number = ? AND sid IS NOT NULL"
-            " ORDER BY id DESC LIMIT 1",
-            (provider_id, handset),
+            " ORDER BY (from_number IS NOT NULL AND from_number = ?) DESC, id DESC LIMIT 1",
+            (provider_id, handset, number),
         )
         return message_from_row(rows[0]) if rows else None
 

@@ -224,7 +224,7 @@ class Receiver:
             return ReceiverResult(
                 400, "malformed", kind="reply", provider_id=provider.id, detail="From/To missing"
             )
-        answers = self.store.last_message_to(provider.id, handset)
+        answers = self.store.last_message_to(provider.id, handset, number)
         new = self.store.record_reply(
             provider_id=provider.id,
             message_sid=sid,

@@ -71,10 +71,17 @@ class Provider:
 class ValidationError(Exception):
     """Field-by-field validation failure; ``fields`` maps a field name to its message."""
 
-    def __init__(self, fields: Mapping[str, str], message: str = "invalid input") -> None:
+    def __init__(
+        self,
+        fields: Mapping[str, str],
+        message: str = "invalid input",
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.fields = dict(fields)
         self.message = message
+        #: more of the answer than a message per field (the invalid recipients, listed)
+        self.details = dict(details or {})
 
 
 def validate_callback_url(value: Any) -> str | None:

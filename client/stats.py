@@ -39,8 +39,18 @@ def _errors(
     for code, n, message in scoped:
         description, known = describe_error(code, message)
         counts[str(code)] = n
+        entry = catalogue.get(code)
         details.append(
-            {"code": code, "count": n, "description": description, "in_catalogue": known}
+            {
+                "code": code,
+                "count": n,
+                "description": description,
+                "in_catalogue": known,
+                # Both, labelled in the dashboard as in the inbox: CleverTap's words and
+                # Twilio's title for the same code.
+                "clevertap_description": entry.seed_description if entry else None,
+                "twilio_title": entry.twilio_title if entry else None,
+            }
         )
     return counts, details
 

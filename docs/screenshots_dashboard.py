@@ -8,7 +8,12 @@ tracking, lets the simulator deliver, clicks one tracked link, then saves with h
 Chromium (Debian's chromium and chromedriver):
 
 - ``dashboard-providers.png``: the Providers page;
-- ``dashboard-campaign-errors.png``: the campaign's Stats tab with its Errors tab.
+- ``dashboard-campaign-errors.png``: the campaign's Stats tab with its Errors tab;
+- ``dashboard-campaign-chart.png``: its events over time;
+- ``dashboard-providers-400.png``, ``dashboard-campaign-400.png``: both on a 400 px phone.
+
+The client knows the simulator's inbox as under ``smsim up``, so the nav and every SID
+link to it.
 """
 
 from __future__ import annotations
@@ -68,6 +73,25 @@ def _wait(predicate: Any, timeout: float = 15.0) -> None:
         time.sleep(0.1)
 
 
+def _shoot(browser: Any, url: str, campaign_id: int, out: Path, suffix: str) -> list[Path]:
+    """The Providers page and the campaign's Stats page (and its chart at full width)."""
+    saved = []
+    browser.get(url + "/")
+    _wait(lambda: "trial" in browser.find_element("id", "providers").text)
+    saved.append(out / f"dashboard-providers{suffix}.png")
+    browser.save_screenshot(str(saved[-1]))
+    browser.get(f"{url}/campaigns/{campaign_id}")
+    _wait(lambda: len(browser.find_elements("css selector", "#errors tr[data-code]")) == 8)
+    saved.append(out / f"dashboard-campaign{suffix or '-errors'}.png")
+    browser.save_screenshot(str(saved[-1]))
+    if not suffix:
+        browser.find_element("id", "tab-chart").click()
+        _wait(lambda: bool(browser.find_elements("css selector", "#chart rect")))
+        saved.append(out / "dashboard-campaign-chart.png")
+        browser.save_screenshot(str(saved[-1]))
+    return saved
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=str(Path(__file__).parent / "images"))
@@ -79,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         control = ControlClient(sim.url)
         account = control.create_account("full", numbers=[TWILIO_NUMBER])
         trial = control.create_account("trial", numbers=["+15017250605"])
-        config = ClientConfig(memory=True, twilio_base_url=sim.url, account_id="acme")
+        config = ClientConfig(
+            memory=True, twilio_base_url=sim.url, account_id="acme", inbox_url=sim.url
+        )
         with ClientServer(config) as client:
             api = client.url + "/api"
             for nickname, acct in (("main", account), ("trial", trial)):
@@ -107,19 +133,19 @@ def main(argv: list[str] | None = None) -> int:
                 body = control.messages(to=handset)[0]["body"]
                 link = next(w for w in body.split() if "/c/" in w)
                 requests.get(link, allow_redirects=False, timeout=10)
-            browser = _browser(1280, 800)
-            try:
-                browser.get(client.url + "/")
-                _wait(lambda: "trial" in browser.find_element("id", "providers").text)
-                browser.save_screenshot(str(out / "dashboard-providers.png"))
-                browser.get(f"{client.url}/campaigns/{campaign['id']}")
-                _wait(
-                    lambda: len(browser.find_elements("css selector", "#errors tr[data-code]")) == 8
-                )
-                browser.save_screenshot(str(out / "dashboard-campaign-errors.png"))
-            finally:
-                browser.quit()
-    print(f"saved {out / 'dashboard-providers.png'} and {out / 'dashboard-campaign-errors.png'}")
+            saved = []
+            for width, suffix in ((1280, ""), (400, "-400")):
+                browser = _browser(max(width, 500), 800 if width > 400 else 1400)
+                if width < 500:  # below Chromium's smallest window: emulate the phone's width
+                    browser.execute_cdp_cmd(
+                        "Emulation.setDeviceMetricsOverride",
+                        {"width": width, "height": 1400, "deviceScaleFactor": 1, "mobile": False},
+                    )
+                try:
+                    saved += _shoot(browser, client.url, campaign["id"], out, suffix)
+                finally:
+                    browser.quit()
+    print("saved " + ", ".join(str(p) for p in saved))
     return 0
 
 

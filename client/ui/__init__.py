@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, current_app
 
 from smsim.web import register_assets
 
@@ -31,9 +31,16 @@ NAV: tuple[tuple[str, str], ...] = (
 )
 
 
+def inbox_url() -> str:
+    """The simulator's inbox beside this client (``smsim up``), or empty when unknown."""
+    return (current_app.extensions["smsim_client"].config.inbox_url or "").rstrip("/")
+
+
 @blueprint.app_context_processor
 def _chrome() -> dict[str, Any]:
-    return {"product_name": "smsim client", "nav": NAV, "home_url": "/"}
+    inbox = inbox_url()
+    nav = NAV + (((inbox + "/", "Inbox ↗"),) if inbox else ())
+    return {"product_name": "smsim client", "nav": nav, "home_url": "/", "inbox_url": inbox}
 
 
 def register_dashboard(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Page routes of the dashboard: each renders a shell; its script fills it from the JSON
-API. Views read only configuration (the default callback URL), never the store."""
+API. Views read only configuration (the default callback URL) and, for a 404, whether a
+campaign exists (through the Integration, never the store)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from flask import Blueprint, current_app, render_template
 
 from smsim.client import ui
+from smsim.client.store import NotFoundError
 
 blueprint: Blueprint = ui.blueprint
 
@@ -33,11 +35,23 @@ def campaigns_page() -> Any:
 
 @blueprint.get("/campaigns/<int:campaign_id>")
 def campaign_page(campaign_id: int) -> Any:
+    integration = current_app.extensions["smsim_client"]
+    try:
+        integration.campaign(campaign_id)
+    except NotFoundError:
+        return not_found_page(f"There is no campaign #{campaign_id}.")
     return render_template("dashboard/stats.html", scope="campaign", object_id=campaign_id)
+
+
+def not_found_page(what: str) -> tuple[str, int]:
+    """The dashboard's 404: what is missing and where to go instead, as a page."""
+    return render_template("dashboard/not_found.html", what=what), 404
 
 
 @blueprint.get("/providers/<int:provider_id>/stats")
 def provider_stats_page(provider_id: int) -> Any:
+    if not current_app.extensions["smsim_client"].provider_known(provider_id):
+        return not_found_page(f"There is no provider #{provider_id}.")
     return render_template("dashboard/stats.html", scope="provider", object_id=provider_id)
 
 

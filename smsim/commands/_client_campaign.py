@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -20,6 +19,8 @@ from typing import Any, Protocol, TextIO
 
 import requests
 
+from smsim.client.recipients import ParsedRecipients
+from smsim.client.recipients import parse as parse_recipients
 from smsim.commands._argtypes import http_url, readable_file
 from smsim.commands._startup_checks import refuse
 from smsim.commands._target import short_reason
@@ -28,7 +29,8 @@ from smsim.websafety import TOKEN_ENV, control_headers
 DEFAULT_URL = "http://127.0.0.1:8911"
 POLL_SECONDS = 0.5
 PLAIN_EVERY = 1.0
-_PHONE = re.compile(r"^\+?[0-9]{6,15}$")
+#: invalid lines named one by one; the rest are counted
+SHOWN_INVALID = 20
 
 
 def add_commands(sub: Any) -> None:
@@ -44,7 +46,13 @@ def add_commands(sub: Any) -> None:
         "--recipients",
         required=True,
         type=readable_file,
-        help="file of E.164 numbers: one per line, or a CSV (every cell that is a number)",
+        help="file of E.164 numbers: one per line, or a CSV (every cell that is a number);"
+        " a line with none refuses the campaign, naming it, unless --skip-invalid",
+    )
+    campaign.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="send to the valid numbers and list the lines that hold none",
     )
     campaign.add_argument("--name", help="campaign name")
     campaign.add_argument("--click-tracking", action="store_true", help="track links")
@@ -85,14 +93,18 @@ def _session(args: argparse.Namespace) -> requests.Session:
     return http
 
 
-def read_recipients(path: Path) -> list[str]:
-    """Phone numbers in a text or CSV file, in order: every cell that looks like one."""
-    found = []
-    for cell in re.split(r"[\r\n,;\t]+", path.read_text(encoding="utf-8-sig")):
-        value = re.sub(r"[\s().-]", "", cell.strip().strip('"'))
-        if _PHONE.match(value):
-            found.append(value if value.startswith("+") else "+" + value)
-    return found
+def read_recipients(path: Path) -> ParsedRecipients:
+    """Phone numbers in a text or CSV file, in order, and every line that holds none
+    (the rules of the dashboard's form: ``smsim.client.recipients``)."""
+    return parse_recipients(path.read_text(encoding="utf-8-sig"))
+
+
+def _name_invalid(parsed: ParsedRecipients, stream: TextIO, prefix: str) -> None:
+    """One line per invalid line of the file (at most SHOWN_INVALID, then a count)."""
+    for invalid in parsed.invalid[:SHOWN_INVALID]:
+        print(f"{prefix}{invalid.describe()}", file=stream)
+    if len(parsed.invalid) > SHOWN_INVALID:
+        print(f"{prefix}... and {len(parsed.invalid) - SHOWN_INVALID} more lines", file=stream)
 
 
 class Reporter(Protocol):
@@ -178,7 +190,7 @@ def _error_text(resp: requests.Response) -> str:
 def run_campaign(args: argparse.Namespace) -> int:
     """Start the campaign, follow it to the end; see the module docstring for exit codes."""
     try:
-        recipients = read_recipients(args.recipients)
+        parsed = read_recipients(args.recipients)
     except UnicodeDecodeError:
         return refuse(
             "smsim client campaign",
@@ -190,6 +202,21 @@ def run_campaign(args: argparse.Namespace) -> int:
             "smsim client campaign",
             f"--recipients {args.recipients}: cannot be read ({exc.strerror or exc})",
         )
+    if parsed.header is not None:
+        print(f"line 1 read as the CSV header: {parsed.header}", flush=True)
+    if parsed.invalid and not (args.skip_invalid and parsed.numbers):
+        count = len(parsed.invalid)
+        print(
+            f"smsim client campaign: not started: {count} line{'s' if count > 1 else ''}"
+            f" of {args.recipients} hold no phone number:",
+            file=sys.stderr,
+        )
+        _name_invalid(parsed, sys.stderr, "  ")
+        advice = "fix them, or send to the others with --skip-invalid"
+        print(advice if parsed.numbers else "no phone number is left to send to", file=sys.stderr)
+        return 1
+    _name_invalid(parsed, sys.stdout, "skipped ")
+    recipients = parsed.numbers
     body: dict[str, Any] = {"message": args.message, "recipients": recipients}
     if args.provider:
         body["provider"] = int(args.provider) if args.provider.isdigit() else args.provider
@@ -212,7 +239,8 @@ def run_campaign(args: argparse.Namespace) -> int:
             print(f"smsim client campaign: not started: {_error_text(resp)}", file=sys.stderr)
             return 1
         campaign = resp.json()
-        print(f"campaign {campaign['id']}: {len(recipients)} recipients", flush=True)
+        skipped = f" ({len(parsed.invalid)} lines skipped)" if parsed.invalid else ""
+        print(f"campaign {campaign['id']}: {len(recipients)} recipients{skipped}", flush=True)
         reporter: Reporter = BarReporter() if sys.stderr.isatty() else PlainReporter(sys.stdout)
         try:
             campaign = follow(http, url, campaign, reporter)

@@ -2,7 +2,9 @@
 
 The client's Twilio base URL is the simulator; the client gets a provider ``main`` on the
 simulator's full account and ``trial`` on its trial account (with a Twilio number and a
-verified handset), so Send Test SMS and campaigns work at once from the dashboard. State
+verified handset), so Send Test SMS and campaigns work at once from the dashboard. Every
+number of both accounts has its SmsUrl on the client's receiver, so a handset's reply to
+any of them is a "Notification Replied" for the campaign it answers. State
 lives in one folder (``--data``, default ``./smsim-data``: ``simulator.db`` and
 ``client.db``), or in RAM with ``--memory``. ``--clock`` and ``--speed`` are the
 simulator's, as ``smsim serve`` takes them. Ctrl-C or SIGTERM stops both.
@@ -15,6 +17,7 @@ import logging
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from smsim.commands import _startup_checks as checks
 from smsim.commands._argtypes import positive_number
@@ -64,11 +67,20 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
+def _needs_receiver(sms_url: str | None, receiver: str) -> bool:
+    """A number is (re)wired when it has no SmsUrl or still points at the receiver of an
+    earlier ``smsim up`` (another port); an SmsUrl the user chose is left alone."""
+    if sms_url == receiver:
+        return False
+    return not sms_url or urlsplit(sms_url).path == urlsplit(receiver).path
+
+
 def _provision(
     sim_url: str, client: Any, control_token: str | None = None
 ) -> list[tuple[str, dict[str, Any]]]:
-    """Give the trial account a number and a verified handset, and make sure the client
-    has providers ``main`` and ``trial`` for the two accounts (kept across restarts)."""
+    """Give the trial account a number and a verified handset, point every number of both
+    accounts at the client's receiver, and make sure the client has providers ``main`` and
+    ``trial`` for the two accounts (kept across restarts)."""
     import requests
 
     from smsim.websafety import control_headers
@@ -83,13 +95,18 @@ def _provision(
             resp.raise_for_status()
             return resp.json()
 
+        receiver = client.config.default_callback_url
         listed = call("GET", "/accounts")["accounts"]
         full = next(a for a in listed if a["type"] == "full")
         trial = next(a for a in listed if a["type"] == "trial")
         if not trial["numbers"]:
-            receiver = client.config.default_callback_url
             number = {"phone_number": TRIAL_NUMBER, "sms_url": receiver}
             call("POST", f"/accounts/{trial['sid']}/numbers", number)
+        for account in (full, trial):
+            for owned in account["numbers"]:
+                if _needs_receiver(owned["sms_url"], receiver):
+                    path = f"/accounts/{account['sid']}/numbers/{owned['sid']}"
+                    call("POST", path, {"sms_url": receiver})
         if TRIAL_VERIFIED not in trial["verified_numbers"]:
             verified = {"phone_number": TRIAL_VERIFIED}
             call("POST", f"/accounts/{trial['sid']}/verified_numbers", verified)
@@ -182,6 +199,7 @@ def run(args: argparse.Namespace) -> int:
             twilio_base_url=sim.url,
             allowed_hosts=sim_config.allowed_hosts,
             control_token=sim_config.control_token or None,
+            inbox_url=sim.url,
         )
         client = ClientServer(client_config, host=args.host, port=args.client_port).start()
         wired = _provision(sim.url, client, sim_config.control_token)

@@ -163,6 +163,7 @@ def test_send_test_sms_to_an_unverified_number_of_a_trial_account_shows_21608_an
     wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#events tbody tr")) >= 2)
     rows = browser.find_elements(By.CSS_SELECTOR, "#events tbody tr")
     assert "Failed" in rows[0].text and "21608" in rows[0].text
+    assert catalogue.require(21608).twilio_title in rows[0].text  # the same words everywhere
     assert "Sent" in rows[1].text
     stamp = rows[0].find_element(By.TAG_NAME, "time")
     assert stamp.get_attribute("title").endswith("Z") and stamp.text
@@ -212,11 +213,31 @@ def test_a_campaign_shows_live_every_error_with_its_description_delivered_and_ct
         for r in browser.find_elements(By.CSS_SELECTOR, "#errors tbody tr[data-code]")
     }
     assert sorted(rows) == codes
-    for code in codes:
-        assert catalogue.describe(code) in rows[code] and rows[code].endswith(" 1")
+    for code in codes:  # CleverTap's words and Twilio's title, each labelled
+        entry = catalogue.require(code)
+        words = rows[code].splitlines()
+        assert words[-1] == "1", rows[code]
+        if entry.seed_description == entry.twilio_title:
+            assert f"CleverTap · Twilio {entry.twilio_title}" in words
+        else:
+            assert f"Twilio {entry.twilio_title}" in words
+            if entry.seed_description:
+                assert f"CleverTap {entry.seed_description}" in words
     assert text_of(browser, "s-delivered") == str(len(NORMAL))
     assert text_of(browser, "s-failed") == "8"
+    assert (
+        browser.find_element(By.ID, "l-failed")
+        .get_attribute("textContent")
+        .startswith("Failed or undelivered")
+    )
     assert text_of(browser, "s-ctr") == "0%"
+    statuses = {m["status"] for m in stack.control.messages() if m["to"] in CATALOGUE_NUMBERS}
+    assert statuses == {"failed", "undelivered"}  # the tile counts both...
+    browser.find_element(By.CSS_SELECTOR, "#l-failed button").click()
+    wait_for(
+        browser, lambda d: text_of(d, "r-total") == "8 recipients"
+    )  # ...and so does its filter
+    browser.find_element(By.ID, "tab-errors").click()
 
     # A handset opens its tracked link: Clicked and CTR follow, live.
     body = stack.control.messages(to=NORMAL[0])[0]["body"]
@@ -247,3 +268,59 @@ def test_a_campaign_shows_live_every_error_with_its_description_delivered_and_ct
     assert no_horizontal_scroll(browser)
     tile = browser.find_element(By.ID, "s-ctr")
     assert tile.is_displayed() and tile.location["x"] + tile.size["width"] <= 400
+
+
+RECIPIENT_TEXTS = [
+    "+14155550101\nnot-a-number\n12",
+    'name,phone\n"Ann","+1 (415) 555-0100"\nBob,14155550101\n\n+447700900123\n',
+    "phone\r\n+14155550101\r\nnot-a-phone\r\n;;\r\n12,Bob\r\n",
+    "not-a-number\n+14155550101",
+    "+14155550101, +14155550102; 4155550103\t+44 7700 900123",
+]
+
+
+def test_the_form_reads_recipients_by_the_same_rules_as_the_cli(browser: Any, stack: Stack) -> None:
+    from smsim.client.recipients import parse
+
+    browser.get(stack.client.url + "/campaigns")
+    wait_for(browser, lambda d: d.execute_script("return !!window.recipients"))
+    for text in RECIPIENT_TEXTS:
+        js = browser.execute_script("return recipients.parse(arguments[0]);", text)
+        py = parse(text)
+        assert js["numbers"] == py.numbers, text
+        assert [(b["line"], b["value"]) for b in js["invalid"]] == [
+            (b.line, b.value) for b in py.invalid
+        ], text
+        assert js["header"] == py.header, text
+
+
+def test_lines_that_are_not_numbers_are_named_before_sending_and_skipped_only_by_choice(
+    browser: Any, stack: Stack
+) -> None:
+    account = stack.control.create_account("full", numbers=[TWILIO_NUMBER])
+    stack.provider_for(account, template_id_required=True)
+    browser.get(stack.client.url + "/campaigns")
+    wait_for(browser, lambda d: "main" in text_of(d, "c-provider"))
+    browser.find_element(By.ID, "c-recipients").send_keys("+14155550101\nnot-a-number\n12")
+    wait_for(browser, lambda d: d.find_element(By.ID, "c-invalid").is_displayed())
+    assert text_of(browser, "c-count") == "1 recipient"
+    listed = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#c-invalid-list li")]
+    assert listed == ["line 2: not-a-number", "line 3: 12"]
+
+    # Sent as is (no message, no template): every field's mistake at once, nothing sent.
+    browser.find_element(By.CSS_SELECTOR, "#campaign-form button[type=submit]").click()
+    wait_for(browser, lambda d: text_of(d, "err-message") != "")
+    assert "line 2: not-a-number" in text_of(browser, "err-recipients")
+    assert "line 3: 12" in text_of(browser, "err-recipients")
+    assert text_of(browser, "err-template_id") != ""
+    assert stack.api("GET", "/api/campaigns") == {"campaigns": []}
+
+    # The user chooses to send to the rest.
+    browser.find_element(By.ID, "c-message").send_keys("hello")
+    browser.find_element(By.ID, "c-template_id").send_keys("T1")
+    browser.find_element(By.ID, "c-skip_invalid").click()
+    assert "Skip 2 lines and send to the 1 valid number" in text_of(browser, "c-invalid")
+    browser.find_element(By.CSS_SELECTOR, "#campaign-form button[type=submit]").click()
+    wait_for(browser, lambda d: "/campaigns/" in d.current_url)
+    (campaign,) = stack.api("GET", "/api/campaigns")["campaigns"]
+    assert campaign["targeted"] == 1

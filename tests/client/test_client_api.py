@@ -128,6 +128,9 @@ def test_sends_need_a_provider_and_honour_the_template_option(app_client: Any) -
     resp = app_client.post("/api/campaigns", json={"message": "hi", "recipients": ["+14155550100"]})
     assert resp.status_code == 400
     assert "template_id" in resp.get_json()["fields"]
+    # Every mistake at once, the template's with the others (the form shows them all).
+    resp = app_client.post("/api/campaigns", json={"message": "", "recipients": ["x"], "name": 5})
+    assert sorted(resp.get_json()["fields"]) == ["message", "name", "recipients", "template_id"]
     resp = app_client.post(
         "/api/providers/1/test-sms",
         json={"country_code": "+1", "mobile_number": "415 555 0100", "message": ""},
@@ -148,5 +151,38 @@ def test_campaign_input_errors(app_client: Any) -> None:
     )
     assert resp.get_json()["fields"] == {
         "message": "must be at most 1600 characters (Twilio's limit)",
-        "recipients": "entry 1 ('0044') is not an E.164 number",
+        "recipients": "1 of 2 entries are not E.164 numbers: entry 2 ('0044'); fix them,"
+        " or send to the others with skip_invalid: true",
     }
+
+
+def test_every_invalid_recipient_is_named_and_sent_only_when_skipping_is_asked(
+    app_client: Any,
+) -> None:
+    create(app_client)
+    pasted = ["+14155550101", "not-a-number", "12", "+14155550101", 7]
+    resp = app_client.post("/api/campaigns", json={"message": "hi", "recipients": pasted})
+    assert resp.status_code == 400
+    body = resp.get_json()
+    assert body["invalid"] == [
+        {"entry": 2, "value": "not-a-number"},
+        {"entry": 3, "value": "12"},
+        {"entry": 5, "value": "7"},
+    ]
+    assert "entry 2 ('not-a-number'), entry 3 ('12'), entry 5 ('7')" in body["fields"]["recipients"]
+    assert app_client.get("/api/campaigns").get_json() == {"campaigns": []}
+
+    resp = app_client.post(
+        "/api/campaigns", json={"message": "hi", "recipients": pasted, "skip_invalid": True}
+    )
+    assert resp.status_code == 202
+    started = resp.get_json()
+    assert started["progress"]["targeted"] == 1
+    assert [d["entry"] for d in started["skipped"]] == [2, 3, 5]
+
+    resp = app_client.post(
+        "/api/campaigns",
+        json={"message": "hi", "recipients": ["nope"], "skip_invalid": True},
+    )
+    assert resp.status_code == 400
+    assert resp.get_json()["fields"]["recipients"].endswith("no recipient is left to send to")

@@ -133,6 +133,8 @@ def test_campaign_counts_sync_errors_and_callbacks_exactly(
         "count": 1,
         "description": "Some error the catalogue does not know",
         "in_catalogue": False,
+        "clevertap_description": None,
+        "twilio_title": None,
     }
     assert details[21610]["in_catalogue"] is True
     assert first["pending"] == 3

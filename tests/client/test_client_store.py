@@ -87,3 +87,34 @@ def test_a_second_terminal_status_is_recorded_but_ignored() -> None:
     )
     message = store.get_message(message_id)
     assert message is not None and (message.status, message.error_code) == ("undelivered", 30003)
+
+
+def test_a_reply_answers_the_latest_message_sent_from_the_number_the_handset_texted() -> None:
+    store = Store(":memory:")
+    provider = store.create_provider(
+        {
+            "nickname": "p",
+            "account_sid": ACCOUNT_SID,
+            "auth_token": AUTH_TOKEN,
+            "from_numbers": ("+15005550006", "+15005550007"),
+        }
+    )
+    handset = "+14155550100"
+    campaigns = {}
+    for n, number in enumerate(("+15005550006", "+15005550007")):
+        campaign_id, (message_id,) = store.create_campaign(
+            provider_id=provider.id,
+            body="hi",
+            recipients=[handset],
+            name=None,
+            click_tracking=False,
+            template_id=None,
+        )
+        sid = f"SM{n:032x}"
+        store.record_send_outcomes([SendOutcome(message_id, sid, "queued", number, None, None)])
+        campaigns[number] = campaign_id
+    for number, campaign_id in campaigns.items():
+        answered = store.last_message_to(provider.id, handset, number)
+        assert answered is not None and answered.campaign_id == campaign_id
+    latest = store.last_message_to(provider.id, handset)
+    assert latest is not None and latest.campaign_id == campaigns["+15005550007"]

@@ -69,6 +69,17 @@ def test_up_serves_both_uis_and_the_main_provider_delivers_a_test_sms(tmp_path: 
         ):
             assert time.monotonic() < deadline, "the simulator's callback never arrived"
             time.sleep(0.2)
+        # The handset answers main's number: the client hears it (main's SmsUrl is wired).
+        inbound = {"from": "+14155550111", "to": "+15005550006", "body": "thanks"}
+        assert requests.post(up.sim_url + "/_smsim/inbound", json=inbound, timeout=10).ok
+        while (
+            requests.get(up.client_url + "/api/providers/main/stats", timeout=10).json()["replied"]
+            != 1
+        ):
+            assert time.monotonic() < deadline, "the reply never reached the client"
+            time.sleep(0.2)
+        dashboard = requests.get(up.client_url + "/", timeout=10).text
+        assert f'href="{up.sim_url}/"' in dashboard  # the nav links the inbox
         trial = requests.post(
             up.client_url + "/api/providers/trial/test-sms",
             json={"country_code": "1", "mobile_number": "4155550111", "message": "hello"},

@@ -12,10 +12,14 @@
     const p = e.props || {};
     const parts = [];
     if (p.error_code !== undefined && p.error_code !== null) parts.push(el("code", { text: p.error_code }), " ");
-    if (p.error_message) parts.push(el("span", { text: p.error_message + " " }));
+    if (e.error && (e.error.clevertap_description || e.error.twilio_title)) {
+      parts.push.apply(parts, dash.codeWords(e.error));
+    } else if (p.error_message) {
+      parts.push(el("span", { text: p.error_message + " " }));
+    }
     if (p.body) parts.push(el("q", { text: p.body }), " ");
     if (p.url) parts.push(el("span", { class: "mono", text: p.url }), " ");
-    if (p.sid) parts.push(el("code", { class: "muted", text: p.sid }));
+    if (p.sid) parts.push(dash.sid(p.sid));
     return parts;
   }
 
@@ -35,19 +39,25 @@
         tbody.appendChild(el("tr", {}, [
           el("td", {}, [dash.time(e.ts)]),
           el("td", { text: e.name.replace("Notification ", "") }),
-          el("td", { class: "mono", text: p.from || p.to || "" }),
-          el("td", {}, details(e)),
+          el("td", {}, [dash.number(p.from || p.to || "")]),
+          el("td", { class: "details" }, details(e)),
           el("td", { class: "hide-narrow" }, [e.provider_id === null ? "–" : el("a", { href: "/providers/" + e.provider_id + "/stats", text: "#" + e.provider_id })]),
-          el("td", { class: "hide-narrow" }, [e.campaign_id === null ? "–" : el("a", { href: "/campaigns/" + e.campaign_id, text: "#" + e.campaign_id })]),
+          el("td", {}, [dash.campaign(e.campaign_id)]),
         ]));
       });
       if (!append && !events.length) tbody.appendChild(el("tr", {}, [el("td", { colspan: 6, class: "muted", text: "No events match." })]));
+      dash.labelCells(document.getElementById("events"));
       more.hidden = events.length < PAGE;
     } catch (e) {
       dash.showErrors(form, e);
     }
   }
 
+  // A link may open the page already filtered (a campaign's Replied tile does).
+  const asked = new URLSearchParams(location.search);
+  ["name", "campaign_id", "provider_id"].forEach(function (key) {
+    if (asked.get(key)) form[key].value = asked.get(key);
+  });
   form.addEventListener("submit", function (event) { event.preventDefault(); offset = 0; load(false); });
   more.addEventListener("click", function () { offset += PAGE; load(true); });
   load(false);

@@ -37,6 +37,7 @@
         ]),
       ]));
     });
+    dash.labelCells(document.getElementById("providers"));
   }
 
   function edit(p) {
@@ -107,6 +108,23 @@
     } catch (e) {
       dash.showErrors(form, e);
     }
+  });
+
+  document.getElementById("reset-all").addEventListener("click", async function () {
+    try {
+      const list = await dash.providers();
+      const campaigns = (await smsim.api("GET", "/api/campaigns")).campaigns;
+      const names = list.map(function (p) { return p.nickname; }).join(", ");
+      const question = "Reset everything? This deletes " +
+        list.length + " provider" + (list.length === 1 ? "" : "s") + (names ? " (" + names + ")" : "") + ", " +
+        campaigns.length + " campaign" + (campaigns.length === 1 ? "" : "s") +
+        " and every message, test SMS, click, reply and event recorded here. It cannot be undone.";
+      if (!window.confirm(question)) return;
+      await smsim.api("POST", "/api/reset", {});
+      smsim.flash("Everything was reset: no provider, campaign or event is left");
+      reset();
+      await load();
+    } catch (e) { smsim.flash(e.message, true); }
   });
 
   load().catch(function (e) { smsim.flash(e.message, true); });

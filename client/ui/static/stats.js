@@ -24,8 +24,7 @@
     setText("s-failed", stats.failed);
     setText("s-pending", stats.pending);
     setText("s-clicked", stats.clicked === null ? "–" : stats.clicked);
-    setText("s-ctr", stats.ctr === null ? (stats.click_tracking ? "0%" : "–")
-      : (100 * stats.ctr).toFixed(1).replace(/\.0$/, "") + "%");
+    setText("s-ctr", dash.ctr(stats.ctr));
     setText("s-replied", stats.replied);
   }
 
@@ -42,7 +41,7 @@
         : el("span", { text: d.code });
       tbody.appendChild(el("tr", { "data-code": d.code }, [
         el("td", { class: "mono" }, [code]),
-        el("td", { text: d.description + (d.in_catalogue ? "" : " (Twilio's message: not in the catalogue)") }),
+        el("td", { class: "code-words" }, dash.codeWords(d)),
         el("td", { text: d.count }),
       ]));
     });
@@ -53,6 +52,7 @@
         el("td", { text: stats.failed_without_code }),
       ]));
     }
+    dash.labelCells(document.getElementById("errors"));
   }
 
   function showUnattributed(stats) {
@@ -80,6 +80,8 @@
     }
   }
 
+  /** Events per bucket as grouped bars, sized in real pixels (labels stay readable on a
+      phone), each bucket labelled in local time like the tables, its ISO time on hover. */
   function drawChart(series) {
     const box = document.getElementById("chart");
     box.replaceChildren();
@@ -87,13 +89,17 @@
     const names = Object.keys(COLORS).filter(function (n) {
       return series.some(function (p) { return p.counts[n]; });
     });
-    const max = Math.max.apply(null, series.flatMap(function (p) { return names.map(function (n) { return p.counts[n] || 0; }); }));
-    const width = 760, height = 220, left = 40, bottom = 30, top = 10;
+    const max = Math.max(1, Math.max.apply(null, series.flatMap(function (p) { return names.map(function (n) { return p.counts[n] || 0; }); })));
+    const width = Math.max(280, Math.min(900, page.clientWidth || 760));
+    const height = 220, left = 34, bottom = 34, top = 12, right = 8;
     const svg = document.createElementNS(SVG, "svg");
     svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+    svg.setAttribute("width", width);
+    svg.setAttribute("height", height);
     svg.setAttribute("role", "img");
     svg.setAttribute("aria-label", "Events per " + (scope === "campaign" ? "minute" : "hour"));
-    const x = function (i) { return left + (series.length === 1 ? (width - left) / 2 : i * (width - left - 10) / (series.length - 1)); };
+    const slot = (width - left - right) / series.length;
+    const barWidth = Math.max(2, Math.min(28, (slot - 6) / Math.max(1, names.length)));
     const y = function (v) { return top + (height - top - bottom) * (1 - v / max); };
     function add(tag, attrs, text) {
       const node = document.createElementNS(SVG, tag);
@@ -102,22 +108,27 @@
       svg.appendChild(node);
       return node;
     }
-    add("line", { x1: left, y1: y(0), x2: width, y2: y(0), stroke: "#dde2e8" });
-    add("text", { x: 4, y: y(max) + 4, "font-size": 11, fill: "#5f6b7a" }, String(max));
-    add("text", { x: 4, y: y(0), "font-size": 11, fill: "#5f6b7a" }, "0");
-    [0, series.length - 1].forEach(function (i) {
-      add("text", { x: x(i), y: height - 8, "font-size": 11, fill: "#5f6b7a",
-                    "text-anchor": i ? "end" : "start" }, series[i].period);
-    });
-    names.forEach(function (name) {
-      const points = series.map(function (p, i) { return x(i) + "," + y(p.counts[name] || 0); }).join(" ");
-      add("polyline", { points: points, fill: "none", stroke: COLORS[name], "stroke-width": 2 });
-      series.forEach(function (p, i) {
-        const dot = add("circle", { cx: x(i), cy: y(p.counts[name] || 0), r: 3, fill: COLORS[name] });
+    add("line", { x1: left, y1: y(0), x2: width - right, y2: y(0), stroke: "#dde2e8" });
+    add("text", { x: left - 4, y: y(max) + 4, "font-size": 12, fill: "#5f6b7a", "text-anchor": "end" }, String(max));
+    add("text", { x: left - 4, y: y(0), "font-size": 12, fill: "#5f6b7a", "text-anchor": "end" }, "0");
+    const every = Math.max(1, Math.ceil(series.length / Math.max(1, Math.floor((width - left) / 90))));
+    series.forEach(function (p, i) {
+      const groupLeft = left + i * slot + (slot - barWidth * names.length) / 2;
+      names.forEach(function (name, j) {
+        const v = p.counts[name] || 0;
+        const bar = add("rect", { x: groupLeft + j * barWidth, y: y(v), width: Math.max(1, barWidth - 1),
+                                  height: Math.max(0, y(0) - y(v)), fill: COLORS[name], class: "bar" });
         const tip = document.createElementNS(SVG, "title");
-        tip.textContent = name + ", " + p.period + ": " + (p.counts[name] || 0);
-        dot.appendChild(tip);
+        tip.textContent = name + ", " + smsim.humanTime(p.period) + " (" + smsim.isoTime(p.period) + "): " + v;
+        bar.appendChild(tip);
       });
+      if (i % every === 0) {
+        const label = add("text", { x: left + i * slot + slot / 2, y: height - 12, "font-size": 12, fill: "#5f6b7a",
+                                    "text-anchor": "middle", class: "period" }, smsim.humanTime(p.period));
+        const tip = document.createElementNS(SVG, "title");
+        tip.textContent = smsim.isoTime(p.period);
+        label.appendChild(tip);
+      }
     });
     box.appendChild(svg);
     box.appendChild(el("ul", { class: "legend" }, names.map(function (n) {
@@ -133,7 +144,7 @@
     state.hidden = false;
     state.textContent = c.state;
     state.className = "chip " + ({ sending: "sending", finished: "ok", canceled: "canceled" }[c.state] || "");
-    setText("subtitle", "“" + c.message + "” · created " + smsim.humanTime(c.created_at) +
+    document.getElementById("subtitle").replaceChildren("“" + c.message + "” · created ", dash.time(c.created_at),
       (c.click_tracking ? " · click tracking on" : "") + (c.template_id ? " · template " + c.template_id : ""));
     const p = c.progress;
     const handed = p.targeted - p.to_send - p.canceled;
@@ -165,14 +176,17 @@
     tbody.replaceChildren();
     table.messages.forEach(function (m) {
       tbody.appendChild(el("tr", {}, [
-        el("td", { class: "mono", text: m.recipient }),
-        el("td", { class: "mono hide-narrow truncate-cell", text: m.sid || "–", title: m.sid || "" }),
+        el("td", {}, [dash.number(m.recipient)]),
+        el("td", { class: "truncate-cell", title: m.sid || "" }, [dash.sid(m.sid)]),
         el("td", {}, [dash.chip(m.status)]),
-        el("td", {}, m.error_code === null ? [m.error_description ? el("span", { text: m.error_description }) : ""]
-          : [el("code", { text: m.error_code }), " ", el("span", { class: "muted", text: m.error_description || "" })]),
-        el("td", { class: "hide-narrow" }, [dash.time(m.updated_at)]),
+        el("td", { class: "code-words" }, m.error_code === null ? [m.error_description ? el("span", { text: m.error_description }) : ""]
+          : [el("code", { text: m.error_code })].concat(dash.codeWords({
+              clevertap_description: m.clevertap_description, twilio_title: m.twilio_title,
+              description: m.error_description }))),
+        el("td", {}, [dash.time(m.updated_at)]),
       ]));
     });
+    dash.labelCells(document.getElementById("recipients"));
     setText("r-total", table.total + " recipient" + (table.total === 1 ? "" : "s"));
     document.getElementById("r-more").hidden = table.total <= table.messages.length;
   }
@@ -237,6 +251,19 @@
   }
 
   if (scope === "campaign") {
+    // A tile shows its recipients: the filter counts exactly what the tile counts.
+    document.querySelectorAll("#tiles .stat[data-filter]").forEach(function (tile) {
+      const button = el("button", { type: "button", class: "link tile-link", text: "show",
+                                    "aria-label": "Show these recipients" });
+      button.addEventListener("click", function () {
+        const form = document.getElementById("recipient-filters");
+        form.status.value = tile.dataset.filter;
+        form.error_code.value = "";
+        recipientsShown = 100;
+        selectTab("tab-recipients");
+      });
+      tile.querySelector(".label").append(" ", button);
+    });
     document.getElementById("recipient-filters").addEventListener("submit", function (event) {
       event.preventDefault();
       recipientsShown = 100;
