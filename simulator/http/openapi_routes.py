@@ -85,9 +85,15 @@ _KINDS: dict[str, dict[str, Any]] = {
 }
 
 
-def _form(*names: str, required: tuple[str, ...] = (), **typed: Any) -> Body:
-    """A Twilio form: ``names`` are read as any text, ``typed`` fields as their schema."""
-    properties = {name: dict(_STRING) for name in names} | typed
+def _form(
+    *names: str,
+    required: tuple[str, ...] = (),
+    fields: dict[str, Any] | None = None,
+    **typed: dict[str, Any],
+) -> Body:
+    """A Twilio form: ``names`` are read as any text, ``fields`` and ``typed`` fields as
+    their schema."""
+    properties = {name: dict(_STRING) for name in names} | (fields or {}) | typed
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         schema["required"] = list(required)
@@ -225,11 +231,11 @@ TWILIO: dict[str, Route] = {
     "twilio_api.delete_verified": Route(ok=204, response=None),
     "messaging.create_service": Route(
         ok=201,
-        body=_form(required=("FriendlyName",), **(_SERVICE_FIELDS | _NONEMPTY_NAME)),
+        body=_form(required=("FriendlyName",), fields=_SERVICE_FIELDS | _NONEMPTY_NAME),
     ),
     "messaging.list_services": Route(others=(400,), query=PAGING),
     "messaging.fetch_service": Route(),
-    "messaging.update_service": Route(body=_form(**(_SERVICE_FIELDS | _NONEMPTY_NAME))),
+    "messaging.update_service": Route(body=_form(fields=_SERVICE_FIELDS | _NONEMPTY_NAME)),
     "messaging.delete_service": Route(ok=204, response=None),
     "messaging.add_number": Route(ok=201, others=(409,), body=_form("PhoneNumberSid")),
     "messaging.list_numbers": Route(others=(400,), query=PAGING),
