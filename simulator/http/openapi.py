@@ -21,11 +21,12 @@ from smsim import __version__
 from smsim.simulator.http.context import engine_of
 from smsim.simulator.http.openapi_routes import JSON, PAGE_BLUEPRINTS, ROUTES, UNDECLARED, Route
 from smsim.simulator.http.openapi_schemas import COMPONENTS, components, ref
+from smsim.simulator.http.params import SQLITE_MAX_INTEGER
 
 # Flask's path converters as schemas: the default one takes any text without a slash.
 _CONVERTERS: dict[str, dict[str, Any]] = {
     "default": {"type": "string", "minLength": 1, "pattern": "^[^/]+$"},
-    "int": {"type": "integer", "minimum": 0},
+    "int": {"type": "integer", "minimum": 0, "maximum": SQLITE_MAX_INTEGER},
 }
 _PARAM_NAMES = {"account_sid": "AccountSid", "sid": "Sid"}
 _VARIABLE = re.compile(r"<(?:([a-z]+):)?([A-Za-z_]+)>")

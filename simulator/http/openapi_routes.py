@@ -63,7 +63,11 @@ class Route:
 PAGING = (
     Query("PageSize", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}),
     Query("Page", {"type": "integer", "minimum": 0, "maximum": 10**9}),
-    Query("PageToken", description="the next_page_uri's token; 400 when it is not one"),
+    Query(
+        "PageToken",
+        {"type": "string", "pattern": "^(|PA[0-9]{1,18})$"},
+        "the next page's token, as the answer's next_page_uri gives it (400 for another)",
+    ),
 )
 
 
