@@ -86,6 +86,7 @@ class Run:
 
 def schemathesis(location: str, workdir: Path, *args: str, baseline: Path | None = None) -> Run:
     """``st run location`` with the harness' bounds; ``args`` add the surface's own."""
+    workdir.mkdir(parents=True, exist_ok=True)
     report = workdir / "report.json"
     command = [
         sys.executable,
