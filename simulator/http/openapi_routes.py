@@ -56,6 +56,8 @@ class Route:
     others: tuple[int, ...] = ()
     query: tuple[Query, ...] = ()
     body: Body | None = None
+    # Other media types the success answer may take (with their schemas), besides JSON.
+    also: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 # -- shared parts -----------------------------------------------------------------------------
@@ -370,6 +372,7 @@ CONTROL: dict[str, Route] = {
         "stored data changed, a heartbeat comment every 15 s; without that Accept, the "
         "change counter as JSON.",
         others=(503,),
+        also={"text/event-stream": {"type": "string"}},
     ),
     "control_callbacks.redeliver": Route(
         "Send a logged webhook attempt again now, signed as the original; logged as a new "

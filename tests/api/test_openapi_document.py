@@ -62,6 +62,8 @@ def test_creating_posts_document_201_and_deletes_204(document) -> None:
     deleted = paths["/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json"]["delete"]
     assert set(deleted["responses"]) == {"204", "401", "404", "409"}
     assert "content" not in deleted["responses"]["204"]
+    stream = paths["/_smsim/stream"]["get"]["responses"]["200"]["content"]
+    assert set(stream) == {"application/json", "text/event-stream"}
     # the inbound route answers 200 when no message was stored
     assert {"200", "201"} <= set(paths["/_smsim/inbound"]["post"]["responses"])
 
