@@ -102,6 +102,20 @@ def exposure_warning(command: str, host: str, control_token: str | None) -> str 
     )
 
 
+def names_this_server(host: str, policy: SafetyPolicy) -> bool:
+    """Whether a Host header value is one this server's protected routes accept: a
+    loopback name, the bound address, an ``--allowed-host`` name (any with ``*``).
+    Links built from the Host use it only then, so a forged one never reaches a URL a
+    client follows with its credentials."""
+    guard = _guard_for(policy)
+    return guard.any_host or guard._host_allowed(_host_name(host))
+
+
+@lru_cache(maxsize=16)
+def _guard_for(policy: SafetyPolicy) -> _Guard:
+    return _Guard(policy)
+
+
 def control_headers(token: str | None) -> dict[str, str]:
     """Headers that authenticate a script to a server started with ``token``."""
     return {TOKEN_HEADER: token} if token else {}

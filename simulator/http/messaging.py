@@ -4,17 +4,20 @@ HTTP Basic auth as on the 2010 API; a service belongs to the authenticated accou
 any other account's service is 20404, like one that does not exist. Shapes follow
 Twilio's v1 resources (fidelity.md: Messaging Services): ISO 8601 dates, absolute ``url``/``links``,
 lists paged with a ``meta`` object. Absolute URLs are built on the simulator's own address,
-so the SDK's ``next_page_url`` comes back here.
+so the SDK's ``next_page_url`` comes back here: the Host the caller used when it names this
+server (docs/security.md's allow-list), else the bound address and port.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, g, jsonify, request
 
+from smsim import websafety
 from smsim.simulator import phone
 from smsim.simulator.errors import authentication_failed
 from smsim.simulator.http.context import current_engine
@@ -56,8 +59,22 @@ def _authenticate() -> None:
     g.principal = engine.accounts.authenticate(auth.username, auth.password)
 
 
+# A Host header that is only a name or address and a port (no user info, path or spaces).
+_PLAIN_HOST = re.compile(r"^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$")
+
+
 def _base() -> str:
-    return request.host_url.rstrip("/") + "/v1"
+    """``http://host:port/v1``: the caller's Host when it names this server, else the
+    bound address (a forged Host must not reach links the SDK follows with its
+    credentials)."""
+    config = current_engine().config
+    host = request.host
+    policy = websafety.SafetyPolicy(bound_host=config.host, allowed_hosts=config.allowed_hosts)
+    if not (_PLAIN_HOST.match(host) and websafety.names_this_server(host, policy)):
+        bound = config.host if config.host not in {"", "0.0.0.0", "::"} else "127.0.0.1"
+        bound = f"[{bound}]" if ":" in bound else bound
+        host = f"{bound}:{request.environ.get('SERVER_PORT', '')}".rstrip(":")
+    return f"{request.scheme}://{host}/v1"
 
 
 # -- rendering ----------------------------------------------------------------------------
