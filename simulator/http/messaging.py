@@ -16,9 +16,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, g, jsonify, request
 
 from smsim.simulator import phone
-from smsim.simulator.errors import authentication_failed
 from smsim.simulator.http.context import current_engine
-from smsim.simulator.http.params import int_param
+from smsim.simulator.http.params import paging
 from smsim.simulator.services import (
     Page,
     PoolNumber,
@@ -30,8 +29,6 @@ from smsim.simulator.services import (
 
 blueprint = Blueprint("messaging", __name__, url_prefix="/v1")
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 1000
 SERVICE_LINKS = (
     ("phone_numbers", "PhoneNumbers"),
     ("short_codes", "ShortCodes"),
@@ -45,15 +42,6 @@ SERVICE_LINKS = (
 
 def _services() -> Services:
     return current_engine().services
-
-
-@blueprint.before_request
-def _authenticate() -> None:
-    auth = request.authorization
-    if auth is None or auth.type != "basic":
-        raise authentication_failed()
-    engine = current_engine()
-    g.principal = engine.accounts.authenticate(auth.username, auth.password)
 
 
 def _base() -> str:
@@ -142,10 +130,8 @@ def render_page(key: str, path: str, page: Page[Any], items: list[dict[str, Any]
 
 
 def _paging() -> tuple[int, int, str | None]:
-    args = request.args
-    size = int_param("PageSize", args.get("PageSize"), DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
-    number = int_param("Page", args.get("Page"), 0, 0, 10**9)
-    return size, number, args.get("PageToken") or None
+    asked = paging(request.args)
+    return asked.size, asked.number, asked.token
 
 
 # -- Services -----------------------------------------------------------------------------
