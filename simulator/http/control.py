@@ -294,11 +294,12 @@ def messages() -> Response:
     the server stops."""
     args = request.args
     try:
-        wait = min(float(args.get("wait", "0") or 0), MAX_WAIT_SECONDS)
+        asked = float(args.get("wait", "0") or 0)
     except ValueError:
         raise _bad("wait: must be a number of seconds") from None
-    if not math.isfinite(wait):
+    if not math.isfinite(asked):  # "1e309", "inf" and "nan" are floats to Python
         raise _bad("wait: must be a number of seconds")
+    wait = min(asked, MAX_WAIT_SECONDS)
     query = messages_query(args)
     engine = current_engine()
     page = wait_until(

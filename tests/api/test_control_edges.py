@@ -94,3 +94,13 @@ def test_an_inbound_body_that_is_not_json_is_refused_as_the_other_routes_refuse_
     response = _post(f"{simulator.url}/_smsim/inbound", '{"from": NaN}')
     assert response.status_code == 400
     assert response.json()["message"].startswith("from: must be a finite number")
+
+
+@pytest.mark.parametrize("wait", ["1e309", "inf", "Infinity", "nan"])
+def test_a_wait_that_is_not_a_finite_number_is_refused_at_once(simulator, wait):
+    # Before: 1e309 and inf read as infinity, capped to a 60-second wait.
+    response = requests.get(
+        f"{simulator.url}/_smsim/messages", params={"wait": wait, "to": "+1"}, timeout=10
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["message"].startswith("wait: ")
