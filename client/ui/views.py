@@ -31,12 +31,12 @@ def campaigns_page() -> Any:
     return render_template("dashboard/campaigns.html")
 
 
-@blueprint.get("/campaigns/<int:campaign_id>")
+@blueprint.get("/campaigns/<rowid:campaign_id>")
 def campaign_page(campaign_id: int) -> Any:
     return render_template("dashboard/stats.html", scope="campaign", object_id=campaign_id)
 
 
-@blueprint.get("/providers/<int:provider_id>/stats")
+@blueprint.get("/providers/<rowid:provider_id>/stats")
 def provider_stats_page(provider_id: int) -> Any:
     return render_template("dashboard/stats.html", scope="provider", object_id=provider_id)
 

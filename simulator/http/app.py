@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException
 
 from smsim import websafety
+from smsim.routing import RowIdConverter, allowed_methods
 from smsim.simulator import contract_check
 from smsim.simulator.config import SimulatorConfig, load_config
 from smsim.simulator.engine import Engine
@@ -17,7 +18,7 @@ from smsim.simulator.errors import TwilioError
 from smsim.simulator.http.context import bind_engine, change_feed, engine_of, release_waiters
 from smsim.simulator.http.engine_start import StartOnFirstRequest
 from smsim.simulator.http.fast_create import CreateFastPath
-from smsim.simulator.http.params import RowIdConverter, require_utf8_form
+from smsim.simulator.http.params import require_utf8_form
 from smsim.simulator.http.twilio_auth import authenticate
 
 log = logging.getLogger("smsim.http")
@@ -121,9 +122,9 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
         )
         response = jsonify(TwilioError(code, status, message).envelope())
         response.status_code = status
-        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
-            # RFC 9110 §15.5.6: a 405 names the methods the resource takes.
-            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        allow = allowed_methods(exc)
+        if allow is not None:
+            response.headers["Allow"] = allow
         return response
 
     @app.errorhandler(Exception)

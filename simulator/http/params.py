@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import request
-from werkzeug.routing import BaseConverter, ValidationError
 
 from smsim import strict_json, websafety
 from smsim.contracts import callback_url
@@ -179,26 +178,6 @@ def json_object() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise TwilioError(20001, 400, "Request body must be a JSON object")
     return data
-
-
-class RowIdConverter(BaseConverter):
-    """``<rowid:name>`` in a route: the id of a stored row (a rule, a callback attempt).
-
-    ASCII digits only (werkzeug's ``int`` also matches other scripts' digits) and at most
-    :data:`SQLITE_MAX_INTEGER`: any other path segment names no row, so the route does
-    not match and the answer is 404, never an overflow inside the store."""
-
-    regex = r"[0-9]{1,19}"
-    weight = 50
-
-    def to_python(self, value: str) -> int:
-        number = int(value)
-        if number > SQLITE_MAX_INTEGER:
-            raise ValidationError()
-        return number
-
-    def to_url(self, value: int) -> str:
-        return str(int(value))
 
 
 def webhook_url(field: str, raw: str | None, code: int) -> str | None:

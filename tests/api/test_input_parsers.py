@@ -61,9 +61,7 @@ def test_every_list_refuses_the_same_page_sizes_with_the_same_error(
 def test_every_list_takes_page_sizes_from_1_to_1000(simulator, twilio_account, message_sid):
     for url in _lists(simulator, twilio_account, message_sid):
         for size in ("1", "1000"):
-            response = requests.get(
-                f"{url}?PageSize={size}", auth=_auth(twilio_account), timeout=5
-            )
+            response = requests.get(f"{url}?PageSize={size}", auth=_auth(twilio_account), timeout=5)
             assert response.status_code == 200, (url, size, response.text)
     page = requests.get(
         _lists(simulator, twilio_account, message_sid)[0] + "?PageSize=1000",
