@@ -72,8 +72,8 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
 
     app = Flask("smsim.simulator")
     app.json = StrictJSONProvider(app)
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     # werkzeug's default of 1,000 form fields dropped a longer form whole, which then read
     # as "'To' is required"; the body's size is what bounds the work.

@@ -1,6 +1,7 @@
 """The Twilio REST surface (``/2010-04-01``): parse the request, call the engine, render.
 
-HTTP Basic auth on every route; a parent account's credentials reach its subaccounts.
+HTTP Basic auth on every route (checked first, by ``twilio_auth``, before routing); a parent
+account's credentials reach its subaccounts.
 """
 
 from __future__ import annotations
