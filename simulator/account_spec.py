@@ -93,7 +93,8 @@ def parse_number_spec(item: Any, where: str = "") -> Mapping[str, Any]:
     problem = first_error("account_spec", {"numbers": [item]}, "")
     if problem is not None:
         raise AccountSpecError(_renamed(str(problem), where))
-    return _number(item, where)
+    # 21421: what Twilio answers for a PhoneNumber it cannot read (the route's old code)
+    return _number(item, where, phone_code=21421)
 
 
 def _renamed(message: str, where: str) -> str:
@@ -105,23 +106,28 @@ def _renamed(message: str, where: str) -> str:
     return f"{where}{rest}" if where else rest.lstrip(".").lstrip(":").lstrip() or message
 
 
-def _number(item: str | Mapping[str, Any], where: str) -> Mapping[str, Any]:
+def _number(
+    item: str | Mapping[str, Any], where: str, phone_code: int = 20001
+) -> Mapping[str, Any]:
     spec = {"phone_number": item} if isinstance(item, str) else dict(item)
     url = spec.get("sms_url")
     if url:
         problem = callback_url.problem(url)
         if problem is not None:
             field = f"{where}.sms_url" if where else "sms_url"
-            raise AccountSpecError(f"{field}: {problem}", INVALID_URL_CODE)
-    return {**spec, "phone_number": _e164(spec["phone_number"], where or "phone_number")}
+            raise AccountSpecError(
+                f"{field}: not a valid http(s) URL ({problem})", INVALID_URL_CODE
+            )
+    number = _e164(spec["phone_number"], where or "phone_number", phone_code)
+    return {**spec, "phone_number": number}
 
 
-def _e164(number: str, where: str) -> str:
+def _e164(number: str, where: str, code: int = 20001) -> str:
     from smsim.simulator import phone  # phonenumbers' data: only when a spec lists numbers
 
     normalized: str | None = phone.normalize(number)
     if normalized is None:
         raise AccountSpecError(
-            f"{where}: {number!r} is not a phone number (E.164, e.g. +14155550100)"
+            f"{where}: {number!r} is not a phone number (E.164, e.g. +14155550100)", code
         )
     return normalized

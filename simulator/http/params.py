@@ -189,5 +189,5 @@ def webhook_url(field: str, raw: str | None, code: int) -> str | None:
         return None
     problem = callback_url.problem(raw)
     if problem is not None:
-        raise TwilioError(code, 400, f"{field} is not valid ({problem}): {raw[:200]}")
+        raise TwilioError(code, 400, f"{field}: not a valid http(s) URL ({problem}): {raw[:200]}")
     return raw
