@@ -100,6 +100,7 @@ def int_param(name: str, raw: str | None, default: int, low: int, high: int) -> 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 MAX_PAGE_NUMBER = 10**9
+_PAGE_TOKEN = re.compile(r"PA[0-9A-Za-z]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -114,11 +115,16 @@ class Paging:
 def paging(args: Mapping[str, str]) -> Paging:
     """``PageSize``, ``Page`` and ``PageToken`` of a list request: the one rule every
     Twilio list route (2010 API and v1) checks them by, with the same error (20001, 400;
-    docs/fidelity.md, Messages API)."""
+    docs/fidelity.md, Messages API). A token is ``PA`` and a few ASCII letters or digits
+    (what smsim and Twilio issue); anything else is refused here, before a list reads it
+    (``PA`` and 5,000 digits was a 500: ``int()`` refuses that many)."""
+    token = args.get("PageToken") or None
+    if token is not None and not _PAGE_TOKEN.fullmatch(token):
+        raise TwilioError(20001, 400, f"Invalid PageToken {token[:80]}")
     return Paging(
         size=int_param("PageSize", args.get("PageSize"), DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
         number=int_param("Page", args.get("Page"), 0, 0, MAX_PAGE_NUMBER),
-        token=args.get("PageToken") or None,
+        token=token,
     )
 
 
@@ -157,7 +163,10 @@ def sent_bounds(name: str, raw: str) -> tuple[float, float]:
         assert instant is not None
         if name != "DateSent":
             return instant, instant
-        day = dt.datetime.fromtimestamp(instant, dt.UTC).date()
+        try:
+            day = dt.datetime.fromtimestamp(instant, dt.UTC).date()
+        except (OverflowError, ValueError):  # 9999-12-31T23:59:59-14:00 is in year 10000
+            raise TwilioError(20001, 400, f"Invalid {name} value: {raw[:100]}") from None
     start = dt.datetime.combine(day, dt.time(), dt.UTC).timestamp()
     return start, start + 86400 - 1e-6
 

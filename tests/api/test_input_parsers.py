@@ -195,3 +195,31 @@ def test_the_twilio_surface_refuses_the_same_webhook_urls(simulator, twilio_acco
 )
 def test_ordinary_webhook_urls_pass(url):
     assert callback_url.problem(url) is None
+
+
+@pytest.mark.parametrize("token", ["PA" + "9" * 5000, "PA" + "9" * 30, "PA-1", "PA\u0661", "XX1"])
+def test_every_paged_list_refuses_a_malformed_page_token_with_a_400(
+    simulator, twilio_account, token
+):
+    auth = _auth(twilio_account)
+    service = requests.post(
+        f"{simulator.url}/v1/Services", data={"FriendlyName": "s"}, auth=auth, timeout=5
+    ).json()
+    for url in (
+        f"{simulator.url}/2010-04-01/Accounts/{twilio_account['sid']}/Messages.json",
+        f"{simulator.url}/v1/Services",
+        f"{simulator.url}/v1/Services/{service['sid']}/PhoneNumbers",
+    ):
+        response = requests.get(url, params={"PageToken": token, "Page": "1"}, auth=auth, timeout=5)
+        assert response.status_code == 400, (url, response.text)
+        assert response.json()["code"] == 20001
+
+
+def test_a_date_sent_in_year_10000_is_a_400(simulator, twilio_account):
+    response = requests.get(
+        f"{simulator.url}/2010-04-01/Accounts/{twilio_account['sid']}/Messages.json",
+        params={"DateSent": "9999-12-31T23:59:59-14:00"},
+        auth=_auth(twilio_account),
+        timeout=5,
+    )
+    assert (response.status_code, response.json()["code"]) == (400, 20001)
