@@ -80,3 +80,14 @@ def test_the_classifier_never_raises_on_a_failed_parser():
     assert waits(failed) is False
     # Whatever the request looks like, routing it cannot raise on the loop thread.
     assert SplitDispatcher._waits(object()) is False
+
+
+def test_the_integrations_server_answers_malformed_requests_too():
+    from smsim.client import ClientConfig, ClientServer
+
+    config = ClientConfig(memory=True, account_id="acme", twilio_base_url="http://127.0.0.1:9")
+    with ClientServer(config, threads=2) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        for name in ("header line without a colon", "garbage request line"):
+            answer = _exchange(port, MALFORMED[name])
+            assert answer.split(b"\r\n", 1)[0].endswith(b" 400 Bad Request"), (name, answer[:200])
