@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
-from smsim import websafety
+from smsim import strict_json, websafety
 from smsim.client import csv_export
 from smsim.client.config import CLICK_PATH_PREFIX, RECEIVER_PATH, ClientConfig
 from smsim.client.facade import Integration
@@ -23,6 +23,7 @@ from smsim.client.settings import ValidationError
 from smsim.client.store import ConflictError, NotFoundError
 from smsim.client.ui import register_dashboard
 from smsim.client.ui.views import not_found_page
+from smsim.routing import RowIdConverter, allowed_methods
 
 log = logging.getLogger("smsim.client")
 MAX_WAIT = 60.0
@@ -41,7 +42,10 @@ def _body() -> dict[str, Any]:
         return {}
     if not request.is_json:
         raise UnsupportedMediaType(websafety.JSON_REQUIRED)
-    data = request.get_json(silent=True)
+    try:
+        data = strict_json.loads(request.get_data(cache=True))
+    except strict_json.JsonInputError as exc:
+        raise ValidationError({exc.where: exc.problem}, str(exc)) from None
     if not isinstance(data, dict):
         raise ValidationError({}, "the request body must be a JSON object")
     return data
@@ -169,7 +173,7 @@ def list_campaigns() -> Any:
     return jsonify({"campaigns": integration().list_campaigns()})
 
 
-@campaigns_bp.get("/<int:campaign_id>")
+@campaigns_bp.get("/<rowid:campaign_id>")
 def get_campaign(campaign_id: int) -> Any:
     raw = request.args.get("wait", "")
     try:
@@ -186,7 +190,7 @@ def _message_filters() -> dict[str, Any]:
     return {"status": request.args.get("status") or None, "error_code": _int_arg("error_code")}
 
 
-@campaigns_bp.get("/<int:campaign_id>/messages")
+@campaigns_bp.get("/<rowid:campaign_id>/messages")
 def campaign_messages(campaign_id: int) -> Any:
     return jsonify(
         integration().campaign_messages(
@@ -198,7 +202,7 @@ def campaign_messages(campaign_id: int) -> Any:
     )
 
 
-@campaigns_bp.get("/<int:campaign_id>/messages.csv")
+@campaigns_bp.get("/<rowid:campaign_id>/messages.csv")
 def campaign_messages_csv(campaign_id: int) -> Any:
     """Every recipient of the campaign (filters apply), one CSV row each."""
     table = integration().campaign_messages(campaign_id, **_message_filters(), limit=None)
@@ -211,12 +215,12 @@ def campaign_messages_csv(campaign_id: int) -> Any:
     )
 
 
-@campaigns_bp.post("/<int:campaign_id>/cancel")
+@campaigns_bp.post("/<rowid:campaign_id>/cancel")
 def cancel_campaign(campaign_id: int) -> Any:
     return jsonify(integration().cancel_campaign(campaign_id))
 
 
-@campaigns_bp.get("/<int:campaign_id>/stats")
+@campaigns_bp.get("/<rowid:campaign_id>/stats")
 def campaign_stats(campaign_id: int) -> Any:
     return jsonify(
         integration().campaign_stats(campaign_id, bucket=request.args.get("bucket", "day"))
@@ -368,6 +372,7 @@ def safety_policy(config: ClientConfig) -> websafety.SafetyPolicy:
 def create_app(config: ClientConfig, integration_obj: Integration | None = None) -> Flask:
     """Build the Flask app for one Integration (created from ``config`` unless given)."""
     app = Flask("smsim.client")
+    app.url_map.converters["rowid"] = RowIdConverter
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["smsim_client"] = integration_obj or Integration(config)
@@ -395,7 +400,11 @@ def create_app(config: ClientConfig, integration_obj: Integration | None = None)
     def _http(exc: HTTPException) -> Any:
         if exc.code == 404 and request.method == "GET" and _is_page(request.path):
             return not_found_page(f"There is no page at {request.path}.")
-        return _error(exc.description or exc.name, exc.code or 400)
+        response = _error(exc.description or exc.name, exc.code or 400)
+        allow = allowed_methods(exc)
+        if allow is not None:
+            response[0].headers["Allow"] = allow
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:  # a bug: say so without leaking internals

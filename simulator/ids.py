@@ -9,7 +9,7 @@ from smsim.contracts.payloads import new_sid
 
 __all__ = ["SID_PATTERN", "is_sid", "new_auth_token", "new_sid"]
 
-SID_PATTERN = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
+SID_PATTERN = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
 
 
 def new_auth_token() -> str:
@@ -17,6 +17,12 @@ def new_auth_token() -> str:
     return secrets.token_hex(16)
 
 
-def is_sid(value: str, prefix: str) -> bool:
-    """True when ``value`` is ``prefix`` followed by exactly 32 hex digits."""
-    return value.startswith(prefix) and bool(SID_PATTERN.match(value))
+def is_sid(value: object, prefix: str) -> bool:
+    """True when ``value`` is ``prefix`` followed by exactly 32 hex digits: the one SID
+    check of every route and parser (``AC``, ``SM``/``MM``, ``MG``, ``PN``, ``HX``...).
+    A whole match: a ``$`` pattern would also take a SID with a trailing newline."""
+    return (
+        isinstance(value, str)
+        and value.startswith(prefix)
+        and SID_PATTERN.fullmatch(value) is not None
+    )

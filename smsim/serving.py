@@ -76,10 +76,19 @@ def waits(request: Any) -> bool:
 
     Runs on the server's loop thread for every request, so the common case (no query
     naming ``wait``, no event-stream Accept) costs two substring tests.
+
+    A request waitress could not parse (``error`` set: a header line without a colon, a
+    NUL in a header, a garbage request line) never waits: waitress answers it 400 at
+    once, and such a parser may lack the attributes a parsed request has (``query``).
     """
-    if "text/event-stream" in request.headers.get("ACCEPT", ""):
+    if getattr(request, "error", None) is not None:
+        return False
+    headers = getattr(request, "headers", None) or {}
+    if "text/event-stream" in headers.get("ACCEPT", ""):
         return True
-    query: str = request.query
+    query = getattr(request, "query", "")
+    if not isinstance(query, str):
+        return False
     if "wait=" not in query:
         return False
     for key, value in parse_qsl(query, keep_blank_values=True):
@@ -159,7 +168,7 @@ class SplitDispatcher:
 
     def add_task(self, task: Any) -> None:
         requests = getattr(task, "requests", None)
-        if not requests or not waits(requests[0]):
+        if not requests or not self._waits(requests[0]):
             self.api.add_task(task)
             return
         with self._lock:
@@ -180,6 +189,18 @@ class SplitDispatcher:
             self.api.add_task(task)  # writing the 503 is instant
             return
         thread.start()
+
+    @staticmethod
+    def _waits(request: Any) -> bool:
+        """:func:`waits`, but never raising: this runs on waitress' loop thread, where an
+        exception closes the connection without an answer. A request the classifier
+        cannot read is served on the API pool, which answers it (400 for a request
+        waitress could not parse, whatever the app says otherwise)."""
+        try:
+            return waits(request)
+        except Exception:
+            log.exception("could not classify a request; serving it on the API pool")
+            return False
 
     def _serve_waiter(self, task: Any) -> None:
         try:

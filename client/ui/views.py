@@ -33,7 +33,7 @@ def campaigns_page() -> Any:
     return render_template("dashboard/campaigns.html")
 
 
-@blueprint.get("/campaigns/<int:campaign_id>")
+@blueprint.get("/campaigns/<rowid:campaign_id>")
 def campaign_page(campaign_id: int) -> Any:
     integration = current_app.extensions["smsim_client"]
     try:
@@ -48,7 +48,7 @@ def not_found_page(what: str) -> tuple[str, int]:
     return render_template("dashboard/not_found.html", what=what), 404
 
 
-@blueprint.get("/providers/<int:provider_id>/stats")
+@blueprint.get("/providers/<rowid:provider_id>/stats")
 def provider_stats_page(provider_id: int) -> Any:
     if not current_app.extensions["smsim_client"].provider_known(provider_id):
         return not_found_page(f"There is no provider #{provider_id}.")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from smsim import websafety
+from smsim.routing import RowIdConverter, allowed_methods
 from smsim.simulator import contract_check
 from smsim.simulator.config import SimulatorConfig, load_config
 from smsim.simulator.engine import Engine
@@ -16,6 +19,7 @@ from smsim.simulator.http.context import bind_engine, change_feed, engine_of, re
 from smsim.simulator.http.engine_start import StartOnFirstRequest
 from smsim.simulator.http.fast_create import CreateFastPath
 from smsim.simulator.http.params import require_utf8_form
+from smsim.simulator.http.twilio_auth import authenticate
 
 log = logging.getLogger("smsim.http")
 
@@ -38,6 +42,16 @@ MAX_BODY = 2 * 1024 * 1024
 TWILIO_SURFACES = ("/2010-04-01/", "/v1/")
 
 
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, but never NaN or Infinity: Python writes them by default, and a
+    body holding one is not JSON (``JSON.parse`` throws). A non-finite number that
+    reached an answer is a bug to see (a 500 in the log), not a body to send."""
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        kwargs.setdefault("allow_nan", False)
+        return super().dumps(obj, **kwargs)
+
+
 def create_app(config: SimulatorConfig | None = None, engine: Engine | None = None) -> Flask:
     """Build the WSGI app. Pass ``engine`` to share one with an embedding server, which
     then starts and stops it.
@@ -58,12 +72,14 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
     )
 
     app = Flask("smsim.simulator")
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json = StrictJSONProvider(app)
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     # werkzeug's default of 1,000 form fields dropped a longer form whole, which then read
     # as "'To' is required"; the body's size is what bounds the work.
     app.config["MAX_FORM_PARTS"] = None
+    app.url_map.converters["rowid"] = RowIdConverter
     owned = engine is None
     engine = engine or Engine(config or load_config())
     feed = engine.change_feed()
@@ -97,7 +113,7 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
         return jsonify(exc.envelope()), exc.status
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> tuple[Response, int]:
+    def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
         code = HTTP_CODES.get(status, 20001)
         message = (
@@ -105,7 +121,12 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
             if status == 404
             else (exc.description or exc.name)
         )
-        return jsonify(TwilioError(code, status, message).envelope()), status
+        response = jsonify(TwilioError(code, status, message).envelope())
+        response.status_code = status
+        allow = allowed_methods(exc)
+        if allow is not None:
+            response.headers["Allow"] = allow
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:
@@ -129,6 +150,9 @@ def _install_safety(app: Flask, config: SimulatorConfig) -> None:
     websafety.install(app, policy)
 
     @app.before_request
-    def _utf8_forms() -> None:
+    def _utf8_forms_then_credentials() -> None:
+        # Twilio's order: credentials before the route and the method (twilio_auth);
+        # the create fast path keeps the same order.
         if request.path.startswith(TWILIO_SURFACES):
             require_utf8_form()
+            authenticate()

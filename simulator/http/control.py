@@ -14,8 +14,12 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from smsim.simulator import render
-from smsim.simulator.account_spec import AccountSpecError, number_spec, parse_account_spec
-from smsim.simulator.accounts import NumberSpec
+from smsim.simulator.account_spec import (
+    AccountSpecError,
+    number_spec,
+    parse_account_spec,
+    parse_number_spec,
+)
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, not_found
 from smsim.simulator.http.context import change_feed, current_engine
@@ -104,7 +108,7 @@ def create_account() -> tuple[Response, int]:
     try:
         spec = parse_account_spec(json_object())
     except AccountSpecError as exc:
-        raise _bad(exc.message) from None
+        raise TwilioError(exc.code, 400, exc.message) from None
     if spec.sid is not None and current_engine().accounts.get(spec.sid):
         raise TwilioError(20001, 409, f"sid: account {spec.sid} already exists")
     account = current_engine().accounts.create(
@@ -140,17 +144,13 @@ def add_number(sid: str) -> tuple[Response, int]:
     account = current_engine().accounts.get(sid)
     if account is None:
         raise not_found(request.path)
-    data = json_object()
-    if not isinstance(data.get("phone_number"), str):
-        raise _bad("phone_number: required")
-    number = current_engine().accounts.add_number(
-        sid,
-        NumberSpec(
-            data["phone_number"],
-            sms_url=data.get("sms_url"),
-            sms_method=str(data.get("sms_method", "POST")),
-        ),
-    )
+    try:
+        # the account spec's number parser: the same rules as POST /_smsim/accounts, and
+        # an sms_url is refused with 21502 as the number update route refuses it
+        spec = parse_number_spec(json_object())
+    except AccountSpecError as exc:
+        raise TwilioError(exc.code, 400, exc.message) from None
+    number = current_engine().accounts.add_number(sid, number_spec(spec))
     return jsonify(render.phone_number(number)), 201
 
 
@@ -218,7 +218,7 @@ def clear_rules() -> Response:
     return jsonify({"deleted": current_engine().rules.delete()})
 
 
-@blueprint.delete("/rules/<int:rule_id>")
+@blueprint.delete("/rules/<rowid:rule_id>")
 def delete_rule(rule_id: int) -> Response:
     if current_engine().rules.delete(rule_id) == 0:
         raise not_found(request.path)
@@ -303,11 +303,12 @@ def messages() -> Response:
     the server stops."""
     args = request.args
     try:
-        wait = min(float(args.get("wait", "0") or 0), MAX_WAIT_SECONDS)
+        asked = float(args.get("wait", "0") or 0)
     except ValueError:
         raise _bad("wait: must be a number of seconds") from None
-    if not math.isfinite(wait):
+    if not math.isfinite(asked):  # "1e309", "inf" and "nan" are floats to Python
         raise _bad("wait: must be a number of seconds")
+    wait = min(asked, MAX_WAIT_SECONDS)
     query = messages_query(args)
     engine = current_engine()
     page = wait_until(

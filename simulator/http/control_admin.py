@@ -16,8 +16,7 @@ from smsim.simulator.account_spec import NUMBER_SETTINGS
 from smsim.simulator.errors import TwilioError, not_found
 from smsim.simulator.http.context import current_engine
 from smsim.simulator.http.messaging import iso8601
-from smsim.simulator.http.params import json_object
-from smsim.simulator.messages import valid_callback_url
+from smsim.simulator.http.params import json_object, webhook_url
 from smsim.simulator.models import Account, ApiKey
 from smsim.simulator.services import PoolNumber, Service
 
@@ -42,12 +41,9 @@ def _number_changes(data: dict[str, Any]) -> dict[str, Any]:
         if value is not None and not isinstance(value, str):
             raise TwilioError(20001, 400, f"{key}: must be a string")
     changes = dict(data)
-    url = (changes.get("sms_url") or "").strip()
     if "sms_url" in changes:
-        if url and not valid_callback_url(url):
-            # The code Twilio's IncomingPhoneNumbers update answers for a bad SmsUrl.
-            raise TwilioError(21502, 400, f"sms_url: not a valid http(s) URL: {url}")
-        changes["sms_url"] = url or None
+        # 21502: the code Twilio's IncomingPhoneNumbers update answers for a bad SmsUrl.
+        changes["sms_url"] = webhook_url("sms_url", (changes["sms_url"] or "").strip(), 21502)
     if "sms_method" in changes and str(changes["sms_method"]).upper() not in {"GET", "POST"}:
         raise TwilioError(20001, 400, "sms_method: must be GET or POST")
     if "friendly_name" in changes and not (changes["friendly_name"] or "").strip():

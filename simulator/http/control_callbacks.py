@@ -16,7 +16,7 @@ from smsim.simulator.redelivery import Redelivery, as_curl
 blueprint = Blueprint("control_callbacks", __name__, url_prefix="/_smsim")
 
 
-@blueprint.post("/callbacks/<int:attempt_id>/redeliver")
+@blueprint.post("/callbacks/<rowid:attempt_id>/redeliver")
 def redeliver(attempt_id: int) -> tuple[Response, int]:
     """Send attempt ``attempt_id`` again now; answers the new attempt (201)."""
     engine = current_engine()

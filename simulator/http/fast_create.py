@@ -68,7 +68,8 @@ class CreateFastPath:
         if self.engine.validate_contracts:
             contract_check.check_response("POST", environ["PATH_INFO"], status, body)
         # the bytes Flask's jsonify writes: compact, no ASCII escaping, a final newline
-        data = (json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        data = (text + "\n").encode()
         start_response(
             status_line(status),
             [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],

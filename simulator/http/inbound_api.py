@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 
 from smsim.simulator import render
 from smsim.simulator.errors import TwilioError
 from smsim.simulator.http.context import current_engine
+from smsim.simulator.http.params import json_object
 from smsim.simulator.inbound import Inbound, InboundRequest, InboundResult
 
 blueprint = Blueprint("inbound_api", __name__, url_prefix="/_smsim")
@@ -66,7 +67,7 @@ def parse_request(data: Any) -> InboundRequest:
 def inbound() -> tuple[Response, int]:
     engine = current_engine()
     handler = engine.inbound
-    result = handler.receive(parse_request(request.get_json(silent=True)))
+    result = handler.receive(parse_request(json_object()))
     if engine.clock.virtual and result.webhook_queued:
         engine.advance(0)
     return jsonify(_render(handler, result)), 201 if result.message is not None else 200

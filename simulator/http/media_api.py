@@ -12,13 +12,10 @@ import datetime as dt
 from flask import Blueprint, Response, g, jsonify, request
 
 from smsim.simulator import render
-from smsim.simulator.errors import authentication_failed
 from smsim.simulator.feedback import parse_outcome
 from smsim.simulator.http.context import current_engine
-from smsim.simulator.http.params import int_param, parse_date_or_datetime
+from smsim.simulator.http.params import paging, parse_date_or_datetime
 from smsim.simulator.messages import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
     invalid_page_token,
     parse_page_token,
 )
@@ -27,14 +24,6 @@ from smsim.simulator.models import Account, Message
 blueprint = Blueprint("media_api", __name__, url_prefix="/2010-04-01/Accounts/<account_sid>")
 
 MESSAGE = "/Messages/<message_sid>"
-
-
-@blueprint.before_request
-def _authenticate() -> None:
-    auth = request.authorization
-    if auth is None or auth.type != "basic":
-        raise authentication_failed()
-    g.principal = current_engine().accounts.authenticate(auth.username, auth.password)
 
 
 def _message(account_sid: str, message_sid: str) -> tuple[Account, Message]:
@@ -48,19 +37,16 @@ def _message(account_sid: str, message_sid: str) -> tuple[Account, Message]:
 @blueprint.get(f"{MESSAGE}/Media.json")
 def list_media(account_sid: str, message_sid: str) -> Response:
     account, message = _message(account_sid, message_sid)
-    args = request.args
     query, created = _created_filters()
-    page_size = int_param("PageSize", args.get("PageSize"), DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
-    page_number = int_param("Page", args.get("Page"), 0, 0, 10**9)
-    token = args.get("PageToken") or None
+    paged = paging(request.args)  # the one PageSize/Page/PageToken rule of every list
     position = None
-    if token:
-        named = parse_page_token(token)
+    if paged.token:
+        named = parse_page_token(paged.token)
         if not isinstance(named, int):
-            raise invalid_page_token(token)
+            raise invalid_page_token(paged.token)
         position = named
     page = current_engine().subresources.media.page(
-        account.sid, message.sid, created, page_size, page_number, position
+        account.sid, message.sid, created, paged.size, paged.number, position
     )
     return jsonify(render.media_page(account.sid, message.sid, page, query))
 

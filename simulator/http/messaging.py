@@ -19,9 +19,8 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from smsim import websafety
 from smsim.simulator import phone
-from smsim.simulator.errors import authentication_failed
 from smsim.simulator.http.context import current_engine
-from smsim.simulator.http.params import int_param
+from smsim.simulator.http.params import paging
 from smsim.simulator.services import (
     Page,
     PoolNumber,
@@ -33,8 +32,6 @@ from smsim.simulator.services import (
 
 blueprint = Blueprint("messaging", __name__, url_prefix="/v1")
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 1000
 SERVICE_LINKS = (
     ("phone_numbers", "PhoneNumbers"),
     ("short_codes", "ShortCodes"),
@@ -48,15 +45,6 @@ SERVICE_LINKS = (
 
 def _services() -> Services:
     return current_engine().services
-
-
-@blueprint.before_request
-def _authenticate() -> None:
-    auth = request.authorization
-    if auth is None or auth.type != "basic":
-        raise authentication_failed()
-    engine = current_engine()
-    g.principal = engine.accounts.authenticate(auth.username, auth.password)
 
 
 # A Host header that is only a name or address and a port (no user info, path or spaces).
@@ -159,10 +147,8 @@ def render_page(key: str, path: str, page: Page[Any], items: list[dict[str, Any]
 
 
 def _paging() -> tuple[int, int, str | None]:
-    args = request.args
-    size = int_param("PageSize", args.get("PageSize"), DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
-    number = int_param("Page", args.get("Page"), 0, 0, 10**9)
-    return size, number, args.get("PageToken") or None
+    asked = paging(request.args)
+    return asked.size, asked.number, asked.token
 
 
 # -- Services -----------------------------------------------------------------------------

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import request
 
-from smsim import websafety
+from smsim import strict_json, websafety
+from smsim.contracts import callback_url
 from smsim.simulator.errors import TwilioError
 
 FORM_MIMETYPE = "application/x-www-form-urlencoded"
@@ -76,15 +79,53 @@ def parse_date_or_datetime(name: str, raw: str) -> tuple[dt.date | None, float |
 
 
 def int_param(name: str, raw: str | None, default: int, low: int, high: int) -> int:
+    """An integer query parameter between ``low`` and ``high``, ``default`` when absent
+    or empty; 20001 (400) for anything but ASCII digits (``int`` also reads Arabic-Indic and
+    other scripts' digits, and ' 5', '+5', '5_0') or a value out of range."""
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise TwilioError(20001, 400, f"Invalid {name}: {raw}") from None
+    negative = raw.startswith("-") and low < 0
+    digits = raw[1:] if negative else raw
+    if not (digits.isascii() and digits.isdigit()):
+        raise TwilioError(20001, 400, f"Invalid {name}: {raw[:40]} (must be an integer)")
+    # more than 19 digits is out of any range here (and spares int() a huge string)
+    value = int(digits) if len(digits) <= 19 else 10**19
+    value = -value if negative else value
     if not low <= value <= high:
         raise TwilioError(20001, 400, f"{name} must be between {low} and {high}")
     return value
+
+
+#: Twilio's PageSize: 1 to 1,000, 50 when absent (the API reference's list operations).
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+MAX_PAGE_NUMBER = 10**9
+_PAGE_TOKEN = re.compile(r"PA[0-9A-Za-z]{1,64}")
+
+
+@dataclass(frozen=True)
+class Paging:
+    """The paging parameters of a Twilio list request."""
+
+    size: int
+    number: int
+    token: str | None
+
+
+def paging(args: Mapping[str, str]) -> Paging:
+    """``PageSize``, ``Page`` and ``PageToken`` of a list request: the one rule every
+    Twilio list route (2010 API and v1) checks them by, with the same error (20001, 400;
+    docs/fidelity.md, Messages API). A token is ``PA`` and a few ASCII letters or digits
+    (what smsim and Twilio issue); anything else is refused here, before a list reads it
+    (``PA`` and 5,000 digits was a 500: ``int()`` refuses that many)."""
+    token = args.get("PageToken") or None
+    if token is not None and not _PAGE_TOKEN.fullmatch(token):
+        raise TwilioError(20001, 400, f"Invalid PageToken {token[:80]}")
+    return Paging(
+        size=int_param("PageSize", args.get("PageSize"), DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
+        number=int_param("Page", args.get("Page"), 0, 0, MAX_PAGE_NUMBER),
+        token=token,
+    )
 
 
 # The largest integer SQLite stores: a filter or cursor past it cannot match a row.
@@ -122,7 +163,10 @@ def sent_bounds(name: str, raw: str) -> tuple[float, float]:
         assert instant is not None
         if name != "DateSent":
             return instant, instant
-        day = dt.datetime.fromtimestamp(instant, dt.UTC).date()
+        try:
+            day = dt.datetime.fromtimestamp(instant, dt.UTC).date()
+        except (OverflowError, ValueError):  # 9999-12-31T23:59:59-14:00 is in year 10000
+            raise TwilioError(20001, 400, f"Invalid {name} value: {raw[:100]}") from None
     start = dt.datetime.combine(day, dt.time(), dt.UTC).timestamp()
     return start, start + 86400 - 1e-6
 
@@ -130,12 +174,29 @@ def sent_bounds(name: str, raw: str) -> tuple[float, float]:
 def json_object() -> dict[str, Any]:
     """The JSON object a control route was sent, ``{}`` for no body; any other body is
     refused, never ignored (``request.data`` is empty for a form, which used to pass as
-    "no body")."""
+    "no body"). Every JSON body is read here, strictly (:mod:`smsim.strict_json`): no
+    NaN or Infinity, no integer SQLite cannot store, no nesting past a few levels."""
     if not request.get_data(cache=True):
         return {}
     if not request.is_json:
         raise TwilioError(20001, 415, websafety.JSON_REQUIRED)
-    data = request.get_json(silent=True)
+    try:
+        data = strict_json.loads(request.get_data(cache=True))
+    except strict_json.JsonInputError as exc:
+        raise TwilioError(20001, 400, f"{exc}; nothing was changed") from None
     if not isinstance(data, dict):
         raise TwilioError(20001, 400, "Request body must be a JSON object")
     return data
+
+
+def webhook_url(field: str, raw: str | None, code: int) -> str | None:
+    """A webhook URL parameter (``StatusCallback``, ``SmsUrl``, ``sms_url``...), None
+    when absent or empty, else the URL; ``code`` (400) naming ``field`` when Twilio would
+    refuse it (:mod:`smsim.contracts.callback_url`: absolute http(s), a valid host, no
+    whitespace, a sane length). Every route that takes a webhook URL reads it here."""
+    if raw is None or raw == "":
+        return None
+    problem = callback_url.problem(raw)
+    if problem is not None:
+        raise TwilioError(code, 400, f"{field}: not a valid http(s) URL ({problem}): {raw[:200]}")
+    return raw

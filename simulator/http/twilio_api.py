@@ -1,6 +1,7 @@
 """The Twilio REST surface (``/2010-04-01``): parse the request, call the engine, render.
 
-HTTP Basic auth on every route; a parent account's credentials reach its subaccounts.
+HTTP Basic auth on every route (checked first, by ``twilio_auth``, before routing); a parent
+account's credentials reach its subaccounts.
 """
 
 from __future__ import annotations
@@ -10,30 +11,21 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.datastructures import MultiDict
 
+from smsim.contracts import callback_url
 from smsim.simulator import render
 from smsim.simulator.accounts import NumberSpec
 from smsim.simulator.engine import Engine
-from smsim.simulator.errors import TwilioError, authentication_failed, not_found
+from smsim.simulator.errors import TwilioError, not_found, twilio_error
 from smsim.simulator.http.context import current_engine
-from smsim.simulator.http.params import int_param, sent_bounds
+from smsim.simulator.http.params import paging, sent_bounds, webhook_url
+from smsim.simulator.ids import is_sid
 from smsim.simulator.messages import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
     CreateRequest,
     ListFilter,
-    valid_callback_url,
 )
 from smsim.simulator.models import Account
 
 blueprint = Blueprint("twilio_api", __name__, url_prefix="/2010-04-01")
-
-
-@blueprint.before_request
-def _authenticate() -> None:
-    auth = request.authorization
-    if auth is None or auth.type != "basic":
-        raise authentication_failed()
-    g.principal = current_engine().accounts.authenticate(auth.username, auth.password)
 
 
 def _account(account_sid: str) -> Account:
@@ -50,6 +42,7 @@ def _created(body: dict[str, Any]) -> tuple[Response, int]:
 
 @blueprint.get("/Accounts.json")
 def list_accounts() -> Response:
+    paging(request.args)  # one page, but PageSize is checked as on every list
     accounts = current_engine().accounts.subaccounts(g.principal.sid)
     friendly = request.args.get("FriendlyName")
     status = request.args.get("Status")
@@ -108,10 +101,14 @@ def create_message_json(
     (also the create fast path's, :mod:`smsim.simulator.http.fast_create`)."""
     account = engine.accounts.authorize(principal, account_sid)
     create = CreateRequest.from_form(form, form.getlist("MediaUrl"))
-    if create.status_callback and not valid_callback_url(create.status_callback):
+    if create.status_callback and not callback_url.is_valid(create.status_callback):
         raise TwilioError(
-            21609, 400, f"The StatusCallback URL {create.status_callback} is not a valid URL."
+            21609, 400, f"The StatusCallback URL {create.status_callback[:200]} is not a valid URL."
         )
+    if create.content_sid is not None and not is_sid(create.content_sid, "HX"):
+        # Twilio's "The ContentSid is Invalid": HX and 32 hex digits
+        # (https://www.twilio.com/docs/api/errors/21655).
+        raise twilio_error(21655)
     return render.message(engine.messages.create(account, create))
 
 
@@ -143,10 +140,10 @@ def list_messages(account_sid: str) -> Response:
         date_sent_before=before,
         date_sent_after=after,
     )
-    page_size = int_param("PageSize", args.get("PageSize"), DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
-    page_number = int_param("Page", args.get("Page"), 0, 0, 10**9)
-    token = args.get("PageToken") or None
-    page = current_engine().messages.page(account.sid, filters, page_size, page_number, token)
+    asked = paging(args)
+    page = current_engine().messages.page(
+        account.sid, filters, asked.size, asked.number, asked.token
+    )
     return jsonify(render.message_page(account.sid, page, query))
 
 
@@ -175,6 +172,9 @@ def delete_message(account_sid: str, sid: str) -> tuple[str, int]:
 
 # -- IncomingPhoneNumbers -----------------------------------------------------------------
 
+# The webhook URLs of a number, refused with 21502 (Twilio's "Invalid URL") on create
+# and update alike.
+NUMBER_URL_FIELDS = ("SmsUrl", "SmsFallbackUrl", "StatusCallback")
 _NUMBER_FIELDS = {
     "FriendlyName": "friendly_name",
     "SmsUrl": "sms_url",
@@ -187,6 +187,7 @@ _NUMBER_FIELDS = {
 
 @blueprint.get("/Accounts/<account_sid>/IncomingPhoneNumbers.json")
 def list_numbers(account_sid: str) -> Response:
+    paging(request.args)  # one page, but PageSize is checked as on every list
     account = _account(account_sid)
     numbers = current_engine().accounts.numbers(account.sid, request.args.get("PhoneNumber"))
     path = f"/2010-04-01/Accounts/{account.sid}/IncomingPhoneNumbers.json"
@@ -201,9 +202,8 @@ def create_number(account_sid: str) -> tuple[Response, int]:
     wanted = form.get("PhoneNumber")
     if not wanted:
         raise TwilioError(21452, 400, "A PhoneNumber or AreaCode is required.")
-    for url_field in ("SmsUrl", "SmsFallbackUrl"):
-        if form.get(url_field) and not valid_callback_url(form[url_field]):
-            raise TwilioError(21502, 400, f"{url_field} is not valid: {form[url_field]}")
+    for url_field in NUMBER_URL_FIELDS:
+        webhook_url(url_field, form.get(url_field), 21502)
     number = current_engine().accounts.add_number(
         account.sid,
         NumberSpec(
@@ -226,9 +226,8 @@ def fetch_number(account_sid: str, sid: str) -> Response:
 def update_number(account_sid: str, sid: str) -> Response:
     account = _account(account_sid)
     form = request.form
-    for url_field in ("SmsUrl", "SmsFallbackUrl", "StatusCallback"):
-        if form.get(url_field) and not valid_callback_url(form[url_field]):
-            raise TwilioError(21502, 400, f"{url_field} is not valid: {form[url_field]}")
+    for url_field in NUMBER_URL_FIELDS:
+        webhook_url(url_field, form.get(url_field), 21502)
     changes = {_NUMBER_FIELDS[k]: (v or None) for k, v in form.items() if k in _NUMBER_FIELDS}
     number = current_engine().accounts.update_number(account.sid, sid, changes)
     return jsonify(render.phone_number(number))
@@ -246,6 +245,7 @@ def delete_number(account_sid: str, sid: str) -> tuple[str, int]:
 
 @blueprint.get("/Accounts/<account_sid>/OutgoingCallerIds.json")
 def list_verified(account_sid: str) -> Response:
+    paging(request.args)  # one page, but PageSize is checked as on every list
     account = _account(account_sid)
     items = current_engine().accounts.verified(account.sid, request.args.get("PhoneNumber"))
     path = f"/2010-04-01/Accounts/{account.sid}/OutgoingCallerIds.json"

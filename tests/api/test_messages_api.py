@@ -215,8 +215,13 @@ def test_unknown_message_and_route_get_20404(simulator, twilio_account):
     for url in (f"{base}/Messages/SM{'0' * 32}.json", f"{base}/Messages/nonsense.json"):
         response = requests.get(url, auth=_auth(twilio_account), timeout=5)
         assert (response.status_code, response.json()["code"]) == (404, 20404)
+    # Twilio authenticates first: an unknown route is 404 only to a caller it knows.
     response = requests.get(f"{simulator.url}/2010-04-01/Nothing.json", timeout=5)
-    assert response.json()["code"] == 20404
+    assert (response.status_code, response.json()["code"]) == (401, 20003)
+    response = requests.get(
+        f"{simulator.url}/2010-04-01/Nothing.json", auth=_auth(twilio_account), timeout=5
+    )
+    assert (response.status_code, response.json()["code"]) == (404, 20404)
 
 
 def test_national_formats_are_normalised(twilio_client):

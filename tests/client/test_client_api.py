@@ -120,6 +120,20 @@ def test_numbers_that_are_digits_but_not_ascii_are_refused_not_a_500(app_client:
     assert app_client.get("/api/providers/\u00b2").status_code == 404
 
 
+def test_odd_json_huge_ids_and_wrong_methods_are_answered_not_a_500(app_client: Any) -> None:
+    """The integration reads JSON bodies with the simulator's strict reader: deep
+    nesting (RecursionError), NaN and 1e400 are a 400 naming where; a campaign id past
+    what SQLite stores is 404 (it was an OverflowError); a 405 names its methods."""
+    for body, field in (("[" * 100_000, "body"), ('{"nickname": NaN}', "nickname")):
+        resp = app_client.post("/api/providers", data=body, content_type="application/json")
+        assert resp.status_code == 400, resp.get_data(as_text=True)
+        assert field in resp.get_json()["fields"]
+    for path in ("/api/campaigns/99999999999999999999", "/api/campaigns/9223372036854775808"):
+        assert app_client.get(path).status_code == 404
+    resp = app_client.put("/api/campaigns")
+    assert resp.status_code == 405 and "POST" in resp.headers["Allow"]
+
+
 def test_sends_need_a_provider_and_honour_the_template_option(app_client: Any) -> None:
     resp = app_client.post("/api/campaigns", json={"message": "hi", "recipients": ["+1415"]})
     assert resp.status_code == 400
