@@ -48,7 +48,7 @@ def parse_request(data: Any) -> InboundRequest:
     lost = data.get("lost_segment", False)
     if not isinstance(lost, bool):
         raise _bad("lost_segment: must be true or false")
-    media = data.get("media_urls") or []
+    media = data.get("media_urls", [])
     if not isinstance(media, list) or not all(isinstance(u, str) and u for u in media):
         raise _bad("media_urls: must be a list of URLs")
     if not body and not media:

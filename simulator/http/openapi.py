@@ -27,6 +27,7 @@ from smsim.simulator.http.params import SQLITE_MAX_INTEGER
 _CONVERTERS: dict[str, dict[str, Any]] = {
     "default": {"type": "string", "minLength": 1, "pattern": "^[^/]+$"},
     "int": {"type": "integer", "minimum": 0, "maximum": SQLITE_MAX_INTEGER},
+    "rowid": {"type": "integer", "minimum": 0, "maximum": SQLITE_MAX_INTEGER},
 }
 _PARAM_NAMES = {"account_sid": "AccountSid", "sid": "Sid"}
 _VARIABLE = re.compile(r"<(?:([a-z]+):)?([A-Za-z_]+)>")

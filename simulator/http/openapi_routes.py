@@ -22,7 +22,7 @@ JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 
 _STRING: dict[str, Any] = {"type": "string"}
-_TEXT = {"type": "string", "pattern": "[^ ]"}  # not empty, not only spaces
+_TEXT = {"type": "string", "pattern": "\\S"}  # not empty, not only whitespace
 _WHOLE = {"type": "integer", "minimum": 0, "maximum": SQLITE_MAX_INTEGER}
 
 
@@ -76,7 +76,11 @@ PAGING = (
 # What the routes' parsers accept in a form field, by kind (an empty URL clears it).
 _URL = {
     "type": "string",
-    "pattern": "^(|https?://[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?(/[!-~]*)?)$",
+    # host labels as contracts/callback_url.py takes them: no leading or trailing hyphen
+    "pattern": (
+        "^(|https?://[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+        "([.][A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*[.]?(:[0-9]{1,5})?(/[!-~]*)?)$"
+    ),
 }
 _METHOD = {"type": "string", "pattern": "^ *([Gg][Ee][Tt]|[Pp][Oo][Ss][Tt]) *$"}
 _BOOL = {"type": "string", "pattern": "^ *([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]) *$"}
@@ -169,7 +173,7 @@ _DATE_SENT = {
 }
 _SERVICE_FIELDS = {f.form: _KINDS[f.kind] for f in SERVICE_FIELDS}
 _NONEMPTY_NAME = {
-    "FriendlyName": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "[^ ]"}
+    "FriendlyName": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "\\S"}
 }
 
 # -- the Twilio surface (/2010-04-01, /v1) ----------------------------------------------------
@@ -415,7 +419,11 @@ CONTROL: dict[str, Route] = {
                 "from": {**_TEXT, "description": "the handset"},
                 "to": {**_TEXT, "description": "a Twilio number some account owns"},
                 "body": _STRING,
-                "num_segments": {"type": "integer", "minimum": 1},
+                "num_segments": {
+                    "type": ["integer", "null"],
+                    "minimum": 1,
+                    "description": "null or absent: counted from the body",
+                },
                 "lost_segment": {
                     "type": "boolean",
                     "description": "30009: stored undelivered, no webhook sent",

@@ -104,3 +104,22 @@ def test_a_wait_that_is_not_a_finite_number_is_refused_at_once(simulator, wait):
     )
     assert response.status_code == 400, response.text
     assert response.json()["message"].startswith("wait: ")
+
+
+@pytest.mark.parametrize("media_urls", ["{}", "\"\"", "0", "false", "null"])
+def test_inbound_media_urls_that_are_not_a_list_are_refused(simulator, media_urls):
+    # Found by schemathesis on smsim's own document: a falsy non-list was read as "no media".
+    body = (
+        '{"from":"+14155550199","to":"+15005550006","body":"See you at 5",'
+        f'"media_urls":{media_urls}}}'
+    )
+    response = _post(simulator.url + "/_smsim/inbound", body)
+    assert response.status_code == 400, response.text
+    assert response.json()["message"].startswith("media_urls")
+
+
+def test_keys_beside_a_rules_list_are_named_not_dropped(simulator):
+    response = _post(simulator.url + "/_smsim/rules", '{"rules": [], "probability": 0.5}')
+    assert response.status_code == 400, response.text
+    assert "probability" in response.json()["message"]
+    assert requests.get(simulator.url + "/_smsim/rules", timeout=10).json()["rules"] == []
