@@ -220,6 +220,25 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
         "properties": {"friendly_name": _STRING},
         "example": {"friendly_name": "ci"},
     },
+    "/_smsim/callbacks/{attempt_id}/redeliver": {
+        "type": "object",
+        "properties": {
+            "url": {**_STRING, "description": "send it here instead (a receiver since fixed)"}
+        },
+        "additionalProperties": False,
+        "example": {"url": "http://127.0.0.1:5000/sms/twilio"},
+    },
+    "/_smsim/callbacks/redeliver": {
+        "type": "object",
+        "properties": {
+            "lost": {"type": "boolean", "enum": [True]},
+            "url": {**_STRING, "description": "send them here instead"},
+            "message_sid": {**_STRING, "description": "only this message's lost callbacks"},
+        },
+        "required": ["lost"],
+        "additionalProperties": False,
+        "example": {"lost": True, "url": "http://127.0.0.1:5000/sms/twilio"},
+    },
     "/_smsim/accounts/{Sid}/numbers/{number_sid}": {
         "type": "object",
         "properties": {
@@ -283,7 +302,11 @@ CONTROL_DESCRIPTIONS: dict[str, str] = {
     "`event: change` whenever stored data changed, a heartbeat comment every 15 s; without "
     "that Accept, the change counter as JSON.",
     "POST /_smsim/callbacks/{attempt_id}/redeliver": "Send a logged webhook attempt again "
-    "now, signed as the original; logged as a new attempt. No body. Answers 201 with it.",
+    "now, signed as the original, or to a new `url` (signed for it); logged as a new "
+    "attempt. Answers 201 with it.",
+    "POST /_smsim/callbacks/redeliver": 'With `{"lost": true}`: send every callback never '
+    "delivered (of `message_sid`, or all) again, to `url` when given; answers `sent`, "
+    "`delivered`, `failed`, `still_lost`, `not_tried` and the new `attempts`.",
     "GET /_smsim/callbacks/lost": "How many callbacks were never delivered (every attempt "
     "failed, none left to try): `count`.",
     "POST /_smsim/inbound": "A handset texts a Twilio number: stores the message, applies "
