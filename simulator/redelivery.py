@@ -26,7 +26,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from smsim.contracts import callback_url
-
 from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError

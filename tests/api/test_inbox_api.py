@@ -241,7 +241,9 @@ def test_redeliver_to_a_new_url_signs_for_that_url_and_clears_the_lost_callback(
 
     fixed = callback_recorder.url("/fixed?account=ACME")
     answer = requests.post(
-        f"{simulator.url}/_smsim/callbacks/{lost[0]['id']}/redeliver", json={"url": fixed}, timeout=10
+        f"{simulator.url}/_smsim/callbacks/{lost[0]['id']}/redeliver",
+        json={"url": fixed},
+        timeout=10,
     )
     assert answer.status_code == 201, answer.text
     assert answer.json()["url"] == fixed and answer.json()["status_code"] == 200
