@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, render_template
 
+from smsim.simulator.errors import TwilioError
+from smsim.simulator.http.context import current_engine
+from smsim.simulator.http.ui.client_links import dashboard_base
 from smsim.web import register_assets
 
 blueprint = Blueprint(
@@ -32,7 +35,16 @@ NAV: tuple[tuple[str, str], ...] = (
 
 @blueprint.app_context_processor
 def _chrome() -> dict[str, Any]:
-    return {"product_name": "smsim", "nav": NAV, "home_url": "/"}
+    dashboard = dashboard_base(current_engine().config.dashboard_url)
+    nav = NAV + (((dashboard + "/", "Dashboard ↗"),) if dashboard else ())
+    return {"product_name": "smsim", "nav": nav, "home_url": "/", "dashboard_url": dashboard}
+
+
+@blueprint.errorhandler(TwilioError)
+def _error_page(exc: TwilioError) -> tuple[str, int]:
+    """A page of the inbox that names nothing (``/messages/SMdoesnotexist``) answers an
+    HTML page a person can go on from, not the control API's JSON envelope."""
+    return render_template("ui/error.html", error=exc), exc.status
 
 
 def register_ui(app: Flask) -> None:
