@@ -51,13 +51,13 @@ def checked_url(url: Any) -> str | None:
         return None
     if not isinstance(url, str) or not url.strip():
         raise RedeliveryError("url: must be an absolute http(s) URL")
-    url = url.strip()
-    if len(url) > MAX_URL_LENGTH:
+    text: str = url.strip()
+    if len(text) > MAX_URL_LENGTH:
         raise RedeliveryError(f"url: must be at most {MAX_URL_LENGTH} characters")
-    problem = callback_url.problem(url)
+    problem = callback_url.problem(text)
     if problem is not None:
         raise RedeliveryError(f"url: {problem}")
-    return url
+    return text
 
 
 @dataclass(frozen=True)
