@@ -116,11 +116,15 @@ def test_hidden_tab_title_counts_new_messages(browser, simulator, twilio_client)
 
 
 def test_empty_inbox_shows_a_curl_line_that_sends_the_first_message(
-    browser, simulator, twilio_account
+    browser, simulator, smsim_control
 ) -> None:
     browser.get(simulator.url + "/")
-    hint = browser.find_element(By.ID, "first-send").text
-    assert simulator.url in hint
+    shown = browser.find_element(By.ID, "first-send").text
+    assert simulator.url in shown
+    first = smsim_control.accounts()[0]
+    assert first["auth_token"] not in shown  # masked on screen, as on the Accounts page
+    hint = browser.find_element(By.ID, "copy-first-send").get_attribute("data-copy-command")
+    assert hint == shown.replace("•" * 8 + first["auth_token"][-4:], first["auth_token"])
     wait_for(browser, lambda d: d.find_element(By.ID, "live").text == "● live")
     done = subprocess.run(shlex.split(hint), capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done

@@ -245,10 +245,8 @@ window.inbox = (function () {
       await showLost();
     });
     redeliverLostForm(document.getElementById("redeliver-lost-form"), null, showLost);
-    const copy = document.querySelector("[data-copy-text]");
-    if (copy) copy.addEventListener("click", function () {
-      smsim.copy(document.getElementById(copy.dataset.copyText).textContent);
-    });
+    const copy = document.getElementById("copy-first-send");
+    if (copy) copy.addEventListener("click", function () { smsim.copy(copy.dataset.copyCommand); });
     showLost().catch(function (e) { smsim.flash(e.message, true); });
     return refresh;
   }
