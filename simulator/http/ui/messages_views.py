@@ -96,3 +96,43 @@ def _first_send() -> dict[str, str] | None:
             "shown": line.format(sid=account.sid, token="•" * 8 + account.auth_token[-4:]),
         }
     return None
+
+
+@blueprint.get("/conversations/<handset>")
+def conversation(handset: str) -> str:
+    """Everything between one handset and an account's numbers, as a phone shows it."""
+    accounts = _accounts()
+    account_sid = request.args.get("account_sid", "")
+    args = MultiDict({"number": handset, "limit": str(THREAD_SIZE)})
+    if account_sid:
+        args["account_sid"] = account_sid
+    listing = messages_json(current_engine().messages.inbox(messages_query(args)))
+    return render_template(
+        "ui/conversation.html",
+        handset=handset,
+        account_sid=account_sid,
+        accounts=accounts,
+        listing=listing,
+        thread_size=THREAD_SIZE,
+    )
+
+
+@blueprint.get("/messages/<sid>")
+def message_page(sid: str) -> str:
+    """One message: fields, lifecycle timeline, every webhook attempt."""
+    engine = current_engine()
+    found = engine.messages.find(sid)
+    if found is None:
+        raise not_found(request.path)
+    detail = message_detail(engine, found)
+    callback = (detail["webhook"] or {}).get("url") if found.direction != "inbound" else None
+    origin = client_origin(callback, engine.config.dashboard_url)
+    return render_template(
+        "ui/message.html",
+        sid=sid,
+        detail=detail,
+        origin=origin,
+        # The address offered for a redelivery: the client's receiver when the message
+        # came through the client and its dashboard is known, else the webhook URL itself.
+        redeliver_url=(origin.receiver_url if origin and origin.receiver_url else callback) or "",
+    )
