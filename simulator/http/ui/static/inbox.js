@@ -262,9 +262,12 @@ window.inbox = (function () {
       " ",
       el("a", { href: "/messages/" + encodeURIComponent(m.sid), text: "details" }),
     ];
-    const other = fromHandset ? "to " + m.to : "from " + (m.from || "(service)");
+    // Our side of the message, linked to every message of that number.
+    const ours = fromHandset ? m.to : m.from;
+    const who = ours ? [fromHandset ? "to " : "from ", el("a", { href: numberUrl(ours), text: ours })]
+      : ["from (service)"];
     return el("li", { className: "bubble " + (fromHandset ? "mine" : "theirs"), "data-sid": m.sid }, [
-      el("div", { className: "who muted", text: other }),
+      el("div", { className: "who muted" }, who),
       el("div", { className: "text", text: m.body }),
       el("div", { className: "meta muted" }, meta),
     ]);
