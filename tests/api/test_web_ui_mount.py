@@ -56,3 +56,15 @@ def test_an_unknown_message_page_is_html_and_its_json_route_stays_json() -> None
     assert "/messages/SMdoesnotexist" in page.get_data(as_text=True)
     api = client.get("/_smsim/messages/SMdoesnotexist")
     assert api.status_code == 404 and api.get_json()["code"] == 20404
+
+
+def test_a_browser_gets_a_404_page_for_an_unknown_address_and_scripts_get_json() -> None:
+    client = _client()
+    browser_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    page = client.get("/no/such/page", headers={"Accept": browser_accept})
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert "Nothing here" in page.get_data(as_text=True)
+    for path, accept in (("/no/such/page", "*/*"), ("/_smsim/nothing", browser_accept)):
+        answer = client.get(path, headers={"Accept": accept})
+        assert answer.status_code == 404 and answer.get_json()["code"] == 20404, path
+    assert _client(ui=False).get("/no/such/page", headers={"Accept": browser_accept}).is_json
