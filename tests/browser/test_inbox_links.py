@@ -83,6 +83,11 @@ def test_message_page_links_the_account_the_campaign_and_shows_raw_json(
     offered = browser.find_element(By.ID, "redeliver-url").get_attribute("value")
     assert offered == f"http://127.0.0.1:9/sms/twilio?account=ACME&meta={META}"
 
+    # Retry settings in words, from the URL's fragment or Twilio's defaults.
+    assert browser.find_element(By.ID, "policy").text.startswith(
+        "A failed callback is tried again once when the receiver cannot be reached."
+    )
+
     browser.find_element(By.CSS_SELECTOR, "#raw summary").click()
     raw = browser.find_element(By.ID, "raw-json").text
     assert f'"sid": "{sid}"' in raw and '"error_code": 30007' in raw

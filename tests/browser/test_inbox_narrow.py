@@ -77,3 +77,18 @@ def test_every_inbox_page_fits_400_px(browser, simulator, smsim_control) -> None
     assert status.is_displayed() and status.text == "undelivered"
     assert error.is_displayed() and error.text.startswith("30007")
     assert card.location["x"] + card.size["width"] <= 400
+
+
+def test_outcomes_jump_links_reach_each_table_on_a_phone(browser, simulator) -> None:
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 400, "height": 800, "deviceScaleFactor": 1, "mobile": False},
+    )
+    browser.get(simulator.url + "/outcomes")
+    links = browser.find_elements(By.CSS_SELECTOR, ".jump-links a")
+    assert [link.text.split(" (")[0] for link in links][:2] == ["Rules", "Error catalogue"]
+    target = links[-1].get_attribute("href").split("#", 1)[1]
+    links[-1].click()
+    heading = browser.find_element(By.ID, target)
+    wait_for(browser, lambda d: 0 <= heading.rect["y"] - d.execute_script("return scrollY") < 800)
+    assert browser.execute_script("return scrollY") > 2000  # far down the page, reached at once

@@ -402,10 +402,10 @@ window.inbox = (function () {
 
   // Twilio's retry policies ("rp" in a URL's fragment) in words.
   const RETRY_ON = {
-    ct: "it cannot connect",
-    rt: "no answer comes in time",
-    "4xx": "it answers HTTP 4xx",
-    "5xx": "it answers HTTP 5xx",
+    ct: "the receiver cannot be reached",
+    rt: "the receiver does not answer in time",
+    "4xx": "the receiver answers HTTP 4xx",
+    "5xx": "the receiver answers HTTP 5xx",
     all: "anything goes wrong",
   };
 
@@ -414,8 +414,8 @@ window.inbox = (function () {
     const on = policy.retry_on.map(function (key) { return RETRY_ON[key] || key; });
     const retries = policy.retry_count === 0 ? "A failed callback is not tried again."
       : "A failed callback is tried again " + (policy.retry_count === 1 ? "once" : policy.retry_count + " times") +
-        " when the receiver " + (on.length ? on.join(" or ") : "fails") + ".";
-    const limits = " Each try waits " + policy.connect_timeout_s + " s to connect and " + policy.read_timeout_s +
+        (on.length ? " when " + on.join(" or ") : "") + ".";
+    const limits = " Each try waits up to " + policy.connect_timeout_s + " s to connect and " + policy.read_timeout_s +
       " s for the answer, " + policy.total_timeout_s + " s in all.";
     const source = policy.fragment
       ? " (Set by the URL's ending #" + policy.fragment + ", Twilio's connection overrides.)"
