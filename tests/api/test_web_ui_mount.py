@@ -68,3 +68,15 @@ def test_a_browser_gets_a_404_page_for_an_unknown_address_and_scripts_get_json()
         answer = client.get(path, headers={"Accept": accept})
         assert answer.status_code == 404 and answer.get_json()["code"] == 20404, path
     assert _client(ui=False).get("/no/such/page", headers={"Accept": browser_accept}).is_json
+
+
+def test_first_message_hint_sends_from_a_trial_account_only_to_a_verified_number() -> None:
+    client = _client(create_default_accounts=False)
+    assert "Create an account" in client.get("/").get_data(as_text=True)
+    created = client.post(
+        "/_smsim/accounts",
+        json={"type": "trial", "numbers": ["+15005550006"], "verified_numbers": ["+12125550123"]},
+    )
+    assert created.status_code == 201, created.get_data(as_text=True)
+    html = client.get("/").get_data(as_text=True)
+    assert "To=+12125550123" in html and "From=+15005550006" in html

@@ -126,7 +126,7 @@ def test_empty_inbox_shows_a_curl_line_that_sends_the_first_message(
     browser.get(simulator.url + "/")
     shown = browser.find_element(By.ID, "first-send").text
     assert simulator.url in shown
-    first = smsim_control.accounts()[0]
+    first = next(a for a in smsim_control.accounts() if a["sid"] in shown)
     assert first["auth_token"] not in shown  # masked on screen, as on the Accounts page
     hint = browser.find_element(By.ID, "copy-first-send").get_attribute("data-copy-command")
     assert hint == shown.replace("•" * 8 + first["auth_token"][-4:], first["auth_token"])

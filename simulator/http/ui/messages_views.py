@@ -76,18 +76,27 @@ def _code_label(entry: catalogue.ErrorEntry) -> str:
 
 def _first_send() -> dict[str, str] | None:
     """What the empty inbox shows to send a first message: a curl line against this
-    server with the first account's credentials and number (None without an account).
-    ``shown`` masks the auth token, as the Accounts page does until asked; ``curl`` is
-    what the Copy button copies."""
+    server that works as shown (None without an account to send from). It sends from an
+    account's own number: a full account's to any handset, else a trial account's to a
+    number it has verified (anything else is refused with 21608). ``shown`` masks the
+    auth token, as the Accounts page does until asked; ``curl`` is what Copy copies."""
     engine = current_engine()
-    for account in engine.accounts.all():
+    accounts = sorted(engine.accounts.all(), key=lambda a: (a.is_trial, a.sid))
+    for account in accounts:
         numbers = engine.accounts.numbers(account.sid)
-        sender = numbers[0].phone_number if numbers else "+15005550006"
+        if account.status != "active" or not numbers:
+            continue
+        to = "+14155550123"
+        if account.is_trial:
+            verified = engine.accounts.verified(account.sid)
+            if not verified:
+                continue
+            to = verified[0].phone_number
         base = request.host_url.rstrip("/")
         line = (
             "curl -u '{sid}:{token}'"
             f" {base}/2010-04-01/Accounts/{account.sid}/Messages.json"
-            f" --data-urlencode 'From={sender}' --data-urlencode 'To=+14155550123'"
+            f" --data-urlencode 'From={numbers[0].phone_number}' --data-urlencode 'To={to}'"
             " --data-urlencode 'Body=Hello from smsim'"
         )
         return {
