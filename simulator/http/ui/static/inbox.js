@@ -360,7 +360,9 @@ window.inbox = (function () {
       field("Error", m.error_code ? errorField(m) : null),
       field("Segments", String(detail.segments) + (detail.encoding ? " (" + detail.encoding + ")" : "")),
       field("Price", m.price === null ? null : m.price + " " + (m.price_unit || "")),
-      field("Messaging Service", m.messaging_service_sid ? el("code", { text: m.messaging_service_sid }) : null),
+      // Services are listed under their account on the Accounts page.
+      field("Messaging Service", m.messaging_service_sid
+        ? codeLink(m.messaging_service_sid, "/accounts#" + encodeURIComponent(m.account_sid), "Its account's services") : null),
       field("Created", timeEl(m.date_created_iso)),
       field("Sent", timeEl(m.date_sent_iso)),
       field("Updated", timeEl(m.date_updated_iso)),
