@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from smsim.contracts import callback_url
 from smsim.simulator.account_spec import AccountConfig, AccountSpecError, parse_account_spec
 from smsim.simulator.errors import ConfigError
 
@@ -69,6 +70,9 @@ class SimulatorConfig:
     # any), and the token they require when set (never logged).
     allowed_hosts: tuple[str, ...] = ()
     control_token: str | None = None
+    # The client's dashboard when it runs beside this simulator (``smsim up`` passes it):
+    # the inbox's nav links it, and a message sent through it links to its campaign.
+    dashboard_url: str | None = None
 
     def with_overrides(self, **changes: Any) -> SimulatorConfig:
         return replace(self, **changes)
@@ -125,6 +129,7 @@ _SCALARS = {
     "validate_contracts": bool,
     "ui": bool,
     "control_token": str,
+    "dashboard_url": str,
 }
 _ALIASES = {"db": "db_path", "status-callback": "status_callback"}
 CARRIER_PROFILES = ("all-delivered", "realistic")
@@ -194,6 +199,10 @@ def validate(config: SimulatorConfig) -> None:
         raise ConfigError(f"workers: must be 1-{MAX_WORKERS} (or 0: automatic)")
     if not 0 <= config.delivery_processes <= MAX_WORKERS:
         raise ConfigError(f"delivery_processes: must be 1-{MAX_WORKERS} (or 0: one per two cores)")
+    if config.dashboard_url is not None and callback_url.problem(config.dashboard_url):
+        raise ConfigError(
+            f"dashboard_url: must be an absolute http(s) URL, not {config.dashboard_url!r}"
+        )
     if config.workers > 1 and config.clock == "virtual":
         raise ConfigError("workers: more than 1 needs the real clock (virtual time is in-process)")
     if config.workers > 1 and not config.store_target:
@@ -237,7 +246,7 @@ def _host_names(value: Any) -> tuple[str, ...]:
 
 
 def _coerce(key: str, value: Any, kind: type) -> Any:
-    if value is None and key in {"db_path", "status_callback", "control_token"}:
+    if value is None and key in {"db_path", "status_callback", "control_token", "dashboard_url"}:
         return None
     try:
         if kind is bool:

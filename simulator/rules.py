@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smsim.contracts import catalogue
-from smsim.contracts.fields import first_error
+from smsim.contracts.fields import field_errors
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError
 from smsim.simulator.models import Message
@@ -33,10 +33,25 @@ DELAY_KEYS = ("sending", "sent", "delivered")
 
 
 class RuleError(TwilioError):
-    """A malformed rule; the message names the field."""
+    """A malformed rule; the message names every bad field ("; " between them) and the
+    envelope lists them one by one under ``errors`` (``[{"field", "message"}]``), so a
+    form can mark each field at once."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, errors: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(20001, 400, message)
+        self.errors = list(errors)
+
+    @classmethod
+    def of(cls, problems: Sequence[tuple[str, str]]) -> RuleError:
+        """One error naming each ``(field, what is wrong)`` of ``problems``."""
+        text = "; ".join(f"{field}: {message}" if field else message for field, message in problems)
+        return cls(text, problems)
+
+    def envelope(self) -> dict[str, object]:
+        body = super().envelope()
+        if self.errors:
+            body["errors"] = [{"field": f, "message": m} for f, m in self.errors]
+        return body
 
 
 @dataclass(frozen=True)
@@ -51,18 +66,18 @@ class Outcome:
 
 def validate_rule(spec: Any, where: str = "rule") -> dict[str, Any]:
     """Check a rule spec against ``contracts/schemas/rule.schema.json`` and return it
-    normalised (raises :class:`RuleError` naming the first bad field). What a schema cannot
+    normalised (raises :class:`RuleError` naming every bad field). What a schema cannot
     say well stays here: the status an error code implies, and which statuses need one."""
-    problem = first_error("rule", spec, where)
-    if problem is not None:
-        raise RuleError(str(problem))
-    outcome = spec["outcome"]
+    problems = [(e.path, e.message) for e in field_errors("rule", spec, where)]
+    outcome = spec.get("outcome") if isinstance(spec, dict) else None
+    settled = (f"{where}.outcome", f"{where}.outcome.error_code", f"{where}.outcome.status")
+    if isinstance(outcome, dict) and not any(field in settled for field, _ in problems):
+        problems += _status_problems(outcome, where)
+    if problems:
+        raise RuleError.of(problems)
+    assert isinstance(spec, dict) and isinstance(outcome, dict)  # the schema said so
     code = None if outcome.get("error_code") is None else int(outcome["error_code"])
     status = outcome.get("status") or _implied_status(code)
-    if status in {"failed", "undelivered"} and code is None:
-        raise RuleError(f"{where}.outcome.error_code: required when status is {status}")
-    if status in {"delivered", "sent"} and code is not None:
-        raise RuleError(f"{where}.outcome.error_code: not allowed when status is {status}")
     count = spec.get("count")
     return {
         "match": dict(spec.get("match") or {}),
@@ -74,6 +89,18 @@ def validate_rule(spec: Any, where: str = "rule") -> dict[str, Any]:
         "probability": float(spec.get("probability", 1.0)),
         "count": count,
     }
+
+
+def _status_problems(outcome: Mapping[str, Any], where: str) -> list[tuple[str, str]]:
+    """Which statuses need an error code and which refuse one."""
+    code = None if outcome.get("error_code") is None else int(outcome["error_code"])
+    status = outcome.get("status") or _implied_status(code)
+    field = f"{where}.outcome.error_code"
+    if status in {"failed", "undelivered"} and code is None:
+        return [(field, f"required when status is {status}")]
+    if status in {"delivered", "sent"} and code is not None:
+        return [(field, f"not allowed when status is {status}")]
+    return []
 
 
 def _implied_status(code: int | None) -> str:

@@ -325,6 +325,27 @@ class AttemptLog:
         """Callbacks never delivered: every attempt failed and none is left to try."""
         return int(self.store.scalar("SELECT COUNT(*) FROM lost_callbacks") or 0)
 
+    def lost(self, message_sid: str | None = None) -> list[dict[str, Any]]:
+        """The attempts after which their callback was given up (of one message, or all),
+        oldest first: one per callback never delivered."""
+        where = " WHERE l.message_sid = ?" if message_sid is not None else ""
+        params = (message_sid,) if message_sid is not None else ()
+        rows = self.store.all(
+            "SELECT a.*, 1 AS lost FROM lost_callbacks l"
+            f" JOIN callback_attempts a ON a.id = l.attempt_id{where} ORDER BY a.id",
+            params,
+        )
+        return [_attempt_json(row) for row in rows]
+
+    def lost_of(self, message_sid: str) -> int:
+        """How many callbacks of one message were never delivered."""
+        return int(
+            self.store.scalar(
+                "SELECT COUNT(*) FROM lost_callbacks WHERE message_sid = ?", (message_sid,)
+            )
+            or 0
+        )
+
     def next_attempt(self, attempt: dict[str, Any]) -> int:
         """The number the next attempt of ``attempt``'s callback gets."""
         highest = self.store.scalar(

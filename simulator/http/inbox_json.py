@@ -33,6 +33,9 @@ def inbox_message(m: Message) -> dict[str, Any]:
         "date_updated_iso": iso(m.date_updated),
         "date_sent_iso": iso(m.date_sent),
         "error_description": entry.twilio_title if entry else m.error_message,
+        # CleverTap's description of the code (its documentation's table), where it has one:
+        # the inbox labels it beside Twilio's title, as the dashboard shows it.
+        "error_clevertap": entry.seed_description if entry else None,
         "error_details": (entry.seed_details or entry.detail) if entry else None,
     }
 

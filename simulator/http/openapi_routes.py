@@ -401,9 +401,39 @@ CONTROL: dict[str, Route] = {
         also={"text/event-stream": {"type": "string"}},
     ),
     "control_callbacks.redeliver": Route(
-        "Send a logged webhook attempt again now, signed as the original; logged as a new "
-        "attempt. No body. Answers 201 with it.",
+        "Send a logged webhook attempt again now, signed as the original, or to a new `url` "
+        "(signed for it); logged as a new attempt. Answers 201 with it.",
         ok=201,
+        body=_json_object(
+            {
+                "url": {
+                    **_URL,
+                    "minLength": 1,
+                    "description": "send it here instead (a receiver since fixed)",
+                }
+            },
+            example={"url": "http://127.0.0.1:5000/sms/twilio"},
+            additionalProperties=False,
+        ),
+    ),
+    "control_callbacks.redeliver_lost": Route(
+        'With `{"lost": true}`: send every callback never delivered (of `message_sid`, or '
+        "all) again, to `url` when given; answers `sent`, `delivered`, `failed`, "
+        "`still_lost`, `not_tried` and the new `attempts`.",
+        body=_json_object(
+            {
+                "lost": {"const": True},
+                "url": {**_URL, "minLength": 1, "description": "send them here instead"},
+                "message_sid": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "only this message's lost callbacks",
+                },
+            },
+            required=("lost",),
+            example={"lost": True, "url": "http://127.0.0.1:5000/sms/twilio"},
+            additionalProperties=False,
+        ),
     ),
     "control_callbacks.lost": Route(
         "How many callbacks were never delivered (every attempt failed, none left to try): `count`."

@@ -41,6 +41,7 @@ ENVIRONMENT_HELP = (
     ("SMSIM_WEBHOOK_WORKERS", "threads sending webhooks"),
     ("SMSIM_VALIDATE_CONTRACTS", "true: check every response and webhook against contracts/"),
     ("SMSIM_UI", "false: do not serve the web inbox"),
+    ("SMSIM_DASHBOARD_URL", "the client's dashboard: the inbox links it and its campaigns"),
     ("SMSIM_ALLOWED_HOSTS", "comma-separated extra Host names for /_smsim/ and the UI"),
     ("SMSIM_CONTROL_TOKEN", "token that /_smsim/ and the UI then require"),
 )

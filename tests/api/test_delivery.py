@@ -247,6 +247,28 @@ def test_bad_rules_are_refused_naming_the_field(simulator, smsim_control):
     assert smsim_control.rules() == []
 
 
+def test_a_bad_rule_is_refused_naming_every_bad_field_at_once(simulator, smsim_control):
+    bad = {
+        "match": {"to": ""},
+        "outcome": {"error_code": 30003, "delays": {"sent": -1}},
+        "probability": 2,
+        "count": 0,
+    }
+    response = requests.post(f"{simulator.url}/_smsim/rules", json=bad, timeout=5)
+    assert response.status_code == 400
+    body = response.json()
+    fields = [e["field"] for e in body["errors"]]
+    assert fields == [
+        "rule.match.to",
+        "rule.outcome.delays.sent",
+        "rule.probability",
+        "rule.count",
+    ]
+    for field in fields:
+        assert field in body["message"]
+    assert smsim_control.rules() == []
+
+
 def _realistic_outcomes(seed: int) -> list[tuple[str, int | None]]:
     config = SimulatorConfig(
         memory=True,

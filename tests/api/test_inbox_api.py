@@ -226,6 +226,94 @@ def test_connection_refused_callbacks_are_lost_after_twilios_one_retry(
     assert requests.get(f"{simulator.url}/_smsim/callbacks/lost", timeout=10).json()["count"] == 2
 
 
+def _lost_count(simulator) -> int:
+    return requests.get(f"{simulator.url}/_smsim/callbacks/lost", timeout=10).json()["count"]
+
+
+def test_redeliver_to_a_new_url_signs_for_that_url_and_clears_the_lost_callback(
+    simulator, smsim_control, callback_recorder
+) -> None:
+    account = _account(smsim_control)
+    sid = _send(simulator, account, HANDSET, "to a dead URL", "http://127.0.0.1:9/status")
+    smsim_control.run_until_idle()
+    assert _lost_count(simulator) == 2
+    lost = [a for a in smsim_control.callbacks(message_sid=sid) if a["never_delivered"]]
+
+    fixed = callback_recorder.url("/fixed?account=ACME")
+    answer = requests.post(
+        f"{simulator.url}/_smsim/callbacks/{lost[0]['id']}/redeliver",
+        json={"url": fixed},
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["url"] == fixed and answer.json()["status_code"] == 200
+    received = callback_recorder.wait_for(1)[0]
+    assert received.params == lost[0]["params"]
+    validator = RequestValidator(account["auth_token"])
+    assert validator.validate(fixed, received.params, received.headers["X-Twilio-Signature"])
+    assert _lost_count(simulator) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"url": "ftp://example.com/x"}, "url"),
+        ({"url": "http://bad_host.example/x"}, "url"),
+        ({"url": 7}, "url"),
+        ({"uri": "http://127.0.0.1/x"}, "uri"),
+    ],
+)
+def test_redeliver_refuses_a_bad_url_naming_the_field(
+    simulator, smsim_control, body, field
+) -> None:
+    account = _account(smsim_control)
+    sid = _send(simulator, account, HANDSET, "x", "http://127.0.0.1:9/status")
+    smsim_control.run_until_idle()
+    before = smsim_control.callbacks(message_sid=sid)
+    answer = requests.post(
+        f"{simulator.url}/_smsim/callbacks/{before[0]['id']}/redeliver", json=body, timeout=10
+    )
+    assert answer.status_code == 400 and answer.json()["message"].startswith(field + ":")
+    assert len(smsim_control.callbacks(message_sid=sid)) == len(before)  # nothing sent
+
+
+def test_redeliver_every_lost_callback_to_a_fixed_receiver(
+    simulator, smsim_control, callback_recorder
+) -> None:
+    account = _account(smsim_control)
+    first = _send(simulator, account, HANDSET, "one", "http://127.0.0.1:9/status")
+    second = _send(simulator, account, "+14155550124", "two", "http://127.0.0.1:9/status")
+    smsim_control.run_until_idle()
+    assert _lost_count(simulator) == 4
+
+    url = f"{simulator.url}/_smsim/callbacks/redeliver"
+    fixed = callback_recorder.url("/fixed")
+    one = requests.post(url, json={"lost": True, "url": fixed, "message_sid": first}, timeout=10)
+    assert one.status_code == 200, one.text
+    assert {k: one.json()[k] for k in ("sent", "delivered", "failed", "still_lost")} == {
+        "sent": 2,
+        "delivered": 2,
+        "failed": 0,
+        "still_lost": 0,
+    }
+    assert _lost_count(simulator) == 2
+
+    again_dead = requests.post(url, json={"lost": True}, timeout=10).json()
+    assert (again_dead["sent"], again_dead["delivered"], again_dead["still_lost"]) == (2, 0, 2)
+
+    rest = requests.post(url, json={"lost": True, "url": fixed}, timeout=10).json()
+    assert (rest["sent"], rest["delivered"], rest["still_lost"]) == (2, 2, 0)
+    assert _lost_count(simulator) == 0
+    received = callback_recorder.wait_for(4)
+    assert sorted(r.params["MessageSid"] for r in received) == sorted([first] * 2 + [second] * 2)
+    validator = RequestValidator(account["auth_token"])
+    for request in received:
+        assert validator.validate(fixed, request.params, request.headers["X-Twilio-Signature"])
+
+    refused = requests.post(url, json={"lost": False}, timeout=10)
+    assert refused.status_code == 400 and refused.json()["message"].startswith("lost:")
+
+
 def _read_events(response, out: list[str], done: threading.Event) -> None:
     try:
         for line in response.iter_lines(decode_unicode=True):

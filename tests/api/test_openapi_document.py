@@ -178,6 +178,9 @@ def test_each_example_is_accepted_by_the_server(document) -> None:
                     "{number_sid}", owner["numbers"][0]["sid"]
                 )
                 answer = requests.post(url, json=example, timeout=5)
+                if "{" in url:  # names a row this fresh server has none of (a webhook attempt)
+                    assert answer.status_code == 404 and answer.json()["code"] == 20404
+                    continue
                 assert answer.status_code in (200, 201), (path, example, answer.text)
 
 

@@ -65,7 +65,8 @@ def test_a_real_clock_ticks_and_its_buttons_are_disabled_with_the_reason(browser
         browser.get(real.url + "/clock")
         wait_for(browser, lambda d: d.find_element(By.ID, "clock-mode").text == "real")
         note = browser.find_element(By.ID, "clock-real-note")
-        assert note.is_displayed() and "--clock virtual" in note.text
+        assert note.is_displayed() and "smsim serve --clock virtual" in note.text
+        assert "smsim up --clock virtual" in note.text  # true for `smsim up` users too
         for button in browser.find_elements(By.CSS_SELECTOR, "[data-needs-virtual]"):
             assert button.get_attribute("disabled") is not None, button.text
         first = browser.find_element(By.ID, "clock-now").text

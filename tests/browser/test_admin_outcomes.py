@@ -96,3 +96,23 @@ def test_editor_shows_the_apis_field_errors_and_renders_rule_text_as_text(
     wait_for(browser, lambda d: d.switch_to.alert).accept()
     wait_for(browser, lambda d: "No rules" in d.find_element(By.ID, "rules-body").text)
     assert smsim_control.rules() == []
+
+
+def test_editor_marks_every_bad_field_of_one_submit(browser, simulator, smsim_control) -> None:
+    _open(browser, simulator)
+    _fill(browser, "error_code", "30003")
+    _fill(browser, "probability", "2")
+    _fill(browser, "count", "-1")
+    _fill(browser, "delays.sent", "soon")
+    browser.find_element(By.ID, "rule-add").click()
+    wait_for(browser, lambda d: _error_for(d, "probability") != "")
+    assert _error_for(browser, "probability") == "must be from 0 to 1"
+    assert _error_for(browser, "count") == "must be a positive integer"
+    assert _error_for(browser, "delays.sent") != ""
+    invalid = [
+        box.get_attribute("name")
+        for box in browser.find_elements(By.CSS_SELECTOR, '#rule-form [aria-invalid="true"]')
+    ]
+    assert sorted(invalid) == ["count", "delays.sent", "probability"]
+    assert browser.switch_to.active_element.get_attribute("name") == invalid[0]
+    assert smsim_control.rules() == []

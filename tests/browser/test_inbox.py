@@ -69,9 +69,15 @@ def test_sdk_message_appears_live_and_list_fits_1280_and_400(
     wait_for(browser, lambda d: d.execute_script("return window.innerWidth") == 400)
     _no_horizontal_scroll(browser)
     row = _rows(browser)[0]
-    cells = [c for c in row.find_elements(By.TAG_NAME, "td") if c.is_displayed()]
-    assert [c.text for c in cells][1] == HANDSET  # time, to, body, status remain
-    assert cells[-1].text == "queued"
+    # A card per message: every field stays, labelled, inside the 400 px.
+    shown = {
+        c.get_attribute("data-label"): c.text
+        for c in row.find_elements(By.TAG_NAME, "td")
+        if c.is_displayed()
+    }
+    assert shown["To"] == HANDSET and shown["Status"] == "queued"
+    assert shown["From"] == NUMBER
+    assert row.location["x"] + row.size["width"] <= 400
     link = row.find_element(By.CSS_SELECTOR, "td.time a")
     assert link.is_displayed() and link.location["x"] + link.size["width"] <= 400
     link.click()
@@ -104,7 +110,7 @@ def test_detail_shows_timeline_signed_attempts_and_redeliver_sends_again(
     assert "X-Twilio-Signature" in signature_row.text
     received = callback_recorder.requests[-1]
     assert received.headers["X-Twilio-Signature"] in signature_row.text
-    assert "HTTP 200" in cards[-1].text
+    assert "webhook answered 200" in cards[-1].text
 
     wait_for(browser, lambda d: d.find_element(By.ID, "live").text == "● live")
     cards[-1].find_element(By.CSS_SELECTOR, "button.redeliver").click()
@@ -113,7 +119,8 @@ def test_detail_shows_timeline_signed_attempts_and_redeliver_sends_again(
     assert again.headers["X-Twilio-Signature"] == received.headers["X-Twilio-Signature"]
     wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#attempts .attempt")) == 3)
     newest = browser.find_elements(By.CSS_SELECTOR, "#attempts .attempt")[-1]
-    assert "redelivery" in newest.text and "Attempt 2" in newest.text
+    # Numbered per message: the redelivery is the third attempt of this message.
+    assert "redelivered by hand" in newest.text and "Attempt 3" in newest.text
     assert len(smsim_control.callbacks(message_sid=message.sid)) == 3
 
 

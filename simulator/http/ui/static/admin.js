@@ -24,22 +24,37 @@ window.smsimAdmin = (function () {
     form.querySelectorAll("[aria-invalid]").forEach(function (input) { input.removeAttribute("aria-invalid"); });
   }
 
-  /** Put the API's message next to the field it names; ``fieldOf(path)`` maps the path
-      before the colon to a field name. Unknown fields go to the form's general box. */
+  /** Put the API's messages next to the fields they name: every entry of the envelope's
+      ``errors`` list (``[{field, message}]``) when it has one, else the one message
+      ("field: what is wrong"). ``fieldOf(path)`` maps an API path to a field name; what
+      names no field of the form goes to the form's general box. The first bad field gets
+      the focus. */
   function showError(form, error, fieldOf) {
     const message = error && error.message ? error.message : String(error);
-    const match = /^([A-Za-z_][\w.\[\]]*): (.*)$/.exec(message);
-    const field = match && fieldOf ? fieldOf(match[1]) : null;
-    let box = field !== null ? form.querySelector('[data-error-for="' + CSS.escape(field) + '"]') : null;
-    if (box) {
-      box.textContent = match[2];
+    const listed = error && error.data && Array.isArray(error.data.errors) ? error.data.errors : null;
+    const problems = listed ? listed.map(function (p) { return [p.field, p.message]; }) : [splitMessage(message)];
+    const general = [];
+    let first = null;
+    problems.forEach(function ([path, text]) {
+      const field = path && fieldOf ? fieldOf(path) : null;
+      const box = field !== null ? form.querySelector('[data-error-for="' + CSS.escape(field) + '"]') : null;
+      if (!box) { general.push(path ? path + ": " + text : text); return; }
+      box.textContent = box.textContent ? box.textContent + "; " + text : text;
       const input = form.querySelector('[name="' + CSS.escape(field) + '"]');
-      if (input) { input.setAttribute("aria-invalid", "true"); input.focus(); }
-    } else {
-      box = form.querySelector('[data-error-for=""]');
-      if (box) box.textContent = message;
-      else smsim.flash(message, true);
+      if (input) { input.setAttribute("aria-invalid", "true"); if (!first) first = input; }
+    });
+    if (general.length) {
+      const box = form.querySelector('[data-error-for=""]');
+      if (box) box.textContent = general.join("; ");
+      else smsim.flash(general.join("; "), true);
     }
+    if (first) first.focus();
+  }
+
+  /** "field: what is wrong" -> [field, what is wrong]; [null, message] when no field. */
+  function splitMessage(message) {
+    const match = /^([A-Za-z_][\w.\[\]]*): (.*)$/.exec(message);
+    return match ? [match[1], match[2]] : [null, message];
   }
 
   /** A value typed into a number field: a number when it reads as one, else the text (so

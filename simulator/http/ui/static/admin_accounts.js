@@ -283,7 +283,7 @@
   function renderAccount(d) {
     const account = d.account;
     const active = account.status === "active";
-    return el("article", { className: "panel account", dataset: { accountSid: account.sid },
+    return el("article", { id: account.sid, className: "panel account", dataset: { accountSid: account.sid },
                            "aria-labelledby": account.sid + "-name" }, [
       el("div", { className: "account-head" }, [
         el("h2", { id: account.sid + "-name", tabIndex: -1, text: account.friendly_name }),
@@ -319,7 +319,25 @@
     }
   });
 
-  loadAll();
+  document.getElementById("reset-everything").addEventListener("click", async function () {
+    const sure = window.confirm(
+      "Reset everything?\n\nThis forgets every account, number, message, rule, scheduled step " +
+      "and webhook attempt, then re-creates the accounts smsim was started with. It cannot be undone.");
+    if (!sure) return;
+    try {
+      const answer = await smsim.api("POST", "/_smsim/reset");
+      smsim.flash("Reset: " + answer.accounts.length + " configured account(s) re-created");
+      await loadAll();
+    } catch (error) {
+      smsim.flash("Could not reset: " + error.message, true);
+    }
+  });
+
+  // A link to one account (/accounts#AC...) lands on it once the list is drawn.
+  loadAll().then(function () {
+    const linked = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (linked) linked.scrollIntoView({ block: "start" });
+  });
   // Accounts also change through the API (tests, scripts, other tabs): a short poll shows
   // it, as the Outcomes page does for its rules, but never under the user's hands.
   setInterval(function () {

@@ -40,9 +40,30 @@ window.inbox = (function () {
       "?account_sid=" + encodeURIComponent(m.account_sid);
   }
 
+  /** One description per code, the same everywhere: CleverTap's where its documentation
+      has one (what the dashboard shows), else Twilio's title. */
   function errorText(m) {
     if (m.error_code === null || m.error_code === undefined) return "";
-    return m.error_code + (m.error_description ? " " + m.error_description : "");
+    const text = m.error_clevertap || m.error_description;
+    return m.error_code + (text ? " " + text : "");
+  }
+
+  /** Both descriptions, labelled (a tooltip, or the message page's Error field). */
+  function errorLabels(m) {
+    const parts = [];
+    if (m.error_clevertap) parts.push("CleverTap's description: " + m.error_clevertap);
+    if (m.error_description) parts.push("Twilio's title: " + m.error_description);
+    if (m.error_details) parts.push(m.error_details);
+    return parts.join("\n");
+  }
+
+  function messageUrl(sid) {
+    return "/messages/" + encodeURIComponent(sid);
+  }
+
+  /** Messages to or from one of our numbers: the list filtered by it. */
+  function numberUrl(number) {
+    return "/?number=" + encodeURIComponent(number);
   }
 
   /** ``draw`` wrapped so that data equal to what is on screen is not drawn again: an
@@ -89,24 +110,62 @@ window.inbox = (function () {
 
   function listRow(m) {
     const handset = handsetOf(m);
-    const number = function (value, className) {
-      const content = value && value === handset
-        ? el("a", { href: conversationUrl(m), title: "Conversation with " + handset, text: value })
-        : (value || "");
-      return el("td", { className: className }, [content]);
+    const number = function (value, label, className) {
+      const content = !value ? ""
+        : value === handset
+          ? el("a", { href: conversationUrl(m), title: "Conversation with " + handset, text: value })
+          : el("a", { href: numberUrl(value), title: "Messages of " + value, text: value });
+      return el("td", { className: className, "data-label": label }, [content]);
     };
-    return el("tr", { "data-sid": m.sid }, [
-      el("td", { className: "time" }, [
-        el("a", { href: "/messages/" + encodeURIComponent(m.sid), title: m.date_created_iso },
+    // The whole row opens the message (a click anywhere but on a link, or Enter on the
+    // focused row); the numbers keep their own links.
+    return el("tr", { "data-sid": m.sid, "data-href": messageUrl(m.sid), tabindex: "0",
+                      "aria-label": "Message " + m.sid + " " + m.status, className: "row-link" }, [
+      el("td", { className: "time", "data-label": "Time" }, [
+        el("a", { href: messageUrl(m.sid), title: m.date_created_iso, tabindex: "-1" },
           [smsim.humanTime(m.date_created_iso)]),
       ]),
-      el("td", { className: "hide-narrow dir", text: m.direction }),
-      number(m.from, "num hide-narrow"),
-      number(m.to, "num"),
-      el("td", { className: "truncate body", title: m.body, text: m.body }),
-      el("td", {}, [chip(m.status)]),
-      el("td", { className: "hide-narrow error", title: m.error_details || "", text: errorText(m) }),
+      el("td", { className: "dir", "data-label": "Direction", text: m.direction }),
+      number(m.from, "From", "num from"),
+      number(m.to, "To", "num to"),
+      el("td", { className: "truncate body", title: m.body, "data-label": "Body", text: m.body }),
+      el("td", { className: "status", "data-label": "Status" }, [chip(m.status)]),
+      el("td", { className: "error", title: errorLabels(m), "data-label": "Error", text: errorText(m) }),
     ]);
+  }
+
+  /** Open the row's message on a click that is not on a link or a control, and not the end
+      of a text selection; Enter on a focused row does the same. */
+  function openRows(tbody) {
+    tbody.addEventListener("click", function (event) {
+      const row = event.target.closest("tr[data-href]");
+      if (!row || event.target.closest("a, button, input, select, textarea")) return;
+      if (String(window.getSelection ? window.getSelection() : "").length) return;
+      if (event.ctrlKey || event.metaKey) window.open(row.dataset.href, "_blank");
+      else location.href = row.dataset.href;
+    });
+    tbody.addEventListener("keydown", function (event) {
+      const row = event.target;
+      if (event.key === "Enter" && row.matches && row.matches("tr[data-href]")) location.href = row.dataset.href;
+    });
+  }
+
+  /** While the tab is hidden, the title counts the messages that arrived since. Returns
+      the function each redraw of the list calls with the messages shown. */
+  function titleCounter() {
+    const base = document.title;
+    let shown = [];
+    let seen = null; // SIDs on screen when the tab was hidden
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") { seen = null; document.title = base; }
+      else seen = new Set(shown);
+    });
+    return function (messages) {
+      shown = messages.map(function (m) { return m.sid; });
+      if (seen === null) return;
+      const count = shown.filter(function (sid) { return !seen.has(sid); }).length;
+      document.title = count ? "(" + count + ") " + base : base;
+    };
   }
 
   function pageUrl(key, cursor) {
@@ -122,6 +181,7 @@ window.inbox = (function () {
     const rows = document.getElementById("rows");
     rows.replaceChildren.apply(rows, listing.messages.map(listRow));
     document.getElementById("empty").hidden = listing.messages.length > 0;
+    document.querySelector(".messages-wrap").hidden = listing.messages.length === 0;
     const older = document.getElementById("older");
     const newer = document.getElementById("newer");
     older.hidden = !listing.older;
@@ -133,13 +193,45 @@ window.inbox = (function () {
   async function showLost() {
     const lost = await smsim.api("GET", "/_smsim/callbacks/lost");
     document.getElementById("lost-count").textContent = String(lost.count);
-    document.getElementById("lost-link").hidden = lost.count === 0;
+    document.getElementById("lost-noun").textContent = lost.count === 1 ? "callback" : "callbacks";
+    document.getElementById("lost-box").hidden = lost.count === 0;
+  }
+
+  /** A form that redelivers lost callbacks (``scope`` adds ``message_sid``) to the URL
+      typed, or each to its own when empty; says what happened, then ``after()``. */
+  function redeliverLostForm(form, scope, after) {
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      const button = form.querySelector("button[type=submit]");
+      form.querySelectorAll("[data-error-for]").forEach(function (box) { box.textContent = ""; });
+      const url = form.elements.url.value.trim();
+      const body = Object.assign({ lost: true }, scope || {});
+      if (url) body.url = url;
+      button.disabled = true;
+      try {
+        const answer = await smsim.api("POST", "/_smsim/callbacks/redeliver", body);
+        const text = "Redelivered " + answer.sent + ": " + answer.delivered + " answered 2xx, " +
+          answer.failed + " failed; " + answer.still_lost + " still lost" +
+          (answer.not_tried ? " (" + answer.not_tried + " not tried yet: press again)" : "");
+        smsim.flash(text, answer.failed > 0);
+      } catch (e) {
+        const match = /^url: (.*)$/.exec(e.message);
+        if (match) form.querySelector('[data-error-for="url"]').textContent = match[1];
+        else smsim.flash(e.message, true);
+      } finally {
+        button.disabled = false;
+      }
+      await after();
+    });
   }
 
   function listPage(root) {
     const pageSize = root.dataset.pageSize;
-    const drawList_ = unlessSame(drawList);
+    const counter = titleCounter();
+    const draw = unlessSame(drawList);
+    const drawList_ = function (listing) { draw(listing); counter(listing.messages); };
     drawList_(initial());
+    openRows(document.getElementById("rows"));
     const params = new URLSearchParams(location.search);
     const paged = params.has("before") || params.has("after");
     const refresh = live(async function () {
@@ -152,6 +244,9 @@ window.inbox = (function () {
       }
       await showLost();
     });
+    redeliverLostForm(document.getElementById("redeliver-lost-form"), null, showLost);
+    const copy = document.getElementById("copy-first-send");
+    if (copy) copy.addEventListener("click", function () { smsim.copy(copy.dataset.copyCommand); });
     showLost().catch(function (e) { smsim.flash(e.message, true); });
     return refresh;
   }
@@ -163,13 +258,16 @@ window.inbox = (function () {
     const meta = [
       timeEl(m.date_created_iso), " ",
       chip(m.status),
-      m.error_code ? el("span", { className: "error", text: " " + errorText(m) }) : null,
+      m.error_code ? el("span", { className: "error", title: errorLabels(m), text: " " + errorText(m) }) : null,
       " ",
       el("a", { href: "/messages/" + encodeURIComponent(m.sid), text: "details" }),
     ];
-    const other = fromHandset ? "to " + m.to : "from " + (m.from || "(service)");
+    // Our side of the message, linked to every message of that number.
+    const ours = fromHandset ? m.to : m.from;
+    const who = ours ? [fromHandset ? "to " : "from ", el("a", { href: numberUrl(ours), text: ours })]
+      : ["from (service)"];
     return el("li", { className: "bubble " + (fromHandset ? "mine" : "theirs"), "data-sid": m.sid }, [
-      el("div", { className: "who muted", text: other }),
+      el("div", { className: "who muted" }, who),
       el("div", { className: "text", text: m.body }),
       el("div", { className: "meta muted" }, meta),
     ]);
@@ -237,34 +335,59 @@ window.inbox = (function () {
     return [el("dt", { text: name }), el("dd", {}, [value])];
   }
 
-  function drawFields(detail) {
+  function codeLink(text, href, title) {
+    return el("a", { href: href, title: title || null }, [el("code", { text: text })]);
+  }
+
+  function drawFields(detail, origin) {
     const m = detail.message;
+    const handset = handsetOf(m);
+    const numberLink = function (value) {
+      if (!value) return null;
+      return value === handset
+        ? el("a", { href: conversationUrl(m), title: "Conversation with " + handset, text: value })
+        : el("a", { href: numberUrl(value), title: "Messages of " + value, text: value });
+    };
     const rows = [
       field("SID", el("code", { text: m.sid })),
-      field("Account", el("code", { text: m.account_sid })),
+      field("Account", codeLink(m.account_sid, "/accounts#" + encodeURIComponent(m.account_sid), "The account")),
+      field("Campaign", origin ? (origin.url ? el("a", { href: origin.url, text: origin.label + " ↗" })
+                                              : origin.label + " (the client)") : null),
       field("Direction", m.direction),
-      field("From", m.from),
-      field("To", m.to),
+      field("From", numberLink(m.from)),
+      field("To", numberLink(m.to)),
       field("Status", chip(m.status)),
-      field("Error", m.error_code ? el("span", { title: m.error_details || "", text: errorText(m) }) : null),
+      field("Error", m.error_code ? errorField(m) : null),
       field("Segments", String(detail.segments) + (detail.encoding ? " (" + detail.encoding + ")" : "")),
       field("Price", m.price === null ? null : m.price + " " + (m.price_unit || "")),
-      field("Messaging Service", m.messaging_service_sid),
+      // Services are listed under their account on the Accounts page.
+      field("Messaging Service", m.messaging_service_sid
+        ? codeLink(m.messaging_service_sid, "/accounts#" + encodeURIComponent(m.account_sid), "Its account's services") : null),
       field("Created", timeEl(m.date_created_iso)),
       field("Sent", timeEl(m.date_sent_iso)),
       field("Updated", timeEl(m.date_updated_iso)),
       field("Scheduled for", detail.send_at_iso ? timeEl(detail.send_at_iso) : null),
       field("Validity period", detail.validity_period ? detail.validity_period + " s" : null),
-      field("In reply to", detail.in_reply_to ? el("a", { href: "/messages/" + encodeURIComponent(detail.in_reply_to), text: detail.in_reply_to }) : null),
+      field("In reply to", detail.in_reply_to ? codeLink(detail.in_reply_to, messageUrl(detail.in_reply_to)) : null),
       field("Auto-reply to", detail.auto_reply),
       field("Media", detail.media_urls.length ? detail.media_urls.join(" ") : null),
-      field("Conversation", el("a", { href: conversationUrl(m), text: "with " + handsetOf(m) })),
+      field("Conversation", el("a", { href: conversationUrl(m), text: "with " + handset })),
     ];
     const list = document.getElementById("fields");
     list.replaceChildren.apply(list, rows.flat());
     document.getElementById("body").textContent = m.body;
+    document.getElementById("raw-json").textContent = JSON.stringify(m, null, 2);
     const head = document.getElementById("head-status");
     head.replaceChildren(chip(m.status));
+  }
+
+  /** The code with both descriptions, each labelled with whose it is. */
+  function errorField(m) {
+    const lines = [el("strong", { text: String(m.error_code) })];
+    if (m.error_clevertap) lines.push(el("div", {}, [el("span", { className: "muted", text: "CleverTap: " }), m.error_clevertap]));
+    if (m.error_description) lines.push(el("div", {}, [el("span", { className: "muted", text: "Twilio: " }), m.error_description]));
+    if (m.error_details) lines.push(el("div", { className: "hint", text: m.error_details }));
+    return el("div", {}, lines);
   }
 
   function drawTimeline(detail) {
@@ -279,12 +402,27 @@ window.inbox = (function () {
     }));
   }
 
+  // Twilio's retry policies ("rp" in a URL's fragment) in words.
+  const RETRY_ON = {
+    ct: "the receiver cannot be reached",
+    rt: "the receiver does not answer in time",
+    "4xx": "the receiver answers HTTP 4xx",
+    "5xx": "the receiver answers HTTP 5xx",
+    all: "anything goes wrong",
+  };
+
   function policyText(policy) {
     if (!policy) return "No webhook URL: nothing is sent.";
-    return (policy.fragment ? "Fragment #" + policy.fragment + ": " : "No fragment (Twilio's defaults): ") +
-      policy.retry_count + " retr" + (policy.retry_count === 1 ? "y" : "ies") + " on " + policy.retry_on.join(", ") +
-      "; connect timeout " + policy.connect_timeout_s + " s, read " + policy.read_timeout_s +
-      " s, total " + policy.total_timeout_s + " s";
+    const on = policy.retry_on.map(function (key) { return RETRY_ON[key] || key; });
+    const retries = policy.retry_count === 0 ? "A failed callback is not tried again."
+      : "A failed callback is tried again " + (policy.retry_count === 1 ? "once" : policy.retry_count + " times") +
+        (on.length ? " when " + on.join(" or ") : "") + ".";
+    const limits = " Each try waits up to " + policy.connect_timeout_s + " s to connect and " + policy.read_timeout_s +
+      " s for the answer, " + policy.total_timeout_s + " s in all.";
+    const source = policy.fragment
+      ? " (Set by the URL's ending #" + policy.fragment + ", Twilio's connection overrides.)"
+      : " (Twilio's defaults: the URL sets no connection overrides.)";
+    return retries + limits + source;
   }
 
   function keyValues(pairs, highlight) {
@@ -295,27 +433,50 @@ window.inbox = (function () {
     }))]);
   }
 
-  function attemptCard(a, onRedeliver) {
+  /** What the receiver did, in words: "webhook answered 200", "no answer: ...". */
+  function answerChip(a) {
     const ok = a.status_code !== null && a.status_code >= 200 && a.status_code < 300;
-    const outcome = a.status_code !== null ? "HTTP " + a.status_code : (a.error || "no response");
+    const text = a.status_code !== null ? "webhook answered " + a.status_code
+      : "no answer" + (a.error ? ": " + a.error : "");
+    return el("span", { className: "chip " + (ok ? "ok" : "bad"), title: text, text: text });
+  }
+
+  function attemptCard(a, number, actions) {
+    const label = a.kind === "inbound" ? "inbound webhook" : "status callback reporting " + (a.params.MessageStatus || "");
     const flags = [
-      chip(ok ? "delivered" : "failed", ok ? "ok" : "bad"),
-      a.never_delivered ? chip("never delivered", "bad") : null,
-      a.redelivery ? chip("redelivery", "warn") : null,
+      answerChip(a),
+      a.never_delivered ? chip("never delivered (gave up)", "bad") : null,
+      a.redelivery ? chip("redelivered by hand", "warn") : null,
     ];
-    const label = a.kind === "inbound" ? "inbound webhook" : "status callback: " + (a.params.MessageStatus || "");
     const headers = Object.entries(a.headers || {});
+    const redeliverTo = el("form", { className: "inline-form redeliver-to", hidden: true, novalidate: true }, [
+      el("div", { className: "grow" }, [
+        el("label", { for: "redeliver-" + a.id, text: "Send this callback to" }),
+        el("input", { id: "redeliver-" + a.id, name: "url", type: "url", autocomplete: "off",
+                      value: actions.defaultUrl || a.url }),
+        el("div", { className: "field-error", "data-error-for": "url", role: "alert" }),
+      ]),
+      el("button", { type: "submit", text: "Send" }),
+    ]);
+    redeliverTo.addEventListener("submit", function (event) {
+      event.preventDefault();
+      actions.redeliver(a, redeliverTo.elements.url.value.trim(), redeliverTo);
+    });
     return el("section", { className: "panel attempt" + (a.never_delivered ? " lost" : ""), "data-attempt": a.id }, [
       el("div", { className: "attempt-head" }, [
-        el("strong", { text: "Attempt " + a.attempt }), " ",
-        el("span", { text: label }), " ", ...flags, " ",
-        el("span", { className: "muted" }, [timeEl(a.at_iso), " · " + outcome + " · " + a.duration_ms + " ms"]),
+        el("strong", { className: "attempt-number", text: "Attempt " + number }), " ",
+        el("span", { text: label + (a.attempt > 1 ? " (try " + a.attempt + ")" : "") }), " ", ...flags, " ",
+        el("span", { className: "muted" }, [timeEl(a.at_iso), " · " + a.duration_ms + " ms"]),
         el("span", { className: "actions" }, [
-          el("button", { type: "button", className: "secondary redeliver", onclick: function () { onRedeliver(a); }, text: "Redeliver" }),
-          " ",
+          el("button", { type: "button", className: "secondary redeliver", onclick: function () { actions.redeliver(a, null, null); },
+                         text: "Redeliver", title: "Send the same request to the same URL again" }),
+          el("button", { type: "button", className: "secondary redeliver-elsewhere",
+                         onclick: function () { redeliverTo.hidden = !redeliverTo.hidden; if (!redeliverTo.hidden) redeliverTo.elements.url.focus(); },
+                         text: "Redeliver to…" }),
           el("button", { type: "button", className: "secondary copy-curl", onclick: function () { smsim.copy(a.curl); }, text: "Copy as curl" }),
         ]),
       ]),
+      redeliverTo,
       el("p", { className: "mono request-line", text: a.method + " " + a.url }),
       a.error ? el("p", { className: "field-error", text: "Error: " + a.error }) : null,
       el("details", {}, [el("summary", { text: "Parameters (" + a.form.length + ")" }), keyValues(a.form)]),
@@ -330,29 +491,37 @@ window.inbox = (function () {
 
   function messagePage(root) {
     const sid = root.dataset.sid;
-    async function redeliver(attempt) {
+    const origin = root.dataset.originLabel ? { label: root.dataset.originLabel, url: root.dataset.originUrl } : null;
+    async function reload() { draw(await smsim.api("GET", "/_smsim/messages/" + encodeURIComponent(sid))); }
+    async function redeliver(attempt, url, form) {
+      if (form) form.querySelector('[data-error-for="url"]').textContent = "";
       try {
-        const sent = await smsim.api("POST", "/_smsim/callbacks/" + attempt.id + "/redeliver", {});
+        const sent = await smsim.api("POST", "/_smsim/callbacks/" + attempt.id + "/redeliver", url ? { url: url } : {});
         const ok = sent.status_code !== null && sent.status_code >= 200 && sent.status_code < 300;
-        smsim.flash("Redelivered: " + (sent.status_code !== null ? "HTTP " + sent.status_code : sent.error), !ok);
-        draw(await smsim.api("GET", "/_smsim/messages/" + encodeURIComponent(sid)));
+        smsim.flash("Redelivered to " + sent.url + ": " + (sent.status_code !== null ? "webhook answered " + sent.status_code : sent.error), !ok);
+        await reload();
       } catch (e) {
-        smsim.flash(e.message, true);
+        const match = /^url: (.*)$/.exec(e.message);
+        if (match && form) form.querySelector('[data-error-for="url"]').textContent = match[1];
+        else smsim.flash(e.message, true);
       }
     }
+    const actions = { redeliver: redeliver, defaultUrl: root.dataset.redeliverUrl };
     const draw = unlessSame(function (detail) {
-      drawFields(detail);
+      drawFields(detail, origin);
       drawTimeline(detail);
       document.getElementById("policy").textContent = policyText(detail.webhook);
-      const lost = document.getElementById("lost-flag");
-      lost.hidden = !detail.never_delivered;
-      lost.textContent = detail.never_delivered + " callback" + (detail.never_delivered === 1 ? " was" : "s were") + " never delivered";
+      document.getElementById("lost-box").hidden = !detail.never_delivered;
+      document.getElementById("lost-flag").textContent = detail.never_delivered + " callback" +
+        (detail.never_delivered === 1 ? " was" : "s were") + " never delivered";
       const list = document.getElementById("attempts");
-      list.replaceChildren.apply(list, detail.callbacks.map(function (a) { return attemptCard(a, redeliver); }));
+      // Numbered per message, oldest first: a retry or a redelivery continues the count.
+      list.replaceChildren.apply(list, detail.callbacks.map(function (a, i) { return attemptCard(a, i + 1, actions); }));
       document.getElementById("no-attempts").hidden = detail.callbacks.length > 0;
     });
     draw(initial());
-    live(async function () { draw(await smsim.api("GET", "/_smsim/messages/" + encodeURIComponent(sid))); });
+    redeliverLostForm(document.getElementById("redeliver-lost-form"), { message_sid: sid }, reload);
+    live(reload);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
