@@ -200,8 +200,9 @@ def add_rule() -> tuple[Response, int]:
     specs = data.get("rules") if "rules" in data else [data]
     if not isinstance(specs, list):
         raise _bad("rules: must be a list")
-    added = [current_engine().rules.add(spec) for spec in specs]
-    return jsonify(added[0] if "rules" not in data else {"rules": added}), 201
+    if "rules" not in data:
+        return jsonify(current_engine().rules.add(data)), 201
+    return jsonify({"rules": current_engine().rules.add_all(specs)}), 201
 
 
 @blueprint.delete("/rules")
