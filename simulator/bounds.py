@@ -21,6 +21,8 @@ MIN_SPEED = 0.1  # ten times slower than real time
 MAX_SPEED = 1_000_000.0
 MAX_RULE_COUNT = 1_000_000_000
 MAX_ERROR_CODE = 99_999  # Twilio's error codes have five digits
+# A concatenated SMS counts its parts in one byte (3GPP TS 23.040, 9.2.3.24.1)
+MAX_INBOUND_SEGMENTS = 255
 MAX_PRICE_USD = 100.0  # per segment, in a price_table
 MAX_THREADS = 256
 MAX_WEBHOOK_WORKERS = 1_024

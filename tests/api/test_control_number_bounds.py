@@ -1,4 +1,5 @@
-"""Every number in a rule is bounded: a field-named 400, never a 500, never stored.
+"""Every number in a rule (and an inbound message's segment count) is bounded: a
+field-named 400, never a 500, never stored.
 
 ``"count": 9223372036854775808`` failed the insert (a 500); ``"probability": NaN`` was
 stored and made ``GET /_smsim/rules`` invalid JSON; ``1e308`` seconds or an error code
@@ -139,3 +140,24 @@ def test_the_largest_values_are_accepted_and_work(sim: SimulatorServer) -> None:
     message = control.messages(sid=created.json()["sid"])[0]
     assert (message["status"], message["error_code"]) == ("undelivered", 99999)
     assert control.rules()[0]["remaining"] == 999_999_999
+
+
+@pytest.mark.parametrize("segments", ["99999999999999999999", "256", "0", "1e308"])
+def test_an_inbound_segment_count_out_of_range_is_a_400(
+    sim: SimulatorServer, segments: str
+) -> None:
+    """A count past 64 bits failed the insert with a 500; a concatenated SMS has at most
+    255 parts (its header counts them in one byte)."""
+    number = ControlClient(sim.url).create_account("full", numbers=["+14155550100"])
+    to = number["numbers"][0]["phone_number"]
+    body = '{"from": "+14155550123", "to": "TO", "body": "x", "num_segments": SEGMENTS}'
+    body = body.replace("TO", to).replace("SEGMENTS", segments)
+    response = requests.post(
+        f"{sim.url}/_smsim/inbound",
+        data=body.encode(),
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["message"] == "num_segments: must be a whole number from 1 to 255"
+    assert ControlClient(sim.url).messages() == []
