@@ -4,7 +4,7 @@ A number outside them is refused naming its field (a 400 on the control API, exi
 ``--config``), never stored: ``NaN`` or ``Infinity`` made ``GET /_smsim/rules`` invalid
 JSON, an integer past SQLite's 64 bits failed the insert with a 500, and a delay of
 ``1e308`` put a message's next step past any clock. The limits are documented in
-docs/control-api.md ("Limits"); together they keep the whole life of a message (a
+docs/control-api.md ("Limits on numbers"); together they keep the whole life of a message (a
 ``SendAt`` up to 7 days ahead, a sender queue up to its ``ValidityPeriod``, the steps'
 delays, all divided by ``speed``) within the year ``run-until-idle`` moves the clock.
 """
