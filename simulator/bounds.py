@@ -1,5 +1,8 @@
 """The limits on every number a person types into a rule or the configuration.
 
+The rule's limits are stated in ``contracts/schemas/rule.schema.json`` too (a test keeps
+the two the same).
+
 A number outside them is refused naming its field (a 400 on the control API, exit 2 for
 ``--config``), never stored: ``NaN`` or ``Infinity`` made ``GET /_smsim/rules`` invalid
 JSON, an integer past SQLite's 64 bits failed the insert with a 500, and a delay of
@@ -16,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 MAX_DELAY_SECONDS = 7 * 86_400  # a step at most a week after the message leaves its queue
+DELAY_RANGE = f"from 0 to {MAX_DELAY_SECONDS} (7 days)"
 MAX_JITTER = 1.0  # +/- 100% of a delay
 MIN_SPEED = 0.1  # ten times slower than real time
 MAX_SPEED = 1_000_000.0

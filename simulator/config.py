@@ -302,7 +302,7 @@ def _delays(value: Any) -> Delays:
         high, what = (
             (bounds.MAX_JITTER, "a fraction from 0 to 1")
             if key == "jitter"
-            else (bounds.MAX_DELAY_SECONDS, "a number of seconds from 0 to 604800 (7 days)")
+            else (bounds.MAX_DELAY_SECONDS, f"a number of seconds {bounds.DELAY_RANGE}")
         )
         if (
             isinstance(raw, bool)

@@ -161,3 +161,18 @@ def test_an_inbound_segment_count_out_of_range_is_a_400(
     assert response.status_code == 400, response.text
     assert response.json()["message"] == "num_segments: must be a whole number from 1 to 255"
     assert ControlClient(sim.url).messages() == []
+
+
+def test_the_rule_schema_states_the_limits_the_code_keeps() -> None:
+    """The schema (which documents and checks a rule) and the config's own checks use the
+    same numbers: a delay allowed in a rule is allowed in ``delays:`` and the reverse."""
+    from smsim.contracts import schema
+
+    rule = schema("rule")
+    assert rule["$defs"]["seconds"]["maximum"] == bounds.MAX_DELAY_SECONDS
+    assert rule["properties"]["count"]["maximum"] == bounds.MAX_RULE_COUNT
+    assert rule["properties"]["probability"]["maximum"] == 1
+    error_code = rule["properties"]["outcome"]["properties"]["error_code"]
+    assert error_code["maximum"] == bounds.MAX_ERROR_CODE
+    digits = len(str(bounds.MAX_ERROR_CODE))
+    assert error_code["pattern"] == f"^[0-9]{{1,{digits}}}$"
