@@ -8,10 +8,10 @@ order, count, probability), creates messages (plain, through a Messaging Service
 scheduled; short validity periods; callbacks to a receiver that answers 200 or one that
 fails and asks for retries), moves the clock, cancels, suspends and reactivates the
 account, and restarts the engine on the same file, cleanly or as a crash, with new
-configured delays. After ``run-until-idle`` every message it created is final (``sent``
-only when a rule asked for it), no job is left, every move followed the lifecycle in
-time order, and every status the message passed through that a callback reports was
-attempted at its URL, and nothing else was.
+configured delays and config rules. After ``run-until-idle`` every message it created
+is final (``sent`` only when a rule asked for it), no job is left, every move followed
+the lifecycle in time order, and every status the message passed through that a
+callback reports was attempted at its URL, and nothing else was.
 """
 
 from __future__ import annotations
@@ -145,8 +145,11 @@ class MessageLifecycle(RuleBasedStateMachine):
 
     # -- the engine ----------------------------------------------------------------------
 
-    def _config(self, delays: Delays, speed: float) -> SimulatorConfig:
+    def _config(
+        self, delays: Delays, speed: float, config_rules: tuple[dict[str, Any], ...] = ()
+    ) -> SimulatorConfig:
         return SimulatorConfig(
+            rules=config_rules,
             db_path=str(self.folder / "smsim.db"),
             port=0,
             clock="virtual",
@@ -159,8 +162,10 @@ class MessageLifecycle(RuleBasedStateMachine):
             validate_contracts=True,
         )
 
-    def _open(self, delays: Delays, speed: float) -> Engine:
-        engine = Engine(self._config(delays, speed))
+    def _open(
+        self, delays: Delays, speed: float, config_rules: tuple[dict[str, Any], ...] = ()
+    ) -> Engine:
+        engine = Engine(self._config(delays, speed, config_rules))
         engine.dispatcher.sender = contract_check.CheckingSender(Receiver())
         engine.start()
         self.engine = engine
@@ -296,8 +301,14 @@ class MessageLifecycle(RuleBasedStateMachine):
         delays=configured_delays,
         speed=st.sampled_from([bounds.MIN_SPEED, 1.0, 10.0, 1000.0]),
         crash=st.booleans(),
+        config_rules=st.lists(rules(), max_size=2),
     )
-    def restart(self, delays: Delays, speed: float, crash: bool) -> None:
+    def restart(
+        self, delays: Delays, speed: float, crash: bool, config_rules: list[dict[str, Any]]
+    ) -> None:
+        """A new start on the same file, with new ``delays:`` and ``rules:`` in its config
+        (which replace the previous start's config rules, as ``--config`` does)."""
+        self.allowed |= {possible_outcomes(spec) for spec in config_rules}
         engine = self.live
         if crash:  # no clean stop: the virtual clock's last saved instant is what remains
             engine.scheduler.stop()
@@ -305,7 +316,7 @@ class MessageLifecycle(RuleBasedStateMachine):
         else:
             engine.close()
         self.engine = None
-        self._open(delays, speed)
+        self._open(delays, speed, tuple(config_rules))
 
     @precondition(lambda self: self.engine is not None)
     @rule()
