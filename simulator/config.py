@@ -19,13 +19,16 @@ from typing import Any
 import yaml
 
 from smsim.contracts import callback_url
+from smsim.simulator import bounds
 from smsim.simulator.account_spec import AccountConfig, AccountSpecError, parse_account_spec
 from smsim.simulator.errors import ConfigError
 
 
 @dataclass(frozen=True)
 class Delays:
-    """Seconds from creation to each lifecycle step, before ``speed`` divides them."""
+    """Seconds from departure (the end of the sender's queue) to each lifecycle step,
+    before ``speed`` divides them. A rule's delays are merged over these, and each step
+    runs no earlier than the one before it (docs/control-api.md, "Delays")."""
 
     sending: float = 0.1
     sent: float = 0.5
@@ -157,6 +160,9 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
 def from_mapping(data: Mapping[str, Any], base: SimulatorConfig | None = None) -> SimulatorConfig:
     """Build a config from a plain mapping, validating every field."""
     config = base or SimulatorConfig()
+    non_finite = bounds.first_non_finite(data, "")
+    if non_finite is not None:  # YAML's .nan and .inf, anywhere in the file
+        raise ConfigError(f"{non_finite}: {bounds.NON_FINITE}")
     changes: dict[str, Any] = {}
     known = {f.name for f in fields(SimulatorConfig)}
     for raw_key, value in data.items():
@@ -184,17 +190,24 @@ def validate(config: SimulatorConfig) -> None:
     """Cross-field checks, each naming its field."""
     if config.clock not in {"real", "virtual"}:
         raise ConfigError(f"clock: must be 'real' or 'virtual', not {config.clock!r}")
-    if not (config.speed > 0) or math.isnan(config.speed):
-        raise ConfigError(f"speed: must be a positive number, not {config.speed!r}")
+    if not bounds.in_range(config.speed, bounds.MIN_SPEED, bounds.MAX_SPEED):
+        raise ConfigError(
+            f"speed: must be a number from {bounds.MIN_SPEED:g} to {bounds.MAX_SPEED:.0f},"
+            f" not {config.speed!r}"
+        )
     if not 0 <= config.port <= 65535:
         raise ConfigError(f"port: must be 0-65535, not {config.port}")
+    if not bounds.SQLITE_MIN_INTEGER <= config.seed <= bounds.SQLITE_MAX_INTEGER:
+        raise ConfigError(f"seed: must fit in 64 bits (-2**63 to 2**63-1), not {config.seed}")
     if config.carrier_profile not in CARRIER_PROFILES:
         raise ConfigError(
             f"carrier_profile: must be one of {', '.join(CARRIER_PROFILES)}, "
             f"not {config.carrier_profile!r}"
         )
-    if config.threads < 0 or config.webhook_workers < 1:
-        raise ConfigError("threads/webhook_workers: must be at least 1 (threads: 0 = automatic)")
+    if not 0 <= config.threads <= bounds.MAX_THREADS:
+        raise ConfigError(f"threads: must be 1-{bounds.MAX_THREADS} (or 0: automatic)")
+    if not 1 <= config.webhook_workers <= bounds.MAX_WEBHOOK_WORKERS:
+        raise ConfigError(f"webhook_workers: must be 1-{bounds.MAX_WEBHOOK_WORKERS}")
     if not 0 <= config.workers <= MAX_WORKERS:
         raise ConfigError(f"workers: must be 1-{MAX_WORKERS} (or 0: automatic)")
     if not 0 <= config.delivery_processes <= MAX_WORKERS:
@@ -258,20 +271,33 @@ def _coerce(key: str, value: Any, kind: type) -> Any:
             if text in {"0", "false", "no", "off"}:
                 return False
             raise ValueError(value)
-        if kind is int and isinstance(value, bool):
-            raise ValueError(value)
-        return kind(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{key}: must be {kind.__name__}, not {value!r}") from None
+        if kind is int and (
+            isinstance(value, bool) or (isinstance(value, float) and not value.is_integer())
+        ):
+            raise ValueError(value)  # 80.5 is not a port, nor True a seed
+        converted = kind(value)
+        if kind is float and not math.isfinite(converted):
+            raise ValueError(value)  # "nan" and "inf" from the environment
+        return converted
+    except (TypeError, ValueError, OverflowError):
+        shown = "a finite number" if kind is float else "a whole number" if kind is int else ""
+        raise ConfigError(f"{key}: must be {shown or kind.__name__}, not {value!r}") from None
 
 
 def _price_table(value: Any) -> dict[str, float]:
     if not isinstance(value, dict):
         raise ConfigError("price_table: must map country codes to USD prices")
     for country, price in value.items():
-        if not isinstance(price, int | float) or price < 0:
-            raise ConfigError(f"price_table.{country}: must be a non-negative number")
-    return dict(value)
+        if (
+            isinstance(price, bool)
+            or not isinstance(price, int | float)
+            or not bounds.in_range(price, 0, bounds.MAX_PRICE_USD)
+        ):
+            raise ConfigError(
+                f"price_table.{country}: must be a number of USD from 0 to"
+                f" {bounds.MAX_PRICE_USD:g}, not {price!r}"
+            )
+    return {country: float(price) for country, price in value.items()}
 
 
 def _delays(value: Any) -> Delays:
@@ -282,8 +308,17 @@ def _delays(value: Any) -> Delays:
     for key, raw in value.items():
         if key not in known:
             raise ConfigError(f"delays.{key}: unknown step (known: {', '.join(sorted(known))})")
-        if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0:
-            raise ConfigError(f"delays.{key}: must be a non-negative number, not {raw!r}")
+        high, what = (
+            (bounds.MAX_JITTER, "a fraction from 0 to 1")
+            if key == "jitter"
+            else (bounds.MAX_DELAY_SECONDS, f"a number of seconds {bounds.DELAY_RANGE}")
+        )
+        if (
+            isinstance(raw, bool)
+            or not isinstance(raw, int | float)
+            or not bounds.in_range(raw, 0, high)
+        ):
+            raise ConfigError(f"delays.{key}: must be {what}, not {raw!r}")
         out[key] = float(raw)
     return Delays(**out)
 

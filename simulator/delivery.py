@@ -10,6 +10,7 @@ job, and stores the next step. Everything is a row, so a restart resumes where i
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 from collections import OrderedDict
 from typing import Any
@@ -30,7 +31,10 @@ from smsim.simulator.services import Services
 from smsim.simulator.store import Store
 from smsim.simulator.webhooks import Webhook
 
+log = logging.getLogger("smsim.delivery")
+
 STEP = "step"
+DELAY_ORDER = ("sending", "sent", "delivered")  # the steps a delay sets, in lifecycle order
 
 
 class Delivery:
@@ -138,15 +142,13 @@ class Delivery:
         ordinal = self._ordinal(message)
         outcome = self._outcome(message, max_price, ordinal)
         rng = outcomes.message_rng(self.config.seed, message.to_number, ordinal)
-        path = lifecycle.path_to(outcome.status)
+        offsets = self._offsets(outcome, rng)
         steps: list[dict[str, Any]] = []
-        for status in path:
+        for status in lifecycle.path_to(outcome.status):  # in lifecycle order
             key = "sent" if status == "failed" else status
             key = key if key in ("sending", "sent") else "delivered"
-            delay = self._delay(key, outcome, rng)
             code = outcome.error_code if status in {"failed", "undelivered"} else None
-            steps.append({"status": status, "at": depart + delay, "error_code": code})
-        steps.sort(key=lambda s: s["at"])
+            steps.append({"status": status, "at": depart + offsets[key], "error_code": code})
         first, rest = steps[0], steps[1:]
         self.scheduler.schedule(
             first["at"], STEP, message.sid, {**first, "rest": rest, "source": outcome.source}
@@ -198,16 +200,29 @@ class Delivery:
             message, self.rules, self.config.carrier_profile, self.config.seed, ordinal
         )
 
-    def _delay(self, step: str, outcome: Outcome, rng: random.Random) -> float:
+    def _offsets(self, outcome: Outcome, rng: random.Random) -> dict[str, float]:
+        """Seconds after departure of each step (docs/control-api.md, "Delays").
+
+        The outcome's delays (a rule's) are merged over the configured ones, each is
+        jittered, then each offset is made at least the one before it in lifecycle order:
+        a step never runs before the step it follows, so ``{"sent": 5}`` alone (with the
+        default ``delivered`` of 2 s) delivers at 5 s rather than leaving the message in
+        ``sent`` with a ``delivered`` step that can no longer apply.
+        """
         delays = self.config.delays
-        base = {"sending": delays.sending, "sent": delays.sent, "delivered": delays.delivered}
-        if outcome.delays and step in outcome.delays:
-            base_value = float(outcome.delays[step])
-        else:
-            base_value = base[step]
-        if delays.jitter:
-            base_value *= 1 + rng.uniform(-delays.jitter, delays.jitter)
-        return max(0.0, base_value) / self.config.speed
+        merged = {"sending": delays.sending, "sent": delays.sent, "delivered": delays.delivered}
+        for step, value in (outcome.delays or {}).items():
+            if step in merged:
+                merged[step] = float(value)
+        offsets: dict[str, float] = {}
+        floor = 0.0
+        for step in DELAY_ORDER:
+            value = merged[step]
+            if delays.jitter:
+                value *= 1 + rng.uniform(-delays.jitter, delays.jitter)
+            floor = max(floor, value)
+            offsets[step] = floor / self.config.speed
+        return offsets
 
     # -- running steps (inline, inside the scheduler's batch transaction) -----------------
 
@@ -220,25 +235,72 @@ class Delivery:
             self._leave_service_queue(message)
             return
         if not lifecycle.can_move(message.status, target):
-            return  # canceled or already final: the plan no longer applies
+            self._finish_out_of_step(message, job)
+            return
         changes: dict[str, Any] = {}
         code = job.payload.get("error_code")
         if code is not None:
-            entry = catalogue.get(int(code))
-            changes["error_code"] = int(code)
-            changes["error_message"] = entry.twilio_title if entry else "Unknown error"
+            changes = self._error_changes(int(code))
         if target == "sent":
-            changes["date_sent"] = self.clock.now()
-            # A price fixed at creation wins (Twilio's free opt-out auto-replies, fidelity.md:
-            # Inbound and opt-out).
-            changes["price"] = message.fixed_price or self.prices.price_for(
-                message.to_number, message.num_segments
-            )
+            changes.update(self._sent_changes(message))
         moved = self._move(message, target, changes)
         rest = job.payload.get("rest") or []
         if rest and moved:
             nxt, after = rest[0], rest[1:]
             self.scheduler.schedule(nxt["at"], STEP, message.sid, {**nxt, "rest": after})
+
+    @staticmethod
+    def _error_changes(code: int) -> dict[str, Any]:
+        entry = catalogue.get(code)
+        return {
+            "error_code": code,
+            "error_message": entry.twilio_title if entry else "Unknown error",
+        }
+
+    def _sent_changes(self, message: Message) -> dict[str, Any]:
+        # A price fixed at creation wins (Twilio's free opt-out auto-replies, fidelity.md:
+        # Inbound and opt-out).
+        price = message.fixed_price or self.prices.price_for(
+            message.to_number, message.num_segments
+        )
+        return {"date_sent": self.clock.now(), "price": price}
+
+    def _finish_out_of_step(self, message: Message, job: Job) -> None:
+        """A step that cannot apply to the message as it is now.
+
+        A canceled or final message has left its plan: nothing more happens. Anything
+        else (a plan stored by an older smsim, whose steps were sorted by time with
+        ``delivered`` before ``sent``) is driven at once through the statuses that lead
+        to the plan's outcome, each with its callback, rather than the steps after this
+        one being dropped and the message staying where it is for ever.
+        """
+        if message.status in lifecycle.FINAL_STATUSES:
+            return
+        if message.status in {"accepted", "scheduled"}:
+            self._leave_service_queue(message)
+            return
+        plan = [job.payload, *(job.payload.get("rest") or [])]
+        outcome = max(plan, key=lambda step: lifecycle.RANK.get(step["status"], -1))
+        code = outcome.get("error_code")
+        route = lifecycle.route(message.status, outcome["status"])
+        if route is None:  # e.g. already sent, a plan to fail: the carrier's outcome instead
+            route = lifecycle.route(
+                message.status, "undelivered" if code is not None else "delivered"
+            )
+        log.warning(
+            "message %s is %s, its step %s no longer applies; moving it through %s",
+            message.sid,
+            message.status,
+            job.payload["status"],
+            route,
+        )
+        for status in route or []:
+            changes: dict[str, Any] = {}
+            if status in {"failed", "undelivered"} and code is not None:
+                changes = self._error_changes(int(code))
+            if status == "sent":
+                changes.update(self._sent_changes(message))
+            self._move(message, status, changes)
 
     def _leave_service_queue(self, message: Message) -> None:
         """A Messaging Service send gets its sender, moves to ``queued`` (with a

@@ -8,6 +8,8 @@ status (``queued`` for plain sends, ``accepted``/``scheduled`` for Messaging Ser
 
 from __future__ import annotations
 
+from collections import deque
+
 TRANSITIONS: dict[str, frozenset[str]] = {
     "accepted": frozenset({"queued", "failed", "canceled"}),
     "scheduled": frozenset({"queued", "failed", "canceled"}),
@@ -23,6 +25,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 FINAL_STATUSES = frozenset(s for s, nexts in TRANSITIONS.items() if not nexts)
+
+# How far along its life an outbound message is: a later status ranks higher.
+RANK = {
+    status: rank
+    for rank, status in enumerate(
+        ("accepted", "scheduled", "queued", "sending", "sent", "delivered", "undelivered", "failed")
+    )
+}
 
 # Statuses that a status callback reports. ``sending`` is a real intermediate status;
 # whether Twilio calls back for it on SMS is uncertain (fidelity.md: Lifecycle and callbacks), so it
@@ -50,3 +60,24 @@ def path_to(final_status: str) -> list[str]:
     if final_status == "sent":
         return ["sending", "sent"]
     raise ValueError(f"not an outbound final status: {final_status!r}")
+
+
+def route(current: str, target: str) -> list[str] | None:
+    """The fewest moves from ``current`` to ``target`` the lifecycle allows (the statuses
+    after ``current``, ending with ``target``); ``[]`` when already there, None when
+    ``target`` cannot be reached (e.g. ``sent`` -> ``failed``)."""
+    came_from: dict[str, str] = {current: current}
+    todo = deque([current])
+    while todo:
+        status = todo.popleft()
+        if status == target:
+            path: list[str] = []
+            while status != current:
+                path.append(status)
+                status = came_from[status]
+            return path[::-1]
+        for nxt in sorted(TRANSITIONS.get(status, frozenset())):
+            if nxt not in came_from:
+                came_from[nxt] = status
+                todo.append(nxt)
+    return None

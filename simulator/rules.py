@@ -22,6 +22,7 @@ from typing import Any
 
 from smsim.contracts import catalogue
 from smsim.contracts.fields import field_errors
+from smsim.simulator import bounds
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError
 from smsim.simulator.models import Message
@@ -68,6 +69,10 @@ def validate_rule(spec: Any, where: str = "rule") -> dict[str, Any]:
     """Check a rule spec against ``contracts/schemas/rule.schema.json`` and return it
     normalised (raises :class:`RuleError` naming every bad field). What a schema cannot
     say well stays here: the status an error code implies, and which statuses need one."""
+    non_finite = bounds.first_non_finite(spec, where)
+    if non_finite is not None:
+        # JSON Schema's bounds cannot refuse NaN (every comparison with it is false).
+        raise RuleError(f"{non_finite}: {bounds.NON_FINITE}")
     problems = [(e.path, e.message) for e in field_errors("rule", spec, where)]
     outcome = spec.get("outcome") if isinstance(spec, dict) else None
     settled = (f"{where}.outcome", f"{where}.outcome.error_code", f"{where}.outcome.status")
@@ -79,15 +84,16 @@ def validate_rule(spec: Any, where: str = "rule") -> dict[str, Any]:
     code = None if outcome.get("error_code") is None else int(outcome["error_code"])
     status = outcome.get("status") or _implied_status(code)
     count = spec.get("count")
+    delays = outcome.get("delays") or {}
     return {
         "match": dict(spec.get("match") or {}),
         "outcome": {
             "status": status,
             "error_code": code,
-            "delays": dict(outcome.get("delays") or {}),
+            "delays": {step: float(delays[step]) for step in DELAY_KEYS if step in delays},
         },
         "probability": float(spec.get("probability", 1.0)),
-        "count": count,
+        "count": None if count is None else int(count),  # 3.0 in JSON is the integer 3
     }
 
 
@@ -126,6 +132,13 @@ class RuleBook:
             (dumps(rule), rule["count"], self.clock.now(), origin),
         )
         return {"id": cursor.lastrowid, **rule, "remaining": rule["count"]}
+
+    def add_all(self, specs: Sequence[Any]) -> list[dict[str, Any]]:
+        """Add several rules (``{"rules": [...]}``): all of them, or none when one is bad
+        (the :class:`RuleError` names it, ``rules[1].count: ...``)."""
+        wanted = [validate_rule(spec, f"rules[{i}]") for i, spec in enumerate(specs)]
+        with self.store.transaction():
+            return [self.add(rule) for rule in wanted]
 
     def replace_config_rules(self, specs: Sequence[Any]) -> None:
         """Make the config file's rules exactly ``specs``; rules added through the API stay.

@@ -107,7 +107,9 @@ class WebhookSender:
 
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self._local = threading.local()
-        self._tls = tls or ssl.create_default_context()
+        # Built on the first https webhook: loading the system's CA store costs ~0.1 s, paid
+        # by every engine start even when every receiver is plain http (all of a test suite's).
+        self._tls = tls
 
     def send(self, webhook: Webhook, auth_token: str) -> AttemptResult:
         """One attempt: sign, send, classify the outcome. Never raises for HTTP trouble."""
@@ -207,6 +209,8 @@ class WebhookSender:
         conn = conns.get(key)
         if conn is None:
             if target.scheme == "https":
+                if self._tls is None:
+                    self._tls = ssl.create_default_context()
                 conn = http.client.HTTPSConnection(target.host, target.port, context=self._tls)
             else:
                 conn = http.client.HTTPConnection(target.host, target.port)

@@ -212,8 +212,9 @@ def add_rule() -> tuple[Response, int]:
     beside = sorted(set(data) - {"rules"}) if "rules" in data else []
     if beside:  # a rule's fields next to a list would be silently dropped otherwise
         raise _bad(f"{beside[0]}: unknown key beside 'rules' (put each rule in the list)")
-    added = [current_engine().rules.add(spec) for spec in specs]
-    return jsonify(added[0] if "rules" not in data else {"rules": added}), 201
+    if "rules" not in data:
+        return jsonify(current_engine().rules.add(data)), 201
+    return jsonify({"rules": current_engine().rules.add_all(specs)}), 201
 
 
 @blueprint.delete("/rules")

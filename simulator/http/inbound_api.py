@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from smsim.simulator import render
+from smsim.simulator import bounds, render
 from smsim.simulator.errors import TwilioError
 from smsim.simulator.http.context import current_engine
 from smsim.simulator.http.params import json_object
@@ -42,9 +42,11 @@ def parse_request(data: Any) -> InboundRequest:
         raise _bad("body: must be a string")
     segments = data.get("num_segments")
     if segments is not None and (
-        isinstance(segments, bool) or not isinstance(segments, int) or segments < 1
+        isinstance(segments, bool)
+        or not isinstance(segments, int)
+        or not 1 <= segments <= bounds.MAX_INBOUND_SEGMENTS
     ):
-        raise _bad("num_segments: must be a positive integer")
+        raise _bad(f"num_segments: must be a whole number from 1 to {bounds.MAX_INBOUND_SEGMENTS}")
     lost = data.get("lost_segment", False)
     if not isinstance(lost, bool):
         raise _bad("lost_segment: must be true or false")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from smsim.simulator.bounds import MAX_INBOUND_SEGMENTS
 from smsim.simulator.http.openapi_schemas import ref
 from smsim.simulator.http.params import SQLITE_MAX_INTEGER
 from smsim.simulator.messages import DEFAULT_VALIDITY_PERIOD, INBOX_MAX_LIMIT, MAX_PAGE_SIZE
@@ -452,6 +453,7 @@ CONTROL: dict[str, Route] = {
                 "num_segments": {
                     "type": ["integer", "null"],
                     "minimum": 1,
+                    "maximum": MAX_INBOUND_SEGMENTS,
                     "description": "null or absent: counted from the body",
                 },
                 "lost_segment": {

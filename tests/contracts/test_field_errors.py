@@ -21,7 +21,7 @@ def test_every_bad_field_is_named_once_with_the_schema_wording() -> None:
         "rules[2].colour: unknown field",
         "rules[2].match.too: unknown (use to, to_prefix, from, body_contains)",
         "rules[2].outcome.status: must be one of delivered, undelivered, failed, sent, not 'gold'",
-        "rules[2].count: must be a positive integer",
+        "rules[2].count: must be a whole number from 1 to 1000000000",
     ]
 
 

@@ -191,8 +191,13 @@ def test_a_database_from_a_newer_smsim_is_refused_untouched(tmp_path: Path) -> N
             {"rules": [{"match": {"to": "+14155550100"}, "outcome": {"status": "vanished"}}]},
             "config error: rules[0].outcome.status: must be one of",
         ),
+        ({"delays": {"sent": float("inf")}}, "config error: delays.sent: must be a finite number"),
+        (
+            {"rules": [{"outcome": {"error_code": 30003}, "count": 2**63}]},
+            "config error: rules[0].count: must be a whole number from 1 to 1000000000",
+        ),
     ],
-    ids=["numbers-string", "invalid-number", "rule-status"],
+    ids=["numbers-string", "invalid-number", "rule-status", "delay-inf", "rule-count-huge"],
 )
 def test_a_bad_config_is_named_before_the_database_is_created(
     tmp_path: Path, config: dict[str, object], says: str
