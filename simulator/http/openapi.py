@@ -15,6 +15,7 @@ from flask import Flask
 from smsim import __version__
 from smsim.simulator.rules import DELAY_KEYS, MATCH_KEYS, OUTCOME_STATUSES
 from smsim.simulator.services import FIELDS as SERVICE_FIELDS
+from smsim.simulator.stored_message import STATUSES as STORED_STATUSES
 
 _STRING = {"type": "string"}
 _ERROR = {
@@ -230,6 +231,28 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
         "additionalProperties": False,
         "example": {"sms_url": "http://127.0.0.1:5000/sms", "sms_method": "POST"},
     },
+    "/_smsim/messages": {
+        "type": "object",
+        "properties": {
+            "account_sid": {**_STRING, "description": "an existing account"},
+            "sid": {**_STRING, "description": "SM... to use; absent: a fresh one"},
+            "to": {**_STRING, "description": "the handset"},
+            "from": {**_STRING, "description": "the sender"},
+            "body": _STRING,
+            "status": {"type": "string", "enum": list(STORED_STATUSES)},
+            "error_code": {"type": "integer", "description": "with failed or undelivered"},
+        },
+        "required": ["account_sid", "to", "from", "body", "status"],
+        "additionalProperties": False,
+        "example": {
+            "account_sid": "AC" + "0" * 32,
+            "to": "+14155550100",
+            "from": "+15005550006",
+            "body": "Your code is 1234",
+            "status": "undelivered",
+            "error_code": 30003,
+        },
+    },
 }
 
 # What each control route does and answers ("METHOD path" -> description); the document
@@ -289,6 +312,9 @@ CONTROL_DESCRIPTIONS: dict[str, str] = {
     "POST /_smsim/inbound": "A handset texts a Twilio number: stores the message, applies "
     "opt-out keywords, sends the webhook; answers the message, `opt_out_type`, "
     "`auto_reply`, `webhook` and TwiML `replies` (201, or 200 when not stored).",
+    "POST /_smsim/messages": "Store an outbound message as if it had been sent and reached "
+    "`status` (priced and dated, no step scheduled, no callback); `sid` to choose it. "
+    "Answers 201 with Twilio's Message JSON; 404 for an unknown account, 409 for a taken SID.",
 }
 
 _CONVERTER = re.compile(r"<(?:[a-z]+:)?([A-Za-z_]+)>")
