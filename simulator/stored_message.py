@@ -68,9 +68,7 @@ def parse_spec(data: Any) -> MessageSpec:
     if not is_sid(data["account_sid"], "AC"):
         raise _bad("account_sid: must be AC followed by 32 hex digits")
     sid = data.get("sid")
-    if sid is not None and not (
-        isinstance(sid, str) and (is_sid(sid, "SM") or is_sid(sid, "MM"))
-    ):
+    if sid is not None and not (isinstance(sid, str) and (is_sid(sid, "SM") or is_sid(sid, "MM"))):
         raise _bad("sid: must be SM (or MM) followed by 32 hex digits")
     numbers = {}
     for key in ("to", "from"):
