@@ -30,7 +30,7 @@ from smsim.pact.sources import PactFile, find, load
 from smsim.pact.states import set_up
 from smsim.pact.webhooks import CapturedWebhook
 
-_PASSED = frozenset({"Success", "Ok", "Pass", "Passed"})
+_PASSED = frozenset({"ok", "success", "pass", "passed"})
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ def _outcomes(results: Mapping[str, Any]) -> dict[tuple[str, tuple[str, ...]], l
     for entry in results.get("interactionResults") or []:
         key = (str(entry.get("description")), tuple(entry.get("providerStates") or ()))
         mismatch = entry.get("mismatch")
-        if mismatch is None and entry.get("result") in _PASSED:
+        if mismatch is None and str(entry.get("result")).lower() in _PASSED:
             outcomes[key] = []
         else:
             outcomes[key] = list(_mismatches(mismatch)) or [f"failed: {entry.get('result')}"]
