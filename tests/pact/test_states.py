@@ -1,0 +1,190 @@
+"""Provider states: unknown names and bad params fail their interaction in words, a state
+the simulator refuses fails its interaction (never a 500, never a silent pass), and the
+rest of the file still runs. Also ``smsim pact states`` and the usage errors (exit 2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from client_pacts import AN_ACCOUNT, BASIC, MESSAGES
+from pact import Pact, match
+
+from smsim.cli import main
+from smsim.pact.provider import StateError
+from smsim.pact.states import STATES, check
+
+
+def _http(pact: Pact, description: str, *states: tuple[str, object]) -> None:
+    interaction = pact.upon_receiving(description)
+    for name, params in states:
+        if params is None:
+            interaction.given(name)
+        else:
+            interaction.given(name, params)
+    interaction.with_request("GET", MESSAGES).with_header("Authorization", BASIC)
+    interaction.will_respond_with(200).with_body(
+        {"page": 0, "uri": match.str(MESSAGES)}, "application/json"
+    )
+
+
+def _write(pact: Pact, folder: Path) -> Path:
+    pact.write_file(folder, overwrite=True)
+    return folder
+
+
+def _verify(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(["pact", "verify", *args])
+    return code, capsys.readouterr().out
+
+
+def test_an_unknown_state_fails_naming_it_and_the_known_ones(tmp_path, capsys) -> None:
+    pact = Pact("app", "Twilio").with_specification("V4")
+    _http(pact, "lists its messages", ("an account", AN_ACCOUNT))
+    _http(pact, "lists on a sunny day", ("an account", AN_ACCOUNT), ("a sunny day", None))
+    code, out = _verify(capsys, str(_write(pact, tmp_path)))
+    assert code == 1
+    assert "PASS  app -> Twilio: lists its messages [http]" in out
+    assert "FAIL  app -> Twilio: lists on a sunny day [http]" in out
+    known = ", ".join(repr(name) for name in STATES)
+    assert f"unknown provider state 'a sunny day'; smsim knows: {known}" in out
+
+
+def test_bad_state_params_fail_their_interaction_field_by_field(tmp_path, capsys) -> None:
+    pact = Pact("app", "Twilio").with_specification("V4")
+    _http(pact, "a bad sid", ("an account", {**AN_ACCOUNT, "sid": "AC1"}))
+    _http(pact, "a stray key", ("an opt-out", {"handset": "+14155550100", "number": "+1", "x": 1}))
+    _http(pact, "a message without code", ("a message", {**_MESSAGE, "status": "failed"}))
+    code, out = _verify(capsys, str(_write(pact, tmp_path)))
+    assert code == 1
+    assert "provider state 'an account': sid: must be AC followed by 32 hex digits" in out
+    assert "provider state 'an opt-out': x: not a parameter of 'an opt-out'" in out
+    assert "provider state 'a message': error_code: required with status 'failed'" in out
+    assert "0 passed, 3 failed" in out
+
+
+_MESSAGE = {
+    "account_sid": AN_ACCOUNT["sid"],
+    "to": "+14155550100",
+    "from": "+14155550199",
+    "body": "hi",
+    "status": "delivered",
+}
+
+
+def test_a_state_the_simulator_refuses_fails_its_interaction(tmp_path, capsys) -> None:
+    """The pact's own request would pass (200, an empty list), but its state did not
+    happen: the interaction fails with the simulator's words."""
+    pact = Pact("app", "Twilio").with_specification("V4")
+    _http(
+        pact,
+        "a STOP to a number nobody owns",
+        ("an account", AN_ACCOUNT),
+        ("an opt-out", {"handset": "+14155550100", "number": "+14155550777"}),
+    )
+    _http(pact, "a message of an account never set up", ("a message", _MESSAGE))
+    code, out = _verify(capsys, str(_write(pact, tmp_path)))
+    assert code == 1
+    assert "provider state 'an opt-out': POST /_smsim/inbound was refused (4" in out
+    assert "provider state 'a message': POST /_smsim/messages was refused (404)" in out
+    assert "account_sid: no account" in out
+
+
+def test_a_message_interaction_needs_one_webhook_state(tmp_path, capsys) -> None:
+    pact = Pact("receiver", "Twilio").with_specification("V4")
+    pact.upon_receiving("a callback from nowhere", "Async").given(
+        "an account", AN_ACCOUNT
+    ).with_body({"MessageStatus": "delivered"}, "application/json")
+    pact.verify(lambda body, metadata: None, "Async")
+    code, out = _verify(capsys, str(_write(pact, tmp_path)))
+    assert code == 1
+    assert "needs exactly one provider state 'a status callback' or 'an inbound message'" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "named"),
+    [
+        ("a status callback", {"status": "read"}, "status: must be one of sent, delivered"),
+        ("a status callback", {"status": "failed"}, "error_code: required with status 'failed'"),
+        ("a status callback", {"status": "sent", "error_code": 30003}, "error_code: only an"),
+        ("a status callback", {"status": "failed", "error_code": "x"}, "must be a whole number"),
+        ("a status callback", {"status": "failed", "error_code": 1}, "1 is not in smsim's"),
+        ("a status callback", {"status": "sent", "to": "nope"}, "to: 'nope' is not a phone"),
+        ("a status callback", {"status": "sent", "messaging_service_sid": "MG1"}, "MG followed"),
+        ("an inbound message", {"from": "+14155550100", "to": "+14155550101"}, "body: required"),
+        (
+            "an inbound message",
+            {"from": "+14155550100", "to": "+14155550101", "body": "", "media_urls": "x"},
+            "media_urls: must be a list",
+        ),
+        ("an account", {"sid": "AC" + "0" * 32}, "auth_token: required"),
+        ("an account", {**AN_ACCOUNT, "type": "gold"}, "type: must be 'full' or 'trial'"),
+        ("an account", {**AN_ACCOUNT, "numbers": "+1"}, "numbers: must be a list"),
+        ("a rule", {}, "a rule needs its body"),
+        ("an opt-out", {"handset": "+14155550100"}, "number: required"),
+        ("a message", [1], "must be an object"),
+    ],
+)
+def test_state_params_are_checked_before_anything_runs(name, params, named) -> None:
+    with pytest.raises(StateError) as caught:
+        check(name, params)
+    assert named in str(caught.value)
+
+
+def test_every_state_with_good_params_is_accepted() -> None:
+    check("an account", AN_ACCOUNT)
+    check("a rule", {"outcome": {"status": "delivered"}})
+    check("an opt-out", {"handset": "+14155550100", "number": "+14155550199"})
+    check("a message", _MESSAGE)
+    check("a status callback", {"status": "undelivered", "error_code": "30003"})
+    check("an inbound message", {"from": "+14155550100", "to": "+14155550199", "body": "YES"})
+
+
+def test_states_command_lists_each_state_with_its_params(capsys) -> None:
+    assert main(["pact", "states"]) == 0
+    out = capsys.readouterr().out
+    for state in STATES.values():
+        assert f"{state.name}: " in out
+    assert "    error_code (optional): a catalogued code" in out
+    assert main(["pact", "states", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [s["name"] for s in listed] == list(STATES)
+    account = listed[0]["params"]
+    assert {"name": "sid", "required": True, "about": "AC + 32 hex digits"} in account
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["/nowhere/pacts"], "no such file or folder"),
+        (["--against", "ftp://x", "{pacts}"], "not an http(s) URL"),
+        (["--against", "http://127.0.0.1:9", "{pacts}"], "did not answer"),
+        (["--junit", "/nowhere/x.xml", "{pacts}"], "--junit"),
+        (["{empty}"], "a folder without pact files"),
+        (["{garbage}"], "not a readable JSON pact file"),
+        (["{notpact}"], "not a pact file"),
+    ],
+)
+def test_usage_errors_exit_2_with_a_sentence(tmp_path, capsys, args, said) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "garbage.json").write_text("{", encoding="utf-8")
+    (tmp_path / "notpact.json").write_text("[]", encoding="utf-8")
+    pacts = tmp_path / "pacts"
+    pacts.mkdir()
+    (pacts / "p.json").write_text(json.dumps({"interactions": []}), encoding="utf-8")
+    places = {
+        "{pacts}": str(pacts),
+        "{empty}": str(tmp_path / "empty"),
+        "{garbage}": str(tmp_path / "garbage.json"),
+        "{notpact}": str(tmp_path / "notpact.json"),
+    }
+    code = main(["pact", "verify", *[places.get(a, a) for a in args]])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("smsim pact: ") and said in err
+
+
+def test_no_subcommand_is_a_usage_error(capsys) -> None:
+    assert main(["pact"]) == 2
+    assert "verify" in capsys.readouterr().out
