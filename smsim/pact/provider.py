@@ -14,6 +14,7 @@ from typing import Any
 
 import requests
 
+from smsim.simulator import phone
 from smsim.testing import CallbackRecorder, RecordedRequest
 from smsim.websafety import TOKEN_ENV, control_headers
 
@@ -82,9 +83,15 @@ class Provider:
         return found
 
     def put_account(self, spec: dict[str, Any]) -> dict[str, Any]:
-        """Create the account ``spec`` describes; one already there (declared by the
-        server's --config, which a reset re-seeds) is taken when it has the same token and
-        type, and refused in words otherwise."""
+        """Create the account ``spec`` describes, taking its numbers from any other account
+        that owns them (released through the Twilio API, with the owner's credentials).
+
+        An account already there with that SID (one the server's --config declares, which
+        a reset re-seeds) is taken when it has the same Auth Token and type, and gets the
+        numbers it lacks; with another token or type it is refused in words: no public
+        route changes an account's credentials."""
+        wanted = [_phone_of(n) for n in spec.get("numbers") or []]
+        self._release(wanted, keep=spec.get("sid"))
         answer = self.session.post(
             f"{self.url}/_smsim/accounts", json=spec, timeout=REQUEST_TIMEOUT
         )
@@ -93,17 +100,42 @@ class Provider:
                 raise StateError(_refusal(answer, "POST /_smsim/accounts"))
             created: dict[str, Any] = answer.json()
             return created
-        existing = self.account(str(spec["sid"]))
-        if existing is None:  # gone in between: try once more
-            return self.control("POST", "/accounts", spec)  # type: ignore[no-any-return]
+        sid = str(spec["sid"])
+        existing = self.account(sid)
+        if existing is None:
+            raise StateError(f"account {sid} exists and does not (the server changed under us)")
         wanted_type = str(spec.get("type", "full")).lower()
         if existing["auth_token"] != spec.get("auth_token") or existing["type"] != wanted_type:
             raise StateError(
-                f"account {spec['sid']} is declared by the server (its --config) with another "
-                "Auth Token or type; smsim creates accounts for a pact but does not change "
-                "one the server declares"
+                f"account {sid} is declared by the server (its --config) with another "
+                "Auth Token or type; smsim creates accounts for a pact but cannot change "
+                "the credentials of one the server declares"
             )
-        return existing
+        owned = {n["phone_number"] for n in existing.get("numbers") or []}
+        for number in spec.get("numbers") or []:
+            if _phone_of(number) not in owned:
+                body = number if isinstance(number, dict) else {"phone_number": number}
+                self.control("POST", f"/accounts/{sid}/numbers", body)
+        verified = set(existing.get("verified_numbers") or [])
+        for number in spec.get("verified_numbers") or []:
+            if number not in verified:
+                self.control("POST", f"/accounts/{sid}/verified_numbers", {"phone_number": number})
+        return self.account(sid) or existing
+
+    def _release(self, numbers: list[str], keep: object) -> None:
+        """Release ``numbers`` from every account but ``keep`` that owns one."""
+        if not any(numbers):
+            return
+        for account in self.control("GET", "/accounts")["accounts"]:
+            if account["sid"] == keep:
+                continue
+            for owned in account.get("numbers") or []:
+                if owned["phone_number"] in numbers:
+                    path = (
+                        f"/2010-04-01/Accounts/{account['sid']}"
+                        f"/IncomingPhoneNumbers/{owned['sid']}.json"
+                    )
+                    self.twilio("DELETE", path, (account["sid"], account["auth_token"]), [])
 
     # -- the Twilio surface --------------------------------------------------------------
 
@@ -115,7 +147,7 @@ class Provider:
         )
         if answer.status_code >= 400:
             raise StateError(_refusal(answer, f"{method} {path}"))
-        result: dict[str, Any] = answer.json()
+        result: dict[str, Any] = answer.json() if answer.content else {}
         return result
 
     # -- webhooks ------------------------------------------------------------------------
@@ -141,6 +173,13 @@ class Provider:
                     f"(can the server reach {url}?)"
                 )
             time.sleep(0.02)
+
+
+def _phone_of(number: Any) -> str:
+    """A number of an account spec (a string or a mapping) in E.164, as accounts list it."""
+    raw = number.get("phone_number") if isinstance(number, dict) else number
+    text = str(raw or "")
+    return phone.normalize(text) or text
 
 
 def _refusal(answer: requests.Response, what: str) -> str:

@@ -4,16 +4,18 @@ rest of the file still runs. Also ``smsim pact states`` and the usage errors (ex
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
 import pytest
-from client_pacts import AN_ACCOUNT, BASIC, MESSAGES
+from client_pacts import AN_ACCOUNT, BASIC, FORM, MESSAGES
 from pact import Pact, match
 
 from smsim.cli import main
 from smsim.pact.provider import StateError
 from smsim.pact.states import STATES, check
+from smsim.testing import ServeProcess
 
 
 def _http(pact: Pact, description: str, *states: tuple[str, object]) -> None:
@@ -188,3 +190,67 @@ def test_usage_errors_exit_2_with_a_sentence(tmp_path, capsys, args, said) -> No
 def test_no_subcommand_is_a_usage_error(capsys) -> None:
     assert main(["pact"]) == 2
     assert "verify" in capsys.readouterr().out
+
+
+def test_an_account_takes_its_numbers_and_a_declared_one_keeps_its_token(tmp_path, capsys) -> None:
+    """On a server whose --config declares an account owning +15005550006: a pact's
+    account takes that number from it; the declared SID with its own token is taken and
+    given the numbers it lacks; with another token it is refused in words."""
+    declared_sid, declared_token = "AC" + "4" * 32, "4d" * 16
+    config = tmp_path / "smsim.json"
+    config.write_text(
+        json.dumps(
+            {
+                "accounts": [
+                    {"sid": declared_sid, "auth_token": declared_token, "numbers": ["+15005550006"]}
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+    folder = tmp_path / "pacts"
+    folder.mkdir()
+    pact = Pact("app", "Twilio").with_specification("V4")
+    (
+        pact.upon_receiving("sends from the test number")
+        .given("an account", {**AN_ACCOUNT, "numbers": ["+15005550006"]})
+        .with_request("POST", MESSAGES)
+        .with_header("Authorization", BASIC)
+        .with_body("To=%2B14155550100&From=%2B15005550006&Body=hi", FORM)
+        .will_respond_with(201)
+        .with_body({"from": "+15005550006", "status": "queued"}, "application/json")
+    )
+    declared_basic = (
+        "Basic " + base64.b64encode(f"{declared_sid}:{declared_token}".encode()).decode()
+    )
+    for description, token in (("the declared account", declared_token), ("a stolen SID", "x")):
+        (
+            pact.upon_receiving(description)
+            .given(
+                "an account",
+                {"sid": declared_sid, "auth_token": token, "numbers": ["+14155550123"]},
+            )
+            .with_request("GET", f"/2010-04-01/Accounts/{declared_sid}/IncomingPhoneNumbers.json")
+            .with_header("Authorization", declared_basic)
+            .will_respond_with(200)
+            .with_body(
+                {
+                    "incoming_phone_numbers": [
+                        {"phone_number": "+15005550006"},
+                        {"phone_number": "+14155550123"},
+                    ]
+                },
+                "application/json",
+            )
+        )
+    pact.write_file(folder, overwrite=True)
+    server = ServeProcess("--memory", "--no-ui", "--config", str(config))
+    try:
+        code, out = _verify(capsys, str(folder), "--against", server.url)
+    finally:
+        server.stop()
+    assert code == 1, out
+    assert "PASS  app -> Twilio: sends from the test number [http]" in out
+    assert "PASS  app -> Twilio: the declared account [http]" in out
+    assert "FAIL  app -> Twilio: a stolen SID [http]" in out
+    assert f"account {declared_sid} is declared by the server (its --config)" in out
