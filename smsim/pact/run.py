@@ -188,25 +188,29 @@ def _verify_file(
             for name, params in interaction.states
             if (problem := handlers.state_errors.get(_state_key(name, params)))
         ]
-        found = outcomes.pop((interaction.description, names), None)
-        if found is None:
+        reported = outcomes.get((interaction.description, names)) or []
+        if not reported:
             problems.append("pact's verifier did not report this interaction")
         else:
-            problems.extend(found)
+            problems.extend(reported.pop(0))
         verified.append(result(interaction.description, interaction.kind, problems))
     return refused + verified
 
 
-def _outcomes(results: Mapping[str, Any]) -> dict[tuple[str, tuple[str, ...]], list[str]]:
-    """(description, state names) -> the problems pact found (empty when it passed)."""
-    outcomes: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+def _outcomes(
+    results: Mapping[str, Any],
+) -> dict[tuple[str, tuple[str, ...]], list[list[str]]]:
+    """(description, state names) -> the problems pact found for each interaction so
+    named, in the file's order (an empty list when it passed)."""
+    outcomes: dict[tuple[str, tuple[str, ...]], list[list[str]]] = {}
     for entry in results.get("interactionResults") or []:
         key = (str(entry.get("description")), tuple(entry.get("providerStates") or ()))
         mismatch = entry.get("mismatch")
         if mismatch is None and str(entry.get("result")).lower() in _PASSED:
-            outcomes[key] = []
+            problems: list[str] = []
         else:
-            outcomes[key] = list(_mismatches(mismatch)) or [f"failed: {entry.get('result')}"]
+            problems = list(_mismatches(mismatch)) or [f"failed: {entry.get('result')}"]
+        outcomes.setdefault(key, []).append(problems)
     return outcomes
 
 

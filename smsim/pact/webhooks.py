@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from pact.types import Message
 
-from smsim.pact.provider import Provider, StateError
+from smsim.pact.provider import Provider
 from smsim.simulator import phone
 from smsim.testing import RecordedRequest
 
@@ -71,18 +71,24 @@ def _sending_account(provider: Provider, sid: str | None) -> dict[str, Any]:
 
 
 def _sender(provider: Provider, account: dict[str, Any], wanted: str | None) -> dict[str, Any]:
-    """The account's number ``wanted`` (added when it has not got it) as the account JSON
-    lists it, or None for Twilio's magic From when nothing is wanted and it owns none."""
+    """The number to send from, as the account JSON lists it: ``wanted`` (added to the
+    account when it lacks it), else the account's first number, else Twilio's magic
+    ``+15005550006`` (not owned: ``sid`` None)."""
     numbers: list[dict[str, Any]] = account.get("numbers") or []
     if wanted is None:
         return numbers[0] if numbers else {"phone_number": DEFAULT_FROM, "sid": None}
+    wanted = phone.normalize(wanted) or wanted
     for number in numbers:
         if number["phone_number"] == wanted:
             return number
+    return _add_number(provider, account, wanted)
+
+
+def _add_number(provider: Provider, account: dict[str, Any], number: str) -> dict[str, Any]:
     added: dict[str, Any] = provider.control(
-        "POST", f"/accounts/{account['sid']}/numbers", {"phone_number": wanted}
+        "POST", f"/accounts/{account['sid']}/numbers", {"phone_number": number}
     )
-    return {"phone_number": added.get("phone_number", wanted), "sid": added.get("sid")}
+    return {"phone_number": added.get("phone_number", number), "sid": added.get("sid")}
 
 
 def status_callback(
@@ -103,9 +109,11 @@ def status_callback(
         "/rules",
         {"match": {"to": to, "body_contains": body}, "outcome": outcome, "count": 1},
     )
-    form = [("To", to), ("From", sender["phone_number"]), ("Body", body), ("StatusCallback", url)]
+    form = [("To", to), ("Body", body), ("StatusCallback", url)]
     if params.get("messaging_service_sid") is not None:
         form.append(("MessagingServiceSid", _service(provider, account, sender)))
+    else:
+        form.append(("From", sender["phone_number"]))
     base = f"/2010-04-01/Accounts/{account['sid']}/Messages.json"
     provider.twilio("POST", base, (account["sid"], account["auth_token"]), form)
     provider.run_until_idle()
@@ -116,9 +124,9 @@ def status_callback(
 def _service(provider: Provider, account: dict[str, Any], sender: dict[str, Any]) -> str:
     """A new Messaging Service with the sender in its pool (through the Messaging API)."""
     auth = (account["sid"], account["auth_token"])
+    if sender.get("sid") is None:  # a service pools numbers the account owns
+        sender = _add_number(provider, account, sender["phone_number"])
     service = provider.twilio("POST", "/v1/Services", auth, [("FriendlyName", "smsim pact")])
-    if sender.get("sid") is None:
-        raise StateError("messaging_service_sid: the account needs a number of its own to pool")
     provider.twilio(
         "POST",
         f"/v1/Services/{service['sid']}/PhoneNumbers",

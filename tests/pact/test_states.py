@@ -254,3 +254,53 @@ def test_an_account_takes_its_numbers_and_a_declared_one_keeps_its_token(tmp_pat
     assert "PASS  app -> Twilio: the declared account [http]" in out
     assert "FAIL  app -> Twilio: a stolen SID [http]" in out
     assert f"account {declared_sid} is declared by the server (its --config)" in out
+
+
+def test_a_callback_through_a_messaging_service_and_an_mms_reply(tmp_path, capsys) -> None:
+    pact = Pact("app-callbacks", "Twilio").with_specification("V4")
+    (
+        pact.upon_receiving("a delivered message sent through a service", "Async")
+        .given(
+            "a status callback", {"status": "delivered", "messaging_service_sid": "MG" + "0" * 32}
+        )
+        .with_body(
+            {
+                "MessageStatus": "delivered",
+                "MessagingServiceSid": match.regex("MG" + "0" * 32, regex=r"^MG[0-9a-f]{32}$"),
+                "From": "+15005550006",
+            },
+            "application/json",
+        )
+        .with_metadata(
+            {
+                "method": "POST",
+                "form": match.regex("MessageStatus=", regex=r".*MessageStatus=delivered.*"),
+            }
+        )
+    )
+    (
+        pact.upon_receiving("a picture from a handset", "Async")
+        .given(
+            "an inbound message",
+            {
+                "from": "+14155550100",
+                "to": "+14155550199",
+                "body": "look",
+                "media_urls": ["https://example.com/cat.jpg"],
+            },
+        )
+        .with_body(
+            {
+                "Body": "look",
+                "NumMedia": "1",
+                "MediaUrl0": match.regex("https://x/Media/ME0", regex=r"^https?://.+$"),
+                "To": "+14155550199",
+            },
+            "application/json",
+        )
+    )
+    pact.verify(lambda body, metadata: None, "Async")
+    pact.write_file(tmp_path, overwrite=True)
+    code, out = _verify(capsys, str(tmp_path))
+    assert code == 0, out
+    assert "2 passed, 0 failed" in out
