@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from pact import Verifier
 from pact.types import Message
 
-from smsim.pact.provider import Provider, StateError
+from smsim.pact.provider import WEBHOOK_TIMEOUT, Provider, StateError
 from smsim.pact.sources import PactFile, find, load
 from smsim.pact.states import set_up
 from smsim.pact.webhooks import CapturedWebhook
@@ -172,6 +172,9 @@ def _verify_file(
         .message_handler(handlers.message)
         .add_source(runnable)
         .set_coloured_output(enabled=False)
+        # pact's 5 s default also bounds each state change, which may wait for a webhook
+        # (up to WEBHOOK_TIMEOUT) on a loaded machine or a real-clock server.
+        .set_request_timeout(int(2 * WEBHOOK_TIMEOUT * 1000))
     )
     # RuntimeError: some interaction failed; the results below say which and why.
     with _own_stdout(), suppress(RuntimeError):
