@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import tempfile
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, redirect_stderr, suppress
 from dataclasses import dataclass
@@ -125,7 +126,14 @@ class _Interactions:
     def __init__(self, provider: Provider) -> None:
         self.provider = provider
         self.webhook: CapturedWebhook | None = None
-        self.state_errors: dict[tuple[str, str], str] = {}
+        # Each set-up's outcome (an error, or None), per state and params in the order
+        # pact ran them: the file's order, so each interaction gets its own.
+        self.setups: dict[tuple[str, str], deque[str | None]] = {}
+
+    def problem(self, name: str, params: Mapping[str, Any] | None) -> str | None:
+        """The error of the next set-up of this state, for the interaction at hand."""
+        outcomes = self.setups.get(_state_key(name, params))
+        return outcomes.popleft() if outcomes else None
 
     def state(self, state: str, action: str, parameters: Mapping[str, Any] | None) -> None:
         # Never raises: pact would retry a failing state and print its traceback; the
@@ -136,11 +144,17 @@ class _Interactions:
                 self.webhook = None
                 self.provider.reset()
             elif state:
-                made = set_up(self.provider, state, params)
+                outcomes = self.setups.setdefault(_state_key(state, params), deque())
+                try:
+                    made = set_up(self.provider, state, params)
+                except StateError as exc:
+                    outcomes.append(str(exc))
+                    return
+                outcomes.append(None)
                 if made is not None:
                     self.webhook = made
-        except StateError as exc:
-            self.state_errors[_state_key(state, params)] = str(exc)
+        except StateError:  # the reset after an interaction: the next set-up will say
+            pass
 
     def message(self, name: str, metadata: Mapping[str, Any] | None) -> Message:
         if self.webhook is None:  # its state failed, and says why in the report
@@ -189,7 +203,7 @@ def _verify_file(
         problems = [
             problem
             for name, params in interaction.states
-            if (problem := handlers.state_errors.get(_state_key(name, params)))
+            if (problem := handlers.problem(name, params))
         ]
         reported = outcomes.get((interaction.description, names)) or []
         if not reported:

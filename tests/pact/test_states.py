@@ -304,3 +304,17 @@ def test_a_callback_through_a_messaging_service_and_an_mms_reply(tmp_path, capsy
     code, out = _verify(capsys, str(tmp_path))
     assert code == 0, out
     assert "2 passed, 0 failed" in out
+
+
+def test_a_state_that_failed_once_does_not_fail_a_later_interaction(tmp_path, capsys) -> None:
+    """The same state and params, refused in one interaction (nobody owns the number) and
+    set up in the next (its account comes first): only the first fails."""
+    opt_out = ("an opt-out", {"handset": "+14155550100", "number": "+14155550199"})
+    pact = Pact("app", "Twilio").with_specification("V4")
+    _http(pact, "a STOP before any account", opt_out)
+    _http(pact, "a STOP to the account's number", ("an account", AN_ACCOUNT), opt_out)
+    code, out = _verify(capsys, str(_write(pact, tmp_path)))
+    assert code == 1
+    assert "FAIL  app -> Twilio: a STOP before any account [http]" in out
+    assert "PASS  app -> Twilio: a STOP to the account's number [http]" in out
+    assert out.count("provider state 'an opt-out'") == 1
