@@ -71,8 +71,11 @@ def test_every_provider_state_is_used_by_the_clients_pacts(client_pacts) -> None
 
 
 def test_a_pact_expecting_what_twilio_never_does_fails_naming_the_fields(tmp_path, capsys) -> None:
-    write_wrong_pact(tmp_path)
-    code, lines = _verify(capsys, str(tmp_path))
+    pacts = tmp_path / "pacts"
+    pacts.mkdir()
+    write_wrong_pact(pacts)
+    junit = tmp_path / "pact.xml"
+    code, lines = _verify(capsys, str(pacts), "--junit", str(junit))
     assert code == 1
     text = "\n".join(lines)
     assert "FAIL  wrong-app -> Twilio: a message is created [http]" in text
@@ -80,3 +83,8 @@ def test_a_pact_expecting_what_twilio_never_does_fails_naming_the_fields(tmp_pat
     assert "FAIL  wrong-app-receiver -> Twilio: a failed status callback [message]" in text
     assert "$.ErrorCode: Expected '30003' (String) to be an integer" in text
     assert lines[-1].endswith("0 passed, 2 failed")
+    failures = {f.get("message") for f in ET.parse(junit).getroot().iter("failure")}
+    assert failures == {
+        "$.status: Expected 'queued' (String) to be equal to 'sent' (String)",
+        "$.ErrorCode: Expected '30003' (String) to be an integer",
+    }
