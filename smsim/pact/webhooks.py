@@ -98,7 +98,8 @@ def status_callback(
     status = str(params["status"])
     account = _sending_account(provider, params.get("account_sid"))
     sender = _sender(provider, account, params.get("from"))
-    to = str(params.get("to") or DEFAULT_TO)
+    raw_to = str(params.get("to") or DEFAULT_TO)
+    to = phone.normalize(raw_to) or raw_to  # as the rule compares it
     url = provider.webhook_url("status")
     body = f"smsim pact {url.rsplit('/', 1)[-1]}"
     outcome: dict[str, Any] = {"status": status}

@@ -259,13 +259,21 @@ def test_an_account_takes_its_numbers_and_a_declared_one_keeps_its_token(tmp_pat
 def test_a_callback_through_a_messaging_service_and_an_mms_reply(tmp_path, capsys) -> None:
     pact = Pact("app-callbacks", "Twilio").with_specification("V4")
     (
-        pact.upon_receiving("a delivered message sent through a service", "Async")
+        pact.upon_receiving("an undelivered message sent through a service", "Async")
         .given(
-            "a status callback", {"status": "delivered", "messaging_service_sid": "MG" + "0" * 32}
+            "a status callback",
+            {
+                "status": "undelivered",
+                "error_code": 30005,
+                "to": "(415) 555-0100",  # read as Twilio reads it
+                "messaging_service_sid": "MG" + "0" * 32,
+            },
         )
         .with_body(
             {
-                "MessageStatus": "delivered",
+                "MessageStatus": "undelivered",
+                "ErrorCode": "30005",
+                "To": "+14155550100",
                 "MessagingServiceSid": match.regex("MG" + "0" * 32, regex=r"^MG[0-9a-f]{32}$"),
                 "From": "+15005550006",
             },
@@ -274,7 +282,9 @@ def test_a_callback_through_a_messaging_service_and_an_mms_reply(tmp_path, capsy
         .with_metadata(
             {
                 "method": "POST",
-                "form": match.regex("MessageStatus=", regex=r".*MessageStatus=delivered.*"),
+                "form": match.regex(
+                    "MessageStatus=undelivered", regex=r".*MessageStatus=undelivered.*"
+                ),
             }
         )
     )
