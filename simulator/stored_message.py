@@ -107,7 +107,7 @@ def _error_code(raw: Any, status: str) -> int | None:
     return raw
 
 
-def store(accounts: Accounts, messages: Messages, clock: Clock, spec: MessageSpec) -> Message:
+def save(accounts: Accounts, messages: Messages, clock: Clock, spec: MessageSpec) -> Message:
     """Store ``spec`` as an outbound message that reached ``spec.status``; 404 for an
     unknown account, 409 for a SID already taken."""
     if accounts.get(spec.account_sid) is None:

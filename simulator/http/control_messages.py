@@ -16,5 +16,5 @@ blueprint = Blueprint("control_messages", __name__, url_prefix="/_smsim")
 def store_message() -> tuple[Response, int]:
     spec = stored_message.parse_spec(request.get_json(silent=True))
     engine = current_engine()
-    message = stored_message.store(engine.accounts, engine.messages, engine.clock, spec)
+    message = stored_message.save(engine.accounts, engine.messages, engine.clock, spec)
     return jsonify(render.message(message)), 201
