@@ -103,7 +103,7 @@ class Provider:
         sid = str(spec["sid"])
         existing = self.account(sid)
         if existing is None:
-            raise StateError(f"account {sid} exists and does not (the server changed under us)")
+            raise StateError(f"account {sid} was refused as existing, then not found: retry")
         wanted_type = str(spec.get("type", "full")).lower()
         if existing["auth_token"] != spec.get("auth_token") or existing["type"] != wanted_type:
             raise StateError(
