@@ -64,6 +64,7 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
         control,
         control_admin,
         control_callbacks,
+        control_messages,
         inbound_api,
         inbox_api,
         media_api,
@@ -88,7 +89,7 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
         app.before_request(StartOnFirstRequest(engine, feed.close))
     _install_safety(app, engine.config)
     surfaces = (twilio_api, media_api, control, control_admin, messaging, inbound_api, inbox_api)
-    for surface in (*surfaces, control_callbacks):
+    for surface in (*surfaces, control_callbacks, control_messages):
         app.register_blueprint(surface.blueprint)
     if engine.config.ui:
         from smsim.simulator.http.ui import register_ui

@@ -18,8 +18,12 @@ from smsim.simulator.http.params import SQLITE_MAX_INTEGER
 from smsim.simulator.messages import DEFAULT_VALIDITY_PERIOD, INBOX_MAX_LIMIT, MAX_PAGE_SIZE
 from smsim.simulator.services import FIELDS as SERVICE_FIELDS
 from smsim.simulator.services import SCAN_VALUES, USECASES
+from smsim.simulator.stored_message import STATUSES as STORED_STATUSES
 
 JSON = "application/json"
+# The account an example names where a route needs one (the document's examples test
+# swaps in its own).
+EXAMPLE_ACCOUNT = "AC" + "0" * 32
 FORM = "application/x-www-form-urlencoded"
 
 _STRING: dict[str, Any] = {"type": "string"}
@@ -400,6 +404,38 @@ CONTROL: dict[str, Route] = {
         "change counter as JSON.",
         others=(503,),
         also={"text/event-stream": {"type": "string"}},
+    ),
+    "control_messages.store_message": Route(
+        "Store an outbound message as if it had been sent and reached `status` (priced and "
+        "dated, no step scheduled, no callback); `sid` to choose it. Answers 201 with "
+        "Twilio's Message JSON; 404 for an unknown account, 409 for a taken SID.",
+        ok=201,
+        response=ref("message"),
+        others=(409,),
+        body=_json_object(
+            {
+                "account_sid": {"type": "string", "pattern": "^AC[0-9a-fA-F]{32}$"},
+                "sid": {"type": "string", "pattern": "^(SM|MM)[0-9a-fA-F]{32}$"},
+                "to": {**_TEXT, "description": "the handset (E.164)"},
+                "from": {**_TEXT, "description": "the sender (E.164)"},
+                "body": _STRING,
+                "status": {"enum": list(STORED_STATUSES)},
+                "error_code": {
+                    "type": "integer",
+                    "description": "with failed or undelivered: a catalogued code",
+                },
+            },
+            required=("account_sid", "to", "from", "body", "status"),
+            example={
+                "account_sid": EXAMPLE_ACCOUNT,
+                "to": "+14155550100",
+                "from": "+15005550006",
+                "body": "Your code is 1234",
+                "status": "undelivered",
+                "error_code": 30003,
+            },
+            additionalProperties=False,
+        ),
     ),
     "control_callbacks.redeliver": Route(
         "Send a logged webhook attempt again now, signed as the original, or to a new `url` "

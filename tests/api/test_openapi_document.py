@@ -14,7 +14,7 @@ from smsim.contracts import schema as contract
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.http.app import create_app
 from smsim.simulator.http.openapi import api_methods, api_rules, build_document, openapi_path
-from smsim.simulator.http.openapi_routes import ROUTES
+from smsim.simulator.http.openapi_routes import EXAMPLE_ACCOUNT, ROUTES
 from smsim.simulator.server import SimulatorServer
 
 MESSAGES = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
@@ -172,6 +172,8 @@ def test_each_example_is_accepted_by_the_server(document) -> None:
         ).json()
         for path, schema in sorted(_json_bodies(document).items()):
             for example in _examples(document, schema):
+                if example.get("account_sid") == EXAMPLE_ACCOUNT:
+                    example = {**example, "account_sid": owner["sid"]}
                 if example.get("numbers") == ["+15005550006"]:
                     example = {**example, "numbers": ["+15005550007"]}  # the owner has it
                 url = base + path.replace("{Sid}", owner["sid"]).replace(
