@@ -9,6 +9,7 @@ The same object backs ``smsim serve`` (in the foreground) and the pytest plugin.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
@@ -48,6 +49,14 @@ class SimulatorServer:
     def waiting_requests(self) -> int:
         """Requests parked on the waiter pool now (long-polls, event streams)."""
         return int(self._server.task_dispatcher.waiting) if self._server is not None else 0
+
+    def link_dashboard(self, url: str) -> None:
+        """Show the client's dashboard at ``url`` in the inbox (its nav, campaign links):
+        for ``smsim up``, which knows the dashboard's URL only once the client, started
+        after the simulator it sends through, is bound."""
+        self.config = replace(self.config, dashboard_url=url)
+        if self.engine is not None:
+            self.engine.config = self.config
 
     def start(self) -> SimulatorServer:
         self.engine = Engine(self.config)

@@ -37,6 +37,6 @@ def up_stack() -> Iterator[UpStack]:
     with SimulatorServer(sim_config) as sim:
         config = ClientConfig(memory=True, twilio_base_url=sim.url, inbox_url=sim.url)
         with ClientServer(config) as client:
-            wired = dict(up._provision(sim.url, client, sim_config.control_token))
+            wired = dict(up.wire(sim, client, sim_config.control_token))
             control = ControlClient(sim.url, token=sim_config.control_token)
             yield UpStack(sim, client, control, wired)

@@ -75,6 +75,15 @@ def _needs_receiver(sms_url: str | None, receiver: str) -> bool:
     return not sms_url or urlsplit(sms_url).path == urlsplit(receiver).path
 
 
+def wire(
+    sim: Any, client: Any, control_token: str | None = None
+) -> list[tuple[str, dict[str, Any]]]:
+    """Make the two servers one product: the inbox links the dashboard, and the accounts
+    and providers are provisioned (:func:`_provision`)."""
+    sim.link_dashboard(client.url)
+    return _provision(sim.url, client, control_token)
+
+
 def _provision(
     sim_url: str, client: Any, control_token: str | None = None
 ) -> list[tuple[str, dict[str, Any]]]:
@@ -202,7 +211,7 @@ def run(args: argparse.Namespace) -> int:
             inbox_url=sim.url,
         )
         client = ClientServer(client_config, host=args.host, port=args.client_port).start()
-        wired = _provision(sim.url, client, sim_config.control_token)
+        wired = wire(sim, client, sim_config.control_token)
     except (ConfigError, DatabaseRefused, ValueError, OSError, RequestException) as exc:
         for server in (client, sim):
             if server is not None:

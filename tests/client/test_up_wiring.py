@@ -4,6 +4,7 @@ it answers."""
 
 from __future__ import annotations
 
+import requests
 from up_helpers import up_stack
 
 from smsim.testing import poll
@@ -46,3 +47,10 @@ def test_a_reply_to_main_is_counted_as_replied_for_the_campaign_it_answers() -> 
         assert [(e["campaign_id"], e["props"]["body"]) for e in events] == [
             (second["id"], "YES please")
         ]
+
+
+def test_the_inbox_links_the_dashboard_it_runs_with() -> None:
+    with up_stack() as stack:
+        page = requests.get(stack.sim.url + "/", timeout=10)
+        assert page.status_code == 200
+        assert f'href="{stack.client.url}/"' in page.text and "Dashboard" in page.text
