@@ -36,7 +36,7 @@ STATUSES = (
 )
 _PRICED = frozenset({"sent", "delivered", "undelivered"})  # the carrier took it: billed
 _LEFT = frozenset({"sent", "delivered", "undelivered"})  # it has a date_sent
-_NEEDS_CODE = frozenset({"failed", "undelivered"})
+NEEDS_CODE = frozenset({"failed", "undelivered"})
 KEYS = ("account_sid", "sid", "to", "from", "body", "status", "error_code")
 
 
@@ -93,14 +93,14 @@ def parse_spec(data: Any) -> MessageSpec:
 
 def _error_code(raw: Any, status: str) -> int | None:
     if raw is None:
-        if status in _NEEDS_CODE:
+        if status in NEEDS_CODE:
             raise _bad(f"error_code: required with status {status!r} (smsim codes lists them)")
         return None
     if isinstance(raw, str) and raw.isdigit():
         raw = int(raw)
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise _bad(f"error_code: must be a whole number, not {raw!r}")
-    if status not in _NEEDS_CODE:
+    if status not in NEEDS_CODE:
         raise _bad(f"error_code: only a failed or undelivered message has one, not {status!r}")
     if catalogue.get(raw) is None:
         raise _bad(f"error_code: {raw} is not in smsim's catalogue (smsim codes lists them)")

@@ -12,12 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from smsim.contracts import catalogue
 from smsim.simulator.bounds import MAX_INBOUND_SEGMENTS
 from smsim.simulator.http.openapi_schemas import ref
 from smsim.simulator.http.params import SQLITE_MAX_INTEGER
 from smsim.simulator.messages import DEFAULT_VALIDITY_PERIOD, INBOX_MAX_LIMIT, MAX_PAGE_SIZE
 from smsim.simulator.services import FIELDS as SERVICE_FIELDS
 from smsim.simulator.services import SCAN_VALUES, USECASES
+from smsim.simulator.stored_message import NEEDS_CODE as STORED_NEEDS_CODE
 from smsim.simulator.stored_message import STATUSES as STORED_STATUSES
 
 JSON = "application/json"
@@ -411,7 +413,7 @@ CONTROL: dict[str, Route] = {
         "Twilio's Message JSON; 404 for an unknown account, 409 for a taken SID.",
         ok=201,
         response=ref("message"),
-        others=(409,),
+        others=(404, 409),
         body=_json_object(
             {
                 "account_sid": {"type": "string", "pattern": "^AC[0-9a-fA-F]{32}$"},
@@ -421,11 +423,25 @@ CONTROL: dict[str, Route] = {
                 "body": _STRING,
                 "status": {"enum": list(STORED_STATUSES)},
                 "error_code": {
-                    "type": "integer",
-                    "description": "with failed or undelivered: a catalogued code",
+                    "enum": sorted(e.code for e in catalogue.all_entries()),
+                    "description": "with failed or undelivered (and only then): a catalogued code",
                 },
             },
             required=("account_sid", "to", "from", "body", "status"),
+            anyOf=[
+                {
+                    "properties": {"status": {"enum": sorted(STORED_NEEDS_CODE)}},
+                    "required": ["error_code"],
+                },
+                {
+                    "properties": {
+                        "status": {
+                            "enum": [s for s in STORED_STATUSES if s not in STORED_NEEDS_CODE]
+                        }
+                    },
+                    "not": {"required": ["error_code"]},
+                },
+            ],
             example={
                 "account_sid": EXAMPLE_ACCOUNT,
                 "to": "+14155550100",

@@ -107,7 +107,7 @@ def test_editor_marks_every_bad_field_of_one_submit(browser, simulator, smsim_co
     browser.find_element(By.ID, "rule-add").click()
     wait_for(browser, lambda d: _error_for(d, "probability") != "")
     assert _error_for(browser, "probability") == "must be from 0 to 1"
-    assert _error_for(browser, "count") == "must be a positive integer"
+    assert _error_for(browser, "count") == "must be a whole number from 1 to 1000000000"
     assert _error_for(browser, "delays.sent") != ""
     invalid = [
         box.get_attribute("name")

@@ -43,7 +43,7 @@ MISTAKES = [
     (
         ["sevre"],
         "smsim: error: unknown command 'sevre' (did you mean serve?); commands: client,"
-        " codes, replay, run, serve, up, verify; see 'smsim --help'",
+        " codes, pact, replay, run, serve, up, verify; see 'smsim --help'",
     ),
     (
         ["replay", "--to", "127.0.0.1:8911/sms/twilio", "--code", "30005", "--auth-token", "t"],
