@@ -1,6 +1,6 @@
 """The integration's HTTP app: JSON endpoints, the callback receiver and click redirects.
 
-Views only parse requests and render results; every rule lives in the facade and the
+Views only parse requests and render results; every rule lives in the Integration and the
 modules behind it. Errors are JSON ``{"error": ..., "fields": {...}}`` with 400 (invalid
 input), 404 (unknown resource), 409 (conflicts with saved state).
 """
@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 from smsim import websafety
 from smsim.client import csv_export
 from smsim.client.config import CLICK_PATH_PREFIX, RECEIVER_PATH, ClientConfig
-from smsim.client.facade import Integration
+from smsim.client.integration import Integration
 from smsim.client.settings import ValidationError
 from smsim.client.store import ConflictError, NotFoundError
 from smsim.client.ui import register_dashboard

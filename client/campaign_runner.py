@@ -29,7 +29,7 @@ from typing import Any
 
 from smsim.client.campaign_queue import CampaignQueue, Claimed
 from smsim.client.store import SendOutcome
-from smsim.client.twilio_api import SendResult
+from smsim.client.twilio_rest import SendResult
 
 log = logging.getLogger("smsim.client.campaigns")
 

@@ -22,7 +22,7 @@ from flask import Flask
 
 from smsim.client.app import EMPTY_TWIML, requested_urls
 from smsim.client.config import RECEIVER_PATH
-from smsim.client.facade import Integration
+from smsim.client.integration import Integration
 from smsim.serving import status_line
 
 log = logging.getLogger("smsim.client")

@@ -33,7 +33,7 @@ from smsim.client.settings import (
     validate_template_id,
 )
 from smsim.client.store import EVENT_NAMES, STATUS_RANK, TERMINAL_RANK, NotFoundError, Store
-from smsim.client.twilio_api import SendResult, TwilioClient
+from smsim.client.twilio_rest import SendResult, TwilioClient
 from smsim.contracts import catalogue
 
 log = logging.getLogger("smsim.client")
