@@ -143,11 +143,6 @@ class CampaignRunner:
             wake.set()
         return canceled
 
-    def is_running(self, campaign_id: int) -> bool:
-        """True while a coordinator is sending this campaign in this process."""
-        with self._lock:
-            return campaign_id in self._threads
-
     def wait(self, campaign_id: int, timeout: float) -> bool:
         """Wait until this process is no longer sending the campaign (without ``sends``:
         until the database shows it settled); False on timeout."""
