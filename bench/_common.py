@@ -113,14 +113,6 @@ def _cell(value: Any) -> str:
 # -- processes --------------------------------------------------------------------------------
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process in MiB (VmRSS)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def _tree(pid: int) -> list[int]:
     """``pid`` and its live children (``smsim serve``'s worker and delivery processes)."""
     children = Path(f"/proc/{pid}/task/{pid}/children")

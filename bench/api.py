@@ -36,9 +36,9 @@ from urllib.parse import urlencode
 
 import _common as c
 
-# The Speed issue's targets, each a ratio to the baseline measured in the same run: creates
-# at least half of it; with a StatusCallback on every message a quarter, the backlog
-# drained within 3 s after the load.
+# The speed targets (bench/README.md, "Targets"), each a ratio to the baseline measured
+# in the same run: creates at least half of it; with a StatusCallback on every message a
+# quarter, the backlog drained within 3 s after the load.
 TARGET_RATIO = {"creates": 0.5, "callbacks": 0.25}
 TARGET_DRAIN_SECONDS = 3.0
 FORM = c.CREATE_FORM

@@ -39,6 +39,9 @@ from typing import Any
 import _common as c
 
 TARGET_MPS = 400.0
+# POST /api/campaigns answers 202 once the campaign is stored and queued, before sending:
+# with 10,000 recipients within a second (was a test's assertion; timing belongs here).
+TARGET_ACCEPT_MS = 1000.0
 # End to end against a bare Flask app on gunicorn measured in the same run (each message is
 # about three HTTP exchanges, so 0.33 would be perfect).
 TARGET_RATIO = 0.15
@@ -197,8 +200,13 @@ def main(argv: list[str] | None = None) -> int:
             ],
         )
     )
+    accept_verdict = "met" if med["accept_ms"] <= TARGET_ACCEPT_MS else "MISSED"
+    print(
+        f"\n202     : <= {TARGET_ACCEPT_MS:.0f} ms for {recipients:,} recipients -> "
+        f"{med['accept_ms']:.0f} ms, {accept_verdict}"
+    )
     verdict = "met" if med["mps"] >= TARGET_MPS else "MISSED"
-    print(f"\ntarget  : >= {TARGET_MPS:.0f} msg/s end to end -> {med['mps']:.0f}, {verdict}")
+    print(f"target  : >= {TARGET_MPS:.0f} msg/s end to end -> {med['mps']:.0f}, {verdict}")
     ratio_verdict = "met" if med["ratio"] >= TARGET_RATIO else "MISSED"
     print(
         f"ratio   : >= {TARGET_RATIO} of a bare Flask app on gunicorn ({args.workers} worker(s), "

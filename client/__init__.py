@@ -1,6 +1,6 @@
 """smsim.client: a CleverTap-style Twilio SMS provider integration.
 
-Python API: :class:`~smsim.client.facade.Integration`; HTTP app:
+Python API: :class:`~smsim.client.integration.Integration`; HTTP app:
 :func:`~smsim.client.app.create_app`; embeddable server:
 :class:`~smsim.client.server.ClientServer`; configuration:
 :class:`~smsim.client.config.ClientConfig`. Imported lazily so that importing one part
@@ -13,7 +13,7 @@ from typing import Any
 
 _EXPORTS = {
     "ClientConfig": "smsim.client.config",
-    "Integration": "smsim.client.facade",
+    "Integration": "smsim.client.integration",
     "create_app": "smsim.client.app",
     "ClientServer": "smsim.client.server",
 }

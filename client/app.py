@@ -1,6 +1,6 @@
 """The integration's HTTP app: JSON endpoints, the callback receiver and click redirects.
 
-Views only parse requests and render results; every rule lives in the facade and the
+Views only parse requests and render results; every rule lives in the Integration and the
 modules behind it. Errors are JSON ``{"error": ..., "fields": {...}}`` with 400 (invalid
 input), 404 (unknown resource), 409 (conflicts with saved state).
 """
@@ -18,16 +18,18 @@ from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 from smsim import strict_json, websafety
 from smsim.client import csv_export
 from smsim.client.config import CLICK_PATH_PREFIX, RECEIVER_PATH, ClientConfig
-from smsim.client.facade import Integration
+from smsim.client.integration import Integration
 from smsim.client.settings import ValidationError
 from smsim.client.store import ConflictError, NotFoundError
 from smsim.client.ui import register_dashboard
 from smsim.client.ui.views import not_found_page
+from smsim.contracts.signature import SIGNATURE_HEADER
+from smsim.contracts.wire import FORM_CONTENT_TYPE
 from smsim.routing import RowIdConverter, allowed_methods
 
 log = logging.getLogger("smsim.client")
 MAX_WAIT = 60.0
-MAX_BODY = 2 * 1024 * 1024
+MAX_REQUEST_BYTES = 2 * 1024 * 1024  # a whole request; a message's Body is MAX_BODY_CHARS
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
@@ -301,16 +303,16 @@ def requested_urls(environ: dict[str, Any], public_base: str) -> list[str]:
 
 @public_bp.post("/sms/twilio")
 def receive() -> Any:
-    if request.mimetype != "application/x-www-form-urlencoded":
+    if request.mimetype != FORM_CONTENT_TYPE:
         # Twilio posts webhooks form-encoded; Flask would also read a multipart body.
-        error = "Twilio webhooks are application/x-www-form-urlencoded"
+        error = f"Twilio webhooks are {FORM_CONTENT_TYPE}"
         return jsonify({"error": error}), 415
     form = {key: request.form.getlist(key) for key in request.form}
     result = integration().handle_callback(
         requested_urls(request.environ, integration().config.base_url),
         request.args.to_dict(),
         form,
-        request.headers.get("X-Twilio-Signature"),
+        request.headers.get(SIGNATURE_HEADER),
     )
     if result.status_code != 200:
         return jsonify({"error": result.detail or result.outcome}), result.status_code
@@ -373,7 +375,7 @@ def create_app(config: ClientConfig, integration_obj: Integration | None = None)
     """Build the Flask app for one Integration (created from ``config`` unless given)."""
     app = Flask("smsim.client")
     app.url_map.converters["rowid"] = RowIdConverter
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["smsim_client"] = integration_obj or Integration(config)
     for bp in (providers_bp, campaigns_bp, messages_bp, events_bp, public_bp):
@@ -382,7 +384,7 @@ def create_app(config: ClientConfig, integration_obj: Integration | None = None)
     websafety.install(app, safety_policy(config))
     from smsim.client.fast_receive import ReceiverFastPath  # it imports this module
 
-    app.wsgi_app = ReceiverFastPath(app, MAX_BODY)  # type: ignore[method-assign]
+    app.wsgi_app = ReceiverFastPath(app, MAX_REQUEST_BYTES)  # type: ignore[method-assign]
 
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError) -> Any:

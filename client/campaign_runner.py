@@ -29,7 +29,7 @@ from typing import Any
 
 from smsim.client.campaign_queue import CampaignQueue, Claimed
 from smsim.client.store import SendOutcome
-from smsim.client.twilio_api import SendResult
+from smsim.client.twilio_rest import SendResult
 
 log = logging.getLogger("smsim.client.campaigns")
 
@@ -142,11 +142,6 @@ class CampaignRunner:
         if wake is not None:
             wake.set()
         return canceled
-
-    def is_running(self, campaign_id: int) -> bool:
-        """True while a coordinator is sending this campaign in this process."""
-        with self._lock:
-            return campaign_id in self._threads
 
     def wait(self, campaign_id: int, timeout: float) -> bool:
         """Wait until this process is no longer sending the campaign (without ``sends``:

@@ -22,12 +22,14 @@ from flask import Flask
 
 from smsim.client.app import EMPTY_TWIML, requested_urls
 from smsim.client.config import RECEIVER_PATH
-from smsim.client.facade import Integration
+from smsim.client.integration import Integration
+from smsim.contracts.signature import SIGNATURE_HEADER
+from smsim.contracts.wire import FORM_CONTENT_TYPE
 from smsim.serving import status_line
 
 log = logging.getLogger("smsim.client")
 
-FORM = "application/x-www-form-urlencoded"
+_SIGNATURE_KEY = "HTTP_" + SIGNATURE_HEADER.upper().replace("-", "_")  # its WSGI environ key
 # A percent escape of a byte >= 0x80: werkzeug decodes those its own way.
 _HIGH_ESCAPE = re.compile(rb"%[89a-fA-F][0-9a-fA-F]")
 
@@ -47,7 +49,8 @@ class ReceiverFastPath:
         if (
             environ.get("REQUEST_METHOD") != "POST"
             or environ.get("PATH_INFO") != RECEIVER_PATH
-            or environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower() != FORM
+            or environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
+            != FORM_CONTENT_TYPE
             or not length.isdigit()
             or int(length) > self.max_body
         ):
@@ -81,7 +84,7 @@ class ReceiverFastPath:
             requested_urls(environ, integration.config.base_url),
             args,
             form,
-            environ.get("HTTP_X_TWILIO_SIGNATURE"),
+            environ.get(_SIGNATURE_KEY),
         )
         if result.status_code != 200:
             error = self._json({"error": result.detail or result.outcome})

@@ -72,13 +72,6 @@ class MessageRecords(Records):
                 "UPDATE messages SET body = ? WHERE id = ?", [(b, i) for i, b in bodies]
             )
 
-    def finish_campaign(self, campaign_id: int) -> None:
-        """Mark the campaign as fully handed to Twilio."""
-        with self._tx() as conn:
-            conn.execute(
-                "UPDATE campaigns SET finished_at = ? WHERE id = ?", (self._clock(), campaign_id)
-            )
-
     def create_test_message(self, provider_id: int, to: str, body: str) -> int:
         """A pending message outside any campaign (Send Test SMS)."""
         now = self._clock()

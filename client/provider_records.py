@@ -93,14 +93,6 @@ class ProviderRecords(Records):
             raise NotFoundError(f"provider {ref!r} not found")
         return provider_from_row(rows[0])
 
-    def providers_for_account(self, account_sid: str) -> list[Provider]:
-        """Every provider (deleted ones too) configured with this Twilio account."""
-        rows = self._query(
-            "SELECT * FROM providers WHERE account_sid = ? ORDER BY deleted_at IS NOT NULL, id",
-            (account_sid,),
-        )
-        return [provider_from_row(r) for r in rows]
-
     def _nickname_taken(self, conn: sqlite3.Connection, nickname: str, exclude: int) -> bool:
         row = conn.execute(
             "SELECT 1 FROM providers WHERE deleted_at IS NULL AND id != ?"

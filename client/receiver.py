@@ -31,10 +31,11 @@ from smsim.client.provider_records import ProviderIndex
 from smsim.client.settings import Provider
 from smsim.client.store import Store
 from smsim.contracts import ContractError, validate
-from smsim.contracts.signature import SignatureCheck
+from smsim.contracts.signature import SIGNATURE_HEADER, SignatureCheck
+from smsim.contracts.wire import MAX_BODY_CHARS
 
 SID_RE = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
-MAX_FIELD = 1600 * 4  # a Body may be 1600 characters; anything far longer is not Twilio
+MAX_FIELD = MAX_BODY_CHARS * 4  # anything far longer than a Body is not Twilio
 GEO_FIELDS = (
     *("FromCity", "FromState", "FromZip", "FromCountry"),
     *("ToCity", "ToState", "ToZip", "ToCountry"),
@@ -129,7 +130,7 @@ class Receiver:
         meta = parse_meta(query.get("meta"))
         provider = self.verify(urls, form, signature, meta)
         if provider is None:
-            return ReceiverResult(403, "rejected", detail="X-Twilio-Signature does not verify")
+            return ReceiverResult(403, "rejected", detail=f"{SIGNATURE_HEADER} does not verify")
         if any(len(v) > MAX_FIELD for values in form.values() for v in values):
             return ReceiverResult(
                 400, "malformed", provider_id=provider.id, detail="field too long"

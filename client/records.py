@@ -72,7 +72,7 @@ class MessageRow:
 
 @dataclass(frozen=True)
 class SendOutcome:
-    """What Twilio answered for one message (see twilio_api.SendResult)."""
+    """What Twilio answered for one message (see twilio_rest.SendResult)."""
 
     message_id: int
     sid: str | None

@@ -16,7 +16,7 @@ from flask import Flask
 
 from smsim.client.app import create_app
 from smsim.client.config import ClientConfig
-from smsim.client.facade import Integration
+from smsim.client.integration import Integration
 from smsim.serving import bind_server, serve_in_thread, stop_server, url_for
 
 

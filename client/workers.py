@@ -23,7 +23,7 @@ from dataclasses import replace
 from smsim import prefork
 from smsim.client.app import create_app
 from smsim.client.config import ClientConfig, ClientRole
-from smsim.client.facade import Integration
+from smsim.client.integration import Integration
 from smsim.client.store import Store
 from smsim.file_lock import FileLock
 from smsim.serving import bind_server

@@ -19,9 +19,7 @@ import requests
 
 from smsim.contracts import catalogue, payloads, validate
 from smsim.contracts.signature import SIGNATURE_HEADER, compute_signature
-
-FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-# What Twilio's webhook requests announce themselves as.
+from smsim.contracts.wire import FORM_CONTENT_TYPE
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,12 @@ system Chromium through selenium (``apt-get install chromium chromium-driver``) 
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import requests
-from screenshots_admin import capture_admin_pages, seed_admin_demo
+from screenshots_admin import capture_admin_pages, chromium, seed_admin_demo
 
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.server import SimulatorServer
@@ -26,36 +24,14 @@ from smsim.testing import CallbackRecorder, ControlClient
 IMAGES = Path(__file__).resolve().parent / "images"
 NUMBER = "+14155550100"
 HANDSET = "+14155550123"
-CHROMIUM_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--hide-scrollbars",
-    "--window-size=1280,800",
-)
 
 
-def _browser(profile: str) -> Any:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    binary = shutil.which("chromium") or "/usr/bin/chromium"
-    driver = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={profile}")
-    browser = webdriver.Chrome(service=Service(executable_path=driver), options=options)
-    # The page itself is 1280x800, whatever the headless window's frame takes.
+def _fix_viewport(browser: Any) -> None:
+    """The page itself is 1280x800, whatever the headless window's frame takes."""
     browser.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
         {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False},
     )
-    return browser
 
 
 def _populate(sim: SimulatorServer, receiver: CallbackRecorder) -> str:
@@ -95,29 +71,28 @@ def _populate(sim: SimulatorServer, receiver: CallbackRecorder) -> str:
 def main() -> int:
     IMAGES.mkdir(parents=True, exist_ok=True)
     config = SimulatorConfig(memory=True, port=0, clock="virtual")
-    profile = tempfile.mkdtemp(prefix="smsim-shots-")
-    with CallbackRecorder() as receiver, SimulatorServer(config) as sim:
+    with (
+        CallbackRecorder() as receiver,
+        SimulatorServer(config) as sim,
+        chromium(1280, 800, ("--hide-scrollbars",)) as browser,
+    ):
         lost_sid = _populate(sim, receiver)
-        browser = _browser(profile)
-        try:
-            shots = {
-                "inbox-messages.png": "/",
-                "inbox-conversation.png": f"/conversations/{HANDSET}",
-                "inbox-message.png": f"/messages/{lost_sid}",
-            }
-            for name, path in shots.items():
-                browser.get(sim.url + path)
-                browser.find_element("id", "live")  # the page has rendered
-                browser.execute_script("return document.fonts && document.fonts.ready")
-                browser.save_screenshot(str(IMAGES / name))
-                print(f"saved {IMAGES / name}")
-            # Then the admin pages, over the same traffic plus what a new user sets up.
-            seed_admin_demo(sim.url)
-            for target in capture_admin_pages(browser, sim.url, IMAGES):
-                print(f"saved {target}")
-        finally:
-            browser.quit()
-            shutil.rmtree(profile, ignore_errors=True)
+        _fix_viewport(browser)
+        shots = {
+            "inbox-messages.png": "/",
+            "inbox-conversation.png": f"/conversations/{HANDSET}",
+            "inbox-message.png": f"/messages/{lost_sid}",
+        }
+        for name, path in shots.items():
+            browser.get(sim.url + path)
+            browser.find_element("id", "live")  # the page has rendered
+            browser.execute_script("return document.fonts && document.fonts.ready")
+            browser.save_screenshot(str(IMAGES / name))
+            print(f"saved {IMAGES / name}")
+        # Then the admin pages, over the same traffic plus what a new user sets up.
+        seed_admin_demo(sim.url)
+        for target in capture_admin_pages(browser, sim.url, IMAGES):
+            print(f"saved {target}")
     return 0
 
 

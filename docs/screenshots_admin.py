@@ -11,13 +11,16 @@ call it with its own browser and server.
 
 from __future__ import annotations
 
-import shutil
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import requests
+
+# The launcher the browser tests use: one way to start Chromium, its profile removed after.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from browser_helpers import chromium
 
 IMAGES = Path(__file__).resolve().parent / "images"
 WIDTH = 1280
@@ -114,38 +117,17 @@ def _viewport(driver: Any, height: int) -> None:
     )
 
 
-def _chromium() -> Any:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    binary = shutil.which("chromium") or "/usr/bin/chromium"
-    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--hide-scrollbars",
-        f"--window-size={WIDTH},800",
-    ):
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-
-
 def main() -> int:
     from smsim.simulator.config import SimulatorConfig
     from smsim.simulator.server import SimulatorServer
 
-    driver = _chromium()
-    try:
-        with SimulatorServer(SimulatorConfig(memory=True, port=0, clock="virtual")) as sim:
-            seed_admin_demo(sim.url)
-            for target in capture_admin_pages(driver, sim.url):
-                print(target)
-    finally:
-        driver.quit()
+    with (
+        chromium(WIDTH, 800, ("--hide-scrollbars",)) as driver,
+        SimulatorServer(SimulatorConfig(memory=True, port=0, clock="virtual")) as sim,
+    ):
+        seed_admin_demo(sim.url)
+        for target in capture_admin_pages(driver, sim.url):
+            print(target)
     return 0
 
 

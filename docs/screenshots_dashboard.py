@@ -19,14 +19,16 @@ link to it.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import requests
+
+# The launcher the browser tests use: one way to start Chromium, its profile removed after.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from browser_helpers import chromium
 
 from smsim.client import ClientConfig, ClientServer
 from smsim.simulator.config import SimulatorConfig
@@ -37,32 +39,6 @@ TWILIO_NUMBER = "+15017250604"
 RECIPIENTS = [f"+1500555300{n}" for n in range(1, 9)] + [
     f"+1415555{n:04d}" for n in range(101, 113)
 ]
-CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
-DRIVERS = ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver")
-
-
-def _first(paths: tuple[str, ...], name: str) -> str:
-    for path in paths:
-        if Path(path).exists():
-            return path
-    found = shutil.which(name)
-    if not found:
-        raise SystemExit(f"{name} is not installed (apt-get install chromium chromium-driver)")
-    return found
-
-
-def _browser(width: int, height: int) -> Any:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = _first(CHROMIUM, "chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    options.add_argument(f"--window-size={width},{height}")
-    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='smsim-shots-')}")
-    service = Service(executable_path=_first(DRIVERS, "chromedriver"))
-    return webdriver.Chrome(service=service, options=options)
 
 
 def _wait(predicate: Any, timeout: float = 15.0) -> None:
@@ -135,16 +111,13 @@ def main(argv: list[str] | None = None) -> int:
                 requests.get(link, allow_redirects=False, timeout=10)
             saved = []
             for width, suffix in ((1280, ""), (400, "-400")):
-                browser = _browser(max(width, 500), 800 if width > 400 else 1400)
-                if width < 500:  # below Chromium's smallest window: emulate the phone's width
-                    browser.execute_cdp_cmd(
-                        "Emulation.setDeviceMetricsOverride",
-                        {"width": width, "height": 1400, "deviceScaleFactor": 1, "mobile": False},
-                    )
-                try:
+                with chromium(max(width, 500), 800 if width > 400 else 1400) as browser:
+                    if width < 500:  # below Chromium's smallest window: emulate the phone's
+                        metrics = {"width": width, "height": 1400, "deviceScaleFactor": 1}
+                        browser.execute_cdp_cmd(
+                            "Emulation.setDeviceMetricsOverride", {**metrics, "mobile": False}
+                        )
                     saved += _shoot(browser, client.url, campaign["id"], out, suffix)
-                finally:
-                    browser.quit()
     print("saved " + ", ".join(str(p) for p in saved))
     return 0
 

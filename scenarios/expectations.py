@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from smsim.contracts import catalogue
-from smsim.contracts.signature import validate_signature
+from smsim.contracts.signature import SIGNATURE_HEADER, validate_signature
 from smsim.scenarios.matching import Mismatch, compare, loose_equal, missing
 from smsim.scenarios.world import StepError, World
 
@@ -199,15 +199,15 @@ def callbacks(world: World, args: dict[str, Any]) -> None:
 
 def _check_signature(world: World, attempt: Mapping[str, Any]) -> None:
     token = world.token_of(attempt["account_sid"])
-    signature = (attempt.get("headers") or {}).get("X-Twilio-Signature")
+    signature = (attempt.get("headers") or {}).get(SIGNATURE_HEADER)
     if token is None:
         raise StepError(f"no auth token known for account {attempt['account_sid']}")
     params = attempt["params"] if attempt.get("method", "POST") == "POST" else {}
     if not validate_signature(attempt["url"], params, signature, token):
         raise ExpectationFailed(
-            f"callback {_status_of(attempt)} to {attempt['url']}: X-Twilio-Signature does not "
+            f"callback {_status_of(attempt)} to {attempt['url']}: {SIGNATURE_HEADER} does not "
             "verify with the account's auth token",
-            [Mismatch("X-Twilio-Signature", "valid for the URL and fields", signature)],
+            [Mismatch(SIGNATURE_HEADER, "valid for the URL and fields", signature)],
             _brief_callback(attempt),
         )
 

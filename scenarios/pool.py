@@ -6,7 +6,7 @@ have finished with and hands them to the next scenario reset to empty:
 
 - the simulator through ``POST /_smsim/reset``, which empties every table (only the
   virtual clock, which never goes back, keeps its time);
-- the client by giving its app a new :class:`~smsim.client.facade.Integration` with a
+- the client by giving its app a new :class:`~smsim.client.integration.Integration` with a
   new memory store (the one the client's server would build), closing the old one.
 
 A client is tied to the simulator it sends to, so they are kept as a pair; servers are

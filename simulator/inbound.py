@@ -45,7 +45,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from smsim.contracts import catalogue, payloads, segments
-from smsim.simulator import optout, phone, twiml
+from smsim.simulator import optout_keywords, phone, twiml
 from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
 from smsim.simulator.delivery import Delivery
@@ -69,9 +69,9 @@ MAX_BODY_CHARS = 1600
 AUTO_REPLY_PRICE = "0.00000"
 RETRIEVAL_FAILURE = "11200 HTTP retrieval failure"
 AUTO_REPLIES: dict[str, str] = {
-    "STOP": optout.STOP_REPLY,
-    "START": optout.START_REPLY,
-    "HELP": optout.HELP_REPLY,
+    "STOP": optout_keywords.STOP_REPLY,
+    "START": optout_keywords.START_REPLY,
+    "HELP": optout_keywords.HELP_REPLY,
 }
 
 
@@ -174,7 +174,7 @@ class Inbound:
                 "lost_segment needs a multipart message: send a longer body or num_segments > 1",
             )
         route = self.route_for(number)
-        keyword = None if request.lost_segment else optout.classify(request.body)
+        keyword = None if request.lost_segment else optout_keywords.classify(request.body)
         with self.store.transaction():
             message = None
             if route.received:

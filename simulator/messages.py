@@ -80,7 +80,7 @@ class MessageParts(Protocol):
 
 
 class ServiceResolver(Protocol):
-    """What message creation needs from Messaging Services (issue: Copilot)."""
+    """What message creation needs from Messaging Services (sender pools, Copilot)."""
 
     def check_sender(self, account: Account, service_sid: str, from_number: str | None) -> None:
         """Raise 21701/21703/21704 when the service cannot send (or From is not in it)."""

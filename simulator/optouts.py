@@ -1,6 +1,6 @@
 """The ``optouts`` table: which handsets opted out of which sender (a Twilio number or a
-Messaging Service SID), per account. Keyword rules live in ``optout``; this module only
-stores and answers."""
+Messaging Service SID), per account. Keyword rules live in ``optout_keywords``; this module
+only stores and answers."""
 
 from __future__ import annotations
 

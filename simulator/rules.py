@@ -28,7 +28,6 @@ from smsim.simulator.errors import TwilioError
 from smsim.simulator.models import Message
 from smsim.simulator.store import Store, dumps, loads
 
-MATCH_KEYS = ("to", "to_prefix", "from", "body_contains")
 OUTCOME_STATUSES = ("delivered", "undelivered", "failed", "sent")
 DELAY_KEYS = ("sending", "sent", "delivered")
 

@@ -72,17 +72,6 @@ class SimulatorServer:
         )
         return self
 
-    def serve_forever(self) -> None:
-        """Run in the foreground (``smsim serve``) until interrupted."""
-        if self._server is None:
-            self.start()
-        assert self._thread is not None
-        try:
-            while self._thread.is_alive():
-                self._thread.join(0.5)
-        finally:
-            self.stop()
-
     def stop(self) -> None:
         if self._server is not None:
             stop_server(self._server, self._thread)

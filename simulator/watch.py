@@ -48,6 +48,12 @@ class ChangeFeed:
     def closed(self) -> bool:
         return self._closed.is_set()
 
+    @property
+    def waiters(self) -> int:
+        """How many threads are parked in :meth:`wait_past` right now."""
+        with self._cond:
+            return self._waiters
+
     def current(self) -> int:
         """The change count as last seen. Read it before looking at the store: a change
         after that moves the count past it, so the wait that follows cannot miss it."""

@@ -11,10 +11,13 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-# Installed, smsim.simulator & co. live inside this package (setuptools package-dir). Run
-# from a source checkout without installing (or with the checkout's folder first on
-# sys.path, as ``python -m pytest`` does), they are the checkout's top-level folders:
-# make ``smsim.<part>`` find them there, exactly as the installed layout would.
+# Installed, smsim.simulator & co. are the checkout's top-level folders mapped into this
+# package (pyproject's package-dir); an editable install (the README's ``pip install -e``)
+# maps them to the checkout itself, so plain ``pytest`` needs nothing here. But
+# ``python -m pytest`` and ``python -m smsim`` put the current folder first on sys.path:
+# ``smsim`` is then the checkout's folder whatever is installed, and without this line its
+# parts would come from the installed copy (a non-editable one, or another checkout's) or
+# not be found at all. So a checkout always finds its own parts first.
 _here = Path(__file__).resolve().parent
 if not (_here / "simulator").is_dir() and (_here.parent / "simulator" / "__init__.py").is_file():
     __path__.append(str(_here.parent))

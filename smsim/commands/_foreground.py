@@ -39,14 +39,12 @@ class StopSignals:
 
     def __init__(self) -> None:
         self.requested = False
-        self.signal_name = ""
         if threading.current_thread() is threading.main_thread():
             for number in STOP_SIGNALS:
                 signal.signal(number, self._handle)
 
     def _handle(self, number: int, frame: FrameType | None) -> None:
         self.requested = True
-        self.signal_name = signal.Signals(number).name
 
     def wait(self, alive: Callable[[], bool]) -> None:
         """Return once a stop was asked for or ``alive()`` turns false."""

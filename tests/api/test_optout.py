@@ -13,7 +13,7 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from smsim.simulator.optout import HELP_REPLY, START_REPLY, STOP_REPLY
+from smsim.simulator.optout_keywords import HELP_REPLY, START_REPLY, STOP_REPLY
 
 NUMBER = "+14155550100"
 SECOND = "+14155550101"

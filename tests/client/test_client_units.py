@@ -6,7 +6,7 @@ import pytest
 from client_helpers import ACCOUNT_SID, AUTH_TOKEN, provider_settings
 
 from smsim.client.clicks import find_links, track_links
-from smsim.client.facade import status_callback_url
+from smsim.client.integration import status_callback_url
 from smsim.client.meta import build_meta, parse_meta
 from smsim.client.settings import (
     Provider,
@@ -15,7 +15,7 @@ from smsim.client.settings import (
     mask_token,
     validate_template_id,
 )
-from smsim.client.twilio_api import parse_response
+from smsim.client.twilio_rest import parse_response
 
 
 def test_every_invalid_field_is_reported_at_once() -> None:

@@ -172,11 +172,12 @@ def test_non_2xx_answer_fails_the_run(receiver, capsys) -> None:
 
 
 def test_unreachable_url_is_one_line_and_nothing_is_sent(capsys) -> None:
-    with socket.socket() as sock:  # a port nobody listens on once this socket is closed
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/cb"
-    assert main(["replay", "--to", url, "--auth-token", TOKEN]) == 2
+    # A port held bound but never listening refuses connections for as long as it is held:
+    # no other test's server can be given it meanwhile.
+    with socket.socket() as dead:
+        dead.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{dead.getsockname()[1]}/cb"
+        assert main(["replay", "--to", url, "--auth-token", TOKEN]) == 2
     out = capsys.readouterr()
     assert out.out == ""  # no payload printed for a POST that was never made
     assert out.err.splitlines() == [

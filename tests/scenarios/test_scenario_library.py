@@ -12,7 +12,7 @@ from smsim.scenarios.runner import SKIPPED, run_scenario
 
 LIBRARY = load_paths([library_dir()])
 
-# What the issue asks the library to show, as tags its scenarios carry.
+# What the bundled library must show (docs/scenarios.md), as tags its scenarios carry.
 REQUIRED_TOPICS = {
     "error-codes",
     "delivered",

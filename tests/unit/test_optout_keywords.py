@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smsim.simulator.optout import (
+from smsim.simulator.optout_keywords import (
     HELP_KEYWORDS,
     HELP_REPLY,
     START_KEYWORDS,

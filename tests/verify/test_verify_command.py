@@ -151,15 +151,13 @@ def test_an_answer_slower_than_the_timeout_is_twilios_11205_with_the_time(
     assert "logs error 11205" in slow.twilio_next
 
 
-def _dead_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_a_dead_target_is_one_line_and_nothing_else(capsys: pytest.CaptureFixture[str]) -> None:
-    url = f"http://127.0.0.1:{_dead_port()}/sms/twilio"
-    assert cli(["--callback-url", url, "--auth-token", TOKEN]) == 2
+    # A port held bound but never listening refuses connections for as long as it is held:
+    # no other test's server can be given it meanwhile.
+    with socket.socket() as dead:
+        dead.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{dead.getsockname()[1]}/sms/twilio"
+        assert cli(["--callback-url", url, "--auth-token", TOKEN]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     [line] = captured.err.splitlines()

@@ -33,12 +33,12 @@ from smsim.client.settings import (
     validate_template_id,
 )
 from smsim.client.store import EVENT_NAMES, STATUS_RANK, TERMINAL_RANK, NotFoundError, Store
-from smsim.client.twilio_api import SendResult, TwilioClient
+from smsim.client.twilio_rest import SendResult, TwilioClient
 from smsim.contracts import catalogue
+from smsim.contracts.wire import MAX_BODY_CHARS
 
 log = logging.getLogger("smsim.client")
 
-MAX_BODY = 1600
 MAX_RECIPIENTS = 100_000
 #: invalid recipients named in the error's message (the ``invalid`` list has them all)
 SHOWN_INVALID = 10
@@ -63,8 +63,8 @@ def status_callback_url(callback_url: str, account_id: str, meta: str) -> str:
 def _check_body(message: Any) -> str | None:
     if not isinstance(message, str) or not message.strip():
         return "is required"
-    if len(message) > MAX_BODY:
-        return f"must be at most {MAX_BODY} characters (Twilio's limit)"
+    if len(message) > MAX_BODY_CHARS:
+        return f"must be at most {MAX_BODY_CHARS} characters (Twilio's limit)"
     return None
 
 
