@@ -239,6 +239,9 @@ CONTROL_DESCRIPTIONS: dict[str, str] = {
     "POST /_smsim/reset": "Forget every account, message, rule and callback, then re-seed "
     "the configured accounts. No body. Answers the new `accounts`.",
     "GET /_smsim/openapi.json": "This document.",
+    "GET /_smsim/metrics": "Prometheus metrics in the text exposition format, read from the "
+    "store: messages created and stored (by direction, status, error code), webhook attempts "
+    "by outcome and their latency, lost callbacks, pending jobs.",
     "GET /_smsim/accounts": "Every account with its credentials, numbers and verified numbers.",
     "POST /_smsim/accounts": "Create an account (trial or full) with numbers and verified "
     "numbers; `sid`/`auth_token` to choose them. Answers 201 with the account.",

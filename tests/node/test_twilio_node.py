@@ -82,9 +82,7 @@ def test_twilio_node_drives_smsim(node, simulator, smsim_control):
     }
     # Every webhook smsim sent to the script's receiver arrived and validated with the
     # SDK's validateRequest, and none validated with a wrong token.
-    sent = [
-        a for a in smsim_control.callbacks() if a["url"].startswith(summary["receiver"] + "/")
-    ]
+    sent = [a for a in smsim_control.callbacks() if a["url"].startswith(summary["receiver"] + "/")]
     assert sent, "smsim sent no webhook to the Node receiver"
     assert all(a["status_code"] == 200 for a in sent), sent
     assert summary["received"] == len(sent)
