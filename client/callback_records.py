@@ -16,6 +16,7 @@ from smsim.client.records import (
     TERMINAL_RANK,
     MessageRow,
     Records,
+    RowTally,
 )
 
 
@@ -168,36 +169,11 @@ class CallbackRecords(Records):
         )
         return [(r["status"], r["error_code"]) for r in rows]
 
-    def received_since(
-        self, after_callback: int, after_reply: int, most: int
-    ) -> tuple[int, int, dict[str, int], int]:
-        """Status callbacks and replies recorded after the given ids (at most ``most`` ids
-        further each): (last callback id, last reply id, callbacks by status, replies).
-        Ids only grow (AUTOINCREMENT), so calling again with the ids returned counts each
-        row once; a repeated webhook was never recorded, so it is not counted."""
-        newest = self._query(
-            "SELECT (SELECT MAX(id) FROM callbacks), (SELECT MAX(id) FROM replies)"
-        )[0]
-        last_callback = min(int(newest[0] or 0), after_callback + most)
-        last_reply = min(int(newest[1] or 0), after_reply + most)
-        by_status: dict[str, int] = {}
-        if last_callback > after_callback:
-            for row in self._query(
-                "SELECT status, COUNT(*) FROM callbacks WHERE id > ? AND id <= ? GROUP BY status",
-                (after_callback, last_callback),
-            ):
-                by_status[str(row[0])] = int(row[1])
-        replies = 0
-        if last_reply > after_reply:
-            replies = int(
-                self._query(
-                    "SELECT COUNT(*) FROM replies WHERE id > ? AND id <= ?",
-                    (after_reply, last_reply),
-                )[0][0]
-            )
-        return (
-            max(last_callback, after_callback),
-            max(last_reply, after_reply),
-            by_status,
-            replies,
-        )
+    def callbacks_since(self, after_id: int, most: int) -> RowTally:
+        """Status callbacks recorded after ``after_id``, by status (each MessageSid and
+        status is recorded once, so a repeated webhook is not in it)."""
+        return self._tally("callbacks", "status", after_id, most)
+
+    def replies_since(self, after_id: int, most: int) -> RowTally:
+        """Incoming messages recorded after ``after_id`` (all in one group)."""
+        return self._tally("replies", "1", after_id, most)

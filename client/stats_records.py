@@ -37,25 +37,6 @@ class StatsRecords(Records):
         )[0]
         return {k: int(row[k]) for k in row.keys()}  # noqa: SIM118 - sqlite3.Row
 
-    def counts_by_campaign(self) -> list[tuple[int | None, dict[str, int]]]:
-        """:meth:`message_counts`' figures for every campaign at once (None: test SMS,
-        sent outside a campaign), in one pass over the messages."""
-        rows = self._query(
-            "SELECT campaign_id, COUNT(*) AS targeted,"
-            " COALESCE(SUM(sid IS NOT NULL), 0) AS sent,"
-            " COALESCE(SUM(status = 'delivered'), 0) AS delivered,"
-            " COALESCE(SUM(status IN ('failed', 'undelivered')), 0) AS failed,"
-            " COALESCE(SUM(status_rank < 9), 0) AS pending"
-            " FROM messages GROUP BY campaign_id ORDER BY campaign_id"
-        )
-        return [
-            (
-                None if r["campaign_id"] is None else int(r["campaign_id"]),
-                {k: int(r[k]) for k in ("targeted", "sent", "delivered", "failed", "pending")},
-            )
-            for r in rows
-        ]
-
     def error_counts(
         self, *, campaign_id: int | None = None, provider_id: int | None = None
     ) -> list[tuple[int, int, str | None]]:

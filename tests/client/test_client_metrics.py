@@ -55,8 +55,10 @@ def _api(client: ClientServer, method: str, path: str, **kw: Any) -> Any:
     return response.json() if response.content else None
 
 
-def _provider(client: ClientServer, control: ControlClient) -> dict[str, Any]:
-    account = control.create_account(
+def _provider(
+    client: ClientServer, control: ControlClient, account: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    account = account or control.create_account(
         "full", numbers=[{"phone_number": NUMBER, "sms_url": client.url + "/sms/twilio"}]
     )
     _api(
@@ -99,20 +101,24 @@ def test_campaign_progress_and_callbacks_match_what_was_sent(
 
     samples = scrape(client.url)
 
-    name = "smsim_client_campaign_messages"
+    name = "smsim_client_campaign_messages_total"
     for campaign_id in (first, second):
         report = _api(client, "GET", f"/api/campaigns/{campaign_id}/stats")
-        for state in ("targeted", "sent", "delivered", "failed", "pending"):
+        for outcome in ("targeted", "sent", "delivered", "failed"):
             assert (
-                value(samples, name, campaign_id=str(campaign_id), state=state) == (report[state])
-            ), (campaign_id, state)
+                value(samples, name, campaign_id=str(campaign_id), outcome=outcome)
+                == (report[outcome])
+            ), (campaign_id, outcome)
+        pending = value(samples, "smsim_client_campaign_pending", campaign_id=str(campaign_id))
+        assert pending == report["pending"] == 0
     assert [
-        value(samples, name, campaign_id=str(first), state=s)
-        for s in ("targeted", "sent", "delivered", "failed", "pending")
-    ] == [7, 6, 4, 3, 0]
-    assert value(samples, "smsim_client_messages", state="targeted") == 9
-    assert value(samples, "smsim_client_messages", state="delivered") == 6
-    assert value(before_delivery, "smsim_client_messages", state="pending") == 8
+        value(samples, name, campaign_id=str(first), outcome=o)
+        for o in ("targeted", "sent", "delivered", "failed")
+    ] == [7, 6, 4, 3]
+    assert value(samples, "smsim_client_messages_total", outcome="targeted") == 9
+    assert value(samples, "smsim_client_messages_total", outcome="delivered") == 6
+    assert value(before_delivery, "smsim_client_campaign_pending", campaign_id=str(first)) == 6
+    assert value(before_delivery, name, campaign_id=str(first), outcome="failed") == 1
     assert value(samples, "smsim_client_campaigns", state="finished") == 2
     # every status callback smsim delivered to the receiver was recorded and counted once
     delivered_callbacks = Counter(
@@ -159,20 +165,24 @@ def test_a_fresh_integration_starts_its_counts_again(
 
     samples = scrape(client.url)
     assert "smsim_client_callbacks_received_total" not in samples
-    assert value(samples, "smsim_client_messages", state="targeted") == 0
+    assert value(samples, "smsim_client_messages_total", outcome="targeted") == 0
 
 
-def test_the_api_reset_does_not_move_the_counters_back(
+def test_an_api_reset_starts_the_counts_again(
     client: ClientServer, smsim_control: ControlClient
 ) -> None:
-    _provider(client, smsim_control)
+    account = _provider(client, smsim_control)
     _campaign(client, DELIVERED[:2])
     smsim_control.run_until_idle()
-    scrape(client.url)  # tallied before the reset
+    before = scrape(client.url)  # tallied before the reset
 
     _api(client, "POST", "/api/reset")
+    _provider(client, smsim_control, account)
+    _campaign(client, DELIVERED[:1])
+    smsim_control.run_until_idle()
 
-    samples = scrape(client.url)
+    after = scrape(client.url)
     name = "smsim_client_callbacks_received_total"
-    assert value(samples, name, status="delivered") == 2
-    assert value(samples, "smsim_client_messages", state="targeted") == 0
+    assert value(before, name, status="delivered") == 2
+    assert value(after, name, status="delivered") == 1
+    assert value(after, "smsim_client_messages_total", outcome="targeted") == 1
