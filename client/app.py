@@ -13,12 +13,15 @@ from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from smsim import strict_json, websafety
 from smsim.client import csv_export
 from smsim.client.config import CLICK_PATH_PREFIX, RECEIVER_PATH, ClientConfig
 from smsim.client.integration import Integration
+from smsim.client.metrics import client_registry
 from smsim.client.settings import ValidationError
 from smsim.client.store import ConflictError, NotFoundError
 from smsim.client.ui import register_dashboard
@@ -341,6 +344,15 @@ def health() -> Any:
     return jsonify({"status": "ok", "process": process})
 
 
+@public_bp.get("/metrics")
+def metrics() -> Any:
+    """Prometheus metrics (:mod:`smsim.client.metrics`): the text format, or OpenMetrics
+    when the scraper's Accept asks for it."""
+    registry = cast(CollectorRegistry, current_app.extensions["smsim_client_metrics"])
+    encode, content_type = choose_encoder(request.headers.get("Accept", ""))
+    return Response(encode(registry), content_type=content_type)
+
+
 # -- factory -----------------------------------------------------------------------------------
 
 
@@ -378,6 +390,9 @@ def create_app(config: ClientConfig, integration_obj: Integration | None = None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["smsim_client"] = integration_obj or Integration(config)
+    app.extensions["smsim_client_metrics"] = client_registry(
+        lambda: cast(Integration, app.extensions["smsim_client"])
+    )
     for bp in (providers_bp, campaigns_bp, messages_bp, events_bp, public_bp):
         app.register_blueprint(bp)
     register_dashboard(app)

@@ -16,6 +16,7 @@ from smsim.client.records import (
     TERMINAL_RANK,
     MessageRow,
     Records,
+    RowTally,
 )
 
 
@@ -167,3 +168,12 @@ class CallbackRecords(Records):
             (provider_id,),
         )
         return [(r["status"], r["error_code"]) for r in rows]
+
+    def callbacks_since(self, after_id: int, most: int) -> RowTally:
+        """Status callbacks recorded after ``after_id``, by status (each MessageSid and
+        status is recorded once, so a repeated webhook is not in it)."""
+        return self._tally("callbacks", "status", after_id, most)
+
+    def replies_since(self, after_id: int, most: int) -> RowTally:
+        """Incoming messages recorded after ``after_id`` (all in one group)."""
+        return self._tally("replies", "1", after_id, most)

@@ -221,6 +221,11 @@ class CampaignQueue:
         )
         return [int(r["campaign_id"]) for r in rows]
 
+    def count_by_state(self) -> dict[str, int]:
+        """Campaigns handed to the background sender, by run state."""
+        rows = self.store.query("SELECT state, COUNT(*) FROM campaign_runs GROUP BY state")
+        return {str(r[0]): int(r[1]) for r in rows}
+
     def progress(self, campaign_id: int) -> dict[str, Any]:
         """Where a campaign stands: recipients waiting to be sent, handed to Twilio, and
         their delivery so far."""

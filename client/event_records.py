@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from smsim.client.records import Records
+from smsim.client.records import Records, RowTally
 from smsim.sqlwhere import Where
 
 
@@ -38,6 +38,11 @@ class EventRecords(Records):
                 json.dumps(dict(props or {}), ensure_ascii=False),
             ),
         )
+
+    def events_since(self, after_id: int, most: int) -> RowTally:
+        """Events recorded after ``after_id``, by (campaign, name); every event is
+        written once, in the transaction of the change it records."""
+        return self._tally("events", "campaign_id, name", after_id, most)
 
     def events(
         self,

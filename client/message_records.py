@@ -14,6 +14,7 @@ from smsim.client.records import (
     MessageRow,
     NotFoundError,
     Records,
+    RowTally,
     SendOutcome,
     message_from_row,
 )
@@ -82,6 +83,11 @@ class MessageRecords(Records):
                 (provider_id, to, body, now, now),
             )
             return int(cur.lastrowid or 0)
+
+    def targeted_since(self, after_id: int, most: int) -> RowTally:
+        """Messages created after ``after_id`` (each a recipient targeted), by campaign
+        (None: a test SMS)."""
+        return self._tally("messages", "campaign_id", after_id, most)
 
     def get_campaign(self, campaign_id: int) -> dict[str, Any]:
         """A campaign's settings as a plain dict."""

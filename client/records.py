@@ -113,6 +113,23 @@ def message_from_row(row: sqlite3.Row) -> MessageRow:
     )
 
 
+@dataclass(frozen=True)
+class RowTally:
+    """Rows added to an append-only table after a known id, grouped: ``counts`` maps
+    each group (a tuple of the grouping columns' values) to its rows. ``last`` is the
+    id to pass next time; ``oldest`` the table's lowest id now (None when empty). Rows
+    are only ever deleted all at once (``Store.clear``), so an ``oldest`` above an id
+    already tallied, or none at all, means the table was emptied since."""
+
+    last: int
+    oldest: int | None
+    counts: dict[tuple[Any, ...], int]
+
+    def emptied_since(self, tallied: int) -> bool:
+        """Whether the rows up to ``tallied``, counted earlier, were deleted since."""
+        return tallied > 0 and (self.oldest is None or self.oldest > tallied)
+
+
 class Records:
     """The connection services every record mixin uses; :class:`Store` provides them."""
 
@@ -125,6 +142,26 @@ class Records:
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         raise NotImplementedError
+
+    def _tally(self, table: str, columns: str, after_id: int, most: int) -> RowTally:
+        """Rows of ``table`` (an AUTOINCREMENT id, rows only appended) with ``after_id <
+        id <= after_id + most``, grouped by ``columns``; for the owner of ``table``. A
+        row is visible only once its transaction committed and ids never repeat, so a
+        caller that passes the ``last`` it got counts every row once."""
+        # two subqueries: SQLite reads MIN or MAX alone from the end of the index, but
+        # both in one SELECT from a scan of every row
+        bounds = self._query(
+            f"SELECT (SELECT MIN(id) FROM {table}), (SELECT MAX(id) FROM {table})"
+        )[0]
+        oldest = None if bounds[0] is None else int(bounds[0])
+        last = min(int(bounds[1] or 0), after_id + most)
+        if last <= after_id:
+            return RowTally(after_id, oldest, {})
+        rows = self._query(
+            f"SELECT {columns}, COUNT(*) FROM {table} WHERE id > ? AND id <= ? GROUP BY {columns}",
+            (after_id, last),
+        )
+        return RowTally(last, oldest, {tuple(r)[:-1]: int(tuple(r)[-1]) for r in rows})
 
     def generation(self) -> int:
         """Moves whenever cached rows may be stale (see ``Store.generation``)."""

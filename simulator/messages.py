@@ -645,6 +645,30 @@ class MessageRows:
         )
         return int(count or 0)
 
+    def created_total(self) -> int:
+        """Messages ever stored (every direction): SQLite's AUTOINCREMENT high-water mark
+        of ``messages.id``, which neither a delete nor a reset moves back, so it counts
+        creates exactly even after the rows are gone."""
+        seq = self.store.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'messages'")
+        return int(seq or 0)
+
+    def count_by_status(self) -> list[tuple[str, int]]:
+        """(status, count) of the messages stored now: a walk of the status index, not
+        of the rows (a scrape of a million messages must stay cheap)."""
+        rows = self.store.all(
+            "SELECT status, COUNT(*) FROM messages INDEXED BY messages_status GROUP BY status"
+        )
+        return [(str(r[0]), int(r[1])) for r in rows]
+
+    def count_by_error(self) -> list[tuple[int, int]]:
+        """(error code, count) of the messages stored now with one, from the partial
+        index of error codes (which holds only those messages)."""
+        rows = self.store.all(
+            "SELECT error_code, COUNT(*) FROM messages WHERE error_code IS NOT NULL"
+            " GROUP BY error_code"
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]
+
     def sender_busy_until(self, sender: str) -> float | None:
         """When ``sender``'s queue drains (epoch seconds), or None if it never sent."""
         busy = self.store.scalar("SELECT busy_until FROM sender_queues WHERE sender = ?", (sender,))

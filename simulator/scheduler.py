@@ -147,6 +147,11 @@ class Scheduler:
     def pending(self) -> int:
         return int(self.store.scalar("SELECT COUNT(*) FROM jobs") or 0)
 
+    def count_by_state(self) -> list[tuple[str, str, int]]:
+        """(kind, state, count) of the jobs not done yet: ``pending`` or ``running``."""
+        rows = self.store.all("SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state")
+        return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
     def next_due(self) -> float | None:
         due = self.store.scalar("SELECT MIN(due_at) FROM jobs WHERE state = 'pending'")
         return None if due is None else float(due)

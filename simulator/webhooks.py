@@ -265,6 +265,29 @@ def _failed(
     )
 
 
+# How an attempt ended, from its row: the classes of WebhookSender (2xx, 4xx, 5xx, a read
+# timeout, a connection that failed or broke).
+_OUTCOME_SQL = (
+    "CASE WHEN status_code BETWEEN 200 AND 299 THEN '2xx'"
+    " WHEN status_code >= 500 THEN '5xx'"
+    " WHEN status_code IS NOT NULL THEN '4xx'"
+    " WHEN error LIKE 'read timeout%' THEN 'read_timeout'"
+    " ELSE 'connection_error' END"
+)
+
+
+@dataclass(frozen=True)
+class AttemptTally:
+    """Attempts of one kind and outcome: how many, their summed duration, and how many
+    took at most each bound (milliseconds) of the query."""
+
+    kind: str
+    outcome: str
+    count: int
+    duration_ms: float
+    at_most: tuple[int, ...]
+
+
 class AttemptLog:
     """Every webhook attempt, queryable by tests and the control API."""
 
@@ -324,6 +347,36 @@ class AttemptLog:
         """One attempt as :meth:`query` shows it, or None."""
         row = self.store.one(_SELECT_ATTEMPTS + " WHERE a.id = ?", (attempt_id,))
         return None if row is None else _attempt_json(row)
+
+    def tally_since(
+        self, after_id: int, bounds_ms: Sequence[float], most: int
+    ) -> tuple[int, list[AttemptTally]]:
+        """The attempts logged after ``after_id`` (ids up to ``after_id + most``): (the
+        last id tallied, a tally per kind and outcome). Ids only grow (AUTOINCREMENT) and
+        a row is visible only once its transaction committed, so calling again with the
+        returned id counts each attempt once; attempts deleted before they were tallied
+        (account removal) are not."""
+        newest = int(self.store.scalar("SELECT MAX(id) FROM callback_attempts") or 0)
+        last = min(newest, after_id + most)
+        if last <= after_id:
+            return after_id, []
+        buckets = ", ".join(f"SUM(duration_ms <= {float(b)!r})" for b in bounds_ms)
+        rows = self.store.all(
+            f"SELECT kind, {_OUTCOME_SQL} AS outcome, COUNT(*), SUM(duration_ms)"
+            f"{', ' + buckets if buckets else ''} FROM callback_attempts"
+            " WHERE id > ? AND id <= ? GROUP BY kind, outcome",
+            (after_id, last),
+        )
+        return last, [
+            AttemptTally(
+                kind=str(r[0]),
+                outcome=str(r[1]),
+                count=int(r[2]),
+                duration_ms=float(r[3] or 0.0),
+                at_most=tuple(int(r[4 + i] or 0) for i in range(len(bounds_ms))),
+            )
+            for r in rows
+        ]
 
     def lost_count(self) -> int:
         """Callbacks never delivered: every attempt failed and none is left to try."""

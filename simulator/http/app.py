@@ -69,6 +69,7 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
         inbox_api,
         media_api,
         messaging,
+        metrics_api,
         twilio_api,
     )
 
@@ -91,6 +92,7 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
     surfaces = (twilio_api, media_api, control, control_admin, messaging, inbound_api, inbox_api)
     for surface in (*surfaces, control_callbacks, control_messages):
         app.register_blueprint(surface.blueprint)
+    metrics_api.install(app, engine)
     if engine.config.ui:
         from smsim.simulator.http.ui import register_ui
 

@@ -169,7 +169,7 @@ def _responses(rule: Rule, method: str, route: Route, twilio: bool, token: bool)
         if status >= 400:
             answer["content"] = {JSON: {"schema": ref("error")}}
         elif status != 204 and route.response is not None:
-            answer["content"] = {JSON: {"schema": route.response}} | {
+            answer["content"] = {route.response_type: {"schema": route.response}} | {
                 media_type: {"schema": schema} for media_type, schema in route.also.items()
             }
         responses[str(status)] = answer

@@ -65,6 +65,8 @@ class Route:
     body: Body | None = None
     # Other media types the success answer may take (with their schemas), besides JSON.
     also: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The media type of ``response`` (JSON but for the metrics' text format).
+    response_type: str = JSON
 
 
 # -- shared parts -----------------------------------------------------------------------------
@@ -287,6 +289,14 @@ CONTROL: dict[str, Route] = {
         "accounts. No body. Answers the new `accounts`."
     ),
     "control.openapi": Route("This document."),
+    "metrics.metrics": Route(
+        "Prometheus metrics in the text exposition format (OpenMetrics when the scraper's "
+        "Accept asks), read from the store: messages created and stored (by status, error "
+        "code), webhook attempts by outcome and their latency, lost callbacks, pending jobs.",
+        response={"type": "string"},
+        response_type="text/plain",
+        also={"application/openmetrics-text": {"type": "string"}},
+    ),
     "control.list_accounts": Route(
         "Every account with its credentials, numbers and verified numbers."
     ),
