@@ -22,7 +22,7 @@ import requests
 from pact import Pact, match
 
 from smsim.client import ClientConfig, ClientServer
-from smsim.client.twilio_api import TwilioClient
+from smsim.client.twilio_rest import TwilioClient
 from smsim.contracts.signature import compute_signature
 
 ACCOUNT_SID = "AC" + "7" * 32
