@@ -5,6 +5,11 @@ already resolved, does one thing through a public surface (the client's HTTP API
 Twilio API, the simulator's control API, or a handset's HTTP request), and returns a
 :class:`StepResult`: the HTTP status and body when there was an answer (what ``expect``
 on the step checks and what ``save`` keeps), and a one-line summary for reports.
+
+This registry is the only list of step kinds: the loader's schema
+(:mod:`smsim.scenarios.schema`), its reference checks, the runner and the docs' Steps
+table all follow :data:`KINDS`. A new kind is one ``@step(...)`` function here (and a row
+in docs/scenarios.md, which a test asks for).
 """
 
 from __future__ import annotations
