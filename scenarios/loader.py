@@ -1,11 +1,11 @@
 """Read ``*.scenario.yaml`` files into :class:`~smsim.scenarios.model.Scenario` objects.
 
 Everything that can be wrong with a file is found here, before anything runs: YAML
-syntax, the JSON Schema (``contracts/schemas/scenario.schema.json``), and what a schema
-cannot say (one kind per step, names that refer to something defined, ``${...}``
-references to known variables). Every problem is reported as ``file:line: problem``
-followed by the lines of the file around it, and all problems of all files are reported
-together, so one run shows everything to fix.
+syntax, the JSON Schema (:mod:`smsim.scenarios.schema`: the scenario schema with the
+step registry's kinds), and what a schema cannot say (one kind per step, names that
+refer to something defined, ``${...}`` references to known variables). Every problem
+is reported as ``file:line: problem`` followed by the lines of the file around it, and
+all problems of all files are reported together, so one run shows everything to fix.
 """
 
 from __future__ import annotations
@@ -21,20 +21,19 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match, relevance
 
-from smsim.contracts import validator
 from smsim.scenarios import yamlsrc
 from smsim.scenarios.model import (
     CLIENT_EXPECTATIONS,
-    CLIENT_STEPS,
     STEP_OPTIONS,
     Expectation,
     Scenario,
     Step,
 )
+from smsim.scenarios.schema import validator as scenario_validator
+from smsim.scenarios.steps import CLIENT_STEPS, KINDS
 from smsim.scenarios.yamlsrc import LDict, LList, line_of
 
 SUFFIX = ".scenario.yaml"
-SCHEMA = "scenario"
 REFERENCE = re.compile(r"\$\{([^}]*)\}")
 REFERENCE_PATTERN = r"^\$\{[^}]+\}$"
 #: Names every scenario can refer to in ``${...}`` besides its vars and saved results.
@@ -42,33 +41,18 @@ BUILTINS = ("accounts", "providers", "services", "endpoints", "client", "simulat
 SETUP_MAPS = ("accounts", "services", "providers")
 MAX_PROBLEMS_PER_FILE = 20
 
-# (where, kind, field) -> what the field names. "target" is a webhook destination.
-_REFS: dict[tuple[str, str, str], str] = {
-    ("step", "send_test_sms", "provider"): "providers",
-    ("step", "send_campaign", "provider"): "providers",
-    ("step", "twilio_send", "account"): "accounts",
-    ("step", "twilio_send", "service"): "services",
-    ("step", "twilio_send", "status_callback"): "target",
-    ("step", "twilio_cancel", "account"): "accounts",
-    ("step", "add_provider", "account"): "accounts",
-    ("step", "add_provider", "service"): "services",
-    ("step", "add_provider", "callback_url"): "target",
-    ("step", "update_provider", "provider"): "providers",
-    ("step", "update_provider", "service"): "services",
-    ("step", "update_provider", "callback_url"): "target",
-    ("step", "replay", "to"): "target",
-    ("step", "replay", "account"): "accounts",
-    ("expect", "message", "account"): "accounts",
-    ("expect", "messages", "account"): "accounts",
-    ("expect", "callbacks", "at"): "target",
-    ("expect", "stats", "provider"): "providers",
-    ("expect", "stats", "campaign"): "saved",
-    ("expect", "events", "provider"): "providers",
-    ("expect", "events", "campaign"): "saved",
-    ("expect", "provider", "provider"): "providers",
+# (expectation kind, field) -> what the field names. "target" is a webhook destination.
+# (What a step's fields name is declared with the step: StepKind.refs.)
+_EXPECT_REFS: dict[tuple[str, str], str] = {
+    ("message", "account"): "accounts",
+    ("messages", "account"): "accounts",
+    ("callbacks", "at"): "target",
+    ("stats", "provider"): "providers",
+    ("stats", "campaign"): "saved",
+    ("events", "provider"): "providers",
+    ("events", "campaign"): "saved",
+    ("provider", "provider"): "providers",
 }
-# Steps whose whole value is a reference.
-_VALUE_REFS = {"suspend": "accounts", "restore_callback_url": "providers"}
 
 
 @dataclass(frozen=True)
@@ -197,7 +181,7 @@ def load_text(text: str, path: str | Path = "<scenario>") -> list[Scenario]:
 def schema_problems(data: Any) -> list[tuple[int, str]]:
     """(line, message) for each JSON Schema violation, in file order."""
     found: dict[tuple[int, str], None] = {}
-    for error in validator(SCHEMA).iter_errors(data):
+    for error in scenario_validator().iter_errors(data):
         for leaf in _leaves(error):
             path, label, message = _describe(leaf)
             key = message.startswith("unknown key")
@@ -508,13 +492,14 @@ class _Builder:
                     self._check_target(number["sms_url"], known, line)
 
     def _check_step(self, step: Step, known: dict[str, set[str]]) -> None:
-        if step.kind in _VALUE_REFS:
-            self._check_name(step.args, _VALUE_REFS[step.kind], known, step.line)
+        kind = KINDS[step.kind]
+        if kind.value_ref:
+            self._check_name(step.args, kind.value_ref, known, step.line)
             return
         if not isinstance(step.args, dict):
             return
         for field, value in step.args.items():
-            what = _REFS.get(("step", step.kind, field))
+            what = kind.refs.get(field)
             if what == "target":
                 self._check_target(value, known, step.line)
             elif what:
@@ -525,7 +510,7 @@ class _Builder:
     ) -> None:
         if isinstance(exp.args, dict):
             for field, value in exp.args.items():
-                what = _REFS.get(("expect", exp.kind, field))
+                what = _EXPECT_REFS.get((exp.kind, field))
                 if what == "target":
                     self._check_target(value, known, exp.line)
                 elif what:

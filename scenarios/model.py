@@ -11,17 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-#: Step kinds that talk to the client integration (they need the in-process client).
-CLIENT_STEPS = frozenset(
-    {
-        "send_test_sms",
-        "send_campaign",
-        "click",
-        "add_provider",
-        "update_provider",
-        "restore_callback_url",
-    }
-)
 #: Expectation kinds that read the client integration.
 CLIENT_EXPECTATIONS = frozenset({"stats", "events", "provider"})
 #: Keys a step may carry beside its kind.

@@ -45,6 +45,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from smsim.contracts import catalogue, payloads, segments
+from smsim.contracts.wire import MAX_BODY_CHARS
 from smsim.simulator import optout_keywords, phone, twiml
 from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
@@ -65,7 +66,6 @@ from smsim.simulator.services import Services
 from smsim.simulator.store import Store
 from smsim.simulator.webhooks import AttemptLog, AttemptResult, Webhook
 
-MAX_BODY_CHARS = 1600
 AUTO_REPLY_PRICE = "0.00000"
 RETRIEVAL_FAILURE = "11200 HTTP retrieval failure"
 AUTO_REPLIES: dict[str, str] = {

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from smsim.contracts import callback_url, segments
+from smsim.contracts.wire import MAX_BODY_CHARS
 from smsim.simulator import lifecycle, phone
 from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
@@ -33,7 +34,6 @@ from smsim.simulator.store import Store, dumps, loads
 from smsim.sqlwhere import Where
 
 TRIAL_PREFIX = "Sent from your Twilio trial account - "
-MAX_BODY_CHARS = 1600
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50
 # ValidityPeriod: 1 to 36,000 seconds, and the longest is the default (fidelity.md:
@@ -326,7 +326,7 @@ class Messages:
             raise twilio_error(21617)
         if account.is_trial and body:
             # The trial prefix is part of the body Twilio stores and sends (fidelity.md: Accounts).
-            # smsim's choice: the 1,600 limit applies to what the caller sent, the
+            # smsim's choice: the MAX_BODY_CHARS limit applies to what the caller sent, the
             # segments are counted on what the handset receives (prefix included).
             body = TRIAL_PREFIX + body
         return body

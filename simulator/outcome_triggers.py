@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from smsim.contracts import catalogue
+from smsim.contracts.wire import MAX_BODY_CHARS
 from smsim.simulator.messages import MAGIC_FROM_ERRORS, MAGIC_TO_ERRORS
 from smsim.simulator.outcomes import CATALOGUE_PREFIX, catalogue_outcome
 
@@ -29,7 +30,7 @@ REQUEST_TRIGGERS: dict[int, str] = {
     21604: "no To",
     21608: "a trial account sending to a number it has not verified",
     21610: "sending to a handset that texted STOP to the sender",
-    21617: "a Body over 1,600 characters",
+    21617: f"a Body over {MAX_BODY_CHARS:,} characters",
     21619: "no Body, MediaUrl or ContentSid",
     21624: "a ValidityPeriod outside 1-36,000 seconds",
     21701: "a MessagingServiceSid that does not exist",

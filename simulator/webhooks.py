@@ -26,7 +26,8 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers, requote_uri
 
 from smsim.contracts import payloads
-from smsim.contracts.signature import compute_signature
+from smsim.contracts.signature import SIGNATURE_HEADER, compute_signature
+from smsim.contracts.wire import FORM_CONTENT_TYPE
 from smsim.simulator import fragments
 from smsim.simulator.store import Store, dumps, loads
 from smsim.sqlwhere import Where
@@ -122,12 +123,12 @@ class WebhookSender:
         }
         if webhook.method == "GET":
             request_url = _with_query(url, webhook.params)
-            headers["X-Twilio-Signature"] = compute_signature(request_url, None, auth_token)
+            headers[SIGNATURE_HEADER] = compute_signature(request_url, None, auth_token)
             data = None
         else:
             request_url = url
-            headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
-            headers["X-Twilio-Signature"] = compute_signature(url, webhook.params, auth_token)
+            headers["Content-Type"] = f"{FORM_CONTENT_TYPE}; charset=utf-8"
+            headers[SIGNATURE_HEADER] = compute_signature(url, webhook.params, auth_token)
             data = urlencode(webhook.params).encode("utf-8")
         remaining = max(0.1, overrides.total_timeout - webhook.elapsed)
         connect_timeout = min(overrides.connect_timeout, remaining)

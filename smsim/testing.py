@@ -26,6 +26,7 @@ from typing import Any
 
 import requests
 
+from smsim.contracts.wire import FORM_CONTENT_TYPE
 from smsim.serving import start_server, stop_server
 from smsim.websafety import TOKEN_ENV, control_headers
 
@@ -206,7 +207,7 @@ class CallbackRecorder:
         host = environ.get("HTTP_HOST", f"{self.host}:{self._server.effective_port}")
         url = f"http://{host}{environ.get('PATH_INFO', '')}" + (f"?{query}" if query else "")
         form: list[tuple[str, str]] = []
-        if "x-www-form-urlencoded" in environ.get("CONTENT_TYPE", ""):
+        if FORM_CONTENT_TYPE in environ.get("CONTENT_TYPE", ""):
             form = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
         elif environ["REQUEST_METHOD"] == "GET":
             form = parse_qsl(query, keep_blank_values=True)

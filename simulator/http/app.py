@@ -36,7 +36,7 @@ HTTP_CODES = {
     415: 20001,
 }
 
-MAX_BODY = 2 * 1024 * 1024
+MAX_REQUEST_BYTES = 2 * 1024 * 1024  # a whole request; a message's Body is MAX_BODY_CHARS
 
 # The authenticated machine surfaces (Basic auth on every request): any Host, any caller.
 TWILIO_SURFACES = ("/2010-04-01/", "/v1/")
@@ -77,7 +77,7 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
     app.json = StrictJSONProvider(app)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     # werkzeug's default of 1,000 form fields dropped a longer form whole, which then read
     # as "'To' is required"; the body's size is what bounds the work.
     app.config["MAX_FORM_PARTS"] = None
@@ -109,7 +109,7 @@ def create_app(config: SimulatorConfig | None = None, engine: Engine | None = No
             return response
 
     if not owned:  # an owned engine starts on the first request, through Flask's hook
-        app.wsgi_app = CreateFastPath(app.wsgi_app, engine, MAX_BODY)  # type: ignore[method-assign]
+        app.wsgi_app = CreateFastPath(app.wsgi_app, engine, MAX_REQUEST_BYTES)  # type: ignore[method-assign]
 
     @app.errorhandler(TwilioError)
     def _twilio_error(exc: TwilioError) -> tuple[Response, int]:

@@ -21,11 +21,12 @@ from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import Authorization, MultiDict
 
+from smsim.contracts.wire import FORM_CONTENT_TYPE
 from smsim.serving import status_line
 from smsim.simulator import contract_check
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, authentication_failed
-from smsim.simulator.http.params import FORM_MIMETYPE, check_utf8_form
+from smsim.simulator.http.params import check_utf8_form
 from smsim.simulator.http.twilio_api import create_message_json
 
 log = logging.getLogger("smsim.http")
@@ -52,7 +53,7 @@ class CreateFastPath:
         mimetype = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
         if (
             match is None
-            or mimetype != FORM_MIMETYPE
+            or mimetype != FORM_CONTENT_TYPE
             or not length.isdigit()
             or int(length) > self.max_body
         ):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smsim.contracts import catalogue
+from smsim.contracts.wire import FORM_CONTENT_TYPE
 from smsim.simulator.bounds import MAX_INBOUND_SEGMENTS
 from smsim.simulator.http.openapi_schemas import ref
 from smsim.simulator.http.params import SQLITE_MAX_INTEGER
@@ -26,7 +27,6 @@ JSON = "application/json"
 # The account an example names where a route needs one (the document's examples test
 # swaps in its own).
 EXAMPLE_ACCOUNT = "AC" + "0" * 32
-FORM = "application/x-www-form-urlencoded"
 
 _STRING: dict[str, Any] = {"type": "string"}
 _TEXT = {"type": "string", "pattern": "\\S"}  # not empty, not only whitespace
@@ -116,7 +116,7 @@ def _form(
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         schema["required"] = list(required)
-    return Body(schema, media_type=FORM, required=bool(required))
+    return Body(schema, media_type=FORM_CONTENT_TYPE, required=bool(required))
 
 
 def _json_object(
@@ -135,7 +135,7 @@ def _json_object(
 
 # The Create Message form is the contract a sender must meet (see openapi_schemas for
 # the one refusal the server does not share: unknown fields).
-CREATE_MESSAGE_FORM = Body(ref("create_message_request"), media_type=FORM)
+CREATE_MESSAGE_FORM = Body(ref("create_message_request"), media_type=FORM_CONTENT_TYPE)
 
 _NUMBER_SETTINGS = {
     "sms_url": {**_STRING, "description": "where inbound messages go; empty clears it"},

@@ -14,9 +14,9 @@ from flask import request
 
 from smsim import strict_json, websafety
 from smsim.contracts import callback_url
+from smsim.contracts.wire import FORM_CONTENT_TYPE
 from smsim.simulator.errors import TwilioError
 
-FORM_MIMETYPE = "application/x-www-form-urlencoded"
 # A percent escape of a byte >= 0x80: only these can spell invalid UTF-8.
 _HIGH_ESCAPE = re.compile(r"%[89a-fA-F][0-9a-fA-F]")
 
@@ -29,7 +29,7 @@ def require_utf8_form() -> None:
     bytes are decoded once; percent escapes are re-read strictly only when they can spell
     a non-ASCII byte, so plain ASCII forms (the usual case) cost one decode.
     """
-    if request.mimetype != FORM_MIMETYPE:
+    if request.mimetype != FORM_CONTENT_TYPE:
         return
     check_utf8_form(request.get_data(cache=True))
 
@@ -54,7 +54,7 @@ def _not_utf8(where: str) -> TwilioError:
         20001,
         400,
         f"The request body is not valid UTF-8 ({where}); "
-        "send form parameters as UTF-8, application/x-www-form-urlencoded",
+        f"send form parameters as UTF-8, {FORM_CONTENT_TYPE}",
     )
 
 

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from pact.types import Message
 
+from smsim.contracts.signature import SIGNATURE_HEADER
 from smsim.pact.provider import Provider
 from smsim.simulator import phone
 from smsim.testing import RecordedRequest
@@ -44,7 +45,7 @@ class CapturedWebhook:
             content_type="application/json",
             metadata={
                 "Content-Type": self.content_type,
-                "X-Twilio-Signature": self.signature,
+                SIGNATURE_HEADER: self.signature,
                 "url": self.url,
                 "form": self.form_body,
                 "method": self.method,
@@ -59,7 +60,7 @@ def _capture(request: RecordedRequest, url: str) -> CapturedWebhook:
         content_type=request.headers.get("Content-Type", ""),
         form_body=request.body.decode("utf-8") or urlencode(request.form),
         fields=dict(request.form),
-        signature=request.headers.get("X-Twilio-Signature", ""),
+        signature=request.headers.get(SIGNATURE_HEADER, ""),
     )
 
 
