@@ -2,7 +2,7 @@
    the list of campaigns. */
 "use strict";
 (function () {
-  const el = dash.el;
+  const el = smsim.el;
   const form = document.getElementById("campaign-form");
   const tbody = document.querySelector("#campaigns tbody");
   const count = document.getElementById("c-count");
@@ -62,11 +62,11 @@
       tbody.appendChild(el("tr", {}, [
         el("td", {}, [el("a", { href: "/campaigns/" + c.id, text: "#" + c.id })]),
         el("td", {}, [el("a", { href: "/campaigns/" + c.id, text: c.name || "(unnamed)" })]),
-        el("td", {}, [dash.chip(c.state)]),
+        el("td", {}, [smsim.chip(c.state)]),
         el("td", { text: c.targeted }),
         el("td", { class: "hide-narrow" }, [el("a", { href: "/providers/" + c.provider_id + "/stats",
                                                       text: names[c.provider_id] || ("#" + c.provider_id) })]),
-        el("td", {}, [dash.time(c.created_at)]),
+        el("td", {}, [smsim.time(c.created_at)]),
       ]));
     });
     dash.labelCells(document.getElementById("campaigns"));
@@ -74,7 +74,7 @@
 
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
-    dash.clearErrors(form);
+    smsim.clearErrors(form);
     const parsed = updateCount();
     const body = {
       message: form.message.value,
@@ -100,7 +100,7 @@
       location.href = "/campaigns/" + campaign.id;
     } catch (e) {
       if (local.recipients && e.data) e.data.fields = Object.assign({}, e.data.fields, local);
-      dash.showErrors(form, e);
+      smsim.showErrors(form, e);
     }
   });
 

@@ -1,7 +1,7 @@
 /* Events page: recorded events, filtered, oldest first, human-readable times. */
 "use strict";
 (function () {
-  const el = dash.el;
+  const el = smsim.el;
   const form = document.getElementById("event-filters");
   const tbody = document.querySelector("#events tbody");
   const more = document.getElementById("e-more");
@@ -24,7 +24,7 @@
   }
 
   async function load(append) {
-    dash.clearErrors(form);
+    smsim.clearErrors(form);
     const q = new URLSearchParams();
     ["name", "campaign_id", "provider_id"].forEach(function (key) {
       if (form[key].value.trim()) q.set(key, form[key].value.trim());
@@ -37,7 +37,7 @@
       events.forEach(function (e) {
         const p = e.props || {};
         tbody.appendChild(el("tr", {}, [
-          el("td", {}, [dash.time(e.ts)]),
+          el("td", {}, [smsim.time(e.ts)]),
           el("td", { text: e.name.replace("Notification ", "") }),
           el("td", {}, [dash.number(p.from || p.to || "")]),
           el("td", { class: "details" }, details(e)),
@@ -49,7 +49,7 @@
       dash.labelCells(document.getElementById("events"));
       more.hidden = events.length < PAGE;
     } catch (e) {
-      dash.showErrors(form, e);
+      smsim.showErrors(form, e);
     }
   }
 

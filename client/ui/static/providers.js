@@ -1,7 +1,7 @@
 /* Providers page: the list, and the Add SMS provider / edit form. */
 "use strict";
 (function () {
-  const el = dash.el;
+  const el = smsim.el;
   const form = document.getElementById("provider-form");
   const tbody = document.querySelector("#providers tbody");
   const title = document.getElementById("form-title");
@@ -24,7 +24,7 @@
     list.forEach(function (p) {
       tbody.appendChild(el("tr", { "data-provider": p.id }, [
         el("td", { text: p.nickname }),
-        el("td", {}, [p.is_default ? el("span", { class: "chip ok", text: "default" }) : ""]),
+        el("td", {}, [p.is_default ? smsim.chip("default", "ok") : ""]),
         el("td", {}, [el("code", { text: p.account_sid })]),
         el("td", {}, [fromCell(p)]),
         el("td", { class: "hide-narrow" }, [el("code", { text: p.auth_token })]),
@@ -42,7 +42,7 @@
 
   function edit(p) {
     editing = p;
-    dash.clearErrors(form);
+    smsim.clearErrors(form);
     title.textContent = "Edit provider " + p.nickname;
     form.nickname.value = p.nickname;
     form.account_sid.value = p.account_sid;
@@ -60,7 +60,7 @@
   function reset() {
     editing = null;
     form.reset();
-    dash.clearErrors(form);
+    smsim.clearErrors(form);
     form.auth_token.placeholder = "";
     form.callback_url.value = defaultCallback;
     title.textContent = "Add SMS provider";
@@ -106,7 +106,7 @@
       reset();
       await load();
     } catch (e) {
-      dash.showErrors(form, e);
+      smsim.showErrors(form, e);
     }
   });
 

@@ -2,7 +2,7 @@
    messages are being sent or await a final status, every 5 s otherwise. */
 "use strict";
 (function () {
-  const el = dash.el;
+  const el = smsim.el;
   const page = document.getElementById("stats-page");
   const scope = page.dataset.scope;
   const id = page.dataset.id;
@@ -144,7 +144,7 @@
     state.hidden = false;
     state.textContent = c.state;
     state.className = "chip " + ({ sending: "sending", finished: "ok", canceled: "canceled" }[c.state] || "");
-    document.getElementById("subtitle").replaceChildren("“" + c.message + "” · created ", dash.time(c.created_at),
+    document.getElementById("subtitle").replaceChildren("“" + c.message + "” · created ", smsim.time(c.created_at),
       (c.click_tracking ? " · click tracking on" : "") + (c.template_id ? " · template " + c.template_id : ""));
     const p = c.progress;
     const handed = p.targeted - p.to_send - p.canceled;
@@ -178,12 +178,12 @@
       tbody.appendChild(el("tr", {}, [
         el("td", {}, [dash.number(m.recipient)]),
         el("td", { class: "truncate-cell", title: m.sid || "" }, [dash.sid(m.sid)]),
-        el("td", {}, [dash.chip(m.status)]),
+        el("td", {}, [smsim.chip(m.status)]),
         el("td", { class: "code-words" }, m.error_code === null ? [m.error_description ? el("span", { text: m.error_description }) : ""]
           : [el("code", { text: m.error_code })].concat(dash.codeWords({
               clevertap_description: m.clevertap_description, twilio_title: m.twilio_title,
               description: m.error_description }))),
-        el("td", {}, [dash.time(m.updated_at)]),
+        el("td", {}, [smsim.time(m.updated_at)]),
       ]));
     });
     dash.labelCells(document.getElementById("recipients"));

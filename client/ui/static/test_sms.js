@@ -1,7 +1,7 @@
 /* Send Test SMS: the SID and status, or the error code, its description and the hint. */
 "use strict";
 (function () {
-  const el = dash.el;
+  const el = smsim.el;
   const form = document.getElementById("test-sms-form");
   const result = document.getElementById("test-result");
   const chosen = new URLSearchParams(location.search).get("provider");
@@ -41,7 +41,7 @@
     if (!box) return;
     const parts = [];
     if (m) {
-      parts.push(dash.chip(m.status));
+      parts.push(smsim.chip(m.status));
       if (m.error_code !== null) parts.push(" ", el("code", { text: m.error_code }), " ", el("span", { class: "muted", text: m.error_description || "" }));
       box.dataset.final = m.final ? "true" : "false";
       if (!m.final && !note) parts.push(el("span", { class: "muted", text: " · following…" }));
@@ -86,7 +86,7 @@
 
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
-    dash.clearErrors(form);
+    smsim.clearErrors(form);
     const body = {
       country_code: form.country_code.value.trim(),
       mobile_number: form.mobile_number.value.trim(),
@@ -97,7 +97,7 @@
       show(await smsim.api("POST", "/api/providers/" + encodeURIComponent(form.provider.value || "0") + "/test-sms", body));
     } catch (e) {
       result.hidden = true;
-      dash.showErrors(form, e);
+      smsim.showErrors(form, e);
     }
   });
 })();

@@ -5,7 +5,7 @@
    textContent. */
 "use strict";
 (function () {
-  const el = smsimAdmin.el;
+  const el = smsim.el;
   const root = document.getElementById("accounts");
   const MASK = "\u2022".repeat(20);
   const POLL_MS = 3000;
@@ -49,7 +49,7 @@
       if (quiet && unchanged(data)) return;
       drawn.clear();
       const views = data.map(draw);
-      root.replaceChildren.apply(root, views.length ? views : [el("p", { className: "empty", text: "No accounts." })]);
+      root.replaceChildren.apply(root, views.length ? views : [el("p", { class: "empty", text: "No accounts." })]);
       focusById(focusId);
     } catch (error) {
       if (!quiet) smsim.flash("Could not load the accounts: " + error.message, true);
@@ -73,7 +73,7 @@
   }
 
   function button(label, className, onClick, props) {
-    const node = el("button", Object.assign({ type: "button", className: className || "" }, props || {}), [label]);
+    const node = el("button", Object.assign({ type: "button", class: className || "" }, props || {}), [label]);
     node.addEventListener("click", onClick);
     return node;
   }
@@ -81,7 +81,7 @@
   /** A small form: labelled fields, a submit button, an error box per field and one for the form.
       ``send(values)`` does the call; the account is re-rendered after it, focus kept. */
   function inlineForm(id, sid, fields, submitLabel, send) {
-    const form = el("form", { id: id, className: "inline-form", noValidate: true });
+    const form = el("form", { id: id, class: "inline-form", novalidate: true });
     fields.forEach(function (field) {
       const inputId = id + "-" + field.name;
       let input;
@@ -95,16 +95,16 @@
                               value: field.value || "", placeholder: field.placeholder || "" });
       }
       input.dataset.initial = input.value;
-      form.append(el("div", { className: field.options ? "" : "grow" }, [
-        el("label", { htmlFor: inputId, text: field.label }), input,
-        el("div", { className: "field-error", dataset: { errorFor: field.name } }),
+      form.append(el("div", { class: field.options ? "" : "grow" }, [
+        el("label", { for: inputId, text: field.label }), input,
+        el("div", { class: "field-error", "data-error-for": field.name }),
       ]));
     });
     form.append(el("button", { type: "submit" }, [submitLabel]),
-                el("div", { className: "field-error", dataset: { errorFor: "" }, role: "alert" }));
+                el("div", { class: "field-error", "data-error-for": "", role: "alert" }));
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
-      smsimAdmin.clearErrors(form);
+      smsim.clearErrors(form);
       const values = {};
       fields.forEach(function (field) { values[field.name] = form.elements[field.name].value.trim(); });
       try {
@@ -112,7 +112,7 @@
         if (done) smsim.flash(done);
         await reloadOne(sid, id + "-" + fields[0].name);
       } catch (error) {
-        smsimAdmin.showError(form, error, function (path) { return path; });
+        smsim.showErrors(form, error, function (path) { return path; });
       }
     });
     return form;
@@ -121,7 +121,7 @@
   function credentials(account) {
     const tokenId = account.sid + "-token";
     const shown = revealed.has(account.sid);
-    const token = el("code", { id: tokenId, className: "token", text: shown ? account.auth_token : MASK });
+    const token = el("code", { id: tokenId, class: "token", text: shown ? account.auth_token : MASK });
     const reveal = button(shown ? "Hide" : "Reveal", "secondary small", function () {
       const now = !revealed.has(account.sid);
       if (now) revealed.add(account.sid); else revealed.delete(account.sid);
@@ -131,12 +131,12 @@
     }, { "aria-pressed": String(shown), "aria-controls": tokenId, "aria-label": "Reveal auth token" });
     const copy = button("Copy", "secondary small", function () { smsim.copy(account.auth_token); },
                         { "aria-label": "Copy auth token" });
-    return el("dl", { className: "fields" }, [
+    return el("dl", { class: "fields" }, [
       el("dt", { text: "Account SID" }),
-      el("dd", {}, [el("span", { className: "copyable" }, [el("code", { text: account.sid }),
+      el("dd", {}, [el("span", { class: "copyable" }, [el("code", { text: account.sid }),
         smsimAdmin.copyButton(account.sid, "Copy account SID")])]),
       el("dt", { text: "Auth token" }),
-      el("dd", {}, [el("span", { className: "copyable" }, [token, reveal, copy])]),
+      el("dd", {}, [el("span", { class: "copyable" }, [token, reveal, copy])]),
     ]);
   }
 
@@ -144,13 +144,13 @@
     const owned = account.numbers.map(function (n) { return n.phone_number; });
     const verified = account.verified_numbers;
     if (owned.length && verified.length) {
-      return el("p", { className: "callout ready" }, ["Ready: this trial account can send from ",
+      return el("p", { class: "callout ready" }, ["Ready: this trial account can send from ",
         el("code", { text: owned[0] }), " to ", el("code", { text: verified[0] }), "."]);
     }
     const missing = [];
     if (!owned.length) missing.push("add a number it owns (under Numbers)");
     if (!verified.length) missing.push("verify the handset you will text (under Verified numbers)");
-    return el("p", { className: "callout todo" }, ["To send from this trial account: " + missing.join(", then ") + "."]);
+    return el("p", { class: "callout todo" }, ["To send from this trial account: " + missing.join(", then ") + "."]);
   }
 
   function serviceOf(numberSid, services) {
@@ -163,10 +163,10 @@
     const sid = account.sid;
     const items = account.numbers.map(function (number) {
       const service = serviceOf(number.sid, services);
-      return el("li", { dataset: { number: number.phone_number } }, [
-        el("div", { className: "copyable" }, [el("code", { text: number.phone_number }),
+      return el("li", { "data-number": number.phone_number }, [
+        el("div", { class: "copyable" }, [el("code", { text: number.phone_number }),
           smsimAdmin.copyButton(number.phone_number),
-          service ? el("span", { className: "chip", title: service.sid, text: "in " + service.friendly_name }) : null]),
+          service ? el("span", { class: "chip", title: service.sid, text: "in " + service.friendly_name }) : null]),
         inlineForm(sid + "-num-" + number.sid, sid, [
           { name: "sms_url", label: "Inbound webhook (SmsUrl)", value: number.sms_url,
             placeholder: "http://127.0.0.1:5000/sms" },
@@ -179,8 +179,8 @@
     });
     return el("section", { "aria-label": "Numbers of " + account.friendly_name }, [
       el("h3", { text: "Numbers" }),
-      items.length ? el("ul", { className: "item-list numbers" }, items)
-                   : el("p", { className: "empty", text: "No numbers yet." }),
+      items.length ? el("ul", { class: "item-list numbers" }, items)
+                   : el("p", { class: "empty", text: "No numbers yet." }),
       inlineForm(sid + "-add-number", sid, [
         { name: "phone_number", label: "Add a number", placeholder: "+14155550100" },
       ], "Add number", async function (values) {
@@ -193,12 +193,12 @@
   function verifiedSection(account) {
     const sid = account.sid;
     const items = account.verified_numbers.map(function (number) {
-      return el("li", { className: "copyable" }, [el("code", { text: number }), smsimAdmin.copyButton(number)]);
+      return el("li", { class: "copyable" }, [el("code", { text: number }), smsimAdmin.copyButton(number)]);
     });
     return el("section", { "aria-label": "Verified numbers of " + account.friendly_name }, [
       el("h3", { text: "Verified numbers" }),
-      items.length ? el("ul", { className: "item-list verified" }, items)
-                   : el("p", { className: "empty", text: "None verified." }),
+      items.length ? el("ul", { class: "item-list verified" }, items)
+                   : el("p", { class: "empty", text: "None verified." }),
       inlineForm(sid + "-add-verified", sid, [
         { name: "phone_number", label: "Verify a number (at once)", placeholder: "+12125550123" },
       ], "Verify", async function (values) {
@@ -212,18 +212,18 @@
     const items = services.map(function (service) {
       const senders = service.senders.length
         ? service.senders.map(function (sender) { return el("code", { text: sender.phone_number }); })
-        : [el("span", { className: "muted", text: "no senders (sends fail with 21704)" })];
+        : [el("span", { class: "muted", text: "no senders (sends fail with 21704)" })];
       const list = [];
       senders.forEach(function (node, i) { if (i) list.push(", "); list.push(node); });
       return el("li", {}, [
-        el("div", {}, [el("strong", { text: service.friendly_name }), " ", el("code", { className: "muted", text: service.sid })]),
-        el("div", {}, [el("span", { className: "muted", text: "Senders: " })].concat(list)),
+        el("div", {}, [el("strong", { text: service.friendly_name }), " ", el("code", { class: "muted", text: service.sid })]),
+        el("div", {}, [el("span", { class: "muted", text: "Senders: " })].concat(list)),
       ]);
     });
     return el("section", { "aria-label": "Messaging Services of " + account.friendly_name }, [
       el("h3", { text: "Messaging Services" }),
-      items.length ? el("ul", { className: "item-list services" }, items)
-                   : el("p", { className: "empty", text: "None. Create one with the SDK (client.messaging.v1.services.create)." }),
+      items.length ? el("ul", { class: "item-list services" }, items)
+                   : el("p", { class: "empty", text: "None. Create one with the SDK (client.messaging.v1.services.create)." }),
     ]);
   }
 
@@ -233,22 +233,20 @@
     const items = keys.map(function (key) {
       return el("li", {}, [
         el("div", {}, [el("strong", { text: key.friendly_name || "(no name)" })]),
-        el("div", { className: "copyable" }, [el("code", { text: key.sid }), smsimAdmin.copyButton(key.sid),
-          el("span", { className: "muted", text: "created " }),
-          el("time", { className: "muted", datetime: key.date_created, text: smsim.humanTime(key.date_created),
-                       title: key.date_created })]),
+        el("div", { class: "copyable" }, [el("code", { text: key.sid }), smsimAdmin.copyButton(key.sid),
+          el("span", { class: "muted" }, "created ", smsim.time(key.date_created))]),
       ]);
     });
     return el("section", { "aria-label": "API keys of " + account.friendly_name }, [
       el("h3", { text: "API keys" }),
-      fresh ? el("div", { className: "secret-once", role: "status" }, [
+      fresh ? el("div", { class: "secret-once", role: "status" }, [
         el("div", {}, ["New key ", el("code", { text: fresh.sid }), ": its secret is shown only now."]),
-        el("div", { className: "copyable" }, [el("code", { className: "key-secret", text: fresh.secret }),
+        el("div", { class: "copyable" }, [el("code", { class: "key-secret", text: fresh.secret }),
           button("Copy", "secondary small", function () { smsim.copy(fresh.secret); }, { "aria-label": "Copy the new secret" }),
           button("Done", "secondary small", function () { delete freshKeys[sid]; reloadOne(sid, sid + "-add-key-friendly_name"); })]),
       ]) : null,
-      items.length ? el("ul", { className: "item-list keys" }, items)
-                   : el("p", { className: "empty", text: "No API keys." }),
+      items.length ? el("ul", { class: "item-list keys" }, items)
+                   : el("p", { class: "empty", text: "No API keys." }),
       inlineForm(sid + "-add-key", sid, [
         { name: "friendly_name", label: "New API key name", placeholder: "e.g. ci" },
       ], "Create key", async function (values) {
@@ -283,17 +281,17 @@
   function renderAccount(d) {
     const account = d.account;
     const active = account.status === "active";
-    return el("article", { id: account.sid, className: "panel account", dataset: { accountSid: account.sid },
+    return el("article", { id: account.sid, class: "panel account", "data-account-sid": account.sid,
                            "aria-labelledby": account.sid + "-name" }, [
-      el("div", { className: "account-head" }, [
-        el("h2", { id: account.sid + "-name", tabIndex: -1, text: account.friendly_name }),
-        el("span", { className: "chip type", text: account.type }),
-        el("span", { className: "chip status " + (active ? "ok" : "bad"), text: account.status }),
+      el("div", { class: "account-head" }, [
+        el("h2", { id: account.sid + "-name", tabindex: -1, text: account.friendly_name }),
+        smsim.chip(account.type, "type"),
+        smsim.chip(account.status, "status " + (active ? "ok" : "bad")),
         statusButton(account),
       ]),
       credentials(account),
       account.type === "trial" ? trialCallout(account) : null,
-      el("div", { className: "account-grid" }, [
+      el("div", { class: "account-grid" }, [
         numbersSection(account, d.services),
         verifiedSection(account),
         servicesSection(account, d.services),
@@ -305,7 +303,7 @@
   const accountForm = document.getElementById("account-form");
   accountForm.addEventListener("submit", async function (event) {
     event.preventDefault();
-    smsimAdmin.clearErrors(accountForm);
+    smsim.clearErrors(accountForm);
     const body = { type: accountForm.elements.type.value };
     const name = accountForm.elements.friendly_name.value.trim();
     if (name) body.friendly_name = name;
@@ -315,7 +313,7 @@
       smsim.flash("Created " + account.sid);
       await loadAll(account.sid + "-name");
     } catch (error) {
-      smsimAdmin.showError(accountForm, error, function () { return null; });
+      smsim.showErrors(accountForm, error, function () { return null; });
     }
   });
 

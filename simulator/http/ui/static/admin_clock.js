@@ -59,14 +59,14 @@
   }
 
   async function move(url, body) {
-    smsimAdmin.clearErrors(form);
+    smsim.clearErrors(form);
     try {
       const answer = await smsim.api("POST", url, body);
       accept(answer);
       result.textContent = "Ran " + answer.jobs_run + " job" + (answer.jobs_run === 1 ? "" : "s") +
         "; the clock reads " + smsim.humanTime(answer.now) + ".";
     } catch (error) {
-      smsimAdmin.showError(form, error, function (path) { return path; });
+      smsim.showErrors(form, error, function (path) { return path; });
     }
   }
 

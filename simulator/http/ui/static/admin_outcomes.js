@@ -2,7 +2,7 @@
    delete one, delete all) and the catalogue's "Rule" buttons. */
 "use strict";
 (function () {
-  const el = smsimAdmin.el;
+  const el = smsim.el;
   const form = document.getElementById("rule-form");
   const body = document.getElementById("rules-body");
   const MATCH_KEYS = ["to", "to_prefix", "from", "body_contains"];
@@ -44,21 +44,21 @@
   function describeMatch(match) {
     const labels = { to: "To is", to_prefix: "To starts with", from: "From is", body_contains: "Body contains" };
     const keys = Object.keys(match || {});
-    if (!keys.length) return [el("span", { className: "muted", text: "every message" })];
+    if (!keys.length) return [el("span", { class: "muted", text: "every message" })];
     return keys.map(function (key) {
-      return el("div", {}, [el("span", { className: "muted", text: labels[key] || key }), " ",
+      return el("div", {}, [el("span", { class: "muted", text: labels[key] || key }), " ",
                             el("code", { text: match[key] })]);
     });
   }
 
   function describeOutcome(outcome) {
-    const parts = [el("span", { className: "chip " + outcome.status, text: outcome.status })];
+    const parts = [smsim.chip(outcome.status)];
     if (outcome.error_code !== null && outcome.error_code !== undefined) {
       parts.push(" ", el("code", { text: String(outcome.error_code) }));
     }
     const delays = Object.entries(outcome.delays || {});
     if (delays.length) {
-      parts.push(el("div", { className: "hint", text: "after " + delays.map(function ([step, s]) {
+      parts.push(el("div", { class: "hint", text: "after " + delays.map(function ([step, s]) {
         return step + " " + s + " s";
       }).join(", ") }));
     }
@@ -76,21 +76,21 @@
     shown = text;
     body.replaceChildren();
     if (!rules.length) {
-      body.append(el("tr", {}, [el("td", { colSpan: 6, className: "empty",
+      body.append(el("tr", {}, [el("td", { colspan: 6, class: "empty",
         text: "No rules: messages end by their number, else by the carrier profile." })]));
       return;
     }
     rules.forEach(function (rule) {
       const done = rule.count !== null && rule.count !== undefined && rule.remaining <= 0;
-      body.append(el("tr", { dataset: { ruleId: rule.id }, className: done ? "muted" : "" }, [
+      body.append(el("tr", { "data-rule-id": rule.id, class: done ? "muted" : "" }, [
         el("td", { "data-label": "Rule", text: String(rule.id) }),
         el("td", { "data-label": "Match" }, describeMatch(rule.match)),
         el("td", { "data-label": "Outcome" }, describeOutcome(rule.outcome)),
         el("td", { "data-label": "Probability", text: String(rule.probability) }),
-        el("td", { className: "remaining", "data-label": "Remaining",
+        el("td", { class: "remaining", "data-label": "Remaining",
                    text: remaining(rule) + (done ? " (used up)" : "") }),
-        el("td", {}, [el("button", { type: "button", className: "secondary small",
-          dataset: { deleteRule: rule.id }, "aria-label": "Delete rule " + rule.id }, ["Delete"])]),
+        el("td", {}, [el("button", { type: "button", class: "secondary small",
+          "data-delete-rule": rule.id, "aria-label": "Delete rule " + rule.id }, ["Delete"])]),
       ]));
     });
   }
@@ -105,17 +105,17 @@
 
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
-    smsimAdmin.clearErrors(form);
+    smsim.clearErrors(form);
     try {
       const rule = await smsim.api("POST", "/_smsim/rules", ruleFromForm());
       smsim.flash("Rule " + rule.id + " added");
       form.reset();
       await load();
     } catch (error) {
-      smsimAdmin.showError(form, error, fieldOf);
+      smsim.showErrors(form, error, fieldOf);
     }
   });
-  form.addEventListener("reset", function () { smsimAdmin.clearErrors(form); });
+  form.addEventListener("reset", function () { smsim.clearErrors(form); });
 
   body.addEventListener("click", async function (event) {
     const button = event.target.closest("[data-delete-rule]");

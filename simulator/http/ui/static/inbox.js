@@ -1,34 +1,10 @@
 /* The simulator inbox's pages: the live message list, a conversation, a message's detail.
    Everything from message data goes into the page as text (textContent), never as HTML. */
 "use strict";
-window.inbox = (function () {
+(function () {
   const SIGNATURE = "X-Twilio-Signature";
 
-  /** An element with attributes and children (strings become text nodes). */
-  function el(tag, attrs, children) {
-    const node = document.createElement(tag);
-    Object.entries(attrs || {}).forEach(function ([key, value]) {
-      if (value === null || value === undefined || value === false) return;
-      if (key === "text") node.textContent = value;
-      else if (key === "className") node.className = value;
-      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value === true ? "" : value);
-    });
-    (children || []).forEach(function (child) {
-      if (child === null || child === undefined) return;
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
-
-  function chip(status, extra) {
-    return el("span", { className: "chip " + (extra || status), text: status });
-  }
-
-  function timeEl(iso) {
-    if (!iso) return el("span", { className: "muted", text: "—" });
-    return el("time", { datetime: iso, title: iso, text: smsim.humanTime(iso) });
-  }
+  const el = smsim.el, chip = smsim.chip, timeEl = smsim.time;
 
   /** The handset side of a message: who texted in, or who was texted. */
   function handsetOf(m) {
@@ -115,22 +91,22 @@ window.inbox = (function () {
         : value === handset
           ? el("a", { href: conversationUrl(m), title: "Conversation with " + handset, text: value })
           : el("a", { href: numberUrl(value), title: "Messages of " + value, text: value });
-      return el("td", { className: className, "data-label": label }, [content]);
+      return el("td", { class: className, "data-label": label }, [content]);
     };
     // The whole row opens the message (a click anywhere but on a link, or Enter on the
     // focused row); the numbers keep their own links.
     return el("tr", { "data-sid": m.sid, "data-href": messageUrl(m.sid), tabindex: "0",
-                      "aria-label": "Message " + m.sid + " " + m.status, className: "row-link" }, [
-      el("td", { className: "time", "data-label": "Time" }, [
+                      "aria-label": "Message " + m.sid + " " + m.status, class: "row-link" }, [
+      el("td", { class: "time", "data-label": "Time" }, [
         el("a", { href: messageUrl(m.sid), title: m.date_created_iso, tabindex: "-1" },
           [smsim.humanTime(m.date_created_iso)]),
       ]),
-      el("td", { className: "dir", "data-label": "Direction", text: m.direction }),
+      el("td", { class: "dir", "data-label": "Direction", text: m.direction }),
       number(m.from, "From", "num from"),
       number(m.to, "To", "num to"),
-      el("td", { className: "truncate body", title: m.body, "data-label": "Body", text: m.body }),
-      el("td", { className: "status", "data-label": "Status" }, [chip(m.status)]),
-      el("td", { className: "error", title: errorLabels(m), "data-label": "Error", text: errorText(m) }),
+      el("td", { class: "truncate body", title: m.body, "data-label": "Body", text: m.body }),
+      el("td", { class: "status", "data-label": "Status" }, [chip(m.status)]),
+      el("td", { class: "error", title: errorLabels(m), "data-label": "Error", text: errorText(m) }),
     ]);
   }
 
@@ -203,7 +179,7 @@ window.inbox = (function () {
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
       const button = form.querySelector("button[type=submit]");
-      form.querySelectorAll("[data-error-for]").forEach(function (box) { box.textContent = ""; });
+      smsim.clearErrors(form);
       const url = form.elements.url.value.trim();
       const body = Object.assign({ lost: true }, scope || {});
       if (url) body.url = url;
@@ -215,9 +191,7 @@ window.inbox = (function () {
           (answer.not_tried ? " (" + answer.not_tried + " not tried yet: press again)" : "");
         smsim.flash(text, answer.failed > 0);
       } catch (e) {
-        const match = /^url: (.*)$/.exec(e.message);
-        if (match) form.querySelector('[data-error-for="url"]').textContent = match[1];
-        else smsim.flash(e.message, true);
+        smsim.showErrors(form, e);
       } finally {
         button.disabled = false;
       }
@@ -258,7 +232,7 @@ window.inbox = (function () {
     const meta = [
       timeEl(m.date_created_iso), " ",
       chip(m.status),
-      m.error_code ? el("span", { className: "error", title: errorLabels(m), text: " " + errorText(m) }) : null,
+      m.error_code ? el("span", { class: "error", title: errorLabels(m), text: " " + errorText(m) }) : null,
       " ",
       el("a", { href: "/messages/" + encodeURIComponent(m.sid), text: "details" }),
     ];
@@ -266,10 +240,10 @@ window.inbox = (function () {
     const ours = fromHandset ? m.to : m.from;
     const who = ours ? [fromHandset ? "to " : "from ", el("a", { href: numberUrl(ours), text: ours })]
       : ["from (service)"];
-    return el("li", { className: "bubble " + (fromHandset ? "mine" : "theirs"), "data-sid": m.sid }, [
-      el("div", { className: "who muted" }, who),
-      el("div", { className: "text", text: m.body }),
-      el("div", { className: "meta muted" }, meta),
+    return el("li", { class: "bubble " + (fromHandset ? "mine" : "theirs"), "data-sid": m.sid }, [
+      el("div", { class: "who muted" }, who),
+      el("div", { class: "text", text: m.body }),
+      el("div", { class: "meta muted" }, meta),
     ]);
   }
 
@@ -384,9 +358,9 @@ window.inbox = (function () {
   /** The code with both descriptions, each labelled with whose it is. */
   function errorField(m) {
     const lines = [el("strong", { text: String(m.error_code) })];
-    if (m.error_clevertap) lines.push(el("div", {}, [el("span", { className: "muted", text: "CleverTap: " }), m.error_clevertap]));
-    if (m.error_description) lines.push(el("div", {}, [el("span", { className: "muted", text: "Twilio: " }), m.error_description]));
-    if (m.error_details) lines.push(el("div", { className: "hint", text: m.error_details }));
+    if (m.error_clevertap) lines.push(el("div", {}, [el("span", { class: "muted", text: "CleverTap: " }), m.error_clevertap]));
+    if (m.error_description) lines.push(el("div", {}, [el("span", { class: "muted", text: "Twilio: " }), m.error_description]));
+    if (m.error_details) lines.push(el("div", { class: "hint", text: m.error_details }));
     return el("div", {}, lines);
   }
 
@@ -397,7 +371,7 @@ window.inbox = (function () {
       const delta = point.at - start;
       return el("li", {}, [
         chip(point.status), " ", timeEl(point.at_iso),
-        delta > 0 ? el("span", { className: "muted", text: " +" + delta.toFixed(2) + " s" }) : null,
+        delta > 0 ? el("span", { class: "muted", text: " +" + delta.toFixed(2) + " s" }) : null,
       ]);
     }));
   }
@@ -426,9 +400,9 @@ window.inbox = (function () {
   }
 
   function keyValues(pairs, highlight) {
-    return el("table", { className: "kv" }, [el("tbody", {}, pairs.map(function ([key, value]) {
-      return el("tr", { className: key === highlight ? "highlight" : null }, [
-        el("th", { scope: "row", text: key }), el("td", { className: "mono", text: value }),
+    return el("table", { class: "kv" }, [el("tbody", {}, pairs.map(function ([key, value]) {
+      return el("tr", { class: key === highlight ? "highlight" : null }, [
+        el("th", { scope: "row", text: key }), el("td", { class: "mono", text: value }),
       ]);
     }))]);
   }
@@ -438,7 +412,7 @@ window.inbox = (function () {
     const ok = a.status_code !== null && a.status_code >= 200 && a.status_code < 300;
     const text = a.status_code !== null ? "webhook answered " + a.status_code
       : "no answer" + (a.error ? ": " + a.error : "");
-    return el("span", { className: "chip " + (ok ? "ok" : "bad"), title: text, text: text });
+    return el("span", { class: "chip " + (ok ? "ok" : "bad"), title: text, text: text });
   }
 
   function attemptCard(a, number, actions) {
@@ -449,12 +423,12 @@ window.inbox = (function () {
       a.redelivery ? chip("redelivered by hand", "warn") : null,
     ];
     const headers = Object.entries(a.headers || {});
-    const redeliverTo = el("form", { className: "inline-form redeliver-to", hidden: true, novalidate: true }, [
-      el("div", { className: "grow" }, [
+    const redeliverTo = el("form", { class: "inline-form redeliver-to", hidden: true, novalidate: true }, [
+      el("div", { class: "grow" }, [
         el("label", { for: "redeliver-" + a.id, text: "Send this callback to" }),
         el("input", { id: "redeliver-" + a.id, name: "url", type: "url", autocomplete: "off",
                       value: actions.defaultUrl || a.url }),
-        el("div", { className: "field-error", "data-error-for": "url", role: "alert" }),
+        el("div", { class: "field-error", "data-error-for": "url", role: "alert" }),
       ]),
       el("button", { type: "submit", text: "Send" }),
     ]);
@@ -462,30 +436,30 @@ window.inbox = (function () {
       event.preventDefault();
       actions.redeliver(a, redeliverTo.elements.url.value.trim(), redeliverTo);
     });
-    return el("section", { className: "panel attempt" + (a.never_delivered ? " lost" : ""), "data-attempt": a.id }, [
-      el("div", { className: "attempt-head" }, [
-        el("strong", { className: "attempt-number", text: "Attempt " + number }), " ",
+    return el("section", { class: "panel attempt" + (a.never_delivered ? " lost" : ""), "data-attempt": a.id }, [
+      el("div", { class: "attempt-head" }, [
+        el("strong", { class: "attempt-number", text: "Attempt " + number }), " ",
         el("span", { text: label + (a.attempt > 1 ? " (try " + a.attempt + ")" : "") }), " ", ...flags, " ",
-        el("span", { className: "muted" }, [timeEl(a.at_iso), " · " + a.duration_ms + " ms"]),
-        el("span", { className: "actions" }, [
-          el("button", { type: "button", className: "secondary redeliver", onclick: function () { actions.redeliver(a, null, null); },
+        el("span", { class: "muted" }, [timeEl(a.at_iso), " · " + a.duration_ms + " ms"]),
+        el("span", { class: "actions" }, [
+          el("button", { type: "button", class: "secondary redeliver", onclick: function () { actions.redeliver(a, null, null); },
                          text: "Redeliver", title: "Send the same request to the same URL again" }),
-          el("button", { type: "button", className: "secondary redeliver-elsewhere",
+          el("button", { type: "button", class: "secondary redeliver-elsewhere",
                          onclick: function () { redeliverTo.hidden = !redeliverTo.hidden; if (!redeliverTo.hidden) redeliverTo.elements.url.focus(); },
                          text: "Redeliver to…" }),
-          el("button", { type: "button", className: "secondary copy-curl", onclick: function () { smsim.copy(a.curl); }, text: "Copy as curl" }),
+          el("button", { type: "button", class: "secondary copy-curl", onclick: function () { smsim.copy(a.curl); }, text: "Copy as curl" }),
         ]),
       ]),
       redeliverTo,
-      el("p", { className: "mono request-line", text: a.method + " " + a.url }),
-      a.error ? el("p", { className: "field-error", text: "Error: " + a.error }) : null,
+      el("p", { class: "mono request-line", text: a.method + " " + a.url }),
+      a.error ? el("p", { class: "field-error", text: "Error: " + a.error }) : null,
       el("details", {}, [el("summary", { text: "Parameters (" + a.form.length + ")" }), keyValues(a.form)]),
       el("details", { open: true }, [el("summary", { text: "Headers" }), keyValues(headers, SIGNATURE)]),
       el("details", {}, [
         el("summary", { text: "Response " + (a.status_code === null ? "(none)" : a.status_code) }),
-        el("pre", { className: "response", text: a.response_body || "(empty)" }),
+        el("pre", { class: "response", text: a.response_body || "(empty)" }),
       ]),
-      el("details", {}, [el("summary", { text: "As curl" }), el("pre", { className: "curl", text: a.curl })]),
+      el("details", {}, [el("summary", { text: "As curl" }), el("pre", { class: "curl", text: a.curl })]),
     ]);
   }
 
@@ -494,15 +468,14 @@ window.inbox = (function () {
     const origin = root.dataset.originLabel ? { label: root.dataset.originLabel, url: root.dataset.originUrl } : null;
     async function reload() { draw(await smsim.api("GET", "/_smsim/messages/" + encodeURIComponent(sid))); }
     async function redeliver(attempt, url, form) {
-      if (form) form.querySelector('[data-error-for="url"]').textContent = "";
+      if (form) smsim.clearErrors(form);
       try {
         const sent = await smsim.api("POST", "/_smsim/callbacks/" + attempt.id + "/redeliver", url ? { url: url } : {});
         const ok = sent.status_code !== null && sent.status_code >= 200 && sent.status_code < 300;
         smsim.flash("Redelivered to " + sent.url + ": " + (sent.status_code !== null ? "webhook answered " + sent.status_code : sent.error), !ok);
         await reload();
       } catch (e) {
-        const match = /^url: (.*)$/.exec(e.message);
-        if (match && form) form.querySelector('[data-error-for="url"]').textContent = match[1];
+        if (form) smsim.showErrors(form, e);
         else smsim.flash(e.message, true);
       }
     }
@@ -531,5 +504,4 @@ window.inbox = (function () {
     pages[root.dataset.page](root);
   });
 
-  return { el: el, chip: chip, handsetOf: handsetOf };
 })();
