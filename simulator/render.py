@@ -90,25 +90,40 @@ def message(m: Message) -> dict[str, Any]:
 def message_page(account_sid: str, page: Page, query: list[tuple[str, str]]) -> dict[str, Any]:
     """A list page with Twilio's paging URIs; ``query`` holds the filters as sent."""
     path = f"{account_base(account_sid)}/Messages.json"
+    items = [message(m) for m in page.messages]
+    return _paged(path, "messages", items, page.page, page.page_size, page.next_token, query)
+
+
+def _paged(
+    path: str,
+    key: str,
+    items: list[dict[str, Any]],
+    number: int,
+    size: int,
+    next_token: str | None,
+    query: list[tuple[str, str]],
+) -> dict[str, Any]:
+    """Twilio's 2010 list envelope: ``items`` under ``key``, with the paging URIs (the
+    filters in ``query`` kept) and the page's start and end."""
 
     def uri(page_number: int, token: str | None = None) -> str:
-        params = [*query, ("PageSize", str(page.page_size)), ("Page", str(page_number))]
+        params = [*query, ("PageSize", str(size)), ("Page", str(page_number))]
         if token:
             params.append(("PageToken", token))
         return f"{path}?{urlencode(params)}"
 
-    start = page.page * page.page_size
-    count = len(page.messages)
+    start = number * size
+    count = len(items)
     return {
         "end": start + count - 1 if count else 0,
         "first_page_uri": uri(0),
-        "messages": [message(m) for m in page.messages],
-        "next_page_uri": uri(page.page + 1, page.next_token) if page.next_token else None,
-        "page": page.page,
-        "page_size": page.page_size,
-        "previous_page_uri": uri(page.page - 1) if page.page > 0 else None,
+        key: items,
+        "next_page_uri": uri(number + 1, next_token) if next_token else None,
+        "page": number,
+        "page_size": size,
+        "previous_page_uri": uri(number - 1) if number > 0 else None,
         "start": start if count else 0,
-        "uri": uri(page.page, None),
+        "uri": uri(number, None),
     }
 
 
@@ -131,26 +146,8 @@ def media_page(
     """A page of a message's media, paged as Messages are (``media_list``, the spec's
     ``ListMediaResponse``)."""
     path = f"{account_base(account_sid)}/Messages/{message_sid}/Media.json"
-
-    def uri(page_number: int, token: str | None = None) -> str:
-        params = [*query, ("PageSize", str(page.page_size)), ("Page", str(page_number))]
-        if token:
-            params.append(("PageToken", token))
-        return f"{path}?{urlencode(params)}"
-
-    start = page.page * page.page_size
-    count = len(page.items)
-    return {
-        "end": start + count - 1 if count else 0,
-        "first_page_uri": uri(0),
-        "media_list": [media(m) for m in page.items],
-        "next_page_uri": uri(page.page + 1, page.next_token) if page.next_token else None,
-        "page": page.page,
-        "page_size": page.page_size,
-        "previous_page_uri": uri(page.page - 1) if page.page > 0 else None,
-        "start": start if count else 0,
-        "uri": uri(page.page, None),
-    }
+    items = [media(m) for m in page.items]
+    return _paged(path, "media_list", items, page.page, page.page_size, page.next_token, query)
 
 
 def feedback(f: Feedback) -> dict[str, Any]:
