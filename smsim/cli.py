@@ -43,7 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(handler(args) or 0)
+        code = int(handler(args) or 0)
+        # Flush here, not at exit: output that fit in the buffer meets a gone reader only
+        # now, and at exit the interpreter would print "Exception ignored ... BrokenPipeError".
+        sys.stdout.flush()
+        return code
     except BrokenPipeError:
         # The reader went away (`smsim codes --json | head`): stop quietly, as other
         # command-line tools do, instead of a traceback. Pointing stdout at /dev/null keeps
