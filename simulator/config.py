@@ -274,6 +274,4 @@ def _rules(value: Any) -> tuple[Mapping[str, Any], ...]:
         raise ConfigError(exc.message) from None
 
 
-_STRUCTURED.update(
-    delays=_delays, accounts=_accounts, rules=_rules, price_table=_price_table
-)
+_STRUCTURED.update(delays=_delays, accounts=_accounts, rules=_rules, price_table=_price_table)
