@@ -9,19 +9,18 @@ Every problem raises :class:`ConfigError` naming the field, e.g.
 from __future__ import annotations
 
 import json
-import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from smsim.contracts import callback_url
 from smsim.simulator import bounds
 from smsim.simulator.account_spec import AccountConfig, AccountSpecError, parse_account_spec
 from smsim.simulator.errors import ConfigError
+from smsim.simulator.settings_table import BY_KEY, SETTINGS, default
 
 
 @dataclass(frozen=True)
@@ -38,44 +37,45 @@ class Delays:
 
 @dataclass(frozen=True)
 class SimulatorConfig:
-    """Everything that shapes one simulator instance."""
+    """Everything that shapes one simulator instance. The scalar settings' defaults,
+    limits and help are declared once in :mod:`~smsim.simulator.settings_table`."""
 
-    host: str = "127.0.0.1"
-    port: int = 8910
-    db_path: str | None = "smsim.db"
-    memory: bool = False
-    seed: int = 0
-    clock: str = "real"  # "real" or "virtual"
-    speed: float = 1.0
+    host: str = default("host")
+    port: int = default("port")
+    db_path: str | None = default("db_path")
+    memory: bool = default("memory")
+    seed: int = default("seed")
+    clock: str = default("clock")  # "real" or "virtual"
+    speed: float = default("speed")
     delays: Delays = field(default_factory=Delays)
-    status_callback: str | None = None  # server-wide default StatusCallback
+    status_callback: str | None = default("status_callback")  # server-wide StatusCallback
     accounts: tuple[AccountConfig, ...] = ()
-    create_default_accounts: bool = True
+    create_default_accounts: bool = default("create_default_accounts")
     rules: tuple[Mapping[str, Any], ...] = ()
-    carrier_profile: str = "all-delivered"
-    callback_on_sending: bool = False
-    legacy_max_price: bool = False
+    carrier_profile: str = default("carrier_profile")
+    callback_on_sending: bool = default("callback_on_sending")
+    legacy_max_price: bool = default("legacy_max_price")
     # WSGI worker threads per HTTP worker process; 0: 16 in one process, 4 per worker
     # process (more threads per process only queue on its one GIL)
-    threads: int = 0
+    threads: int = default("threads")
     # HTTP worker processes beside the delivery processes (docs/scaling.md); 0: the cores
     # the delivery processes leave (at least one). Only with the real clock and a
     # database file: a virtual clock and an in-memory store live in one process.
-    workers: int = 0
+    workers: int = default("workers")
     # processes running lifecycle steps and webhooks; 0: one per two cores (at least one)
-    delivery_processes: int = 0
-    webhook_workers: int = 16
+    delivery_processes: int = default("delivery_processes")
+    webhook_workers: int = default("webhook_workers")
     price_table: Mapping[str, float] = field(default_factory=dict)
-    enforce_throughput: bool = True
-    validate_contracts: bool = False  # check every response/webhook against contracts/
-    ui: bool = True  # serve the web inbox at /
+    enforce_throughput: bool = default("enforce_throughput")
+    validate_contracts: bool = default("validate_contracts")  # check against contracts/
+    ui: bool = default("ui")  # serve the web inbox at /
     # docs/security.md: extra Host names accepted by the control plane and the UI ("*" =
     # any), and the token they require when set (never logged).
-    allowed_hosts: tuple[str, ...] = ()
-    control_token: str | None = None
+    allowed_hosts: tuple[str, ...] = default("allowed_hosts")
+    control_token: str | None = default("control_token")
     # The client's dashboard when it runs beside this simulator (``smsim up`` passes it):
     # the inbox's nav links it, and a message sent through it links to its campaign.
-    dashboard_url: str | None = None
+    dashboard_url: str | None = default("dashboard_url")
 
     def with_overrides(self, **changes: Any) -> SimulatorConfig:
         return replace(self, **changes)
@@ -111,32 +111,8 @@ class SimulatorConfig:
         return self.workers or max(1, cores - self.delivery_process_count)
 
 
-_SCALARS = {
-    "host": str,
-    "port": int,
-    "db_path": str,
-    "memory": bool,
-    "seed": int,
-    "clock": str,
-    "speed": float,
-    "status_callback": str,
-    "create_default_accounts": bool,
-    "carrier_profile": str,
-    "callback_on_sending": bool,
-    "legacy_max_price": bool,
-    "threads": int,
-    "workers": int,
-    "delivery_processes": int,
-    "webhook_workers": int,
-    "enforce_throughput": bool,
-    "validate_contracts": bool,
-    "ui": bool,
-    "control_token": str,
-    "dashboard_url": str,
-}
-_ALIASES = {"db": "db_path", "status-callback": "status_callback"}
-CARRIER_PROFILES = ("all-delivered", "realistic")
-MAX_WORKERS = 64
+# Settings only a file gives, each parsed by its own function below.
+_STRUCTURED: dict[str, Callable[[Any], Any]] = {}  # filled in at the end of the module
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
@@ -164,58 +140,25 @@ def from_mapping(data: Mapping[str, Any], base: SimulatorConfig | None = None) -
     if non_finite is not None:  # YAML's .nan and .inf, anywhere in the file
         raise ConfigError(f"{non_finite}: {bounds.NON_FINITE}")
     changes: dict[str, Any] = {}
-    known = {f.name for f in fields(SimulatorConfig)}
     for raw_key, value in data.items():
-        key = _ALIASES.get(raw_key, str(raw_key).replace("-", "_"))
-        if key not in known:
+        key = str(raw_key).replace("-", "_")  # status-callback is status_callback
+        setting = BY_KEY.get(str(raw_key)) or BY_KEY.get(key)
+        if setting is not None:
+            changes[setting.name] = setting.coerce(value)
+        elif key in _STRUCTURED:
+            changes[key] = _STRUCTURED[key](value)
+        else:
+            known = {f.name for f in fields(SimulatorConfig)}
             raise ConfigError(f"{raw_key}: unknown setting (known: {', '.join(sorted(known))})")
-        if key in _SCALARS:
-            changes[key] = _coerce(key, value, _SCALARS[key])
-        elif key == "delays":
-            changes[key] = _delays(value)
-        elif key == "accounts":
-            changes[key] = _accounts(value)
-        elif key == "rules":
-            changes[key] = _rules(value)
-        elif key == "price_table":
-            changes[key] = _price_table(value)
-        elif key == "allowed_hosts":
-            changes[key] = _host_names(value)
     result = replace(config, **changes)
     validate(result)
     return result
 
 
 def validate(config: SimulatorConfig) -> None:
-    """Cross-field checks, each naming its field."""
-    if config.clock not in {"real", "virtual"}:
-        raise ConfigError(f"clock: must be 'real' or 'virtual', not {config.clock!r}")
-    if not bounds.in_range(config.speed, bounds.MIN_SPEED, bounds.MAX_SPEED):
-        raise ConfigError(
-            f"speed: must be a number from {bounds.MIN_SPEED:g} to {bounds.MAX_SPEED:.0f},"
-            f" not {config.speed!r}"
-        )
-    if not 0 <= config.port <= 65535:
-        raise ConfigError(f"port: must be 0-65535, not {config.port}")
-    if not bounds.SQLITE_MIN_INTEGER <= config.seed <= bounds.SQLITE_MAX_INTEGER:
-        raise ConfigError(f"seed: must fit in 64 bits (-2**63 to 2**63-1), not {config.seed}")
-    if config.carrier_profile not in CARRIER_PROFILES:
-        raise ConfigError(
-            f"carrier_profile: must be one of {', '.join(CARRIER_PROFILES)}, "
-            f"not {config.carrier_profile!r}"
-        )
-    if not 0 <= config.threads <= bounds.MAX_THREADS:
-        raise ConfigError(f"threads: must be 1-{bounds.MAX_THREADS} (or 0: automatic)")
-    if not 1 <= config.webhook_workers <= bounds.MAX_WEBHOOK_WORKERS:
-        raise ConfigError(f"webhook_workers: must be 1-{bounds.MAX_WEBHOOK_WORKERS}")
-    if not 0 <= config.workers <= MAX_WORKERS:
-        raise ConfigError(f"workers: must be 1-{MAX_WORKERS} (or 0: automatic)")
-    if not 0 <= config.delivery_processes <= MAX_WORKERS:
-        raise ConfigError(f"delivery_processes: must be 1-{MAX_WORKERS} (or 0: one per two cores)")
-    if config.dashboard_url is not None and callback_url.problem(config.dashboard_url):
-        raise ConfigError(
-            f"dashboard_url: must be an absolute http(s) URL, not {config.dashboard_url!r}"
-        )
+    """Each setting within its declared limits, then the checks across settings."""
+    for setting in SETTINGS:
+        setting.check(getattr(config, setting.name))
     if config.workers > 1 and config.clock == "virtual":
         raise ConfigError("workers: more than 1 needs the real clock (virtual time is in-process)")
     if config.workers > 1 and not config.store_target:
@@ -223,14 +166,8 @@ def validate(config: SimulatorConfig) -> None:
 
 
 def from_env(environ: Mapping[str, str], base: SimulatorConfig) -> SimulatorConfig:
-    """Apply ``SMSIM_<SETTING>`` variables (scalars only)."""
-    data = {
-        key: environ[f"SMSIM_{key.upper()}"]
-        for key in _SCALARS
-        if f"SMSIM_{key.upper()}" in environ
-    }
-    if "SMSIM_ALLOWED_HOSTS" in environ:  # comma-separated
-        data["allowed_hosts"] = environ["SMSIM_ALLOWED_HOSTS"]
+    """Apply the ``SMSIM_<SETTING>`` variables of the settings table."""
+    data = {setting.name: environ[setting.env] for setting in SETTINGS if setting.env in environ}
     return from_mapping(data, base) if data else base
 
 
@@ -247,41 +184,6 @@ def load_config(
     if overrides:
         config = from_mapping({k: v for k, v in overrides.items() if v is not None}, config)
     return config
-
-
-def _host_names(value: Any) -> tuple[str, ...]:
-    """A list of Host names, or one comma-separated string of them."""
-    if isinstance(value, str):
-        value = value.split(",")
-    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise ConfigError("allowed_hosts: must be a list of host names (or 'a,b' text)")
-    return tuple(v.strip().lower() for v in value if v.strip())
-
-
-def _coerce(key: str, value: Any, kind: type) -> Any:
-    if value is None and key in {"db_path", "status_callback", "control_token", "dashboard_url"}:
-        return None
-    try:
-        if kind is bool:
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in {"1", "true", "yes", "on"}:
-                return True
-            if text in {"0", "false", "no", "off"}:
-                return False
-            raise ValueError(value)
-        if kind is int and (
-            isinstance(value, bool) or (isinstance(value, float) and not value.is_integer())
-        ):
-            raise ValueError(value)  # 80.5 is not a port, nor True a seed
-        converted = kind(value)
-        if kind is float and not math.isfinite(converted):
-            raise ValueError(value)  # "nan" and "inf" from the environment
-        return converted
-    except (TypeError, ValueError, OverflowError):
-        shown = "a finite number" if kind is float else "a whole number" if kind is int else ""
-        raise ConfigError(f"{key}: must be {shown or kind.__name__}, not {value!r}") from None
 
 
 def _price_table(value: Any) -> dict[str, float]:
@@ -370,3 +272,6 @@ def _rules(value: Any) -> tuple[Mapping[str, Any], ...]:
         return tuple(validate_rule(rule, f"rules[{i}]") for i, rule in enumerate(value))
     except RuleError as exc:
         raise ConfigError(exc.message) from None
+
+
+_STRUCTURED.update(delays=_delays, accounts=_accounts, rules=_rules, price_table=_price_table)

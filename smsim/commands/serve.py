@@ -15,36 +15,14 @@ from smsim.commands._safety_flags import add_safety_flags
 from smsim.migrations import DatabaseRefused
 from smsim.simulator.config import SimulatorConfig, load_config
 from smsim.simulator.errors import ConfigError
+from smsim.simulator.settings_table import SETTINGS, Setting
 
 if TYPE_CHECKING:
     from smsim.simulator.workers import AccountSummary
 
 # Every setting the environment can give (SMSIM_<SETTING>); flags win over them, and
-# they win over --config. tests/unit/test_serve_help.py keeps this list complete.
-ENVIRONMENT_HELP = (
-    ("SMSIM_HOST", "interface to bind"),
-    ("SMSIM_PORT", "port (0 picks a free one)"),
-    ("SMSIM_DB_PATH", "SQLite file"),
-    ("SMSIM_MEMORY", "true: keep state in RAM"),
-    ("SMSIM_SEED", "seed for realistic outcomes"),
-    ("SMSIM_CLOCK", "real or virtual"),
-    ("SMSIM_SPEED", "divide every lifecycle delay by this"),
-    ("SMSIM_STATUS_CALLBACK", "server-wide default StatusCallback URL"),
-    ("SMSIM_CARRIER_PROFILE", "all-delivered or realistic"),
-    ("SMSIM_CREATE_DEFAULT_ACCOUNTS", "false: start with no accounts"),
-    ("SMSIM_CALLBACK_ON_SENDING", "true: also call back for 'sending'"),
-    ("SMSIM_LEGACY_MAX_PRICE", "true: MaxPrice fails a dearer message with 30010"),
-    ("SMSIM_ENFORCE_THROUGHPUT", "false: no per-sender pacing (load tests)"),
-    ("SMSIM_WORKERS", "HTTP worker processes (0: the cores delivery leaves)"),
-    ("SMSIM_DELIVERY_PROCESSES", "delivery processes (0: one per two cores)"),
-    ("SMSIM_THREADS", "WSGI worker threads per worker process"),
-    ("SMSIM_WEBHOOK_WORKERS", "threads sending webhooks"),
-    ("SMSIM_VALIDATE_CONTRACTS", "true: check every response and webhook against contracts/"),
-    ("SMSIM_UI", "false: do not serve the web inbox"),
-    ("SMSIM_DASHBOARD_URL", "the client's dashboard: the inbox links it and its campaigns"),
-    ("SMSIM_ALLOWED_HOSTS", "comma-separated extra Host names for /_smsim/ and the UI"),
-    ("SMSIM_CONTROL_TOKEN", "token that /_smsim/ and the UI then require"),
-)
+# they win over --config.
+ENVIRONMENT_HELP = tuple((setting.env, setting.environment_help) for setting in SETTINGS)
 
 
 def _epilog() -> str:
@@ -66,46 +44,12 @@ def register(subparsers: Any) -> None:
         epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", help="interface to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port (default 8910; 0 picks a free one)")
-    store = parser.add_mutually_exclusive_group()
-    store.add_argument("--db", dest="db_path", help="SQLite file (default ./smsim.db)")
-    store.add_argument("--memory", action="store_true", default=None, help="keep state in RAM")
+    store = parser.add_mutually_exclusive_group()  # --db or --memory
+    for setting in SETTINGS:
+        if setting.flag is not None:
+            _add_flag(store if setting.name in {"db_path", "memory"} else parser, setting)
     parser.add_argument(
         "--config", type=readable_file, help="YAML or JSON file: accounts, rules, delays, ..."
-    )
-    parser.add_argument("--seed", type=int, help="seed for realistic outcomes (default 0)")
-    parser.add_argument("--clock", choices=["real", "virtual"], help="default real")
-    parser.add_argument(
-        "--speed", type=positive_number, help="divide every lifecycle delay by this"
-    )
-    parser.add_argument("--status-callback", help="server-wide default StatusCallback URL")
-    parser.add_argument(
-        "--carrier-profile", choices=["all-delivered", "realistic"], help="default all-delivered"
-    )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        help="HTTP worker processes beside the delivery processes (default: the cores they"
-        " leave, at least one); with --memory or the virtual clock smsim is one process",
-    )
-    parser.add_argument(
-        "--delivery-processes",
-        type=int,
-        help="processes running lifecycle steps and sending webhooks (default: one per two"
-        " cores, at least one)",
-    )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        help="WSGI worker threads per HTTP process (default 4 per worker process, 16 in one)",
-    )
-    parser.add_argument(
-        "--no-ui",
-        dest="ui",
-        action="store_false",
-        default=None,
-        help="do not serve the web inbox at /",
     )
     add_safety_flags(parser, "the control API (/_smsim/) and the web UI")
     parser.add_argument("--log-level", default="WARNING", help="Python log level")
@@ -115,6 +59,27 @@ def register(subparsers: Any) -> None:
         help="once serving, write JSON here (url, pid, accounts) for tools to read",
     )
     parser.set_defaults(handler=run)
+
+
+def _add_flag(parser: Any, setting: Setting) -> None:
+    """The flag of one setting, its type, choices and --help from the settings table.
+    Every flag defaults to None: a flag not given leaves the file and environment's value."""
+    assert setting.flag is not None
+    text = setting.flag_help or setting.help
+    if setting.kind is bool:  # a switch away from the default: --memory, --no-ui
+        action = "store_false" if setting.default else "store_true"
+        parser.add_argument(setting.flag, dest=setting.name, action=action, default=None, help=text)
+        return
+    if setting.default is not None and setting.flag_help is None:
+        text = f"{text} (default {setting.default})"
+    parser.add_argument(
+        setting.flag,
+        dest=setting.name,
+        # a speed of 0 or "inf" is refused as the line is parsed, naming the flag
+        type=positive_number if setting.kind is float else setting.kind,
+        choices=setting.choices or None,
+        help=text,
+    )
 
 
 def _check_start(config: SimulatorConfig) -> None:
@@ -149,23 +114,7 @@ def run(args: argparse.Namespace) -> int:
     # Under a load test every worker is busy by design; waitress would warn about its
     # task queue depth on every request.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    overrides = {
-        "host": args.host,
-        "port": args.port,
-        "db_path": args.db_path,
-        "memory": args.memory,
-        "seed": args.seed,
-        "clock": args.clock,
-        "speed": args.speed,
-        "status_callback": args.status_callback,
-        "carrier_profile": args.carrier_profile,
-        "threads": args.threads,
-        "workers": args.workers,
-        "delivery_processes": args.delivery_processes,
-        "ui": args.ui,
-        "allowed_hosts": args.allowed_hosts,
-        "control_token": args.control_token,
-    }
+    overrides = {setting.name: getattr(args, setting.name, None) for setting in SETTINGS}
     try:
         config = load_config(str(args.config) if args.config else None, overrides)
         _check_start(config)

@@ -1,0 +1,283 @@
+"""Every scalar setting of the simulator, declared once.
+
+Each :class:`Setting` names its config-file key, type, default, limits and help; from
+the table come the keys ``--config`` accepts, the ``SMSIM_*`` variables, the flags of
+``smsim serve`` and their ``--help``, and the per-field checks of
+:func:`~smsim.simulator.config.validate`. The structured settings a file alone gives
+(``accounts``, ``rules``, ``delays``, ``price_table``) are parsed in ``config.py``.
+Limits come from :mod:`~smsim.simulator.bounds`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from smsim.contracts import callback_url
+from smsim.simulator import bounds
+from smsim.simulator.errors import ConfigError
+
+CARRIER_PROFILES = ("all-delivered", "realistic")
+CLOCKS = ("real", "virtual")
+MAX_WORKERS = 64
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: where it is read from, what it accepts, and what it means."""
+
+    name: str  # the config-file key and the field of SimulatorConfig
+    kind: type  # str, int, float, bool, or tuple (a list of names)
+    default: Any
+    help: str  # what it does; the flag's --help and the variable's line in the epilog
+    flag: str | None = None  # the `smsim serve` flag, when there is one
+    flag_help: str | None = None  # a longer --help than `help`, when the flag needs one
+    env_help: str | None = None  # the epilog's line, when it differs from `help`
+    optional: bool = False  # None (YAML null) allowed
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    accepts: Callable[[Any], bool] | None = None  # a check beyond choices and limits
+    refusal: str = ""  # after "<name>: "; {value} is the refused value
+    aliases: tuple[str, ...] = ()  # other config-file keys for it
+
+    @property
+    def env(self) -> str:
+        return f"SMSIM_{self.name.upper()}"
+
+    @property
+    def environment_help(self) -> str:
+        """The epilog's line for ``SMSIM_<NAME>``: a switch says which value turns it."""
+        if self.env_help:
+            return self.env_help
+        if self.kind is bool:
+            return f"{'false' if self.default else 'true'}: {self.help}"
+        return self.help
+
+    def coerce(self, value: Any) -> Any:
+        """The value as its type (text from the environment or a flag, YAML's scalars)."""
+        if value is None and self.optional:
+            return None
+        if self.kind is tuple:
+            return _host_names(value)
+        kind = self.kind
+        try:
+            if kind is bool:
+                if isinstance(value, bool):
+                    return value
+                text = str(value).strip().lower()
+                if text in {"1", "true", "yes", "on"}:
+                    return True
+                if text in {"0", "false", "no", "off"}:
+                    return False
+                raise ValueError(value)
+            if kind is int and (
+                isinstance(value, bool) or (isinstance(value, float) and not value.is_integer())
+            ):
+                raise ValueError(value)  # 80.5 is not a port, nor True a seed
+            converted = kind(value)
+            if kind is float and not math.isfinite(converted):
+                raise ValueError(value)  # "nan" and "inf" from the environment
+            return converted
+        except (TypeError, ValueError, OverflowError):
+            shown = "a finite number" if kind is float else "a whole number" if kind is int else ""
+            raise ConfigError(
+                f"{self.name}: must be {shown or kind.__name__}, not {value!r}"
+            ) from None
+
+    def check(self, value: Any) -> None:
+        """ConfigError naming the setting when ``value`` is outside what it accepts."""
+        if value is None:
+            return
+        refused = (
+            (self.choices and value not in self.choices)
+            or (
+                self.low is not None
+                and self.high is not None
+                and not bounds.in_range(value, self.low, self.high)
+            )
+            or (self.accepts is not None and not self.accepts(value))
+        )
+        if refused:
+            raise ConfigError(f"{self.name}: {self.refusal.format(value=value)}")
+
+
+def _host_names(value: Any) -> tuple[str, ...]:
+    """A list of Host names, or one comma-separated string of them."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ConfigError("allowed_hosts: must be a list of host names (or 'a,b' text)")
+    return tuple(v.strip().lower() for v in value if v.strip())
+
+
+def _absolute_url(value: str) -> bool:
+    return callback_url.problem(value) is None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", str, "127.0.0.1", "interface to bind", flag="--host"),
+    Setting(
+        "port",
+        int,
+        8910,
+        "port (0 picks a free one)",
+        flag="--port",
+        low=0,
+        high=65535,
+        refusal="must be 0-65535, not {value}",
+    ),
+    Setting(
+        "db_path",
+        str,
+        "smsim.db",
+        "SQLite file",
+        flag="--db",
+        optional=True,
+        aliases=("db",),
+    ),
+    Setting("memory", bool, False, "keep state in RAM", flag="--memory"),
+    Setting(
+        "seed",
+        int,
+        0,
+        "seed for realistic outcomes",
+        flag="--seed",
+        low=bounds.SQLITE_MIN_INTEGER,
+        high=bounds.SQLITE_MAX_INTEGER,
+        refusal="must fit in 64 bits (-2**63 to 2**63-1), not {value}",
+    ),
+    Setting(
+        "clock",
+        str,
+        "real",
+        "real or virtual",
+        flag="--clock",
+        choices=CLOCKS,
+        refusal="must be 'real' or 'virtual', not {value!r}",
+    ),
+    Setting(
+        "speed",
+        float,
+        1.0,
+        "divide every lifecycle delay by this",
+        flag="--speed",
+        low=bounds.MIN_SPEED,
+        high=bounds.MAX_SPEED,
+        refusal=f"must be a number from {bounds.MIN_SPEED:g} to {bounds.MAX_SPEED:.0f},"
+        " not {value!r}",
+    ),
+    Setting(
+        "status_callback",
+        str,
+        None,
+        "server-wide default StatusCallback URL",
+        flag="--status-callback",
+        optional=True,
+    ),
+    Setting(
+        "carrier_profile",
+        str,
+        "all-delivered",
+        "all-delivered or realistic",
+        flag="--carrier-profile",
+        choices=CARRIER_PROFILES,
+        refusal=f"must be one of {', '.join(CARRIER_PROFILES)}, not {{value!r}}",
+    ),
+    Setting("create_default_accounts", bool, True, "start with no accounts"),
+    Setting("callback_on_sending", bool, False, "also call back for 'sending'"),
+    Setting("legacy_max_price", bool, False, "MaxPrice fails a dearer message with 30010"),
+    Setting("enforce_throughput", bool, True, "no per-sender pacing (load tests)"),
+    Setting(
+        "workers",
+        int,
+        0,
+        "HTTP worker processes (0: the cores delivery leaves)",
+        flag="--workers",
+        flag_help="HTTP worker processes beside the delivery processes (default: the cores"
+        " they leave, at least one); with --memory or the virtual clock smsim is one process",
+        low=0,
+        high=MAX_WORKERS,
+        refusal=f"must be 1-{MAX_WORKERS} (or 0: automatic)",
+    ),
+    Setting(
+        "delivery_processes",
+        int,
+        0,
+        "delivery processes (0: one per two cores)",
+        flag="--delivery-processes",
+        flag_help="processes running lifecycle steps and sending webhooks (default: one per"
+        " two cores, at least one)",
+        low=0,
+        high=MAX_WORKERS,
+        refusal=f"must be 1-{MAX_WORKERS} (or 0: one per two cores)",
+    ),
+    Setting(
+        "threads",
+        int,
+        0,
+        "WSGI worker threads per worker process",
+        flag="--threads",
+        flag_help="WSGI worker threads per HTTP process (default 4 per worker process, 16 in one)",
+        low=0,
+        high=bounds.MAX_THREADS,
+        refusal=f"must be 1-{bounds.MAX_THREADS} (or 0: automatic)",
+    ),
+    Setting(
+        "webhook_workers",
+        int,
+        16,
+        "threads sending webhooks",
+        low=1,
+        high=bounds.MAX_WEBHOOK_WORKERS,
+        refusal=f"must be 1-{bounds.MAX_WEBHOOK_WORKERS}",
+    ),
+    Setting(
+        "validate_contracts",
+        bool,
+        False,
+        "check every response and webhook against contracts/",
+    ),
+    Setting(
+        "ui",
+        bool,
+        True,
+        "do not serve the web inbox",
+        flag="--no-ui",
+        flag_help="do not serve the web inbox at /",
+    ),
+    Setting(
+        "dashboard_url",
+        str,
+        None,
+        "the client's dashboard: the inbox links it and its campaigns",
+        optional=True,
+        accepts=_absolute_url,
+        refusal="must be an absolute http(s) URL, not {value!r}",
+    ),
+    # The two below have their flags from _safety_flags (shared with `smsim client serve`).
+    Setting(
+        "allowed_hosts",
+        tuple,
+        (),
+        "comma-separated extra Host names for /_smsim/ and the UI",
+    ),
+    Setting(
+        "control_token",
+        str,
+        None,
+        "token that /_smsim/ and the UI then require",
+        optional=True,
+    ),
+)
+
+BY_KEY: dict[str, Setting] = {
+    key: setting for setting in SETTINGS for key in (setting.name, *setting.aliases)
+}
+
+
+def default(name: str) -> Any:
+    """The declared default of a setting (SimulatorConfig's field defaults)."""
+    return BY_KEY[name].default
