@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 import requests
-from serving_helpers import HOST, answers, open_long_polls, poll, timed_creates
+from serving_helpers import HOST, answers, create_messages, open_long_polls, poll
 
 from smsim.serving import start_server, stop_server, waits
 from smsim.simulator.config import SimulatorConfig
@@ -50,19 +50,13 @@ def test_a_hundred_waiters_leave_creates_answering_and_all_get_the_otp(sim: Simu
         # Before: the 16 API threads were held by the first 16 waiters, so a create
         # waited out their wait. Now 20 creates answer while every waiter is still
         # parked (how fast they answer is a figure for bench/waiters.py, not a test).
-        timed_creates(sim.url, sid, token, 20)
+        create_messages(sim.url, sid, token, 20)
         assert sim.waiting_requests == 100
-        otp = requests.post(
-            f"{sim.url}/2010-04-01/Accounts/{sid}/Messages.json",
-            data={"To": OTP_NUMBER, "From": "+15005550006", "Body": "your code 123456"},
-            auth=(sid, token),
-            timeout=30,
-        )
-        assert otp.status_code == 201, otp.text
+        otp = create_messages(sim.url, sid, token, 1, to=OTP_NUMBER)[0]
         got = answers(waiters)
         # Woken by the OTP (a waiter that timed out would answer an empty list).
         assert [status for status, _ in got] == [200] * 100
-        assert all([m["sid"] for m in body["messages"]] == [otp.json()["sid"]] for _, body in got)
+        assert all([m["sid"] for m in body["messages"]] == [otp] for _, body in got)
     finally:
         for conn in waiters:
             conn.close()
