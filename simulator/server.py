@@ -17,6 +17,7 @@ from smsim.serving import start_server, stop_server, url_for
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.engine import Engine
 from smsim.simulator.http.app import create_app, release_waiters
+from smsim.simulator.http.context import bind_waiting_count
 
 
 class SimulatorServer:
@@ -70,6 +71,7 @@ class SimulatorServer:
             "smsim",
             release=lambda: release_waiters(app),
         )
+        bind_waiting_count(app, lambda: self.waiting_requests)
         return self
 
     def stop(self) -> None:

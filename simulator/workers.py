@@ -25,6 +25,7 @@ from smsim.serving import bind_server
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.engine import Engine, Role
 from smsim.simulator.http.app import create_app, release_waiters
+from smsim.simulator.http.context import bind_waiting_count
 
 # HTTP workers make work (each create schedules steps and callbacks) that the delivery
 # processes must then do; on a saturated machine they yield to them, else two workers on
@@ -67,6 +68,7 @@ def _http_worker(config: SimulatorConfig, sock: socket.socket) -> prefork.ChildM
             release=lambda: release_waiters(app),
             sock=sock,
         )
+        bind_waiting_count(app, lambda: int(server.task_dispatcher.waiting))
         prefork.serve_until_stopped(life, server, "smsim")
         engine.close()
         return 0

@@ -4,6 +4,7 @@ feed that waiting requests sleep on: the app factory stores both once with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from flask import Flask, current_app
@@ -13,6 +14,7 @@ from smsim.simulator.watch import ChangeFeed
 
 _ENGINE_KEY = "smsim.engine"
 _FEED_KEY = "smsim.change_feed"
+_WAITING_KEY = "smsim.waiting_requests"
 
 
 def bind_engine(app: Flask, engine: Engine, feed: ChangeFeed) -> None:
@@ -38,3 +40,16 @@ def change_feed(app: Flask) -> ChangeFeed:
 def release_waiters(app: Flask) -> None:
     """Wake every parked request so it answers now; later waits return at once."""
     change_feed(app).close()
+
+
+def bind_waiting_count(app: Flask, count: Callable[[], int]) -> None:
+    """Tell ``app`` how many requests its server has parked on the waiter pool (the
+    server is built after the app, so it is bound once the server is)."""
+    app.extensions[_WAITING_KEY] = count
+
+
+def waiting_requests(app: Flask) -> int:
+    """Requests parked on the waiter pool of the server running ``app`` (0 when no
+    server runs it, e.g. Flask's test client)."""
+    count = app.extensions.get(_WAITING_KEY)
+    return int(count()) if count is not None else 0

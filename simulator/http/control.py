@@ -22,7 +22,7 @@ from smsim.simulator.account_spec import (
 )
 from smsim.simulator.engine import Engine
 from smsim.simulator.errors import TwilioError, not_found
-from smsim.simulator.http.context import change_feed, current_engine
+from smsim.simulator.http.context import change_feed, current_engine, waiting_requests
 from smsim.simulator.http.inbox_json import inbox_message
 from smsim.simulator.http.params import json_object, required_whole_number, whole_number
 from smsim.simulator.messages import INBOX_MAX_LIMIT, InboxPage, InboxQuery
@@ -50,6 +50,8 @@ def health() -> Response:
             "clock": "virtual" if engine.clock.virtual else "real",
             "now": engine.clock.now(),
             "pending_jobs": engine.scheduler.pending(),
+            # long-polls and event streams this process has parked now
+            "waiting_requests": waiting_requests(current_app),
             "store": engine.store_location,
             # which process answered: "http" workers under `smsim serve --workers N`
             "process": {"pid": os.getpid(), "role": engine.role.value},

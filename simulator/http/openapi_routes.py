@@ -283,7 +283,10 @@ TWILIO: dict[str, Route] = {
 # -- the control API (/_smsim) ----------------------------------------------------------------
 
 CONTROL: dict[str, Route] = {
-    "control.health": Route("Liveness: `status`, clock mode, `now`, `pending_jobs`, `store`."),
+    "control.health": Route(
+        "Liveness: `status`, clock mode, `now`, `pending_jobs`, `waiting_requests` (long-polls"
+        " and event streams this process has parked now), `store`, `process`."
+    ),
     "control.reset": Route(
         "Forget every account, message, rule and callback, then re-seed the configured "
         "accounts. No body. Answers the new `accounts`."

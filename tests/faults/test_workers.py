@@ -145,9 +145,17 @@ def test_a_message_created_in_one_worker_is_seen_by_a_long_poll_in_the_other(tmp
         for t in parked:
             t.start()
         # Let them park: one that had not would find the message at once and prove nothing.
-        # How many requests a worker process has parked is not visible from outside it, so
-        # this one wait stays a sleep (the in-process tests poll the count instead).
-        time.sleep(1.0)
+        # Each worker's health names how many requests it has parked; a worker's count
+        # only grows until the send below, so a stale one never makes the sum reach 4 early.
+        workers = set(_processes(server, "HTTP worker"))
+        parked_by: dict[int, int] = {}
+
+        def all_parked() -> bool:
+            health = _health(server.url)
+            parked_by[health["process"]["pid"]] = health["waiting_requests"]
+            return set(parked_by) == workers and sum(parked_by.values()) == len(parked)
+
+        poll(all_parked, 30, "the 4 long-polls parked across both workers")
         created = send_messages(server.url, sid, token, ["across"])
         deadline = time.monotonic() + 30
         for t in parked:

@@ -1,17 +1,15 @@
 """Idle sockets cannot starve the server: with 2,000 idle connections open (past both
 the old connection limit of 1,000 and select()'s 1,024 descriptors) `smsim serve` still
-answers health and creates at once."""
+answers health and creates."""
 
 from __future__ import annotations
 
 import socket
-import statistics
-import time
 from urllib.parse import urlsplit
 
 import pytest
 import requests
-from serving_helpers import HOST, ms, timed_creates
+from serving_helpers import HOST, create_messages
 
 from smsim.serving import raise_fd_limit
 from smsim.testing import ServeProcess
@@ -32,28 +30,15 @@ def test_two_thousand_idle_sockets_leave_health_and_creates_answering():
         session.trust_env = False
         for _ in range(IDLE):
             idle.append(socket.create_connection((HOST, port), timeout=10))
-        # Before the fix the server stopped accepting and this timed out; now the loop
-        # first accepts the backlog (64 a turn), then answers.
-        began = time.perf_counter()
-        first = session.get(f"{server.url}/_smsim/health", timeout=30)
-        first_took = time.perf_counter() - began
-        assert first.json()["status"] == "ok"
-        health = []
+        # Before the fix the 1,001st socket stopped accept() and this health check timed
+        # out; now the loop first accepts the backlog (64 a turn), then answers. (How fast:
+        # `python bench/waiters.py`; the timeouts here only keep a hang from lasting.)
+        assert session.get(f"{server.url}/_smsim/health", timeout=60).json()["status"] == "ok"
         for _ in range(10):
-            began = time.perf_counter()
-            response = session.get(f"{server.url}/_smsim/health", timeout=10)
-            health.append(time.perf_counter() - began)
+            response = session.get(f"{server.url}/_smsim/health", timeout=60)
             assert response.json()["status"] == "ok"
         sid, token = server.full_account
-        creates = timed_creates(server.url, sid, token, 10)
-        print(
-            f"\nwith {IDLE} idle sockets: first health {first_took * 1000:.0f} ms (behind the"
-            f" backlog); then health {ms(health)}; create {ms(creates)}"
-        )
-        # Before: the 1,001st socket stopped accept() and health timed out after 10 s.
-        assert first_took < 8
-        assert statistics.median(health) < 0.5 and max(health) < 8
-        assert statistics.median(creates) < 0.5 and max(creates) < 8
+        create_messages(server.url, sid, token, 10)  # each must answer 201
         # The idle sockets were accepted and are still served: a request on the first
         # and on the last of them is answered.
         for sock in (idle[0], idle[-1]):

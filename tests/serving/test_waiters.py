@@ -4,16 +4,15 @@ without them, the waiter pool is bounded with a clear 503, and a stop wakes them
 from __future__ import annotations
 
 import http.client
-import statistics
+import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 import requests
-from serving_helpers import HOST, answers, ms, open_long_polls, poll, timed_creates
+from serving_helpers import HOST, answers, create_messages, open_long_polls, poll
 
 from smsim.serving import start_server, stop_server, waits
 from smsim.simulator.config import SimulatorConfig
@@ -39,48 +38,45 @@ def _full_account(sim: SimulatorServer) -> tuple[str, str]:
     return account.sid, account.auth_token
 
 
-def test_a_hundred_waiters_do_not_slow_a_create_and_all_get_the_otp(sim: SimulatorServer):
+def test_a_hundred_waiters_leave_creates_answering_and_all_get_the_otp(sim: SimulatorServer):
     sid, token = _full_account(sim)
-    timed_creates(sim.url, sid, token, 5)  # warm up
-    without = timed_creates(sim.url, sid, token, 20)
-    waiters = open_long_polls(sim.port, 100, OTP_NUMBER, wait=30)
+    # Each waiter asks to wait longer than any safety net below: an answer that came from
+    # a waiter's own timeout could not arrive before the test has already failed.
+    waiters = open_long_polls(sim.port, 100, OTP_NUMBER, wait=120)
     try:
         poll(lambda: sim.waiting_requests == 100, 15, "100 parked long-polls")
-        with_waiters = timed_creates(sim.url, sid, token, 20)
-        print(f"\ncreate without waiters: {ms(without)}; with 100 waiters: {ms(with_waiters)}")
-        # Before: 16 API threads held by the first 16 waiters, a create waited out their
-        # wait (30 s here). Now the creates do not notice them (the margins only absorb
-        # a loaded machine).
-        assert max(with_waiters) < 2.0
-        assert statistics.median(with_waiters) < statistics.median(without) + 0.25
-        began = time.monotonic()
-        otp = timed_creates(sim.url, sid, token, 1, to=OTP_NUMBER)
+        health = requests.get(f"{sim.url}/_smsim/health", timeout=30).json()
+        assert health["waiting_requests"] == 100
+        # Before: the 16 API threads were held by the first 16 waiters, so a create
+        # waited out their wait. Now 20 creates answer while every waiter is still
+        # parked (how fast they answer is a figure for bench/waiters.py, not a test).
+        create_messages(sim.url, sid, token, 20)
+        assert sim.waiting_requests == 100
+        otp = create_messages(sim.url, sid, token, 1, to=OTP_NUMBER)[0]
         got = answers(waiters)
-        print(
-            f"OTP create {otp[0] * 1000:.1f} ms; 100 waiters answered in "
-            f"{(time.monotonic() - began) * 1000:.0f} ms"
-        )
+        # Woken by the OTP (a waiter that timed out would answer an empty list).
         assert [status for status, _ in got] == [200] * 100
-        assert all(body["messages"][0]["to"] == OTP_NUMBER for _, body in got)
-        assert time.monotonic() - began < 5
+        assert all([m["sid"] for m in body["messages"]] == [otp] for _, body in got)
     finally:
         for conn in waiters:
             conn.close()
 
 
-def test_stop_wakes_parked_waiters_and_ends_promptly():
+def test_stop_wakes_parked_waiters_and_ends_promptly(caplog: pytest.LogCaptureFixture):
     sim = SimulatorServer(SimulatorConfig(memory=True, port=0)).start()
-    waiters = open_long_polls(sim.port, 50, OTP_NUMBER, wait=60)
+    waiters = open_long_polls(sim.port, 50, OTP_NUMBER, wait=120)
     poll(lambda: sim.waiting_requests == 50, 15, "50 parked long-polls")
-    began = time.monotonic()
     results: list[Any] = []
     reader = threading.Thread(target=lambda: results.extend(answers(waiters)))
     reader.start()
-    sim.stop()
-    took = time.monotonic() - began
-    reader.join(10)
-    print(f"\nstop with 50 waiters open: {took * 1000:.0f} ms")
-    assert took < 2.5  # before: the dispatcher's 5 s drain timed out, waiters unanswered
+    with caplog.at_level(logging.WARNING, logger="smsim.serving"):
+        sim.stop()
+    reader.join(30)
+    # Before: the dispatcher's 5 s drain ran out with the waiters still parked, and they
+    # went unanswered. Now the stop wakes them first, so the drain ends with none left ...
+    assert "still running" not in caplog.text
+    # ... and each is answered by the stop (they asked for 120 s) with what it had: nothing.
+    assert not reader.is_alive(), "a parked waiter was not answered on stop"
     assert [(status, body["messages"]) for status, body in results] == [(200, [])] * 50
 
 
@@ -184,24 +180,30 @@ def test_change_feed_wakes_on_a_change_and_its_poller_ends_with_the_last_waiter(
     woke = threading.Event()
 
     def waiter() -> None:
-        feed.wait_past(seen, 30)
+        feed.wait_past(seen, 3600)  # longer than any net below: only the change wakes it
         woke.set()
 
     thread = threading.Thread(target=waiter)
     thread.start()
     assert not woke.wait(0.1)  # nothing changed: still waiting
     changes[0] += 1
-    assert woke.wait(5)
-    thread.join(5)
+    assert woke.wait(30), "the change did not wake the waiter"
+    thread.join(30)
     poll(
         lambda: not any(t.name == "smsim-change-feed" and t.is_alive() for t in _feed_threads()),
         5,
         "the poller to end with no waiters",
     )
     feed.close()
-    began = time.monotonic()
-    feed.wait_past(feed.current(), 30)  # closed: returns at once
-    assert time.monotonic() - began < 1
+    # closed: a wait of an hour returns (the join is only a net for a hang)
+    late = threading.Thread(target=feed.wait_past, args=(feed.current(), 3600), daemon=True)
+    late.start()
+    late.join(30)
+    assert not late.is_alive(), "a wait on a closed feed did not return"
+
+
+def _health(url: str) -> dict[str, Any]:
+    return dict(requests.get(f"{url}/_smsim/health", timeout=30).json())
 
 
 def _feed_threads() -> list[threading.Thread]:
@@ -213,22 +215,19 @@ def test_sigterm_with_long_polls_open_ends_smsim_serve_promptly():
     server = ServeProcess("--memory")
     try:
         port = int(server.url.rsplit(":", 1)[1])
-        waiters = open_long_polls(port, 30, OTP_NUMBER, wait=60)
-        # The last waiter's request is parked once a create still answers after it.
-        sid, token = server.full_account
-        timed_creates(server.url, sid, token, 1)
-        began = time.monotonic()
+        waiters = open_long_polls(port, 30, OTP_NUMBER, wait=120)
+        poll(lambda: _health(server.url)["waiting_requests"] == 30, 15, "30 parked long-polls")
         server.proc.terminate()
-        code = server.proc.wait(15)
-        took = time.monotonic() - began
-        print(f"\nSIGTERM with 30 long-polls open: exit {code} after {took * 1000:.0f} ms")
-        assert code == 0 and took < 5
-        assert [status for status, _ in answers(waiters)] == [200] * 30
+        # The waiters asked for 120 s: ending before that (the wait is only a net) and
+        # answering each means the SIGTERM woke them.
+        assert server.proc.wait(60) == 0
+        assert [(status, body["messages"]) for status, body in answers(waiters)] == [(200, [])] * 30
+        assert "still running" not in "".join(server.lines)
     finally:
         server.stop()
 
 
-def test_live_streams_run_off_the_api_pool_and_end_on_stop():
+def test_live_streams_run_off_the_api_pool_and_end_on_stop(caplog: pytest.LogCaptureFixture):
     sim = SimulatorServer(SimulatorConfig(memory=True, port=0, threads=2)).start()
     streams = []
     try:
@@ -240,13 +239,12 @@ def test_live_streams_run_off_the_api_pool_and_end_on_stop():
             assert response.read(6) == b"retry:"  # the stream is open
             streams.append((conn, response))
         assert sim.waiting_requests == 10
-        health = requests.get(f"{sim.url}/_smsim/health", timeout=5)
-        assert health.json()["status"] == "ok"
-        began = time.monotonic()
-        sim.stop()
-        took = time.monotonic() - began
-        print(f"\nstop with 10 live streams open: {took * 1000:.0f} ms")
-        assert took < 2.5
+        # the two API threads still answer with ten streams open
+        health = requests.get(f"{sim.url}/_smsim/health", timeout=30).json()
+        assert health["status"] == "ok" and health["waiting_requests"] == 10
+        with caplog.at_level(logging.WARNING, logger="smsim.serving"):
+            sim.stop()
+        assert "still running" not in caplog.text  # the drain ended with no stream left
         for _, response in streams:
             response.read()  # ends: the server finished every stream
     finally:
