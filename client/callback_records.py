@@ -5,23 +5,31 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smsim.client.records import (
     EVENT_DELIVERED,
     EVENT_FAILED,
     EVENT_REPLIED,
     FAILED_STATUSES,
-    STATUS_RANK,
-    TERMINAL_RANK,
     MessageRow,
-    Records,
     RowTally,
 )
 
+if TYPE_CHECKING:
+    from smsim.client.event_records import EventRecords
+    from smsim.client.message_records import MessageRecords
+    from smsim.client.store import Store
 
-class CallbackRecords(Records):
-    """Status callbacks (moving their message's status up) and replies."""
+
+class CallbackRecords:
+    """Status callbacks (moving their message's status up, through the ``messages``
+    owner) and replies."""
+
+    def __init__(self, store: Store, messages: MessageRecords, events: EventRecords) -> None:
+        self._store = store
+        self._messages = messages
+        self._events = events
 
     def record_status_callback(
         self,
@@ -41,8 +49,8 @@ class CallbackRecords(Records):
         ``applied``: the message moved to this status (and an event was recorded).
         ``stale``: recorded, but the message already had this or a later status.
         """
-        now = self._clock()
-        with self._tx() as conn:
+        now = self._store.clock()
+        with self._store.transaction() as conn:
             cur = conn.execute(
                 "INSERT OR IGNORE INTO callbacks (provider_id, message_id, message_sid, status,"
                 " error_code, params, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -60,39 +68,31 @@ class CallbackRecords(Records):
                 return "duplicate"
             if message_id is None:
                 return "unattributed"
-            row = conn.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
-            conn.execute(
-                "UPDATE messages SET sid = COALESCE(sid, ?) WHERE id = ?", (message_sid, message_id)
+            row = self._messages.apply_callback_status(
+                conn,
+                message_id,
+                message_sid=message_sid,
+                status=status,
+                error_code=error_code,
+                error_message=error_message,
+                now=now,
             )
-            rank = STATUS_RANK.get(status)
-            if rank is None or row["status_rank"] >= rank or row["status_rank"] >= TERMINAL_RANK:
+            if row is None:
                 return "stale"
-            conn.execute(
-                "UPDATE messages SET status = ?, status_rank = ?, error_code = ?,"
-                " error_message = ?, updated_at = ? WHERE id = ?",
-                (
-                    status,
-                    rank,
-                    error_code if status in FAILED_STATUSES else None,
-                    error_message if status in FAILED_STATUSES else None,
-                    now,
-                    message_id,
-                ),
-            )
             common = {
                 "provider_id": row["provider_id"],
                 "campaign_id": row["campaign_id"],
                 "message_id": message_id,
             }
             if status == "delivered":
-                self._event(
+                self._events.record(
                     conn,
                     EVENT_DELIVERED,
                     **common,
                     props={"to": row["to_number"], "sid": message_sid},
                 )
             elif status in FAILED_STATUSES:
-                self._event(
+                self._events.record(
                     conn,
                     EVENT_FAILED,
                     **common,
@@ -118,7 +118,7 @@ class CallbackRecords(Records):
         answers: MessageRow | None,
     ) -> bool:
         """Record an incoming message once (by its MessageSid); False when already recorded."""
-        with self._tx() as conn:
+        with self._store.transaction() as conn:
             cur = conn.execute(
                 "INSERT OR IGNORE INTO replies (provider_id, message_sid, from_number, to_number,"
                 " body, campaign_id, message_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -130,12 +130,12 @@ class CallbackRecords(Records):
                     body,
                     answers.campaign_id if answers else None,
                     answers.id if answers else None,
-                    self._clock(),
+                    self._store.clock(),
                 ),
             )
             if cur.rowcount == 0:
                 return False
-            self._event(
+            self._events.record(
                 conn,
                 EVENT_REPLIED,
                 provider_id=provider_id,
@@ -147,7 +147,7 @@ class CallbackRecords(Records):
 
     def unattributed_callbacks(self, provider_id: int) -> dict[str, int]:
         """Verified callbacks for this provider that matched no message, by status."""
-        rows = self._query(
+        rows = self._store.query(
             "SELECT status, COUNT(*) AS n FROM callbacks WHERE provider_id = ?"
             " AND message_id IS NULL GROUP BY status ORDER BY status",
             (provider_id,),
@@ -159,7 +159,7 @@ class CallbackRecords(Records):
 
         The first final callback received for a SID wins, as for attributed messages.
         """
-        rows = self._query(
+        rows = self._store.query(
             "SELECT c.status, c.error_code FROM callbacks c WHERE c.provider_id = ?"
             " AND c.message_id IS NULL AND c.status IN ('delivered', 'undelivered', 'failed')"
             " AND c.id = (SELECT MIN(c2.id) FROM callbacks c2 WHERE c2.message_sid = c.message_sid"
@@ -172,8 +172,8 @@ class CallbackRecords(Records):
     def callbacks_since(self, after_id: int, most: int) -> RowTally:
         """Status callbacks recorded after ``after_id``, by status (each MessageSid and
         status is recorded once, so a repeated webhook is not in it)."""
-        return self._tally("callbacks", "status", after_id, most)
+        return self._store.tally("callbacks", "status", after_id, most)
 
     def replies_since(self, after_id: int, most: int) -> RowTally:
         """Incoming messages recorded after ``after_id`` (all in one group)."""
-        return self._tally("replies", "1", after_id, most)
+        return self._store.tally("replies", "1", after_id, most)

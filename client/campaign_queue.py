@@ -119,7 +119,7 @@ class CampaignQueue:
         if not outcomes:
             return
         with self.store.transaction() as conn:
-            self.store.apply_send_outcomes(conn, outcomes)
+            self.store.message_records.apply_send_outcomes(conn, outcomes)
             conn.executemany(
                 "UPDATE campaign_sends SET state = ? WHERE message_id = ?",
                 [(SEND_DONE, o.message_id) for o in outcomes],
@@ -165,10 +165,7 @@ class CampaignQueue:
                 " AND state = ?",
                 (RUN_FINISHED, now, campaign_id, RUN_SENDING),
             )
-            conn.execute(
-                "UPDATE campaigns SET finished_at = ? WHERE id = ? AND finished_at IS NULL",
-                (now, campaign_id),
-            )
+            self.store.message_records.finish_campaign(conn, campaign_id, now)
             return bool(cur.rowcount > 0)
 
     def cancel(self, campaign_id: int) -> int:
@@ -183,12 +180,11 @@ class CampaignQueue:
             )
             if cur.rowcount == 0:
                 return 0
-            conn.execute(
-                "UPDATE messages SET status = 'canceled', status_rank = 9, updated_at = ?"
-                " WHERE id IN (SELECT message_id FROM campaign_sends WHERE campaign_id = ?"
-                " AND state = ?)",
-                (now, campaign_id, SEND_QUEUED),
-            )
+            queued = conn.execute(
+                "SELECT message_id FROM campaign_sends WHERE campaign_id = ? AND state = ?",
+                (campaign_id, SEND_QUEUED),
+            ).fetchall()
+            self.store.message_records.cancel_messages(conn, [r[0] for r in queued], now)
             cur = conn.execute(
                 "UPDATE campaign_sends SET state = ? WHERE campaign_id = ? AND state = ?",
                 (SEND_CANCELED, campaign_id, SEND_QUEUED),

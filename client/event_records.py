@@ -6,16 +6,22 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from smsim.client.records import Records, RowTally
+from smsim.client.records import RowTally
 from smsim.sqlwhere import Where
 
+if TYPE_CHECKING:
+    from smsim.client.store import Store
 
-class EventRecords(Records):
+
+class EventRecords:
     """Recording and reading events."""
 
-    def _event(
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def record(
         self,
         conn: sqlite3.Connection,
         name: str,
@@ -26,11 +32,12 @@ class EventRecords(Records):
         props: Mapping[str, Any] | None = None,
         ts: float | None = None,
     ) -> None:
+        """Record one event inside the caller's transaction ``conn``."""
         conn.execute(
             "INSERT INTO events (ts, name, provider_id, campaign_id, message_id, props)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (
-                self._clock() if ts is None else ts,
+                self._store.clock() if ts is None else ts,
                 name,
                 provider_id,
                 campaign_id,
@@ -42,7 +49,7 @@ class EventRecords(Records):
     def events_since(self, after_id: int, most: int) -> RowTally:
         """Events recorded after ``after_id``, by (campaign, name); every event is
         written once, in the transaction of the change it records."""
-        return self._tally("events", "campaign_id, name", after_id, most)
+        return self._store.tally("events", "campaign_id, name", after_id, most)
 
     def events(
         self,
@@ -57,7 +64,7 @@ class EventRecords(Records):
     ) -> list[dict[str, Any]]:
         """Recorded events, oldest first, filtered."""
         where = self._event_filter(provider_id, campaign_id, name, since, until)
-        rows = self._query(
+        rows = self._store.query(
             f"SELECT * FROM events{where.sql} ORDER BY id LIMIT ? OFFSET ?",
             [*where.params, limit, offset],
         )
@@ -88,7 +95,7 @@ class EventRecords(Records):
         ``YYYY-MM-DDTHH:MMZ``."""
         fmt = {"day": "%Y-%m-%d", "hour": "%Y-%m-%dT%H:00Z", "minute": "%Y-%m-%dT%H:%MZ"}[bucket]
         where = self._event_filter(provider_id, campaign_id, name, since, until)
-        rows = self._query(
+        rows = self._store.query(
             f"SELECT strftime('{fmt}', ts, 'unixepoch') AS period, name, COUNT(*) AS n"
             f" FROM events{where.sql} GROUP BY period, name ORDER BY period, name",
             where.params,

@@ -1,28 +1,39 @@
 """The ``campaigns`` and ``messages`` tables: what the integration sent, and what Twilio
-answered when it was sent."""
+answered when it was sent. Every write to either table is here: the campaign sender
+(``campaign_queue``) and the receiver (``callback_records``) change them through these
+methods, inside their own transactions."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smsim.client.records import (
     EVENT_FAILED,
     EVENT_SENT,
+    FAILED_STATUSES,
     STATUS_RANK,
+    TERMINAL_RANK,
     MessageRow,
     NotFoundError,
-    Records,
     RowTally,
     SendOutcome,
     message_from_row,
 )
 from smsim.sqlwhere import Where
 
+if TYPE_CHECKING:
+    from smsim.client.event_records import EventRecords
+    from smsim.client.store import Store
 
-class MessageRecords(Records):
+
+class MessageRecords:
     """Campaigns and their messages (and test messages outside any campaign)."""
+
+    def __init__(self, store: Store, events: EventRecords) -> None:
+        self._store = store
+        self._events = events
 
     def create_campaign(
         self,
@@ -36,8 +47,8 @@ class MessageRecords(Records):
         variant: int = 0,
     ) -> tuple[int, list[int]]:
         """Create a campaign and one pending message per recipient; return (id, message ids)."""
-        now = self._clock()
-        with self._tx() as conn:
+        now = self._store.clock()
+        with self._store.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO campaigns (name, provider_id, body, click_tracking, template_id,"
                 " variant, targeted, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -68,15 +79,15 @@ class MessageRecords(Records):
 
     def set_message_bodies(self, bodies: Iterable[tuple[int, str]]) -> None:
         """Store the per-recipient body (with tracked links) actually sent."""
-        with self._tx() as conn:
+        with self._store.transaction() as conn:
             conn.executemany(
                 "UPDATE messages SET body = ? WHERE id = ?", [(b, i) for i, b in bodies]
             )
 
     def create_test_message(self, provider_id: int, to: str, body: str) -> int:
         """A pending message outside any campaign (Send Test SMS)."""
-        now = self._clock()
-        with self._tx() as conn:
+        now = self._store.clock()
+        with self._store.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO messages (campaign_id, provider_id, to_number, body, created_at,"
                 " updated_at) VALUES (NULL, ?, ?, ?, ?, ?)",
@@ -87,18 +98,18 @@ class MessageRecords(Records):
     def targeted_since(self, after_id: int, most: int) -> RowTally:
         """Messages created after ``after_id`` (each a recipient targeted), by campaign
         (None: a test SMS)."""
-        return self._tally("messages", "campaign_id", after_id, most)
+        return self._store.tally("messages", "campaign_id", after_id, most)
 
     def get_campaign(self, campaign_id: int) -> dict[str, Any]:
         """A campaign's settings as a plain dict."""
-        rows = self._query("SELECT * FROM campaigns WHERE id = ?", (campaign_id,))
+        rows = self._store.query("SELECT * FROM campaigns WHERE id = ?", (campaign_id,))
         if not rows:
             raise NotFoundError(f"campaign {campaign_id} not found")
         return dict(rows[0])
 
     def list_campaigns(self) -> list[dict[str, Any]]:
         """Every campaign, newest first."""
-        return [dict(r) for r in self._query("SELECT * FROM campaigns ORDER BY id DESC")]
+        return [dict(r) for r in self._store.query("SELECT * FROM campaigns ORDER BY id DESC")]
 
     def campaign_messages(
         self,
@@ -115,9 +126,9 @@ class MessageRecords(Records):
         if statuses:
             where.add(f"status IN ({', '.join('?' * len(statuses))})", *statuses)
         total = int(
-            self._query(f"SELECT COUNT(*) AS n FROM messages{where.sql}", where.params)[0][0]
+            self._store.query(f"SELECT COUNT(*) AS n FROM messages{where.sql}", where.params)[0][0]
         )
-        rows = self._query(
+        rows = self._store.query(
             "SELECT id, to_number, from_number, sid, status, error_code, error_message,"
             f" created_at, updated_at FROM messages{where.sql} ORDER BY id LIMIT ? OFFSET ?",
             [*where.params, -1 if limit is None else limit, offset],
@@ -126,12 +137,12 @@ class MessageRecords(Records):
 
     def get_message(self, message_id: int) -> MessageRow | None:
         """One message by its integration id."""
-        rows = self._query("SELECT * FROM messages WHERE id = ?", (message_id,))
+        rows = self._store.query("SELECT * FROM messages WHERE id = ?", (message_id,))
         return message_from_row(rows[0]) if rows else None
 
     def message_by_sid(self, sid: str) -> MessageRow | None:
         """One message by its Twilio SID."""
-        rows = self._query("SELECT * FROM messages WHERE sid = ?", (sid,))
+        rows = self._store.query("SELECT * FROM messages WHERE sid = ?", (sid,))
         return message_from_row(rows[0]) if rows else None
 
     def last_message_to(
@@ -139,7 +150,7 @@ class MessageRecords(Records):
     ) -> MessageRow | None:
         """The latest message a provider sent to a handset (what a reply answers): the
         latest sent from ``number`` (the number the handset texted) when there is one."""
-        rows = self._query(
+        rows = self._store.query(
             "SELECT * FROM messages WHERE provider_id = ? AND to_number = ? AND sid IS NOT NULL"
             " ORDER BY (from_number IS NOT NULL AND from_number = ?) DESC, id DESC LIMIT 1",
             (provider_id, handset, number),
@@ -154,7 +165,7 @@ class MessageRecords(Records):
         """
         if not outcomes:
             return
-        with self._tx() as conn:
+        with self._store.transaction() as conn:
             self.apply_send_outcomes(conn, outcomes)
 
     def apply_send_outcomes(
@@ -162,7 +173,7 @@ class MessageRecords(Records):
     ) -> None:
         """The body of :meth:`record_send_outcomes`, inside a transaction the caller holds
         (so a caller can record its own state in the same commit)."""
-        now = self._clock()
+        now = self._store.clock()
         for o in outcomes:
             row = conn.execute(
                 "SELECT campaign_id, provider_id, to_number FROM messages WHERE id = ?",
@@ -198,11 +209,11 @@ class MessageRecords(Records):
                 "message_id": o.message_id,
             }
             if o.sid:
-                self._event(
+                self._events.record(
                     conn, EVENT_SENT, **common, props={"to": row["to_number"], "sid": o.sid}
                 )
             else:
-                self._event(
+                self._events.record(
                     conn,
                     EVENT_FAILED,
                     **common,
@@ -213,3 +224,62 @@ class MessageRecords(Records):
                         "stage": "send",
                     },
                 )
+
+    def finish_campaign(self, conn: sqlite3.Connection, campaign_id: int, now: float) -> None:
+        """Stamp a campaign's ``finished_at`` once, inside the caller's transaction (the
+        sender marks its run finished in the same commit)."""
+        conn.execute(
+            "UPDATE campaigns SET finished_at = ? WHERE id = ? AND finished_at IS NULL",
+            (now, campaign_id),
+        )
+
+    def cancel_messages(
+        self, conn: sqlite3.Connection, message_ids: Sequence[int], now: float
+    ) -> None:
+        """Mark never-sent messages ``canceled`` (a final status), inside the caller's
+        transaction."""
+        conn.executemany(
+            "UPDATE messages SET status = 'canceled', status_rank = ?, updated_at = ? WHERE id = ?",
+            [(TERMINAL_RANK, now, mid) for mid in message_ids],
+        )
+
+    def apply_callback_status(
+        self,
+        conn: sqlite3.Connection,
+        message_id: int,
+        *,
+        message_sid: str,
+        status: str,
+        error_code: int | None,
+        error_message: str | None,
+        now: float,
+    ) -> sqlite3.Row | None:
+        """Inside the caller's transaction: fill in the SID if still unknown, and move the
+        message to ``status`` when that is a move up. Returns the message's row as it was
+        before, or None when the status did not move (this or a later one already
+        recorded, a final one, or no such message)."""
+        row = conn.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
+        conn.execute(
+            "UPDATE messages SET sid = COALESCE(sid, ?) WHERE id = ?", (message_sid, message_id)
+        )
+        rank = STATUS_RANK.get(status)
+        if (
+            row is None
+            or rank is None
+            or row["status_rank"] >= rank
+            or row["status_rank"] >= TERMINAL_RANK
+        ):
+            return None
+        conn.execute(
+            "UPDATE messages SET status = ?, status_rank = ?, error_code = ?,"
+            " error_message = ?, updated_at = ? WHERE id = ?",
+            (
+                status,
+                rank,
+                error_code if status in FAILED_STATUSES else None,
+                error_message if status in FAILED_STATUSES else None,
+                now,
+                message_id,
+            ),
+        )
+        return row  # type: ignore[no-any-return]

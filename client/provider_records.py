@@ -1,7 +1,7 @@
 """The ``providers`` table: the SMS providers configured in Settings > Channels > SMS.
 
 Every status callback needs the providers that may have signed it; :meth:`provider_index`
-keeps them in memory, rebuilt when :meth:`Records.generation` moves (each provider write
+keeps them in memory, rebuilt when :meth:`Store.generation` moves (each provider write
 bumps it, in this process and, through the database, in every other one).
 """
 
@@ -11,10 +11,13 @@ import json
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from smsim.client.records import ConflictError, NotFoundError, Records, provider_from_row
+from smsim.client.records import ConflictError, NotFoundError, provider_from_row
 from smsim.client.settings import Provider
+
+if TYPE_CHECKING:
+    from smsim.client.store import Store
 
 
 @dataclass(frozen=True)
@@ -39,20 +42,22 @@ class ProviderIndex:
         )
 
 
-class ProviderRecords(Records):
+class ProviderRecords:
     """Providers: soft-deleted, exactly one default while any is left."""
 
-    # (generation, index) in one attribute: receiver threads replace it whole, so an index
-    # is never paired with a generation it was not read at
-    _provider_index: tuple[int, ProviderIndex] | None = None
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        # (generation, index) in one attribute: receiver threads replace it whole, so an
+        # index is never paired with a generation it was not read at
+        self._provider_index: tuple[int, ProviderIndex] | None = None
 
     def provider_index(self) -> ProviderIndex:
         """Every provider from memory; read again only after a provider changed."""
-        generation = self.generation()
+        generation = self._store.generation()
         cached = self._provider_index
         if cached is not None and cached[0] == generation:
             return cached[1]
-        rows = self._query("SELECT * FROM providers ORDER BY id")
+        rows = self._store.query("SELECT * FROM providers ORDER BY id")
         index = ProviderIndex.of(
             [(provider_from_row(r), r["deleted_at"] is not None) for r in rows]
         )
@@ -61,7 +66,7 @@ class ProviderRecords(Records):
 
     def list_providers(self) -> list[Provider]:
         """Active providers, oldest first."""
-        rows = self._query("SELECT * FROM providers WHERE deleted_at IS NULL ORDER BY id")
+        rows = self._store.query("SELECT * FROM providers WHERE deleted_at IS NULL ORDER BY id")
         return [provider_from_row(r) for r in rows]
 
     def get_provider(self, provider_id: int, *, include_deleted: bool = False) -> Provider:
@@ -69,7 +74,7 @@ class ProviderRecords(Records):
         sql = "SELECT * FROM providers WHERE id = ?"
         if not include_deleted:
             sql += " AND deleted_at IS NULL"
-        rows = self._query(sql, (provider_id,))
+        rows = self._store.query(sql, (provider_id,))
         if not rows:
             raise NotFoundError(f"provider {provider_id} not found")
         return provider_from_row(rows[0])
@@ -77,7 +82,7 @@ class ProviderRecords(Records):
     def find_provider(self, ref: int | str | None) -> Provider:
         """A provider by id or nickname; the default provider when ``ref`` is None."""
         if ref is None:
-            rows = self._query(
+            rows = self._store.query(
                 "SELECT * FROM providers WHERE deleted_at IS NULL AND is_default = 1"
             )
             if not rows:
@@ -85,7 +90,7 @@ class ProviderRecords(Records):
             return provider_from_row(rows[0])
         if isinstance(ref, int) or (isinstance(ref, str) and ref.isascii() and ref.isdigit()):
             return self.get_provider(int(ref))
-        rows = self._query(
+        rows = self._store.query(
             "SELECT * FROM providers WHERE deleted_at IS NULL AND nickname = ? COLLATE NOCASE",
             (ref,),
         )
@@ -103,8 +108,8 @@ class ProviderRecords(Records):
 
     def create_provider(self, fields: Mapping[str, Any]) -> Provider:
         """Insert a validated provider; the first one, or one marked default, becomes default."""
-        now = self._clock()
-        with self._tx() as conn:
+        now = self._store.clock()
+        with self._store.transaction() as conn:
             if self._nickname_taken(conn, fields["nickname"], exclude=-1):
                 raise ConflictError({"nickname": "is already used by another provider"})
             has_default = conn.execute(
@@ -131,7 +136,7 @@ class ProviderRecords(Records):
                 ),
             )
             provider_id = int(cur.lastrowid or 0)
-            self._bump_generation(conn)
+            self._store.bump_generation(conn)
         return self.get_provider(provider_id)
 
     def update_provider(self, provider_id: int, fields: Mapping[str, Any]) -> Provider:
@@ -146,7 +151,7 @@ class ProviderRecords(Records):
             "template_id_required": int,
             "is_default": int,
         }
-        with self._tx() as conn:
+        with self._store.transaction() as conn:
             row = conn.execute(
                 "SELECT * FROM providers WHERE id = ? AND deleted_at IS NULL", (provider_id,)
             ).fetchone()
@@ -163,18 +168,18 @@ class ProviderRecords(Records):
             if fields.get("is_default"):
                 conn.execute("UPDATE providers SET is_default = 0 WHERE is_default = 1")
             sets = [(k, columns[k](v)) for k, v in fields.items() if k in columns]
-            sets.append(("updated_at", self._clock()))
+            sets.append(("updated_at", self._store.clock()))
             conn.execute(
                 f"UPDATE providers SET {', '.join(f'{k} = ?' for k, _ in sets)} WHERE id = ?",
                 [v for _, v in sets] + [provider_id],
             )
-            self._bump_generation(conn)
+            self._store.bump_generation(conn)
         return self.get_provider(provider_id)
 
     def delete_provider(self, provider_id: int) -> None:
         """Soft-delete: the provider disappears from lists and sends, but late callbacks for
         its messages still verify and count. The oldest remaining provider becomes default."""
-        with self._tx() as conn:
+        with self._store.transaction() as conn:
             row = conn.execute(
                 "SELECT is_default FROM providers WHERE id = ? AND deleted_at IS NULL",
                 (provider_id,),
@@ -183,9 +188,9 @@ class ProviderRecords(Records):
                 raise NotFoundError(f"provider {provider_id} not found")
             conn.execute(
                 "UPDATE providers SET deleted_at = ?, is_default = 0 WHERE id = ?",
-                (self._clock(), provider_id),
+                (self._store.clock(), provider_id),
             )
-            self._bump_generation(conn)
+            self._store.bump_generation(conn)
             if row["is_default"]:
                 conn.execute(
                     "UPDATE providers SET is_default = 1 WHERE id = (SELECT MIN(id)"

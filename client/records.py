@@ -1,17 +1,17 @@
-"""What the integration's record modules share: event names, status ranks, row types,
-errors, and :class:`Records`, the base each table-owning mixin builds on.
+"""What the integration's record modules share: event names, status ranks, row types
+and errors.
 
-:class:`~smsim.client.store.Store` combines the mixins (one module per group of tables)
-over one SQLite connection, so a multi-step change still happens in one transaction.
+Each group of tables has one owning module (``provider_records``, ``message_records``,
+``callback_records``, ``link_records``, ``event_records``; ``campaign_queue``), a plain
+class over :class:`~smsim.client.store.Store`'s connection, so a multi-step change that
+spans owners still happens in one transaction.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,59 +128,3 @@ class RowTally:
     def emptied_since(self, tallied: int) -> bool:
         """Whether the rows up to ``tallied``, counted earlier, were deleted since."""
         return tallied > 0 and (self.oldest is None or self.oldest > tallied)
-
-
-class Records:
-    """The connection services every record mixin uses; :class:`Store` provides them."""
-
-    _lock: threading.RLock
-    _clock: Callable[[], float]
-
-    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``), rolled back on error."""
-        raise NotImplementedError
-
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        raise NotImplementedError
-
-    def _tally(self, table: str, columns: str, after_id: int, most: int) -> RowTally:
-        """Rows of ``table`` (an AUTOINCREMENT id, rows only appended) with ``after_id <
-        id <= after_id + most``, grouped by ``columns``; for the owner of ``table``. A
-        row is visible only once its transaction committed and ids never repeat, so a
-        caller that passes the ``last`` it got counts every row once."""
-        # two subqueries: SQLite reads MIN or MAX alone from the end of the index, but
-        # both in one SELECT from a scan of every row
-        bounds = self._query(
-            f"SELECT (SELECT MIN(id) FROM {table}), (SELECT MAX(id) FROM {table})"
-        )[0]
-        oldest = None if bounds[0] is None else int(bounds[0])
-        last = min(int(bounds[1] or 0), after_id + most)
-        if last <= after_id:
-            return RowTally(after_id, oldest, {})
-        rows = self._query(
-            f"SELECT {columns}, COUNT(*) FROM {table} WHERE id > ? AND id <= ? GROUP BY {columns}",
-            (after_id, last),
-        )
-        return RowTally(last, oldest, {tuple(r)[:-1]: int(tuple(r)[-1]) for r in rows})
-
-    def generation(self) -> int:
-        """Moves whenever cached rows may be stale (see ``Store.generation``)."""
-        raise NotImplementedError
-
-    def _bump_generation(self, conn: sqlite3.Connection) -> None:
-        """Inside a write transaction: cached rows are stale once it commits."""
-        raise NotImplementedError
-
-    def _event(
-        self,
-        conn: sqlite3.Connection,
-        name: str,
-        *,
-        provider_id: int | None,
-        campaign_id: int | None = None,
-        message_id: int | None = None,
-        props: Mapping[str, Any] | None = None,
-        ts: float | None = None,
-    ) -> None:
-        """Record one event inside the caller's transaction (see ``event_records``)."""
-        raise NotImplementedError

@@ -3,8 +3,12 @@ aggregates scoped to one campaign or one provider."""
 
 from __future__ import annotations
 
-from smsim.client.records import Records
+from typing import TYPE_CHECKING
+
 from smsim.sqlwhere import Where
+
+if TYPE_CHECKING:
+    from smsim.client.store import Store
 
 
 def _scope(campaign_id: int | None, provider_id: int | None, prefix: str = "") -> Where:
@@ -15,15 +19,18 @@ def _scope(campaign_id: int | None, provider_id: int | None, prefix: str = "") -
     )
 
 
-class StatsRecords(Records):
+class StatsRecords:
     """Aggregates; every method takes the scope as ``campaign_id`` and/or ``provider_id``."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
     def message_counts(
         self, *, campaign_id: int | None = None, provider_id: int | None = None
     ) -> dict[str, int]:
         """Targeted, sent, delivered, failed (and how), pending messages in the scope."""
         where = _scope(campaign_id, provider_id)
-        row = self._query(
+        row = self._store.query(
             "SELECT COUNT(*) AS targeted,"
             " COALESCE(SUM(sid IS NOT NULL), 0) AS sent,"
             " COALESCE(SUM(status = 'delivered'), 0) AS delivered,"
@@ -43,7 +50,7 @@ class StatsRecords(Records):
         """(code, count, a Twilio message seen for it) over the scope's failed messages."""
         where = _scope(campaign_id, provider_id)
         where.add("status IN ('failed', 'undelivered')").add("error_code IS NOT NULL")
-        rows = self._query(
+        rows = self._store.query(
             "SELECT error_code, COUNT(*) AS n, MAX(error_message) AS msg FROM messages"
             f"{where.sql} GROUP BY error_code ORDER BY error_code",
             where.params,
@@ -55,7 +62,7 @@ class StatsRecords(Records):
     ) -> tuple[int, int]:
         """(unique recipients who clicked, total clicks) on the scope's messages."""
         where = _scope(campaign_id, provider_id, prefix="m.")
-        row = self._query(
+        row = self._store.query(
             "SELECT COUNT(DISTINCT c.message_id) AS uniq, COUNT(*) AS total FROM clicks c"
             f" JOIN messages m ON m.id = c.message_id{where.sql}",
             where.params,
@@ -74,7 +81,7 @@ class StatsRecords(Records):
         where = _scope(campaign_id, provider_id)
         if unattributed:
             where.add("message_id IS NULL")
-        row = self._query(
+        row = self._store.query(
             f"SELECT COUNT(*) AS n, COUNT(DISTINCT from_number) AS uniq FROM replies{where.sql}",
             where.params,
         )[0]

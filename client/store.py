@@ -44,6 +44,7 @@ from smsim.client.records import (
     ConflictError,
     MessageRow,
     NotFoundError,
+    RowTally,
     SendOutcome,
 )
 from smsim.client.stats_records import StatsRecords
@@ -89,19 +90,21 @@ def _open_connection(path: str) -> sqlite3.Connection:
     return conn
 
 
-class Store(
-    ProviderRecords, MessageRecords, CallbackRecords, LinkRecords, EventRecords, StatsRecords
-):
+class Store:
     """The integration's database. Thread-safe; open with a path or ``":memory:"``.
 
-    Each group of tables has its own module (providers, campaigns and messages, callbacks
-    and replies, links and clicks, events, stats reads); this class holds the connection
-    they share.
+    This class holds the one connection (its lock, transactions, the cache generation);
+    each group of tables has one owning module, a plain class over it: providers
+    (``provider_records``), campaigns and messages (``message_records``), callbacks and
+    replies (``callback_records``), links and clicks (``link_records``), events
+    (``event_records``), and the Stats reads (``stats_records``). The owners' methods are
+    the store's own API, one name each, so callers keep ``store.create_provider(...)``;
+    which module may run SQL on which table is checked by tests/unit/test_table_owners.py.
     """
 
     def __init__(self, path: str = ":memory:", clock: Callable[[], float] = time.time) -> None:
         self._lock = threading.RLock()
-        self._clock = clock
+        self.clock = clock
         self._conn = _open_connection(path)
         self._shared = path != ":memory:"  # a file: other processes may write it
         self._generation = 0  # bumped by this process's cache-relevant writes
@@ -112,6 +115,53 @@ class Store(
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
 
+        events = EventRecords(self)
+        providers = ProviderRecords(self)
+        # the campaign sender's queue writes campaigns and messages through this owner
+        self.message_records = messages = MessageRecords(self, events)
+        callbacks = CallbackRecords(self, messages, events)
+        links = LinkRecords(self, messages, events)
+        stats = StatsRecords(self)
+
+        self.provider_index = providers.provider_index
+        self.list_providers = providers.list_providers
+        self.get_provider = providers.get_provider
+        self.find_provider = providers.find_provider
+        self.create_provider = providers.create_provider
+        self.update_provider = providers.update_provider
+        self.delete_provider = providers.delete_provider
+
+        self.create_campaign = messages.create_campaign
+        self.set_message_bodies = messages.set_message_bodies
+        self.create_test_message = messages.create_test_message
+        self.targeted_since = messages.targeted_since
+        self.get_campaign = messages.get_campaign
+        self.list_campaigns = messages.list_campaigns
+        self.campaign_messages = messages.campaign_messages
+        self.get_message = messages.get_message
+        self.message_by_sid = messages.message_by_sid
+        self.last_message_to = messages.last_message_to
+        self.record_send_outcomes = messages.record_send_outcomes
+
+        self.record_status_callback = callbacks.record_status_callback
+        self.record_reply = callbacks.record_reply
+        self.unattributed_callbacks = callbacks.unattributed_callbacks
+        self.unattributed_outcomes = callbacks.unattributed_outcomes
+        self.callbacks_since = callbacks.callbacks_since
+        self.replies_since = callbacks.replies_since
+
+        self.create_links = links.create_links
+        self.record_click = links.record_click
+
+        self.events_since = events.events_since
+        self.events = events.events
+        self.event_counts = events.event_counts
+
+        self.message_counts = stats.message_counts
+        self.error_counts = stats.error_counts
+        self.click_counts = stats.click_counts
+        self.reply_counts = stats.reply_counts
+
     def close(self) -> None:
         """Close the connections."""
         with self._lock:
@@ -119,7 +169,7 @@ class Store(
         self._others.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; a transaction opened inside another (same thread, under
         the lock) joins it, so a caller can make several stores' writes one commit."""
         with self._lock:
@@ -134,13 +184,34 @@ class Store(
                 raise
             self._conn.execute("COMMIT")
 
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """One read under the lock (sees the calling thread's open transaction)."""
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
 
+    def tally(self, table: str, columns: str, after_id: int, most: int) -> RowTally:
+        """Rows of ``table`` (an AUTOINCREMENT id, rows only appended) with ``after_id <
+        id <= after_id + most``, grouped by ``columns``; for the owner of ``table``. A
+        row is visible only once its transaction committed and ids never repeat, so a
+        caller that passes the ``last`` it got counts every row once."""
+        # two subqueries: SQLite reads MIN or MAX alone from the end of the index, but
+        # both in one SELECT from a scan of every row
+        bounds = self.query(f"SELECT (SELECT MIN(id) FROM {table}), (SELECT MAX(id) FROM {table})")[
+            0
+        ]
+        oldest = None if bounds[0] is None else int(bounds[0])
+        last = min(int(bounds[1] or 0), after_id + most)
+        if last <= after_id:
+            return RowTally(after_id, oldest, {})
+        rows = self.query(
+            f"SELECT {columns}, COUNT(*) FROM {table} WHERE id > ? AND id <= ? GROUP BY {columns}",
+            (after_id, last),
+        )
+        return RowTally(last, oldest, {tuple(r)[:-1]: int(tuple(r)[-1]) for r in rows})
+
     def clear(self) -> None:
         """Forget everything: providers, campaigns, messages, callbacks, events (tests)."""
-        with self._tx() as conn:
+        with self.transaction() as conn:
             for table in (
                 "providers",
                 "campaigns",
@@ -153,7 +224,7 @@ class Store(
             ):
                 conn.execute(f"DELETE FROM {table}")
             campaign_queue.clear(conn)
-            self._bump_generation(conn)
+            self.bump_generation(conn)
 
     # -- cache generation ---------------------------------------------------------------
 
@@ -168,7 +239,7 @@ class Store(
             return self._generation
         return self._generation + self._others.read()
 
-    def _bump_generation(self, conn: sqlite3.Connection) -> None:
+    def bump_generation(self, conn: sqlite3.Connection) -> None:
         """Inside a write transaction: rows cached anywhere are stale once it commits."""
         self._generation += 1
         if self._shared:
@@ -176,12 +247,3 @@ class Store(
                 "INSERT INTO store_meta (key, value) VALUES ('generation', 1) ON CONFLICT (key)"
                 " DO UPDATE SET value = value + 1"
             )
-
-    def transaction(self) -> Any:
-        """One write transaction (BEGIN IMMEDIATE ... COMMIT) for modules that own tables
-        in this database (campaign_queue); yields the connection."""
-        return self._tx()
-
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        """A read for modules that own tables in this database."""
-        return self._query(sql, params)
