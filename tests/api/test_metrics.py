@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import requests
-from prometheus_client.parser import text_string_to_metric_families
+from metrics_helpers import samples_at, value
 
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.server import SimulatorServer
@@ -21,27 +21,7 @@ CLOSED_PORT_URL = "http://127.0.0.1:9/never#rc=1"  # refused at once, no retry
 
 
 def scrape(url: str, accept: str | None = None) -> dict[str, list[Any]]:
-    """Samples by name (the name a sample line has, e.g. ``x_total`` or ``x_bucket``)."""
-    headers = {"Accept": accept} if accept else {}
-    response = requests.get(f"{url}/_smsim/metrics", headers=headers, timeout=10)
-    assert response.status_code == 200, response.text
-    assert response.headers["Content-Type"].startswith("text/plain")
-    samples: dict[str, list[Any]] = {}
-    for family in text_string_to_metric_families(response.text):
-        for sample in family.samples:
-            samples.setdefault(sample.name, []).append(sample)
-    return samples
-
-
-def value(samples: dict[str, list[Any]], name: str, **labels: str) -> float:
-    """The one sample of ``name`` whose labels include ``labels`` (0 when none)."""
-    found = [
-        s.value
-        for s in samples.get(name, [])
-        if all(s.labels.get(k) == v for k, v in labels.items())
-    ]
-    assert len(found) <= 1, (name, labels, found)
-    return found[0] if found else 0.0
+    return samples_at(f"{url}/_smsim/metrics", accept)
 
 
 def _create(simulator, account, *, flask_path: bool = False, **fields: str) -> dict[str, Any]:

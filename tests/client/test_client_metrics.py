@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import requests
-from prometheus_client.parser import text_string_to_metric_families
+from metrics_helpers import samples_at, value
 
 from smsim.client import ClientConfig, ClientServer
 from smsim.testing import ControlClient
@@ -29,24 +29,7 @@ def client(simulator: Any) -> Iterator[ClientServer]:
 
 
 def scrape(url: str) -> dict[str, list[Any]]:
-    response = requests.get(f"{url}/metrics", timeout=10)
-    assert response.status_code == 200, response.text
-    assert response.headers["Content-Type"].startswith("text/plain")
-    samples: dict[str, list[Any]] = {}
-    for family in text_string_to_metric_families(response.text):
-        for sample in family.samples:
-            samples.setdefault(sample.name, []).append(sample)
-    return samples
-
-
-def value(samples: dict[str, list[Any]], name: str, **labels: str) -> float:
-    found = [
-        s.value
-        for s in samples.get(name, [])
-        if all(s.labels.get(k) == v for k, v in labels.items())
-    ]
-    assert len(found) <= 1, (name, labels, found)
-    return found[0] if found else 0.0
+    return samples_at(f"{url}/metrics")
 
 
 def _api(client: ClientServer, method: str, path: str, **kw: Any) -> Any:
