@@ -18,55 +18,32 @@ import base64
 import string
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from loopback_sender import LoopbackOnly
 from schemathesis.checks import not_a_server_error
 
 from smsim.client import ClientConfig, ClientServer
 from smsim.client.store import STATUS_RANK
 from smsim.contracts.signature import compute_signature
-from smsim.simulator import fragments
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.server import SimulatorServer
-from smsim.simulator.webhooks import AttemptResult, Webhook
 from smsim.testing import CallbackRecorder, ControlClient
 
 pytestmark = pytest.mark.slow  # a few hundred generated requests
 
 EXAMPLES_PER_OPERATION = 8
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 STATUSES = {
     "accepted", "scheduled", "queued", "sending", "sent", "delivered", "undelivered",
     "failed", "canceled", "receiving", "received", "read", "partially_delivered",
 }  # fmt: skip
 
 
-class LoopbackOnly:
-    """Stands in front of the simulator's webhook sender: anything not on 127.0.0.1 is
-    answered as a refused connection without touching the network."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.blocked: list[str] = []
-
-    def send(self, webhook: Webhook, auth_token: str) -> AttemptResult:
-        url, overrides = fragments.split(webhook.url)
-        try:
-            host = urlsplit(url).hostname
-        except ValueError:
-            host = None
-        if host in LOOPBACK:
-            return self.inner.send(webhook, auth_token)
-        self.blocked.append(url)
-        return AttemptResult(url, {}, None, "", "", "blocked by the test", "ct", 0.0, overrides)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fuzz_harness import ACCOUNT_SID, AUTH_TOKEN, LoopbackOnly
+from fuzz_harness import ACCOUNT_SID, AUTH_TOKEN
+from loopback_sender import LoopbackOnly
 
 from smsim.simulator.account_spec import parse_account_spec
 from smsim.simulator.config import SimulatorConfig
