@@ -66,3 +66,7 @@ class FeedbackRows:
     def delete_of_message(self, message_sid: str) -> None:
         """Forget a message's feedback (the message itself is going)."""
         self.store.execute("DELETE FROM message_feedback WHERE message_sid = ?", (message_sid,))
+
+    def delete_of_account(self, account_sid: str) -> None:
+        """Forget the feedback on an account's messages (the account is going)."""
+        self.store.execute("DELETE FROM message_feedback WHERE account_sid = ?", (account_sid,))

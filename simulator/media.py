@@ -126,3 +126,7 @@ class MediaRows:
     def delete_of_message(self, message_sid: str) -> None:
         """Delete every Media resource of a message (the message itself is going)."""
         self.store.execute("DELETE FROM media WHERE parent_sid = ?", (message_sid,))
+
+    def delete_of_account(self, account_sid: str) -> None:
+        """Delete every Media resource of an account's messages (the account is going)."""
+        self.store.execute("DELETE FROM media WHERE account_sid = ?", (account_sid,))

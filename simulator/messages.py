@@ -78,6 +78,9 @@ class MessageParts(Protocol):
     def delete_of_message(self, message_sid: str) -> None:
         """Delete what belongs to a message being deleted (inside its transaction)."""
 
+    def delete_of_account(self, account_sid: str) -> None:
+        """Delete what belongs to every message of an account being removed."""
+
 
 class ServiceResolver(Protocol):
     """What message creation needs from Messaging Services (sender pools, Copilot)."""
@@ -401,8 +404,7 @@ class Messages:
         rows = self.store.all("SELECT sid FROM messages WHERE account_sid = ?", (account_sid,))
         sids = [str(r["sid"]) for r in rows]
         self.store.execute("DELETE FROM messages WHERE account_sid = ?", (account_sid,))
-        for sid in sids:  # their media and feedback go with them, as on delete()
-            self.parts.delete_of_message(sid)
+        self.parts.delete_of_account(account_sid)  # their media and feedback, as on delete()
         return sids
 
     def replies_to(self, inbound_sid: str) -> list[Message]:

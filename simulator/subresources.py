@@ -22,3 +22,7 @@ class Subresources:
     def delete_of_message(self, message_sid: str) -> None:
         self.media.delete_of_message(message_sid)
         self.feedback.delete_of_message(message_sid)
+
+    def delete_of_account(self, account_sid: str) -> None:
+        self.media.delete_of_account(account_sid)
+        self.feedback.delete_of_account(account_sid)
