@@ -198,17 +198,6 @@ class CampaignQueue:
         )
         return str(rows[0]["state"]) if rows else None
 
-    def settled(self, campaign_id: int) -> bool:
-        """No longer ``sending`` and no request in flight: what a waiter in a process that
-        does not send (an HTTP worker of ``--workers N``) waits for."""
-        rows = self.store.query(
-            "SELECT r.state, EXISTS (SELECT 1 FROM campaign_sends s WHERE s.campaign_id ="
-            " r.campaign_id AND s.state = ?) AS in_flight FROM campaign_runs r"
-            " WHERE r.campaign_id = ?",
-            (SEND_CLAIMED, campaign_id),
-        )
-        return not rows or (rows[0]["state"] != RUN_SENDING and not rows[0]["in_flight"])
-
     def running(self) -> list[int]:
         """Campaigns still ``sending`` (to resume after a restart)."""
         rows = self.store.query(

@@ -2,10 +2,9 @@
 replies, short links, clicks and events.
 
 One connection guarded by a lock (SQLite serialises writers anyway); WAL for file
-databases so readers never block the receiver. Several processes may open one file
-(``smsim client serve --workers N``): each has its own connection, ``busy_timeout`` makes
-a writer wait for another process's commit instead of failing, and :meth:`Store.generation`
-tells a process's caches (providers) that another process changed what they hold.
+databases so readers never block the receiver. The client is one process, so
+:meth:`Store.generation` is a counter in memory that tells the caches (providers) what
+they hold changed.
 Idempotency lives in unique keys, not in application checks: a status callback is unique
 by (MessageSid, status), a reply by its MessageSid, so a repeated webhook can never
 count twice even under concurrent delivery.
@@ -49,7 +48,6 @@ from smsim.client.records import (
 )
 from smsim.client.stats_records import StatsRecords
 from smsim.migrations import CLIENT, DatabaseRefused, migrate
-from smsim.shared_counter import SharedCounter
 
 __all__ = [
     "EVENT_CLICKED",
@@ -80,7 +78,7 @@ def _open_connection(path: str) -> sqlite3.Connection:
     except sqlite3.OperationalError as exc:  # a directory, a missing folder, no permission
         raise DatabaseRefused(path, f"cannot be opened ({exc})") from None
     conn.row_factory = sqlite3.Row
-    # another process may be migrating the file, or committing (--workers N)
+    # a reader such as the sqlite3 shell may hold the file for a moment
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     try:
         migrate(conn, CLIENT, MIGRATIONS, path)
@@ -106,11 +104,7 @@ class Store:
         self._lock = threading.RLock()
         self.clock = clock
         self._conn = _open_connection(path)
-        self._shared = path != ":memory:"  # a file: other processes may write it
-        self._generation = 0  # bumped by this process's cache-relevant writes
-        self._others = SharedCounter(
-            path, "SELECT value FROM store_meta WHERE key = 'generation'", BUSY_TIMEOUT_MS
-        )
+        self._generation = 0  # bumped by cache-relevant writes
         if path != ":memory:":  # after the migrations: a refused file is never switched to WAL
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -166,7 +160,6 @@ class Store:
         """Close the connections."""
         with self._lock:
             self._conn.close()
-        self._others.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -229,21 +222,9 @@ class Store:
     # -- cache generation ---------------------------------------------------------------
 
     def generation(self) -> int:
-        """A number that moves whenever cached rows (providers) may be stale.
-
-        This process's own changes bump a counter; every change (another process's
-        too) bumps the ``store_meta`` row, read only when SQLite's ``data_version`` says
-        a commit happened (one cheap pragma on the usual path). Both only grow, so their
-        sum moves whenever either does."""
-        if not self._shared:
-            return self._generation
-        return self._generation + self._others.read()
+        """A number that moves whenever cached rows (providers) may be stale."""
+        return self._generation
 
     def bump_generation(self, conn: sqlite3.Connection) -> None:
-        """Inside a write transaction: rows cached anywhere are stale once it commits."""
+        """Inside a write transaction: rows cached are stale once it commits."""
         self._generation += 1
-        if self._shared:
-            conn.execute(
-                "INSERT INTO store_meta (key, value) VALUES ('generation', 1) ON CONFLICT (key)"
-                " DO UPDATE SET value = value + 1"
-            )
