@@ -1,18 +1,15 @@
 """SQLite persistence for the simulator.
 
-One connection, guarded by a lock: SQLite serialises writers anyway, and one connection
-avoids per-request connection setup on the hot path. The file is opened in WAL mode with
-``synchronous=OFF``: a commit is a ``write()`` to the WAL and SQLite never waits for the
-disk. That survives the process being killed (``kill -9``: the data is in the operating
-system's cache) but not a power cut, a fair trade for a simulator: ``NORMAL`` cost about
-four times as much per commit here (checkpoint fsyncs), and a create makes several.
-``memory=True`` keeps everything in RAM for throwaway runs.
+The connection, its pragmas, migrations, transactions and query helpers are the common
+SQLite store's (:mod:`smsim.sqlite_store`); this module adds what is the simulator's
+own: its kind of database and migrations (``smsim.simulator.migrations``), the ``meta``
+table, :meth:`Store.reset`, :meth:`Store.data_version` for the change feed, and the JSON
+column helpers. ``memory=True`` keeps everything in RAM for throwaway runs.
 
-With SQLite smsim is one process (docs/scaling.md): every cache lives beside the one
-connection, so :attr:`Store.generation` is a counter in memory.
-
-Opening runs the numbered migrations (``smsim.simulator.migrations``); a file of another
-kind or from a newer smsim raises :class:`~smsim.migrations.DatabaseRefused` untouched.
+Commits do not wait for the disk (:attr:`~smsim.sqlite_store.Durability.FAST`,
+``synchronous=OFF``): a create makes several commits, ``NORMAL`` cost about four times
+as much per commit here (checkpoint fsyncs), and a simulator's state is a test run's,
+worth a power cut's risk. A ``kill -9`` loses nothing.
 
 The store knows tables and rows, not Twilio rules: the engine modules own the rules.
 """
@@ -20,77 +17,21 @@ The store knows tables and rows, not Twilio rules: the engine modules own the ru
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
-from smsim.migrations import SIMULATOR, DatabaseRefused, migrate
+from smsim.migrations import SIMULATOR
 from smsim.simulator.migrations import MIGRATIONS
+from smsim.sqlite_store import MEMORY, Durability, Row, SQLiteStore
 
-Row = sqlite3.Row
-BUSY_TIMEOUT_MS = 30_000
+__all__ = ["Row", "Store", "dumps", "loads"]
 
 
-class Store:
+class Store(SQLiteStore):
     """Thread-safe access to the simulator's SQLite database."""
 
-    #: whether other processes write this database: never on SQLite, which is one process
-    shared = False
-
     def __init__(self, path: str | None, memory: bool = False) -> None:
-        target = ":memory:" if memory or not path else path
-        self.path = None if target == ":memory:" else target
-        self._conn = open_connection(target)
-        self._lock = threading.RLock()
-        self._depth = 0
-        # Bumped whenever cached rows may be stale (a message deleted, a reset, a rolled
-        # back transaction, an account changed), so caches know to start over.
-        self._generation = 0
-        with self._lock:
-            # A reader such as the sqlite3 shell may hold the file for a moment: wait for
-            # it rather than fail with "database is locked".
-            self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            if self.path:  # after the migrations: a refused file is never switched to WAL
-                self._conn.execute("PRAGMA journal_mode=WAL")
-                self._conn.execute("PRAGMA synchronous=OFF")
-            self._conn.execute("PRAGMA foreign_keys=OFF")
-            self._conn.execute("PRAGMA temp_store=MEMORY")
-
-    # -- transactions -------------------------------------------------------------------
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic unit of work; nested calls join the outer transaction."""
-        with self._lock:
-            if self._depth == 0:
-                self._conn.execute("BEGIN IMMEDIATE")
-            self._depth += 1
-            try:
-                yield self._conn
-            except BaseException:
-                self._depth -= 1
-                if self._depth == 0:
-                    self._conn.execute("ROLLBACK")
-                    self._generation += 1  # rows this process saw were never committed
-                raise
-            else:
-                self._depth -= 1
-                if self._depth == 0:
-                    self._conn.execute("COMMIT")
-
-    # -- cache generation ---------------------------------------------------------------
-
-    @property
-    def generation(self) -> int:
-        """A number that moves whenever rows a cache holds may have changed or vanished."""
-        return self._generation
-
-    def bump_generation(self) -> None:
-        """Cached rows are stale."""
-        with self._lock:
-            self._generation += 1
+        target = MEMORY if memory or not path else path
+        super().__init__(target, SIMULATOR, MIGRATIONS, Durability.FAST)
 
     def data_version(self) -> int:
         """Moves whenever the database commits: what waiters poll to learn of new rows
@@ -98,30 +39,6 @@ class Store:
         with self._lock:
             theirs = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
             return theirs + self._conn.total_changes
-
-    # -- plain helpers --------------------------------------------------------------------
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        """Run one statement (in the current transaction, if any)."""
-        with self._lock:
-            return self._conn.execute(sql, params)
-
-    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        with self._lock:
-            self._conn.executemany(sql, rows)
-
-    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        with self._lock:
-            row: Row | None = self._conn.execute(sql, params).fetchone()
-            return row
-
-    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        with self._lock:
-            return self._conn.execute(sql, params).fetchall()
-
-    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        row = self.one(sql, params)
-        return None if row is None else row[0]
 
     # -- meta -----------------------------------------------------------------------------
 
@@ -147,29 +64,6 @@ class Store:
             ).fetchall():
                 conn.execute(f"DELETE FROM {name}")
             self.bump_generation()
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-
-def open_connection(target: str) -> sqlite3.Connection:
-    """Connect to ``target`` and migrate it to the current schema.
-
-    Raises :class:`DatabaseRefused` (nothing written) when the file cannot be opened or is
-    not a simulator database this smsim can use.
-    """
-    try:
-        conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
-    except sqlite3.OperationalError as exc:  # a directory, a missing folder, no permission
-        raise DatabaseRefused(target, f"cannot be opened ({exc})") from None
-    conn.row_factory = sqlite3.Row
-    try:
-        migrate(conn, SIMULATOR, MIGRATIONS, target)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
 
 
 def dumps(value: Any) -> str:

@@ -1,6 +1,7 @@
 """The simulator's job runner on a database file, one process: jobs a stopped process had
 claimed run again at the next start, a slow receiver never gets more webhooks claimed
-than its workers can take, and a webhook in flight is never taken for a dead runner's."""
+than its workers can take, a webhook in flight is never taken for a dead runner's, and
+a second process started on the file by mistake runs no job while the first runs."""
 
 from __future__ import annotations
 
@@ -122,3 +123,24 @@ def test_a_webhook_slower_than_the_orphan_check_is_not_sent_again(config, engine
         "done",
     )
     assert started == [job_id]
+
+
+def test_a_second_process_on_the_file_runs_no_job_until_the_first_stops(config, engines):
+    """Two ``smsim serve`` started on one file by mistake: only the first runs the jobs
+    (each job once); when it stops, the second takes over."""
+    first, second = _open(engines, config), _open(engines, config)
+    ran: list[tuple[str, int]] = []
+    first.scheduler.inline["probe"] = lambda job: ran.append(("first", job.id))
+    second.scheduler.inline["probe"] = lambda job: ran.append(("second", job.id))
+    first.start()
+    poll(lambda: first.scheduler._slots.held, 10, "the first runner's slot")
+    second.start()
+    ids = [first.scheduler.schedule(time.time(), "probe", f"j{n}", {}) for n in range(20)]
+    poll(lambda: len(ran) >= 20, 20, "the first 20 jobs")
+    assert sorted(ran) == sorted(("first", i) for i in ids)
+    assert not second.scheduler._slots.held
+
+    first.stop()  # a crash would release the slot the same way
+    later = [second.scheduler.schedule(time.time(), "probe", f"k{n}", {}) for n in range(10)]
+    poll(lambda: len(ran) >= 30, 20, "the next 10 jobs")
+    assert sorted(ran[20:]) == sorted(("second", i) for i in later)
