@@ -671,10 +671,19 @@ class MessageRows:
         )
         return [(int(r[0]), int(r[1])) for r in rows]
 
-    def sender_busy_until(self, sender: str) -> float | None:
-        """When ``sender``'s queue drains (epoch seconds), or None if it never sent."""
-        busy = self.store.scalar("SELECT busy_until FROM sender_queues WHERE sender = ?", (sender,))
-        return None if busy is None else float(busy)
+    def hold_sender_queue(self, sender: str) -> float | None:
+        """When ``sender``'s queue drains (epoch seconds), or None if it never sent; and
+        the queue's row stays locked until the caller's transaction ends, so that the
+        reservation it then stores is based on what it read. An upsert that changes
+        nothing takes the row lock on both engines (PostgreSQL's row lock, SQLite's
+        writer lock), so two instances on one database cannot both place a message in
+        the same free moment and send faster than the sender's rate."""
+        busy = self.store.scalar(
+            "INSERT INTO sender_queues (sender, busy_until) VALUES (?, 0) ON CONFLICT (sender)"
+            " DO UPDATE SET busy_until = sender_queues.busy_until RETURNING busy_until",
+            (sender,),
+        )
+        return float(busy) if busy else None
 
     def set_sender_busy_until(self, sender: str, busy_until: float) -> None:
         self.store.execute(

@@ -174,15 +174,25 @@ class RuleBook:
                     continue
                 if rule["probability"] < 1 and rng.random() >= rule["probability"]:
                     continue
-                if rule["remaining"] is not None:
-                    self.store.execute(
-                        "UPDATE rules SET remaining = remaining - 1 WHERE id = ?", (rule["id"],)
-                    )
+                if rule["remaining"] is not None and not self._spend_one(rule["id"]):
+                    continue  # another process spent its last use since we read it
                 out = rule["outcome"]
                 return Outcome(
                     out["status"], out["error_code"], out["delays"] or None, f"rule {rule['id']}"
                 )
         return None
+
+
+    def _spend_one(self, rule_id: int) -> bool:
+        """Spend one use of a counted rule; False when none is left. One conditional row
+        update, so two processes (or instances on one PostgreSQL) never both spend the
+        last use: the second one's update matches no row."""
+        spent = self.store.one(
+            "UPDATE rules SET remaining = remaining - 1 WHERE id = ? AND remaining > 0"
+            " RETURNING remaining",
+            (rule_id,),
+        )
+        return spent is not None
 
 
 def _matches(match: Mapping[str, str], message: Message) -> bool:
