@@ -63,7 +63,6 @@ class Engine:
             self.store,
             self.clock,
             workers=config.webhook_workers,
-            runners=config.delivery_process_count if role == Role.DELIVERY else 1,
         )
         self.attempts = AttemptLog(self.store)
         self.message_rows = MessageRows(self.store)

@@ -158,4 +158,11 @@ CREATE INDEX IF NOT EXISTS lost_callbacks_message ON lost_callbacks (message_sid
         " sender reports (docs/fidelity.md, Messages API: Media and Feedback)",
         _media_and_feedback,
     ),
+    Migration(
+        7,
+        "job claims under leases: a running job holds its claim until lease_until, so a"
+        " runner that died mid-job is noticed by the time and its jobs run again"
+        " (docs/scaling.md)",
+        "ALTER TABLE jobs ADD COLUMN lease_until REAL",
+    ),
 )

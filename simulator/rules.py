@@ -182,7 +182,6 @@ class RuleBook:
                 )
         return None
 
-
     def _spend_one(self, rule_id: int) -> bool:
         """Spend one use of a counted rule; False when none is left. One conditional row
         update, so two processes (or instances on one PostgreSQL) never both spend the

@@ -42,6 +42,8 @@ BUSY_TIMEOUT_MS = 30_000
 class Store:
     """Thread-safe access to the simulator's SQLite database."""
 
+    dialect = "sqlite"
+
     def __init__(self, path: str | None, memory: bool = False, shared: bool = False) -> None:
         target = ":memory:" if memory or not path else path
         self.path = None if target == ":memory:" else target
