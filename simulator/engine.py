@@ -63,6 +63,7 @@ class Engine:
             self.store,
             self.clock,
             workers=config.webhook_workers,
+            lease_seconds=config.job_lease,
         )
         self.attempts = AttemptLog(self.store)
         self.message_rows = MessageRows(self.store)
