@@ -31,7 +31,8 @@ from typing import Any
 
 from smsim.simulator.clock import RealClock, VirtualClock
 from smsim.simulator.runner_lock import RunnerSlots
-from smsim.simulator.store import Row, Store, dumps, loads
+from smsim.simulator.store import dumps, loads
+from smsim.simulator.store_api import Row, Store
 
 log = logging.getLogger("smsim.scheduler")
 
@@ -119,16 +120,16 @@ class Scheduler:
 
     def schedule(self, due_at: float, kind: str, ref: str, payload: dict[str, Any]) -> int:
         """Persist a job (inside the caller's transaction, if any) and wake the runner."""
-        cursor = self.store.execute(
-            "INSERT INTO jobs (due_at, kind, ref, payload) VALUES (?, ?, ?, ?)",
+        job_id = self.store.execute(
+            "INSERT INTO jobs (due_at, kind, ref, payload) VALUES (?, ?, ?, ?) RETURNING id",
             (due_at, kind, ref, dumps(payload)),
-        )
+        ).fetchone()[0]
         if self._thread is not None:
             with self._cond:
                 self._dirty = True
                 if self._wake_at is None or due_at < self._wake_at:
                     self._cond.notify()
-        return int(cursor.lastrowid or 0)
+        return int(job_id)
 
     def cancel(self, ref: str, kind: str | None = None) -> int:
         """Drop pending jobs for ``ref`` (e.g. a canceled message's next step)."""
