@@ -28,7 +28,7 @@ from smsim.simulator.optouts import OptOuts
 from smsim.simulator.rules import Outcome, RuleBook
 from smsim.simulator.scheduler import Job, Scheduler
 from smsim.simulator.services import Services
-from smsim.simulator.store import Store
+from smsim.simulator.store_api import Store
 from smsim.simulator.webhooks import Webhook
 
 log = logging.getLogger("smsim.delivery")

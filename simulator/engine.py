@@ -25,7 +25,8 @@ from smsim.simulator.optouts import OptOuts
 from smsim.simulator.rules import RuleBook
 from smsim.simulator.scheduler import Scheduler
 from smsim.simulator.services import Services
-from smsim.simulator.store import Store
+from smsim.simulator.store import open_store
+from smsim.simulator.store_api import Store
 from smsim.simulator.subresources import Subresources
 from smsim.simulator.suspension import Suspension
 from smsim.simulator.watch import ChangeFeed
@@ -55,7 +56,9 @@ class Engine:
     def __init__(self, config: SimulatorConfig, role: Role = Role.ALL) -> None:
         self.config = config
         self.role = role
-        self.store = Store(config.store_target, memory=config.memory, shared=role != Role.ALL)
+        self.store = open_store(
+            config.store_target, memory=config.memory, shared=role != Role.ALL
+        )
         self.clock = make_clock(config.clock, _saved_clock(self.store))
         self.accounts = Accounts(self.store, self.clock)
         self.rules = RuleBook(self.store, self.clock)
@@ -144,8 +147,8 @@ class Engine:
 
     @property
     def store_location(self) -> str:
-        """The database file, or ``:memory:``."""
-        return self.store.path or ":memory:"
+        """The database file, ``:memory:``, or a PostgreSQL URL without its password."""
+        return self.store.location
 
     def start(self) -> None:
         if self.role != Role.HTTP:

@@ -26,7 +26,8 @@ from smsim.simulator import bounds
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError
 from smsim.simulator.models import Message
-from smsim.simulator.store import Store, dumps, loads
+from smsim.simulator.store import dumps, loads
+from smsim.simulator.store_api import Store
 
 OUTCOME_STATUSES = ("delivered", "undelivered", "failed", "sent")
 DELAY_KEYS = ("sending", "sent", "delivered")
@@ -126,11 +127,12 @@ class RuleBook:
     def add(self, spec: Any, origin: str = "api") -> dict[str, Any]:
         """Add a rule; ``origin`` is ``"api"`` or ``"config"`` (a --config file's)."""
         rule = validate_rule(spec)
-        cursor = self.store.execute(
-            "INSERT INTO rules (spec, remaining, date_created, origin) VALUES (?, ?, ?, ?)",
+        rule_id = self.store.execute(
+            "INSERT INTO rules (spec, remaining, date_created, origin) VALUES (?, ?, ?, ?)"
+            " RETURNING id",
             (dumps(rule), rule["count"], self.clock.now(), origin),
-        )
-        return {"id": cursor.lastrowid, **rule, "remaining": rule["count"]}
+        ).fetchone()[0]
+        return {"id": int(rule_id), **rule, "remaining": rule["count"]}
 
     def add_all(self, specs: Sequence[Any]) -> list[dict[str, Any]]:
         """Add several rules (``{"rules": [...]}``): all of them, or none when one is bad

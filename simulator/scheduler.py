@@ -45,7 +45,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from smsim.simulator.clock import RealClock, VirtualClock
-from smsim.simulator.store import Store, dumps, loads
+from smsim.simulator.store import dumps, loads
+from smsim.simulator.store_api import Store
 
 log = logging.getLogger("smsim.scheduler")
 
@@ -127,10 +128,10 @@ class Scheduler:
 
     def schedule(self, due_at: float, kind: str, ref: str, payload: dict[str, Any]) -> int:
         """Persist a job (inside the caller's transaction, if any) and wake the runner."""
-        job_id = self.store.scalar(
+        job_id = self.store.execute(
             "INSERT INTO jobs (due_at, kind, ref, payload) VALUES (?, ?, ?, ?) RETURNING id",
             (due_at, kind, ref, dumps(payload)),
-        )
+        ).fetchone()[0]
         if self._thread is not None:
             with self._cond:
                 self._dirty = True

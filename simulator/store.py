@@ -29,11 +29,15 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
+from smsim.db_url import is_postgres_url, safe_url
 from smsim.migrations import SIMULATOR, DatabaseRefused, migrate
 from smsim.shared_counter import SharedCounter
 from smsim.simulator.migrations import MIGRATIONS
+
+if TYPE_CHECKING:
+    from smsim.simulator import store_api
 
 Row = sqlite3.Row
 BUSY_TIMEOUT_MS = 30_000
@@ -42,7 +46,7 @@ BUSY_TIMEOUT_MS = 30_000
 class Store:
     """Thread-safe access to the simulator's SQLite database."""
 
-    dialect = "sqlite"
+    dialect: Literal["sqlite"] = "sqlite"
 
     def __init__(self, path: str | None, memory: bool = False, shared: bool = False) -> None:
         target = ":memory:" if memory or not path else path
@@ -69,6 +73,11 @@ class Store:
                 self._conn.execute("PRAGMA synchronous=OFF")
             self._conn.execute("PRAGMA foreign_keys=OFF")
             self._conn.execute("PRAGMA temp_store=MEMORY")
+
+    @property
+    def location(self) -> str:
+        """The database file, or ``:memory:``."""
+        return self.path or ":memory:"
 
     # -- transactions -------------------------------------------------------------------
 
@@ -158,9 +167,9 @@ class Store:
             row: Row | None = self._conn.execute(sql, params).fetchone()
             return row
 
-    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[store_api.Row]:
         with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+            return cast("list[store_api.Row]", self._conn.execute(sql, params).fetchall())
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self.one(sql, params)
@@ -242,6 +251,22 @@ class FileWriterTurn(WriterTurn):
     def close(self) -> None:
         with contextlib.suppress(OSError):
             os.close(self._fd)
+
+
+def open_store(target: str | None, memory: bool = False, shared: bool = False) -> store_api.Store:
+    """The store for ``target``: PostgreSQL for a ``postgresql://`` (or ``postgres://``)
+    URL, else SQLite (a file path, or RAM for ``memory``/None)."""
+    if target and is_postgres_url(target):
+        if memory:
+            raise ValueError("a PostgreSQL database cannot be kept in memory")
+        try:
+            from smsim.simulator.pg_store import PostgresStore
+        except ImportError:  # psycopg comes with the postgres extra
+            raise DatabaseRefused(
+                safe_url(target), 'needs psycopg: pip install "smsim[postgres]"'
+            ) from None
+        return PostgresStore(target)
+    return Store(target, memory=memory, shared=shared)
 
 
 def open_connection(target: str) -> sqlite3.Connection:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from smsim.simulator.store import Store
+from smsim.simulator.store_api import Store
 
 POLL_SECONDS = 0.05
 # Every waiter re-runs its query when the count moves, so the tick stretches with their
