@@ -29,31 +29,29 @@ from smsim.simulator.watch import ChangeFeed
 class Coordination:
     """One process' link to the other processes of its database (none on SQLite)."""
 
-    def __init__(
-        self,
-        store: Store,
-        virtual_clock: bool,
-        wake_runner: notices.Callback | None,
-    ) -> None:
+    def __init__(self, store: Store, url: str | None, virtual_clock: bool) -> None:
+        """Take this process' share of the database's time (before anything else runs:
+        a refused virtual clock must not touch the jobs of the instance it meets)."""
         self._store = store
+        self._url = url
         self._feeds: list[ChangeFeed] = []
         self._lock = threading.Lock()
         self.clock_owner: ClockOwner | None = None
         self.listener: notices.Listener | None = None
-        if store.dialect != "postgresql":
+        if store.dialect == "postgresql" and url:
+            self.clock_owner = ClockOwner.for_url(url, virtual_clock, store.location)
+
+    def listen(self, wake_runner: notices.Callback | None) -> None:
+        """Start listening (PostgreSQL): ``wake_runner`` is called when another process
+        schedules a job (None: this process runs no jobs)."""
+        if self.clock_owner is None or self._url is None:
             return
-        url = store.url
-        self.clock_owner = ClockOwner.for_url(url, virtual_clock, store.location)
-        try:
-            listener = notices.Listener.for_url(url)
-            listener.subscribe(notices.ROWS, store.bump_generation)
-            listener.subscribe(notices.MESSAGES, self._messages_changed)
-            if wake_runner is not None:
-                listener.subscribe(notices.JOBS, wake_runner)
-            self.listener = listener.start()
-        except BaseException:
-            self.clock_owner.close()
-            raise
+        listener = notices.Listener.for_url(self._url)
+        listener.subscribe(notices.ROWS, self._store.bump_generation)
+        listener.subscribe(notices.MESSAGES, self._messages_changed)
+        if wake_runner is not None:
+            listener.subscribe(notices.JOBS, wake_runner)
+        self.listener = listener.start()
 
     def change_feed(self) -> ChangeFeed:
         """A new feed of changes to messages, for requests that wait on them."""

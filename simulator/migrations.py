@@ -224,6 +224,39 @@ def _media_and_feedback(conn: sqlite3.Connection) -> None:
     )
 
 
+def _nothing(conn: sqlite3.Connection) -> None:
+    """A step with nothing to do on SQLite: one process, no one to notify."""
+
+
+# One statement-level trigger per table and channel: at most one notification per
+# channel per transaction (PostgreSQL folds identical ones), sent when it commits, so a
+# listener that looks then sees the rows. The channels are smsim.simulator.notices'.
+_NOTIFY_TRIGGERS_POSTGRESQL = """
+CREATE FUNCTION smsim_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify(TG_ARGV[0], '');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER jobs_scheduled AFTER INSERT ON jobs
+    FOR EACH STATEMENT EXECUTE FUNCTION smsim_notify('smsim_jobs');
+""" + "".join(
+    f"""CREATE TRIGGER {table}_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION smsim_notify('{channel}');
+"""
+    for table, channel in (
+        ("messages", "smsim_messages"),
+        ("media", "smsim_messages"),
+        ("callback_attempts", "smsim_messages"),
+        ("accounts", "smsim_rows"),
+        ("api_keys", "smsim_rows"),
+        ("phone_numbers", "smsim_rows"),
+        ("services", "smsim_rows"),
+        ("service_senders", "smsim_rows"),
+    )
+)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -299,10 +332,12 @@ CREATE INDEX lost_callbacks_message ON lost_callbacks (message_sid);
         " ALTER TABLE jobs ALTER COLUMN claimed_by TYPE TEXT",
     ),
     Migration(
-        7,
-        "job claims under leases: a running job holds its claim until lease_until, so a"
-        " runner that died mid-job is noticed by the time and its jobs run again"
-        " (docs/scaling.md)",
-        "ALTER TABLE jobs ADD COLUMN lease_until REAL",
+        8,
+        "PostgreSQL tells every instance what changed (LISTEN/NOTIFY): a job scheduled"
+        " wakes the delivery runners, a change to messages wakes long-polls and the inbox"
+        " stream, a change to accounts, keys, numbers or services drops cached rows"
+        " (docs/scaling.md). SQLite is one process and needs nothing",
+        _nothing,
+        postgresql=_NOTIFY_TRIGGERS_POSTGRESQL,
     ),
 )
