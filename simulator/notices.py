@@ -12,13 +12,15 @@ delivered when it commits:
   rows start over (:mod:`smsim.simulator.row_cache`).
 
 One :class:`Listener` per process owns one dedicated connection (autocommit, outside the
-pool) and one thread that calls the subscribers. It reconnects when the connection drops,
-and calls every subscriber on each (re)connection and every :data:`FALLBACK_SECONDS`
-(its slow fallback poll): PostgreSQL delivers a notification to every connected listener,
-but one sent while the connection was down is lost, and then the fallback bounds the
-delay. Staleness bound: a change committed by one instance is seen by another within the
-notification's delivery (milliseconds on a LAN), and at worst within
-:data:`FALLBACK_SECONDS` plus the reconnection time.
+pool, with TCP keepalives) and one thread that calls the subscribers. PostgreSQL
+delivers every notification to every connected listener; one sent while the connection
+was down is lost. So the listener reconnects when the connection drops (at once when the
+server closes it; within about 10 s by keepalive when the network dies), calls every
+subscriber on each (re)connection, and calls every subscriber every
+:data:`FALLBACK_SECONDS` anyway (its slow fallback poll). Staleness bound: a change
+committed by one instance is seen by another within the notification's delivery
+(milliseconds on a LAN); at worst, when notifications were lost, within
+:data:`FALLBACK_SECONDS`.
 
 Callbacks run on the listener's thread: they must be quick (set a flag, notify a
 condition). On SQLite there is one process and no listener: writers wake their readers
@@ -40,9 +42,18 @@ MESSAGES = "smsim_messages"
 ROWS = "smsim_rows"
 CHANNELS = (JOBS, MESSAGES, ROWS)
 
-FALLBACK_SECONDS = 2.0  # every subscriber is called at least this often
+FALLBACK_SECONDS = 10.0  # every subscriber is called at least this often
 TICK_SECONDS = 0.25  # how long one wait for notifications lasts (how soon close() is seen)
 RECONNECT_SECONDS = 0.5  # the first wait before connecting again; doubles up to 5 s
+
+# A listener only reads: without keepalives a dead network would leave it waiting on a
+# socket nobody answers, deaf, until the kernel's two-hour default gave up.
+KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 2,
+}
 
 Callback = Callable[[], None]
 
@@ -50,13 +61,9 @@ Callback = Callable[[], None]
 class Listener:
     """One process' ``LISTEN`` connection and the thread that dispatches notifications."""
 
-    def __init__(
-        self,
-        connect: Callable[[], Any],
-        fallback_seconds: float = FALLBACK_SECONDS,
-    ) -> None:
+    def __init__(self, connect: Callable[[], Any], fallback_seconds: float | None = None) -> None:
         self._connect = connect  # opens a new autocommit psycopg connection
-        self._fallback = fallback_seconds
+        self._fallback = FALLBACK_SECONDS if fallback_seconds is None else fallback_seconds
         self._subscribers: dict[str, list[Callback]] = {}
         self._lock = threading.Lock()
         self._stopped = threading.Event()
@@ -66,10 +73,13 @@ class Listener:
         self.connections = 0  # how many times it connected (reconnections show here)
 
     @classmethod
-    def for_url(cls, url: str, fallback_seconds: float = FALLBACK_SECONDS) -> Listener:
+    def for_url(cls, url: str, fallback_seconds: float | None = None) -> Listener:
         import psycopg  # only on PostgreSQL: the SQLite default needs no driver
 
-        return cls(lambda: psycopg.connect(url, autocommit=True), fallback_seconds)
+        def connect() -> Any:
+            return psycopg.connect(url, autocommit=True, **KEEPALIVES)
+
+        return cls(connect, fallback_seconds)
 
     def subscribe(self, channel: str, callback: Callback) -> None:
         """Call ``callback`` (on the listener's thread) after each commit that notified
@@ -101,9 +111,9 @@ class Listener:
                     self.connections += 1
                     self._listening = set()
                     self._listen(conn)
-                    self.connected.set()
                     delay = RECONNECT_SECONDS
                     self._dispatch_all()  # anything may have changed while not listening
+                    self.connected.set()
                     self._serve(conn)
             except Exception as exc:  # the server restarted, the network dropped
                 if self._stopped.is_set():
