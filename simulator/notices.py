@@ -75,9 +75,10 @@ class Listener:
     @classmethod
     def for_url(cls, url: str, fallback_seconds: float | None = None) -> Listener:
         import psycopg  # only on PostgreSQL: the SQLite default needs no driver
+        from psycopg import conninfo
 
         def connect() -> Any:
-            return psycopg.connect(url, autocommit=True, **KEEPALIVES)
+            return psycopg.connect(conninfo.make_conninfo(url, **KEEPALIVES), autocommit=True)
 
         return cls(connect, fallback_seconds)
 

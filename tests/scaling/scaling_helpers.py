@@ -27,12 +27,14 @@ def create(
     callback: str | None = None,
 ) -> dict[str, Any]:
     """POST one message to ``url``'s Messages resource; its JSON (201 asserted)."""
-    sid, token = account
     data = {"To": to, "From": FROM, "Body": "across instances"}
     if callback:
         data["StatusCallback"] = callback
     answer = session.post(
-        f"{url}/2010-04-01/Accounts/{sid}/Messages.json", data=data, auth=account, timeout=30
+        f"{url}/2010-04-01/Accounts/{account[0]}/Messages.json",
+        data=data,
+        auth=account,
+        timeout=30,
     )
     assert answer.status_code == 201, answer.text
     return dict(answer.json())
