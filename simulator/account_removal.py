@@ -18,7 +18,7 @@ from smsim.simulator.messages import Messages
 from smsim.simulator.optouts import OptOuts
 from smsim.simulator.scheduler import Scheduler
 from smsim.simulator.services import Services
-from smsim.simulator.store import Store
+from smsim.simulator.store_api import Store
 from smsim.simulator.webhooks import AttemptLog
 
 

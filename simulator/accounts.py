@@ -19,7 +19,7 @@ from smsim.simulator.errors import TwilioError, authentication_failed, not_found
 from smsim.simulator.ids import new_auth_token, new_sid
 from smsim.simulator.models import Account, ApiKey, PhoneNumber, VerifiedNumber, from_row
 from smsim.simulator.row_cache import RowCache
-from smsim.simulator.store import Store
+from smsim.simulator.store_api import Store
 
 ACCOUNT_TYPES = {"trial": "Trial", "full": "Full"}
 

@@ -66,6 +66,9 @@ class SimulatorConfig:
     # Only on PostgreSQL, as ``workers``.
     delivery_processes: int = default("delivery_processes")
     webhook_workers: int = default("webhook_workers")
+    # PostgreSQL: how long a claimed job stays with a process that stopped renewing it
+    # (it died); its jobs run elsewhere within 1.25 leases (smsim.simulator.scheduler)
+    job_lease: float = default("job_lease")
     price_table: Mapping[str, float] = field(default_factory=dict)
     enforce_throughput: bool = default("enforce_throughput")
     validate_contracts: bool = default("validate_contracts")  # check against contracts/

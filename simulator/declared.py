@@ -28,7 +28,7 @@ from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.errors import ConfigError
 from smsim.simulator.models import Account
 from smsim.simulator.rules import RuleBook
-from smsim.simulator.store import Store
+from smsim.simulator.store_api import Store
 
 #: Meta key: the account SID made for each ``accounts[i]`` without ``sid`` of the last file
 #: that named accounts (null for entries with a ``sid``).

@@ -28,7 +28,7 @@ from smsim.simulator.optouts import OptOuts
 from smsim.simulator.rules import Outcome, RuleBook
 from smsim.simulator.scheduler import Job, Scheduler
 from smsim.simulator.services import Services
-from smsim.simulator.store import Store
+from smsim.simulator.store_api import Store
 from smsim.simulator.webhooks import Webhook
 
 log = logging.getLogger("smsim.delivery")
@@ -125,7 +125,7 @@ class Delivery:
         depart = now
         if self.config.enforce_throughput and message.from_number:
             mps = throughput.mps_for(message.from_number, message.to_number) * speed
-            busy_until = self.rows.sender_busy_until(message.from_number)
+            busy_until = self.rows.hold_sender_queue(message.from_number)
             slot = throughput.reserve(busy_until or now, now, segments, mps)
             if slot.backlog_segments > throughput.queue_capacity_segments(mps / speed):
                 if raise_when_full:

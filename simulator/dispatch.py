@@ -16,7 +16,7 @@ from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
 from smsim.simulator.group_commit import GroupCommit
 from smsim.simulator.scheduler import Job, Scheduler
-from smsim.simulator.store import Store
+from smsim.simulator.store_api import Store
 from smsim.simulator.webhooks import AttemptLog, AttemptResult, Sender, Webhook
 
 log = logging.getLogger("smsim.delivery")

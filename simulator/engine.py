@@ -16,6 +16,7 @@ from smsim.simulator.account_removal import AccountRemoval
 from smsim.simulator.accounts import Accounts, NumberSpec
 from smsim.simulator.clock import make_clock
 from smsim.simulator.config import SimulatorConfig
+from smsim.simulator.coordination import Coordination
 from smsim.simulator.declared import apply_config
 from smsim.simulator.delivery import Delivery
 from smsim.simulator.dispatch import Dispatcher
@@ -25,7 +26,8 @@ from smsim.simulator.optouts import OptOuts
 from smsim.simulator.rules import RuleBook
 from smsim.simulator.scheduler import Scheduler
 from smsim.simulator.services import Services
-from smsim.simulator.store import Store
+from smsim.simulator.store import open_store
+from smsim.simulator.store_api import Store
 from smsim.simulator.subresources import Subresources
 from smsim.simulator.suspension import Suspension
 from smsim.simulator.watch import ChangeFeed
@@ -55,7 +57,14 @@ class Engine:
     def __init__(self, config: SimulatorConfig, role: Role = Role.ALL) -> None:
         self.config = config
         self.role = role
-        self.store = Store(config.store_target, memory=config.memory)
+        self.store = open_store(config.store_target, memory=config.memory)
+        try:
+            self.coordination = Coordination(
+                self.store, config.store_target, virtual_clock=config.clock == "virtual"
+            )
+        except BaseException:  # a virtual clock meeting another instance: refused
+            self.store.close()
+            raise
         self.clock = make_clock(config.clock, _saved_clock(self.store))
         self.accounts = Accounts(self.store, self.clock)
         self.rules = RuleBook(self.store, self.clock)
@@ -63,8 +72,9 @@ class Engine:
             self.store,
             self.clock,
             workers=config.webhook_workers,
-            runners=config.delivery_process_count if role == Role.DELIVERY else 1,
+            lease_seconds=config.job_lease,
         )
+        self.coordination.listen(self.scheduler.wake if role != Role.HTTP else None)
         self.attempts = AttemptLog(self.store)
         self.message_rows = MessageRows(self.store)
         self.services = Services(self.store, self.clock, self.accounts, self.message_rows)
@@ -122,6 +132,7 @@ class Engine:
             if role == Role.ALL:  # a worker's parent seeded before it started any
                 self._seed_state()
         except BaseException:  # e.g. a --config naming a number another account owns
+            self.coordination.close()
             self.store.close()
             raise
 
@@ -140,12 +151,12 @@ class Engine:
 
     def change_feed(self) -> ChangeFeed:
         """A new feed of this engine's store changes, for requests that wait on them."""
-        return ChangeFeed.of_store(self.store)
+        return self.coordination.change_feed()
 
     @property
     def store_location(self) -> str:
-        """The database file, or ``:memory:``."""
-        return self.store.path or ":memory:"
+        """The database file, ``:memory:``, or a PostgreSQL URL without its password."""
+        return self.store.location
 
     def start(self) -> None:
         if self.role != Role.HTTP:
@@ -158,6 +169,7 @@ class Engine:
 
     def close(self) -> None:
         self.stop()
+        self.coordination.close()
         self.store.close()
 
     def reset(self) -> None:
@@ -165,8 +177,9 @@ class Engine:
 
         Webhooks in flight would write their attempts into the emptied database, so they
         finish first: this process' own, or, in an HTTP worker, the delivery processes'
-        (every ``running`` job, for at most :data:`RESET_WAIT_SECONDS` under load)."""
-        if self.role == Role.HTTP:
+        (every ``running`` job, for at most :data:`RESET_WAIT_SECONDS` under load), and
+        on PostgreSQL every instance's."""
+        if self.role == Role.HTTP or self.store.dialect == "postgresql":
             self.scheduler.wait_until_none_running(RESET_WAIT_SECONDS)
         else:
             self.scheduler.wait_in_flight()

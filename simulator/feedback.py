@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from smsim.simulator.errors import TwilioError
 from smsim.simulator.models import from_row
-from smsim.simulator.store import Store
+from smsim.simulator.store_api import Store
 
 # message_feedback_enum_outcome in Twilio's spec (api.v2010.account.message.message_feedback).
 OUTCOMES = ("confirmed", "unconfirmed")

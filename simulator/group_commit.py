@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from smsim.simulator.store import Store
+from smsim.simulator.store_api import Store
 
 Write = Callable[[], None]
 

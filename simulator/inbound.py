@@ -63,7 +63,7 @@ from smsim.simulator.models import Message, PhoneNumber, new_message
 from smsim.simulator.optouts import OptOuts
 from smsim.simulator.scheduler import Scheduler
 from smsim.simulator.services import Services
-from smsim.simulator.store import Store
+from smsim.simulator.store_api import Store
 from smsim.simulator.webhooks import AttemptLog, AttemptResult, Webhook
 
 AUTO_REPLY_PRICE = "0.00000"

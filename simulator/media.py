@@ -17,7 +17,7 @@ from smsim.simulator.ids import is_sid, new_sid
 from smsim.simulator.media_urls import content_type_of
 from smsim.simulator.messages import page_token_for
 from smsim.simulator.models import Message, from_row
-from smsim.simulator.store import Store
+from smsim.simulator.store_api import Store
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@ from smsim.simulator.models import (
     from_row,
     new_message,
 )
-from smsim.simulator.store import Store, dumps, loads
+from smsim.simulator.store import dumps, loads
+from smsim.simulator.store_api import Store
 from smsim.sqlwhere import Where
 
 TRIAL_PREFIX = "Sent from your Twilio trial account - "
@@ -409,11 +410,7 @@ class Messages:
 
     def replies_to(self, inbound_sid: str) -> list[Message]:
         """Messages sent in reply to ``inbound_sid`` (auto-reply and TwiML), oldest first."""
-        rows = self.store.all(
-            "SELECT * FROM messages WHERE direction = 'outbound-reply'"
-            " AND json_extract(extra, '$.in_reply_to') = ? ORDER BY id",
-            (inbound_sid,),
-        )
+        rows = self.store.all(_REPLIES_TO[self.store.dialect], (inbound_sid,))
         return [row_to_message(r) for r in rows]
 
     def mark_reply(self, message: Message, inbound_sid: str, service_sid: str | None) -> Message:
@@ -473,7 +470,7 @@ class Messages:
     def inbox(self, query: InboxQuery) -> InboxPage:
         """One keyset page of messages across accounts, newest first (see InboxQuery)."""
         limit = max(1, min(query.limit, INBOX_MAX_LIMIT))
-        filters = _inbox_filters(query)
+        filters = _inbox_filters(query, self.store.dialect)
         ascending = query.after is not None and query.before is None
         page = filters.merged(
             Where().compare("id", "<", query.before).compare("id", ">", query.after)
@@ -517,6 +514,7 @@ class Messages:
             side = Where().equals(column, number).merged(where)
             parts.append(
                 f"SELECT * FROM (SELECT * FROM messages{side.sql} ORDER BY id {order} LIMIT ?)"
+                f" AS {column}_side"
             )
             values += [*side.params, limit + 1]
         merged: list[Any] = self.store.all(
@@ -621,9 +619,8 @@ class MessageRows:
         and append ``history`` (from, to, at) to its ``status_history``, in one statement."""
         assignments = ", ".join(f"{name} = ?" for name in columns)
         self.store.execute(
-            f"UPDATE messages SET {assignments}, extra = json_set(extra, '$.status_history',"
-            " json_insert(coalesce(json_extract(extra, '$.status_history'), json('[]')),"
-            " '$[#]', json_array(?, ?, ?))) WHERE sid = ?",
+            f"UPDATE messages SET {assignments}, {_APPEND_HISTORY[self.store.dialect]}"
+            " WHERE sid = ?",
             [*columns.values(), *history, sid],
         )
 
@@ -648,18 +645,17 @@ class MessageRows:
         return int(count or 0)
 
     def created_total(self) -> int:
-        """Messages ever stored (every direction): SQLite's AUTOINCREMENT high-water mark
-        of ``messages.id``, which neither a delete nor a reset moves back, so it counts
-        creates exactly even after the rows are gone."""
-        seq = self.store.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'messages'")
+        """Messages ever stored (every direction): the high-water mark of ``messages.id``
+        (SQLite's AUTOINCREMENT, PostgreSQL's identity sequence), which neither a delete
+        nor a reset moves back, so it counts creates exactly even after the rows are
+        gone."""
+        seq = self.store.scalar(_CREATED_TOTAL[self.store.dialect])
         return int(seq or 0)
 
     def count_by_status(self) -> list[tuple[str, int]]:
         """(status, count) of the messages stored now: a walk of the status index, not
         of the rows (a scrape of a million messages must stay cheap)."""
-        rows = self.store.all(
-            "SELECT status, COUNT(*) FROM messages INDEXED BY messages_status GROUP BY status"
-        )
+        rows = self.store.all(_COUNT_BY_STATUS[self.store.dialect])
         return [(str(r[0]), int(r[1])) for r in rows]
 
     def count_by_error(self) -> list[tuple[int, int]]:
@@ -671,10 +667,19 @@ class MessageRows:
         )
         return [(int(r[0]), int(r[1])) for r in rows]
 
-    def sender_busy_until(self, sender: str) -> float | None:
-        """When ``sender``'s queue drains (epoch seconds), or None if it never sent."""
-        busy = self.store.scalar("SELECT busy_until FROM sender_queues WHERE sender = ?", (sender,))
-        return None if busy is None else float(busy)
+    def hold_sender_queue(self, sender: str) -> float | None:
+        """When ``sender``'s queue drains (epoch seconds), or None if it never sent; and
+        the queue's row stays locked until the caller's transaction ends, so that the
+        reservation it then stores is based on what it read. An upsert that changes
+        nothing takes the row lock on both engines (PostgreSQL's row lock, SQLite's
+        writer lock), so two instances on one database cannot both place a message in
+        the same free moment and send faster than the sender's rate."""
+        busy = self.store.scalar(
+            "INSERT INTO sender_queues (sender, busy_until) VALUES (?, 0) ON CONFLICT (sender)"
+            " DO UPDATE SET busy_until = sender_queues.busy_until RETURNING busy_until",
+            (sender,),
+        )
+        return float(busy) if busy else None
 
     def set_sender_busy_until(self, sender: str, busy_until: float) -> None:
         self.store.execute(
@@ -684,7 +689,37 @@ class MessageRows:
         )
 
 
-def _inbox_filters(query: InboxQuery) -> Where:
+# SQL where the two engines' dialects differ, chosen by ``store.dialect``.
+_REPLIES_TO = {  # both walk the expression index of migration 4
+    "sqlite": "SELECT * FROM messages WHERE direction = 'outbound-reply'"
+    " AND json_extract(extra, '$.in_reply_to') = ? ORDER BY id",
+    "postgresql": "SELECT * FROM messages WHERE direction = 'outbound-reply'"
+    " AND extra::json ->> 'in_reply_to' = ? ORDER BY id",
+}
+_APPEND_HISTORY = {  # extra.status_history gains [from, to, at] in the same statement
+    "sqlite": "extra = json_set(extra, '$.status_history',"
+    " json_insert(coalesce(json_extract(extra, '$.status_history'), json('[]')),"
+    " '$[#]', json_array(?, ?, ?)))",
+    "postgresql": "extra = jsonb_set(extra::jsonb, '{status_history}',"
+    " coalesce(extra::jsonb -> 'status_history', '[]'::jsonb)"
+    " || jsonb_build_array(jsonb_build_array(?::text, ?::text, ?::float8)))::text",
+}
+_CREATED_TOTAL = {
+    "sqlite": "SELECT seq FROM sqlite_sequence WHERE name = 'messages'",
+    "postgresql": "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM messages_id_seq",
+}
+_COUNT_BY_STATUS = {
+    "sqlite": "SELECT status, COUNT(*) FROM messages INDEXED BY messages_status GROUP BY status",
+    "postgresql": "SELECT status, COUNT(*) FROM messages GROUP BY status",
+}
+# SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE is the same search there.
+_BODY_CONTAINS = {
+    "sqlite": "body LIKE ? ESCAPE '\\'",
+    "postgresql": "body ILIKE ? ESCAPE '\\'",
+}
+
+
+def _inbox_filters(query: InboxQuery, dialect: str) -> Where:
     """The conditions of every filter except ``number`` and the cursor."""
     where = (
         Where()
@@ -701,7 +736,7 @@ def _inbox_filters(query: InboxQuery) -> Where:
         where.add("sid IN (SELECT message_sid FROM lost_callbacks)")
     if query.text:
         escaped = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.add("body LIKE ? ESCAPE '\\'", f"%{escaped}%")
+        where.add(_BODY_CONTAINS[dialect], f"%{escaped}%")
     return where
 
 

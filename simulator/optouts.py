@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from smsim.simulator.store import Store
+from smsim.simulator.store_api import Store
 
 
 class OptOuts:
@@ -17,8 +17,8 @@ class OptOuts:
 
     def block(self, account_sid: str, scope: str, handset: str, at: float) -> None:
         self.store.execute(
-            "INSERT OR IGNORE INTO optouts (account_sid, scope, handset, date_created)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO optouts (account_sid, scope, handset, date_created)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (account_sid, scope, handset, at),
         )
 

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from smsim.simulator.store import Store
+from smsim.simulator.store_api import Store
 
 V = TypeVar("V")
 

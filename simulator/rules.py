@@ -26,7 +26,8 @@ from smsim.simulator import bounds
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError
 from smsim.simulator.models import Message
-from smsim.simulator.store import Store, dumps, loads
+from smsim.simulator.store import dumps, loads
+from smsim.simulator.store_api import Store
 
 OUTCOME_STATUSES = ("delivered", "undelivered", "failed", "sent")
 DELAY_KEYS = ("sending", "sent", "delivered")
@@ -126,11 +127,12 @@ class RuleBook:
     def add(self, spec: Any, origin: str = "api") -> dict[str, Any]:
         """Add a rule; ``origin`` is ``"api"`` or ``"config"`` (a --config file's)."""
         rule = validate_rule(spec)
-        cursor = self.store.execute(
-            "INSERT INTO rules (spec, remaining, date_created, origin) VALUES (?, ?, ?, ?)",
+        rule_id = self.store.execute(
+            "INSERT INTO rules (spec, remaining, date_created, origin) VALUES (?, ?, ?, ?)"
+            " RETURNING id",
             (dumps(rule), rule["count"], self.clock.now(), origin),
-        )
-        return {"id": cursor.lastrowid, **rule, "remaining": rule["count"]}
+        ).fetchone()[0]
+        return {"id": int(rule_id), **rule, "remaining": rule["count"]}
 
     def add_all(self, specs: Sequence[Any]) -> list[dict[str, Any]]:
         """Add several rules (``{"rules": [...]}``): all of them, or none when one is bad
@@ -174,15 +176,24 @@ class RuleBook:
                     continue
                 if rule["probability"] < 1 and rng.random() >= rule["probability"]:
                     continue
-                if rule["remaining"] is not None:
-                    self.store.execute(
-                        "UPDATE rules SET remaining = remaining - 1 WHERE id = ?", (rule["id"],)
-                    )
+                if rule["remaining"] is not None and not self._spend_one(rule["id"]):
+                    continue  # another process spent its last use since we read it
                 out = rule["outcome"]
                 return Outcome(
                     out["status"], out["error_code"], out["delays"] or None, f"rule {rule['id']}"
                 )
         return None
+
+    def _spend_one(self, rule_id: int) -> bool:
+        """Spend one use of a counted rule; False when none is left. One conditional row
+        update, so two processes (or instances on one PostgreSQL) never both spend the
+        last use: the second one's update matches no row."""
+        spent = self.store.one(
+            "UPDATE rules SET remaining = remaining - 1 WHERE id = ? AND remaining > 0"
+            " RETURNING remaining",
+            (rule_id,),
+        )
+        return spent is not None
 
 
 def _matches(match: Mapping[str, str], message: Message) -> bool:

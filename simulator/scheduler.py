@@ -9,19 +9,34 @@ kind. Two ways to run them:
   instant in turn and run everything due there, waiting for its webhooks, before moving
   on; so callbacks of one message always arrive in order and a test never sleeps.
 
-A job is ``pending`` until claimed, ``running`` (with its runner's slot) while it runs.
-Each process that runs jobs holds a runner slot (:mod:`smsim.simulator.runner_lock`);
-jobs ``running`` under a slot nobody holds (their runner died mid-job) go back to
-``pending``: at-least-once, never lost.
+Claims under leases. A job is ``pending`` until a runner claims it: one statement marks
+it ``running`` with ``claimed_by`` (the runner's :func:`instance_id`) and ``lease_until``
+(wall time plus :attr:`Scheduler.lease_seconds`); on PostgreSQL the rows are picked
+``FOR UPDATE SKIP LOCKED``, so runners in any number of processes and machines claim
+disjoint batches without waiting on each other. While a runner lives it renews the lease
+of all its running jobs in one update every quarter lease; any runner returns jobs whose
+lease ended to ``pending`` at the same pace. So a runner killed mid-job (``kill -9``, a
+lost machine) loses nothing: its jobs run again elsewhere within ``lease * 1.25`` seconds
+of its death, at least once (a webhook it had sent but not recorded is sent again).
+Leases are wall time (``time.time()``): the machines' clocks must agree to well under a
+lease (NTP does), as they must for ``due_at`` anyway.
 
-Under ``smsim serve`` with the real clock the HTTP worker processes only schedule; the
-delivery processes run. They cannot be notified from another process, so while idle
-each looks for newly due jobs every :data:`SHARED_POLL_SECONDS` (one indexed read).
+On SQLite one process owns the file, so every job ``running`` when it starts was its dead
+predecessor's and goes back to ``pending`` at once; nothing needs renewing or sweeping.
+The virtual clock is one instance on either engine, and does the same.
+
+Wake-ups: a job scheduled in this process wakes its runner directly; one scheduled by
+another process on PostgreSQL wakes it through ``LISTEN/NOTIFY``
+(:mod:`smsim.simulator.notices`), whose slow fallback tick bounds a lost notification's
+delay.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -30,16 +45,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from smsim.simulator.clock import RealClock, VirtualClock
-from smsim.simulator.runner_lock import RunnerSlots
-from smsim.simulator.store import Row, Store, dumps, loads
+from smsim.simulator.store import dumps, loads
+from smsim.simulator.store_api import Store
 
 log = logging.getLogger("smsim.scheduler")
 
 BATCH = 500
 MAX_IDLE_WAVES = 1_000_000
-SHARED_POLL_SECONDS = 0.01  # how soon a job another process scheduled is seen
-LOCK_RETRY_SECONDS = 0.1  # how often a runner waiting for a free slot tries again
-ORPHAN_CHECK_SECONDS = 5.0  # how often a runner looks for jobs of a dead runner
+# How long a claim holds a job without renewal. A live runner renews every quarter of it,
+# so it only has to outlast a stalled renewal (a slow database, a paused VM) without
+# handing live jobs to another runner; short, because a dead runner's jobs wait that long.
+LEASE_SECONDS = 10.0
+JOBS_CHANNEL = "smsim_jobs"  # what PostgreSQL notifies when a job is scheduled
+
+
+def instance_id() -> str:
+    """This process' name in ``jobs.claimed_by``: host, pid and a random part (a pid
+    comes back after a restart; the random part does not)."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 @dataclass(frozen=True)
@@ -62,10 +85,12 @@ class Scheduler:
         store: Store,
         clock: RealClock | VirtualClock,
         workers: int = 16,
-        runners: int = 1,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.store = store
         self.clock = clock
+        self.instance = instance_id()
+        self.lease_seconds = lease_seconds
         self.inline: dict[str, Handler] = {}  # run in the scheduler, batched in a transaction
         self.pooled: dict[str, Handler] = {}  # run on worker threads (network I/O)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="smsim-webhook")
@@ -73,62 +98,46 @@ class Scheduler:
         self._wake_at: float | None = None
         self._dirty = False
         self._thread: threading.Thread | None = None
-        self._stopping = False
+        self._leases: threading.Thread | None = None
+        self._stopping = threading.Event()
         self._virtual_lock = threading.RLock()
         self._in_flight: set[Future[None]] = set()
         self._flight_lock = threading.Lock()
         # pooled jobs claimed but not finished, at most: enough to keep every worker busy
         self._pool_capacity = max(2 * workers, 32)
-        self._slots = RunnerSlots(store.path, runners) if store.path else None
-        self._orphans_checked = 0.0
-        if clock.virtual:  # virtual time runs jobs in the caller's thread, from now on
-            self.store.execute("UPDATE jobs SET state = 'pending' WHERE state = 'running'")
+        # On PostgreSQL other processes may be running jobs right now; on SQLite (one
+        # process) and with virtual time (one instance) any running job is a dead one's.
+        self.shared = store.dialect == "postgresql" and not clock.virtual
+        if not self.shared:
+            self.release_running()
 
-    @property
-    def slot(self) -> int:
-        """The runner slot this process claims jobs under (0 without slots)."""
-        return 0 if self._slots is None or self._slots.slot is None else self._slots.slot
+    def release_running(self) -> int:
+        """Every ``running`` job back to ``pending`` (its runner is gone)."""
+        return self.store.execute(
+            "UPDATE jobs SET state = 'pending', claimed_by = NULL, lease_until = NULL"
+            " WHERE state = 'running'"
+        ).rowcount
 
-    def _recover(self, starting: bool = False) -> None:
-        """Jobs claimed under a slot whose runner is gone run again (at least once, never
-        lost): when ``starting``, this runner's own slot's (its predecessor died holding
-        it); always, any other slot whose lock is free. Never this runner's own slot
-        later: those jobs are its own, in flight. A job claimed before slots existed
-        counts as slot 0's."""
-        self._orphans_checked = time.monotonic()
-        if starting:
-            self._reset_slot(self.slot)
-        if self._slots is None:
-            return
-        rows = self.store.all(
-            "SELECT DISTINCT COALESCE(claimed_by, 0) FROM jobs WHERE state = 'running'"
-        )
-        for (slot,) in rows:
-            with self._slots.vacated(int(slot)) as gone:
-                if gone:
-                    self._reset_slot(int(slot))
-
-    def _reset_slot(self, slot: int) -> None:
-        self.store.execute(
-            "UPDATE jobs SET state = 'pending', claimed_by = NULL"
-            " WHERE state = 'running' AND COALESCE(claimed_by, 0) = ?",
-            (slot,),
-        )
+    def wake(self) -> None:
+        """Look for due jobs now (a job was scheduled, maybe by another process)."""
+        with self._cond:
+            self._dirty = True
+            self._cond.notify()
 
     # -- scheduling ---------------------------------------------------------------------
 
     def schedule(self, due_at: float, kind: str, ref: str, payload: dict[str, Any]) -> int:
         """Persist a job (inside the caller's transaction, if any) and wake the runner."""
-        cursor = self.store.execute(
-            "INSERT INTO jobs (due_at, kind, ref, payload) VALUES (?, ?, ?, ?)",
+        job_id = self.store.execute(
+            "INSERT INTO jobs (due_at, kind, ref, payload) VALUES (?, ?, ?, ?) RETURNING id",
             (due_at, kind, ref, dumps(payload)),
-        )
+        ).fetchone()[0]
         if self._thread is not None:
             with self._cond:
                 self._dirty = True
                 if self._wake_at is None or due_at < self._wake_at:
                     self._cond.notify()
-        return int(cursor.lastrowid or 0)
+        return int(job_id)
 
     def cancel(self, ref: str, kind: str | None = None) -> int:
         """Drop pending jobs for ``ref`` (e.g. a canceled message's next step)."""
@@ -167,37 +176,72 @@ class Scheduler:
             return self._pool_capacity - len(self._in_flight)
 
     def _claim(self, until: float, room: int | None = None) -> list[Job]:
-        """Mark due jobs ``running`` and return them: up to :data:`BATCH` of each sort,
-        and with ``room`` at most that many pooled ones. Without that bound a slow
-        receiver let every due webhook be claimed into the pool's queue at once (18,000
-        in one run, half a gigabyte, each waiting so long it timed out)."""
-        with self.store.transaction():
+        """Mark due jobs ``running`` under this runner's lease and return them: up to
+        :data:`BATCH` of each sort, and with ``room`` at most that many pooled ones.
+        Without that bound a slow receiver let every due webhook be claimed into the
+        pool's queue at once (18,000 in one run, half a gigabyte, each waiting so long it
+        timed out)."""
+        with self.store.transaction() as tx:
             if room is None:
-                rows = self._due_rows(until, "", [], BATCH)
+                rows = self._claim_rows(tx, until, "", [], BATCH)
             else:
                 pooled = list(self.pooled)
                 marks = ",".join("?" * len(pooled)) or "''"
-                rows = self._due_rows(until, f"kind NOT IN ({marks})", pooled, BATCH)
+                rows = self._claim_rows(tx, until, f"kind NOT IN ({marks})", pooled, BATCH)
                 if room > 0 and pooled:
-                    rows += self._due_rows(until, f"kind IN ({marks})", pooled, min(room, BATCH))
-                rows.sort(key=lambda r: (r["due_at"], r["id"]))
-            if rows:
-                ids = [r["id"] for r in rows]
-                marks = ",".join("?" * len(ids))
-                self.store.execute(
-                    f"UPDATE jobs SET state = 'running', claimed_by = ? WHERE id IN ({marks})",
-                    [self.slot, *ids],
-                )
-        return [Job(r["id"], r["due_at"], r["kind"], r["ref"], loads(r["payload"])) for r in rows]
+                    rows += self._claim_rows(
+                        tx, until, f"kind IN ({marks})", pooled, min(room, BATCH)
+                    )
+        jobs = [Job(r[0], r[1], r[2], r[3], loads(r[4])) for r in rows]
+        jobs.sort(key=lambda job: (job.due_at, job.id))  # RETURNING keeps no order
+        return jobs
 
-    def _due_rows(self, until: float, where: str, params: list[Any], limit: int) -> list[Row]:
-        """Pending jobs due by ``until`` (and matching ``where``), earliest first."""
+    def _claim_rows(
+        self, tx: Any, until: float, where: str, params: list[Any], limit: int
+    ) -> list[Any]:
+        """Claim pending jobs due by ``until`` (and matching ``where``), earliest first,
+        in one statement. PostgreSQL skips rows another runner is claiming this instant
+        instead of waiting for it; SQLite has one writer and one process, so the
+        transaction alone makes the claim exclusive."""
         extra = f" AND {where}" if where else ""
-        return self.store.all(
-            "SELECT id, due_at, kind, ref, payload FROM jobs WHERE state = 'pending'"
-            f" AND due_at <= ?{extra} ORDER BY due_at, id LIMIT ?",
-            (until, *params, limit),
+        skip = " FOR UPDATE SKIP LOCKED" if self.store.dialect == "postgresql" else ""
+        cursor = tx.execute(
+            "UPDATE jobs SET state = 'running', claimed_by = ?, lease_until = ?"
+            " WHERE id IN (SELECT id FROM jobs WHERE state = 'pending'"
+            f" AND due_at <= ?{extra} ORDER BY due_at, id LIMIT ?{skip})"
+            " RETURNING id, due_at, kind, ref, payload",
+            (self.instance, time.time() + self.lease_seconds, until, *params, limit),
         )
+        return list(cursor.fetchall())
+
+    # -- leases ---------------------------------------------------------------------------
+
+    def renew_leases(self) -> int:
+        """Extend the lease of every job this runner holds (one update); how many."""
+        return self.store.execute(
+            "UPDATE jobs SET lease_until = ? WHERE claimed_by = ? AND state = 'running'",
+            (time.time() + self.lease_seconds, self.instance),
+        ).rowcount
+
+    def reclaim_expired(self) -> int:
+        """Return to ``pending`` the jobs whose lease ended (their runner stopped renewing:
+        it died); how many."""
+        return self.store.execute(
+            "UPDATE jobs SET state = 'pending', claimed_by = NULL, lease_until = NULL"
+            " WHERE state = 'running' AND COALESCE(lease_until, 0) < ?",
+            (time.time(),),
+        ).rowcount
+
+    def _keep_leases(self) -> None:
+        """Runs beside the runner on PostgreSQL: renew ours, then reclaim the dead's,
+        every quarter lease."""
+        while not self._stopping.wait(self.lease_seconds / 4):
+            try:
+                self.renew_leases()
+                if self.reclaim_expired():
+                    self.wake()
+            except Exception:  # the database is away for a moment: try next tick
+                log.exception("could not renew or reclaim job leases")
 
     def _run_batch(self, jobs: list[Job]) -> list[Future[None]]:
         """Inline jobs in one transaction; pooled jobs submitted. Returns the futures."""
@@ -244,89 +288,70 @@ class Scheduler:
     # -- real clock -----------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the background runner (real clock only)."""
+        """Start the background runner (real clock only), and on PostgreSQL the thread
+        that keeps its leases and reclaims those of dead runners."""
         if self.clock.virtual or self._thread is not None:
             return
-        self._stopping = False
+        self._stopping.clear()
         self._thread = threading.Thread(target=self._loop, name="smsim-scheduler", daemon=True)
         self._thread.start()
-
-    def _become_runner(self) -> bool:
-        """Wait for a free runner slot (other processes may hold them all); False if
-        stopped first."""
-        if self._slots is None:
-            return True
-        warned = False
-        while not self._stopping:
-            if self._slots.try_acquire():
-                if warned:
-                    log.warning("took over running jobs on %s", self.store.path)
-                return True
-            if not warned:
-                log.warning(
-                    "other smsim processes run the jobs of %s; waiting for one to stop",
-                    self.store.path,
-                )
-                warned = True
-            with self._cond:
-                self._cond.wait(LOCK_RETRY_SECONDS)
-        return False
+        if self.shared:
+            self._leases = threading.Thread(
+                target=self._keep_leases, name="smsim-job-leases", daemon=True
+            )
+            self._leases.start()
 
     def _loop(self) -> None:
         assert isinstance(self.clock, RealClock)
-        if not self._become_runner():
-            return
-        try:
-            self._recover(starting=True)
-        except Exception:
-            log.exception("could not recover running jobs")
-        shared = self.store.shared
-        while not self._stopping:
+        if self.shared:  # a runner that died before this one started left them
+            try:
+                self.reclaim_expired()
+            except Exception:
+                log.exception("could not reclaim expired job leases")
+        while not self._stopping.is_set():
             with self._cond:
                 self._dirty = False
             try:
                 now = self.clock.now()
-                if time.monotonic() - self._orphans_checked > ORPHAN_CHECK_SECONDS:
-                    self._recover()
                 room = self._room()
-                jobs = self._claim(now, room) if not shared or self._due(now) else []
+                jobs = self._claim(now, room)
                 if jobs:
                     self._run_batch(jobs)
                     continue
                 next_due = self.next_due()
                 if room <= 0 and next_due is not None and next_due <= now:
                     # due webhooks wait for a worker; the next one to land wakes us
-                    next_due = now + SHARED_POLL_SECONDS
+                    next_due = now + 0.05
             except Exception:  # keep the runner alive; the error is in the log
                 log.exception("scheduler loop error")
                 next_due = self.clock.now() + 0.5
             with self._cond:
-                if self._stopping:
+                if self._stopping.is_set():
                     break
                 if self._dirty:
                     continue
-                if shared:  # other processes schedule without notifying this one
-                    soon = self.clock.now() + SHARED_POLL_SECONDS
-                    next_due = soon if next_due is None else min(next_due, soon)
                 self._wake_at = next_due
                 self.clock.wait(self._cond, next_due)
                 self._wake_at = None
 
-    def _due(self, now: float) -> bool:
-        """Whether any job is due (a read: no write lock taken while idle)."""
-        due = self.next_due()
-        return due is not None and due <= now
-
     def stop(self, timeout: float = 5.0) -> None:
-        self._stopping = True
+        self._stopping.set()
         with self._cond:
             self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        for thread in (self._thread, self._leases):
+            if thread is not None:
+                thread.join(timeout)
+        self._thread = self._leases = None
         self._pool.shutdown(wait=True, cancel_futures=False)
-        if self._slots is not None:
-            self._slots.release()
+        if self.shared:  # what this runner claimed and never finished runs elsewhere now
+            try:
+                self.store.execute(
+                    "UPDATE jobs SET state = 'pending', claimed_by = NULL, lease_until = NULL"
+                    " WHERE state = 'running' AND claimed_by = ?",
+                    (self.instance,),
+                )
+            except Exception:
+                log.exception("could not hand back this runner's jobs; their leases will")
 
     def wait_until_none_running(self, timeout: float) -> bool:
         """Block until no job is ``running`` in any process (the delivery processes of

@@ -61,7 +61,8 @@ from smsim.simulator.messages import (
     valid_callback_url,
 )
 from smsim.simulator.models import Account, Message
-from smsim.simulator.store import Store, dumps, loads
+from smsim.simulator.store import dumps, loads
+from smsim.simulator.store_api import Store
 
 V1_SERVICES = "/v1/Services"
 USECASES = frozenset(
@@ -237,6 +238,20 @@ def _token_start(
     raise invalid_page_token(token)
 
 
+# Storage order is creation (or joining) order: SQLite's rowid; on PostgreSQL, an identity
+# column ``position`` (a PostgreSQL table has no stable row order of its own).
+_SERVICES_IN_ORDER = {
+    "sqlite": "SELECT rowid AS position, * FROM services WHERE account_sid = ? ORDER BY rowid",
+    "postgresql": "SELECT * FROM services WHERE account_sid = ? ORDER BY position",
+}
+_POOL_IN_ORDER = {
+    "sqlite": "SELECT rowid AS position, phone_sid, date_created FROM service_senders"
+    " WHERE service_sid = ? ORDER BY rowid",
+    "postgresql": "SELECT position, phone_sid, date_created FROM service_senders"
+    " WHERE service_sid = ? ORDER BY position",
+}
+
+
 class Services:
     """Messaging Services over the store, plus the hooks messages and delivery call."""
 
@@ -279,10 +294,7 @@ class Services:
     def of_account(self, account_sid: str) -> list[Service]:
         # Storage order is creation order (date_created never runs backwards on one
         # clock), and a PageToken names a position in it.
-        rows = self.store.all(
-            "SELECT rowid AS position, * FROM services WHERE account_sid = ? ORDER BY rowid",
-            (account_sid,),
-        )
+        rows = self.store.all(_SERVICES_IN_ORDER[self.store.dialect], (account_sid,))
         return [
             Service(
                 r["sid"],
@@ -346,8 +358,13 @@ class Services:
             )
         now = self.clock.now()
         with self.store.transaction():
+            # a row left from before goes to the end of the pool, as a new member
             self.store.execute(
-                "INSERT OR REPLACE INTO service_senders (service_sid, phone_sid, date_created)"
+                "DELETE FROM service_senders WHERE service_sid = ? AND phone_sid = ?",
+                (service_sid, phone_sid),
+            )
+            self.store.execute(
+                "INSERT INTO service_senders (service_sid, phone_sid, date_created)"
                 " VALUES (?,?,?)",
                 (service_sid, phone_sid, now),
             )
@@ -385,11 +402,7 @@ class Services:
         return self.accounts.service_sid_of_number(phone_number)
 
     def _pool(self, service_sid: str) -> list[PoolNumber]:
-        joined = self.store.all(
-            "SELECT rowid AS position, phone_sid, date_created FROM service_senders"
-            " WHERE service_sid = ? ORDER BY rowid",
-            (service_sid,),
-        )
+        joined = self.store.all(_POOL_IN_ORDER[self.store.dialect], (service_sid,))
         numbers = self.accounts.numbers_by_sid([r["phone_sid"] for r in joined])
         return [
             PoolNumber(
@@ -465,9 +478,16 @@ class Services:
         return known if known in reachable else None
 
     def _round_robin(self, service: Service, tier: list[str]) -> str:
-        key = _RR_KEY + service.sid
-        position = int(self.store.get_meta(key) or 0)
-        self.store.set_meta(key, str(position + 1))
+        """The next sender of ``tier`` for ``service``: its position moves in one atomic
+        row update, so instances on one database take turns instead of picking the same
+        sender twice."""
+        taken = self.store.scalar(
+            "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key)"
+            " DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)"
+            " RETURNING value",
+            (_RR_KEY + service.sid,),
+        )
+        position = int(taken) - 1  # the value before this message's turn
         return tier[position % len(tier)]
 
     def _apply_validity(self, service: Service, message: Message) -> None:

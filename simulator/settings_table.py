@@ -217,6 +217,16 @@ SETTINGS: tuple[Setting, ...] = (
         refusal=f"must be 1-{MAX_WORKERS} (or 0: one per two cores)",
     ),
     Setting(
+        "job_lease",
+        float,
+        10.0,
+        "seconds a claimed job stays with a process that stopped renewing it (PostgreSQL)",
+        env_help="seconds before a dead process' jobs run elsewhere, on PostgreSQL (default 10)",
+        low=0.1,
+        high=3600.0,
+        refusal="must be a number of seconds from 0.1 to 3600, not {value!r}",
+    ),
+    Setting(
         "threads",
         int,
         0,

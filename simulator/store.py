@@ -17,21 +17,32 @@ The store knows tables and rows, not Twilio rules: the engine modules own the ru
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from smsim.migrations import SIMULATOR
+from smsim.db_url import is_postgres_url, safe_url
+from smsim.migrations import SIMULATOR, DatabaseRefused
 from smsim.simulator.migrations import MIGRATIONS
 from smsim.sqlite_store import MEMORY, Durability, Row, SQLiteStore
 
-__all__ = ["Row", "Store", "dumps", "loads"]
+if TYPE_CHECKING:
+    from smsim.simulator import store_api
+
+__all__ = ["Row", "Store", "dumps", "loads", "open_store"]
 
 
 class Store(SQLiteStore):
     """Thread-safe access to the simulator's SQLite database."""
 
+    dialect: Literal["sqlite"] = "sqlite"
+
     def __init__(self, path: str | None, memory: bool = False) -> None:
         target = MEMORY if memory or not path else path
         super().__init__(target, SIMULATOR, MIGRATIONS, Durability.FAST)
+
+    @property
+    def location(self) -> str:
+        """The database file, or ``:memory:``."""
+        return self.path or MEMORY
 
     def data_version(self) -> int:
         """Moves whenever the database commits: what waiters poll to learn of new rows
@@ -64,6 +75,22 @@ class Store(SQLiteStore):
             ).fetchall():
                 conn.execute(f"DELETE FROM {name}")
             self.bump_generation()
+
+
+def open_store(target: str | None, memory: bool = False) -> store_api.Store:
+    """The store for ``target``: PostgreSQL for a ``postgresql://`` (or ``postgres://``)
+    URL, else SQLite (a file path, or RAM for ``memory``/None)."""
+    if target and is_postgres_url(target):
+        if memory:
+            raise ValueError("a PostgreSQL database cannot be kept in memory")
+        try:
+            from smsim.simulator.pg_store import PostgresStore
+        except ImportError:  # psycopg comes with the postgres extra
+            raise DatabaseRefused(
+                safe_url(target), 'needs psycopg: pip install "smsim[postgres]"'
+            ) from None
+        return PostgresStore(target)
+    return Store(target, memory=memory)
 
 
 def dumps(value: Any) -> str:

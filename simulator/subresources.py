@@ -5,7 +5,7 @@ from __future__ import annotations
 from smsim.simulator.feedback import FeedbackRows
 from smsim.simulator.media import MediaRows
 from smsim.simulator.models import Message
-from smsim.simulator.store import Store
+from smsim.simulator.store_api import Store
 
 
 class Subresources:

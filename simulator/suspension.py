@@ -13,7 +13,7 @@ from smsim.simulator.accounts import Accounts
 from smsim.simulator.delivery import Delivery
 from smsim.simulator.messages import Messages
 from smsim.simulator.models import Account
-from smsim.simulator.store import Store
+from smsim.simulator.store_api import Store
 
 NOT_YET_SENT = ("queued", "accepted", "scheduled")
 SUSPENDED_CODE = 30002

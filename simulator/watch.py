@@ -3,11 +3,16 @@ live stream (``/_smsim/stream``) sleep on.
 
 A parked request must cost next to nothing while nothing happens and must end at once
 when the server stops. So waiters do not each poll the messages table: one
-:class:`ChangeFeed` per engine asks SQLite whether anything was committed
-(``PRAGMA data_version`` for other processes' commits plus ``total_changes()`` for this
-connection's; no table read) every :data:`POLL_SECONDS` (longer with many waiters)
-while anyone waits, and wakes the waiters only when that number moved;
-:meth:`ChangeFeed.close` wakes them all for good. No Flask here.
+:class:`ChangeFeed` per engine holds a change count, and wakes the waiters only when it
+moves; :meth:`ChangeFeed.close` wakes them all for good. No Flask here. The count moves:
+
+- on SQLite (one process), when the store's connection changed rows: a probe of
+  SQLite's in-memory change counter (no file read) every :data:`POLL_SECONDS` (longer
+  with many waiters) while anyone waits;
+- on PostgreSQL, when any instance commits a change to messages, media or callback
+  attempts: PostgreSQL notifies it (:mod:`smsim.simulator.notices`) and
+  :meth:`ChangeFeed.bump` moves the count, with no probe at all. A change is seen within
+  the notification's delivery, and at worst within the listener's fallback tick.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from smsim.simulator.store import Store
+from smsim.simulator.store_api import Store
 
 POLL_SECONDS = 0.05
 # Every waiter re-runs its query when the count moves, so the tick stretches with their
@@ -29,7 +34,7 @@ T = TypeVar("T")
 class ChangeFeed:
     """Tells waiters that the store changed, or that they must stop waiting."""
 
-    def __init__(self, probe: Callable[[], int], every: float = POLL_SECONDS) -> None:
+    def __init__(self, probe: Callable[[], int] | None, every: float = POLL_SECONDS) -> None:
         self._probe = probe
         self._every = every
         self._cond = threading.Condition()
@@ -44,6 +49,17 @@ class ChangeFeed:
         ``smsim serve --workers``, the other processes'."""
         return cls(store.data_version, every)
 
+    @classmethod
+    def pushed(cls) -> ChangeFeed:
+        """A feed that moves only when told (:meth:`bump`): PostgreSQL's notifications."""
+        return cls(None)
+
+    def bump(self) -> None:
+        """Something changed: wake every waiter to look again."""
+        with self._cond:
+            self._version += 1
+            self._cond.notify_all()
+
     @property
     def closed(self) -> bool:
         return self._closed.is_set()
@@ -57,12 +73,14 @@ class ChangeFeed:
     def current(self) -> int:
         """The change count as last seen. Read it before looking at the store: a change
         after that moves the count past it, so the wait that follows cannot miss it."""
-        if self._poller is None:  # nobody polls: this may be stale, so look now
+        if self._poller is None and self._probe is not None:  # may be stale: look now
             self._refresh()
         with self._cond:
             return self._version
 
     def _refresh(self) -> None:
+        if self._probe is None:
+            return
         value = self._probe()
         with self._cond:
             if value != self._version:
@@ -75,7 +93,7 @@ class ChangeFeed:
         deadline = time.monotonic() + timeout
         with self._cond:
             self._waiters += 1
-            if self._poller is None and not self._closed.is_set():
+            if self._poller is None and self._probe is not None and not self._closed.is_set():
                 self._poller = threading.Thread(
                     target=self._poll, name="smsim-change-feed", daemon=True
                 )

@@ -29,7 +29,8 @@ from smsim.contracts import payloads
 from smsim.contracts.signature import SIGNATURE_HEADER, compute_signature
 from smsim.contracts.wire import FORM_CONTENT_TYPE
 from smsim.simulator import fragments
-from smsim.simulator.store import Store, dumps, loads
+from smsim.simulator.store import dumps, loads
+from smsim.simulator.store_api import Store
 from smsim.sqlwhere import Where
 
 RESPONSE_BODY_LIMIT = 2048
@@ -308,7 +309,7 @@ class AttemptLog:
         cursor = self.store.execute(
             "INSERT INTO callback_attempts (job_id, message_sid, account_sid, kind, url, method,"
             " params, headers, attempt, status_code, response_body, error, at, duration_ms)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
             (
                 job_id,
                 webhook.message_sid,
@@ -326,7 +327,7 @@ class AttemptLog:
                 round(result.duration * 1000, 3),
             ),
         )
-        attempt_id = int(cursor.lastrowid or 0)
+        attempt_id = int(cursor.fetchone()[0])
         if gave_up:
             self.store.execute(
                 "INSERT INTO lost_callbacks (attempt_id, message_sid, at) VALUES (?, ?, ?)",
@@ -361,7 +362,9 @@ class AttemptLog:
         last = min(newest, after_id + most)
         if last <= after_id:
             return after_id, []
-        buckets = ", ".join(f"SUM(duration_ms <= {float(b)!r})" for b in bounds_ms)
+        buckets = ", ".join(
+            f"SUM(CASE WHEN duration_ms <= {float(b)!r} THEN 1 ELSE 0 END)" for b in bounds_ms
+        )
         rows = self.store.all(
             f"SELECT kind, {_OUTCOME_SQL} AS outcome, COUNT(*), SUM(duration_ms)"
             f"{', ' + buckets if buckets else ''} FROM callback_attempts"
@@ -408,7 +411,7 @@ class AttemptLog:
         """The number the next attempt of ``attempt``'s callback gets."""
         highest = self.store.scalar(
             "SELECT MAX(attempt) FROM callback_attempts"
-            " WHERE message_sid IS ? AND kind = ? AND url = ? AND params = ?",
+            " WHERE message_sid IS NOT DISTINCT FROM ? AND kind = ? AND url = ? AND params = ?",
             (attempt["message_sid"], attempt["kind"], attempt["url"], dumps(attempt["form"])),
         )
         return int(highest or attempt["attempt"]) + 1
@@ -418,7 +421,7 @@ class AttemptLog:
         the flag of every attempt of the same callback (same message, kind, URL, form)."""
         cursor = self.store.execute(
             "DELETE FROM lost_callbacks WHERE attempt_id IN (SELECT id FROM callback_attempts"
-            " WHERE message_sid IS ? AND kind = ? AND url = ? AND params = ?)",
+            " WHERE message_sid IS NOT DISTINCT FROM ? AND kind = ? AND url = ? AND params = ?)",
             (attempt["message_sid"], attempt["kind"], attempt["url"], dumps(attempt["form"])),
         )
         return int(cursor.rowcount or 0)
@@ -444,17 +447,22 @@ class AttemptLog:
         if status:
             # params is stored as a JSON list of [name, value] pairs; filtering here, before
             # the LIMIT, keeps status=delivered&limit=3 from coming back short.
-            where.add(
-                "EXISTS (SELECT 1 FROM json_each(a.params) AS p"
-                " WHERE json_extract(p.value, '$[0]') = 'MessageStatus'"
-                " AND json_extract(p.value, '$[1]') = ?)",
-                status,
-            )
+            where.add(_STATUS_SENT[self.store.dialect], status)
         rows = self.store.all(
             f"{_SELECT_ATTEMPTS}{where.sql} ORDER BY a.id LIMIT ?", [*where.params, limit]
         )
         return [_attempt_json(row) for row in rows]
 
+
+# An attempt that sent ``MessageStatus=<status>``: ``params`` is a JSON list of
+# [name, value] pairs, looked into with each engine's JSON functions.
+_STATUS_SENT = {
+    "sqlite": "EXISTS (SELECT 1 FROM json_each(a.params) AS p"
+    " WHERE json_extract(p.value, '$[0]') = 'MessageStatus'"
+    " AND json_extract(p.value, '$[1]') = ?)",
+    "postgresql": "EXISTS (SELECT 1 FROM json_array_elements(a.params::json) AS p (pair)"
+    " WHERE p.pair ->> 0 = 'MessageStatus' AND p.pair ->> 1 = ?)",
+}
 
 _SELECT_ATTEMPTS = (
     "SELECT a.*, l.attempt_id IS NOT NULL AS lost FROM callback_attempts a"

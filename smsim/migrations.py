@@ -39,7 +39,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 __all__ = [
     "CLIENT",
@@ -48,6 +48,7 @@ __all__ = [
     "DatabaseRefused",
     "Migration",
     "Upgrade",
+    "check_numbering",
     "inspect",
     "latest_version",
     "migrate",
@@ -85,11 +86,17 @@ KINDS = (SIMULATOR, CLIENT)
 
 @dataclass(frozen=True)
 class Migration:
-    """One numbered schema step: SQL statements, or a function for data rewrites."""
+    """One numbered schema step: SQL statements, or a function for data rewrites.
+
+    ``apply`` is the SQLite form; ``postgresql`` the same step on PostgreSQL (see
+    :mod:`smsim.pg_migrations`), for the kinds of database PostgreSQL can hold: SQL
+    text (several statements, no placeholders) or a function taking a connection whose
+    ``execute``/``executemany`` take ``?`` placeholders."""
 
     version: int
     summary: str
     apply: str | Callable[[sqlite3.Connection], None]
+    postgresql: str | Callable[[Any], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -188,7 +195,7 @@ def migrate(
     Raises :class:`DatabaseRefused`, having written nothing, when the file is of another
     kind, from a newer smsim, or not SQLite.
     """
-    _check_numbering(migrations)
+    check_numbering(migrations)
     found = inspect(conn, path)
     start = _starting_version(found, kind, migrations, path)
     unversioned = found.application_id == 0 and bool(found.tables)
@@ -230,7 +237,7 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
-def _check_numbering(migrations: Sequence[Migration]) -> None:
+def check_numbering(migrations: Sequence[Migration]) -> None:
     expected = list(range(1, len(migrations) + 1))
     if [m.version for m in migrations] != expected:
         raise ValueError(f"migrations must be numbered {expected}, one step each")

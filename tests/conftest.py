@@ -16,9 +16,58 @@ from collections.abc import Iterator
 from typing import Any
 
 import browser_helpers
+import postgres_helpers
 import pytest
 
 os.environ["SMSIM_VALIDATE_CONTRACTS"] = "1"
+
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test (or module) marked ``both_engines`` runs once per store engine, through the
+    ``db_engine`` fixture (and so ``smsim_config``, ``simulator``, ... on top of it)."""
+    if "db_engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_engines"
+    ):
+        metafunc.parametrize("db_engine", ENGINES, indirect=True)
+
+
+@pytest.fixture
+def db_engine(request: pytest.FixtureRequest) -> str:
+    """The store engine this test runs on: ``sqlite`` unless marked ``both_engines``."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh database on the test PostgreSQL server (see postgres_helpers)."""
+    with postgres_helpers.fresh_database() as url:
+        yield url
+
+
+@pytest.fixture
+def store_target(db_engine: str, request: pytest.FixtureRequest) -> str | None:
+    """Where this test's simulator keeps its state: RAM (SQLite) or a fresh PostgreSQL
+    database."""
+    if db_engine == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return None
+
+
+@pytest.fixture
+def smsim_config(store_target: str | None) -> Any:
+    """smsim's pytest plugin's configuration, on this test's engine."""
+    from smsim.simulator.config import SimulatorConfig
+
+    return SimulatorConfig(
+        memory=store_target is None,
+        db_path=store_target,
+        port=0,
+        clock="virtual",
+        threads=8,
+        webhook_workers=8,
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -86,7 +86,7 @@ def _check_start(config: SimulatorConfig) -> None:
     """Every mistake a start can catch before it opens the database or binds the port."""
     checks.host(config.host)
     checks.port_number(config.port)
-    if config.store_target:
+    if config.store_target and not config.on_postgresql:  # a server is checked by opening
         checks.database_path(config.store_target)
     checks.port_free(config.host, config.port)
 

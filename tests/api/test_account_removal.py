@@ -3,9 +3,12 @@ nothing of any other account is touched."""
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from smsim.testing import CallbackRecorder, ControlClient
+
+pytestmark = pytest.mark.both_engines
 
 SENDER = "+14155550170"
 OTHER_SENDER = "+14155550171"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 from twilio.rest import Client
+
+pytestmark = pytest.mark.both_engines
 
 
 def _client(sim, account) -> Client:

@@ -16,6 +16,8 @@ from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.server import SimulatorServer
 from smsim.testing import CallbackRecorder, ControlClient
 
+pytestmark = pytest.mark.both_engines
+
 FROM = "+14155550100"
 CALLBACK_PATH = "/sms/twilio?account=ACME&meta=1.2.1691686363.20230810.0.wzrk_default.-49"
 

@@ -16,6 +16,8 @@ from twilio.rest import Client
 
 from smsim.contracts import validate
 
+pytestmark = pytest.mark.both_engines
+
 NUMBER = "+14155550100"
 OTHER_NUMBER = "+14155550101"
 HANDSET = "+12125550123"

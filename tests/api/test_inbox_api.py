@@ -15,6 +15,8 @@ from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.server import SimulatorServer
 from smsim.testing import poll
 
+pytestmark = pytest.mark.both_engines
+
 NUMBER = "+14155550100"
 HANDSET = "+14155550123"
 
@@ -358,9 +360,11 @@ def test_timeline_of_a_message_stored_before_moves_were_recorded(simulator, smsi
     sid = _send(simulator, account, HANDSET, "old")
     smsim_control.run_until_idle()
     store = simulator.engine.store
-    store.execute(
-        "UPDATE messages SET extra = json_remove(extra, '$.status_history') WHERE sid = ?", (sid,)
-    )
+    forget = {
+        "sqlite": "json_remove(extra, '$.status_history')",
+        "postgresql": "(extra::jsonb - 'status_history')::text",
+    }[store.dialect]
+    store.execute(f"UPDATE messages SET extra = {forget} WHERE sid = ?", (sid,))
     detail = requests.get(f"{simulator.url}/_smsim/messages/{sid}", timeout=10).json()
     assert [p["status"] for p in detail["timeline"]] == ["created", "delivered"]
 

@@ -21,6 +21,8 @@ from smsim.simulator.config import SimulatorConfig, load_config
 from smsim.simulator.server import SimulatorServer
 from smsim.testing import CallbackRecorder, ControlClient
 
+pytestmark = pytest.mark.both_engines
+
 FROM = "+14155550100"
 TO = "+14155550191"
 

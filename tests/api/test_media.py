@@ -15,6 +15,8 @@ from twilio.base.exceptions import TwilioRestException
 
 from smsim.testing import ControlError
 
+pytestmark = pytest.mark.both_engines
+
 FROM = "+14155550100"
 TO = "+14155550199"
 HANDSET = "+12125550123"

@@ -8,6 +8,8 @@ import pytest
 import requests
 from twilio.base.exceptions import TwilioRestException
 
+pytestmark = pytest.mark.both_engines
+
 FROM = "+14155550100"
 RFC2822 = re.compile(r"^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0000$")
 

@@ -15,6 +15,8 @@ from twilio.rest import Client
 
 from smsim.simulator.optout_keywords import HELP_REPLY, START_REPLY, STOP_REPLY
 
+pytestmark = pytest.mark.both_engines
+
 NUMBER = "+14155550100"
 SECOND = "+14155550101"
 OUTSIDE = "+14155550102"

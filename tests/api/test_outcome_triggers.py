@@ -3,12 +3,15 @@ must really produce that code, and every catalogued code must be on the page."""
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from smsim.contracts import catalogue
 from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.http.app import create_app
 from smsim.simulator.outcome_triggers import outcome_rows
+
+pytestmark = pytest.mark.both_engines
 
 OWN_NUMBER = "+14155550100"
 HANDSET = "+14155550123"

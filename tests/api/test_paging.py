@@ -7,7 +7,10 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+import pytest
 import requests
+
+pytestmark = pytest.mark.both_engines
 
 FROM = "+14155550100"
 KEEP_TO = "+14155550111"

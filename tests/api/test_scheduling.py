@@ -13,6 +13,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+pytestmark = pytest.mark.both_engines
+
 SENDER = "+14155550100"
 TO = "+14155550199"
 HOUR = 3600

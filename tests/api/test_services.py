@@ -13,6 +13,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+pytestmark = pytest.mark.both_engines
+
 US_A, US_B, US_C = "+14155550100", "+14155550101", "+14155550102"
 NYC = "+12125550100"
 UK = "+447700900123"

@@ -11,6 +11,8 @@ import requests
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+pytestmark = pytest.mark.both_engines
+
 NUMBER = "+14155550100"
 HANDSET = "+12125550123"
 STRANGER = "+13125550199"
