@@ -8,15 +8,13 @@ Every problem raises :class:`ConfigError` naming the field, e.g.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from smsim import settings
 from smsim.simulator import bounds
 from smsim.simulator.account_spec import AccountConfig, AccountSpecError, parse_account_spec
 from smsim.simulator.errors import ConfigError
@@ -117,20 +115,7 @@ _STRUCTURED: dict[str, Callable[[Any], Any]] = {}  # filled in at the end of the
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
     """Parse a YAML or JSON config file into a mapping (ConfigError if unreadable)."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"config: cannot read {p}: {exc.strerror}") from exc
-    try:
-        data = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"config: {p} is not valid YAML/JSON: {exc}") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"config: {p} must hold a mapping at the top level")
-    return data
+    return settings.read_mapping_file(path, ConfigError)
 
 
 def from_mapping(data: Mapping[str, Any], base: SimulatorConfig | None = None) -> SimulatorConfig:

@@ -135,7 +135,7 @@ def run_serve(args: argparse.Namespace) -> int:
             twilio_base_url=args.twilio_base_url,
             public_url=args.public_url,
             account_id=args.account_id,
-            senders=args.senders,
+            concurrent_sends=args.senders,
             allowed_hosts=websafety.parse_host_list(
                 args.allowed_hosts or os.environ.get(websafety.ALLOWED_HOSTS_ENV)
             ),
