@@ -57,10 +57,11 @@ class SimulatorConfig:
     # process (more threads per process only queue on its one GIL)
     threads: int = default("threads")
     # HTTP worker processes beside the delivery processes (docs/scaling.md); 0: the cores
-    # the delivery processes leave (at least one). Only with the real clock and a
-    # database file: a virtual clock and an in-memory store live in one process.
+    # the delivery processes leave (at least one). Only on PostgreSQL with the real
+    # clock: SQLite and the virtual clock live in one process.
     workers: int = default("workers")
-    # processes running lifecycle steps and webhooks; 0: one per two cores (at least one)
+    # processes running lifecycle steps and webhooks; 0: one per two cores (at least one).
+    # Only on PostgreSQL, as ``workers``.
     delivery_processes: int = default("delivery_processes")
     webhook_workers: int = default("webhook_workers")
     price_table: Mapping[str, float] = field(default_factory=dict)
@@ -83,10 +84,18 @@ class SimulatorConfig:
         return None if self.memory else self.db_path
 
     @property
+    def on_postgresql(self) -> bool:
+        """Whether the store is a PostgreSQL server (``--db postgresql://...``) rather than
+        SQLite (a file or ``--memory``)."""
+        return self.store_target is not None and is_postgresql_url(self.store_target)
+
+    @property
     def multi_process(self) -> bool:
-        """Whether ``smsim serve`` runs HTTP worker processes and a delivery process (the
-        real clock and a database file) rather than one process for everything."""
-        return self.clock == "real" and self.store_target is not None
+        """Whether ``smsim serve`` runs HTTP worker processes and delivery processes (the
+        real clock on PostgreSQL) rather than one process for everything. SQLite is always
+        one process (docs/scaling.md): its single writer is best used by one process's
+        threads, with no lock or cache shared across processes."""
+        return self.clock == "real" and self.on_postgresql
 
     @property
     def http_threads(self) -> int:
@@ -144,10 +153,19 @@ def validate(config: SimulatorConfig) -> None:
     """Each setting within its declared limits, then the checks across settings."""
     for setting in SETTINGS:
         setting.check(getattr(config, setting.name))
+    if (config.workers > 1 or config.delivery_processes) and not config.on_postgresql:
+        name = "workers" if config.workers > 1 else "delivery_processes"
+        raise ConfigError(
+            f"{name}: several processes need PostgreSQL (--db postgresql://...); with SQLite"
+            " smsim serves HTTP and delivers in one process"
+        )
     if config.workers > 1 and config.clock == "virtual":
         raise ConfigError("workers: more than 1 needs the real clock (virtual time is in-process)")
-    if config.workers > 1 and not config.store_target:
-        raise ConfigError("workers: more than 1 needs a database file, not --memory")
+
+
+def is_postgresql_url(target: str) -> bool:
+    """Whether a ``--db`` value names a PostgreSQL server rather than an SQLite file."""
+    return target.startswith(("postgresql://", "postgres://"))
 
 
 def from_env(environ: Mapping[str, str], base: SimulatorConfig) -> SimulatorConfig:

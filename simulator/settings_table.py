@@ -111,10 +111,11 @@ SETTINGS: tuple[Setting, ...] = (
         "workers",
         int,
         0,
-        "HTTP worker processes (0: the cores delivery leaves)",
+        "HTTP worker processes, on PostgreSQL (0: the cores delivery leaves)",
         flag="--workers",
-        flag_help="HTTP worker processes beside the delivery processes (default: the cores"
-        " they leave, at least one); with --memory or the virtual clock smsim is one process",
+        flag_help="HTTP worker processes beside the delivery processes, on PostgreSQL only"
+        " (default: the cores they leave, at least one); with SQLite (a file or --memory) or"
+        " the virtual clock smsim is one process",
         low=0,
         high=MAX_WORKERS,
         refusal=f"must be 1-{MAX_WORKERS} (or 0: automatic)",
@@ -123,10 +124,11 @@ SETTINGS: tuple[Setting, ...] = (
         "delivery_processes",
         int,
         0,
-        "delivery processes (0: one per two cores)",
+        "delivery processes, on PostgreSQL (0: one per two cores)",
         flag="--delivery-processes",
-        flag_help="processes running lifecycle steps and sending webhooks (default: one per"
-        " two cores, at least one)",
+        flag_help="processes running lifecycle steps and sending webhooks, on PostgreSQL only"
+        " (default: one per two cores, at least one); with SQLite delivery runs in threads"
+        " of the one process",
         low=0,
         high=MAX_WORKERS,
         refusal=f"must be 1-{MAX_WORKERS} (or 0: one per two cores)",

@@ -2,8 +2,8 @@
 
 ``flock``: the kernel drops the lock when the process holding it dies, even by
 ``kill -9``, so "is this lock free?" answers "is its holder gone?". The simulator's
-runner slots (:mod:`smsim.simulator.runner_lock`) and the client's campaign sender
-(:mod:`smsim.client.workers`) use it to have one process do a job across a crash.
+runner slots (:mod:`smsim.simulator.runner_lock`) use it to have one process do a job
+across a crash.
 """
 
 from __future__ import annotations

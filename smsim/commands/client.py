@@ -16,7 +16,6 @@ from smsim.migrations import DatabaseRefused
 
 if TYPE_CHECKING:
     from smsim.client.config import ClientConfig
-    from smsim.commands._foreground import StopSignals
 
 DEFAULT_PORT = 8911
 DEFAULT_DB = "smsim-client.db"
@@ -60,8 +59,8 @@ def register(subparsers: Any) -> None:
     serve.add_argument(
         "--workers",
         type=int,
-        help="HTTP worker processes beside the campaign sender process (default: one per"
-        " core); with --memory the client is one process",
+        help="HTTP worker processes: 1 only; the client keeps its state in SQLite, and"
+        " SQLite is one process (HTTP threads and the campaign sender)",
     )
     serve.add_argument(
         "--senders",
@@ -69,9 +68,7 @@ def register(subparsers: Any) -> None:
         default=8,
         help="concurrent Create Message requests per campaign (default 8)",
     )
-    serve.add_argument(
-        "--threads", type=int, default=8, help="WSGI worker threads per worker process"
-    )
+    serve.add_argument("--threads", type=int, default=8, help="WSGI worker threads (default 8)")
     add_safety_flags(serve, "the JSON API (/api/) and the web UI")
     serve.add_argument("--log-level", default="WARNING", help="Python log level")
     serve.add_argument(
@@ -90,10 +87,10 @@ def _check_start(args: argparse.Namespace) -> None:
     checks.port_number(args.port)
     if args.workers is not None:
         checks.at_least_one(args.workers, "--workers")
-        if args.memory and args.workers > 1:
+        if args.workers > 1:
             raise checks.StartupError(
-                f"--workers {args.workers}: --memory keeps the state in one process's RAM, so"
-                " it runs one process; use --db FILE for several workers"
+                f"--workers {args.workers}: several processes need PostgreSQL (smsim serve --db"
+                " postgresql://...); the client keeps its state in SQLite and runs one process"
             )
     checks.at_least_one(args.senders, "--senders")
     checks.at_least_one(args.threads, "--threads")
@@ -144,8 +141,6 @@ def run_serve(args: argparse.Namespace) -> int:
         warning = websafety.exposure_warning("smsim client serve", args.host, config.control_token)
         if warning:
             print(warning, file=sys.stderr, flush=True)
-        if not args.memory:  # a file: HTTP workers and the sender, as smsim serve does
-            return _serve_processes(args, config, _worker_processes(args), stop)
         server = ClientServer(config, host=args.host, port=args.port, threads=args.threads)
         server.start()
     except DatabaseRefused as exc:
@@ -160,35 +155,6 @@ def run_serve(args: argparse.Namespace) -> int:
     server.stop()
     clear_ready_file(args.ready_file)
     return 0
-
-
-def _worker_processes(args: argparse.Namespace) -> int:
-    """HTTP worker processes beside the campaign sender (with a database file)."""
-    if args.workers is not None:
-        return int(args.workers)
-    return os.cpu_count() or 1
-
-
-def _serve_processes(
-    args: argparse.Namespace, config: ClientConfig, workers: int, stop: StopSignals
-) -> int:
-    """A database file: HTTP worker processes and a campaign sender process."""
-    from smsim.client.workers import ClientProcesses
-    from smsim.commands._foreground import clear_ready_file
-
-    processes = ClientProcesses(config, args.host, args.port, workers, args.threads)
-    if not processes.start():
-        processes.stop()
-        return _refuse(processes.failed)
-    plural = "es" if workers > 1 else ""
-    shape = f"{workers} HTTP worker process{plural} and a campaign sender process"
-    _banner(processes.url, processes.config, shape)
-    if not _announce(args, processes.url, processes.config, processes.started()):
-        processes.stop()
-        return 1
-    code = processes.supervise(lambda: stop.requested)
-    clear_ready_file(args.ready_file)
-    return code
 
 
 def _banner(url: str, config: ClientConfig, shape: str) -> None:
@@ -208,17 +174,9 @@ def _banner(url: str, config: ClientConfig, shape: str) -> None:
         print("  JSON API and UI: the control token is required", flush=True)
 
 
-def _announce(
-    args: argparse.Namespace,
-    url: str,
-    config: ClientConfig,
-    processes: list[dict[str, Any]] | None = None,
-) -> bool:
-    """Write the ready file (when asked); False, with the reason printed, if it failed.
-    With worker processes it also lists them as started (role and pid)."""
+def _announce(args: argparse.Namespace, url: str, config: ClientConfig) -> bool:
+    """Write the ready file (when asked); False, with the reason printed, if it failed."""
     from smsim.commands._foreground import announce_or_report
 
     extra: dict[str, Any] = {"callback_url": config.default_callback_url}
-    if processes:
-        extra["processes"] = processes
     return announce_or_report("smsim client serve", args.ready_file, url, "/api/health", extra)

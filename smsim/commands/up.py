@@ -182,8 +182,6 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     sim = client = None
     try:
-        if data is not None:
-            data.mkdir(parents=True, exist_ok=True)
         sim_config = load_config(
             None,
             {
@@ -197,6 +195,8 @@ def run(args: argparse.Namespace) -> int:
                 "control_token": args.control_token,
             },
         )
+        if data is not None:  # after the config: a refused start creates no folder
+            data.mkdir(parents=True, exist_ok=True)
         # One token and one Host list for both servers (docs/security.md).
         warning = exposure_warning("smsim up", args.host, sim_config.control_token)
         if warning:

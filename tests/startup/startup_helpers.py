@@ -50,12 +50,18 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 def run_smsim(
-    *args: str, cwd: Path, timeout: float = 60, as_nobody: bool = False
+    *args: str,
+    cwd: Path,
+    timeout: float = 60,
+    as_nobody: bool = False,
+    settings: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``python -m smsim ARGS`` in ``cwd``, run to completion (a start that is refused
-    exits at once; one that is not would hang until ``timeout``)."""
+    exits at once; one that is not would hang until ``timeout``). The caller's
+    ``SMSIM_*`` variables are left out; ``settings`` gives the run its own."""
     env = {**os.environ, "PYTHONPATH": _source_root(), "PYTHONDONTWRITEBYTECODE": "1"}
     env = {k: v for k, v in env.items() if not k.startswith("SMSIM_")}
+    env.update(settings or {})
     launch = ["-c", _AS_NOBODY] if as_nobody and os.geteuid() == 0 else ["-m", "smsim"]
     return subprocess.run(
         [sys.executable, *launch, *args],

@@ -68,18 +68,6 @@ def test_the_signature_check_agrees_with_the_reference(token: str) -> None:
     assert json.dumps(form)  # the form itself is left as it was
 
 
-def test_only_one_holder_of_the_sender_lock_sends_a_databases_campaigns(tmp_path: Path) -> None:
-    from smsim.client.workers import sender_lock
-
-    path = str(tmp_path / "client.db")
-    first, second = sender_lock(path), sender_lock(path)
-    assert first.try_acquire() and first.held
-    assert not second.try_acquire()  # a second sender process waits
-    first.release()
-    assert second.try_acquire()
-    second.release()
-
-
 def test_a_campaign_whose_sender_fails_is_tried_again_after_a_pause_not_in_a_loop() -> None:
     """The sender process' watcher restarts campaigns the database shows sending; one
     whose sender raises must not be restarted every 50 ms (a traceback each time, and

@@ -9,8 +9,6 @@ import signal
 import time
 from pathlib import Path
 
-import pytest
-
 from smsim import prefork
 from smsim.testing import poll, process_alive
 
@@ -96,26 +94,3 @@ def test_children_stop_when_the_parent_is_killed(tmp_path: Path):
     finally:
         if not gone():
             os.kill(child, signal.SIGKILL)
-
-
-@pytest.mark.parametrize(
-    ("flags", "message"),
-    [
-        (["--memory"], "needs a database file"),
-        (["--clock", "virtual"], "needs the real clock"),
-    ],
-)
-def test_more_than_one_worker_needs_the_real_clock_and_a_file(flags, message, tmp_path: Path):
-    import subprocess
-    import sys
-
-    result = subprocess.run(
-        [sys.executable, "-m", "smsim", "serve", "--port", "0", "--workers", "2", *flags],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 2
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr

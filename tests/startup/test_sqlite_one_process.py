@@ -1,0 +1,127 @@
+"""With SQLite every smsim program is one process (HTTP threads and delivery threads):
+asking for more processes exits 2 with one line that says they need PostgreSQL, and a
+database file is served and delivered by the process that started, with no children."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+from startup_helpers import one_line_error, run_smsim, snapshot
+
+from smsim.testing import CallbackRecorder, ServeProcess, poll
+
+
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started that still run (Linux's per-thread child lists)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(p) for p in (task / "children").read_text().split()]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("flags", "name"),
+    [
+        (["--db", "smsim.db", "--workers", "2"], "--workers 2"),
+        (["--memory", "--workers", "3"], "--workers 3"),
+        (["--db", "smsim.db", "--delivery-processes", "1"], "--delivery-processes 1"),
+    ],
+    ids=["file-workers", "memory-workers", "delivery-processes"],
+)
+def test_serve_refuses_several_processes_on_sqlite(
+    tmp_path: Path, flags: list[str], name: str
+) -> None:
+    line = one_line_error(run_smsim("serve", "--port", "0", *flags, cwd=tmp_path))
+    assert "PostgreSQL" in line and "--db postgresql://" in line, line
+    assert line.startswith("smsim serve: ")
+    assert snapshot(tmp_path) == {}  # no database created
+
+
+def test_serve_refuses_workers_from_the_environment_too(tmp_path: Path) -> None:
+    result = run_smsim(
+        "serve", "--port", "0", "--db", "smsim.db", cwd=tmp_path, settings={"SMSIM_WORKERS": "2"}
+    )
+    line = one_line_error(result)
+    assert "workers" in line and "--db postgresql://" in line
+    assert snapshot(tmp_path) == {}
+
+
+def test_one_worker_is_still_accepted_on_sqlite(tmp_path: Path) -> None:
+    server = ServeProcess("--db", str(tmp_path / "smsim.db"), "--workers", "1")
+    try:
+        health = requests.get(server.url + "/_smsim/health", timeout=10).json()
+        assert health["process"] == {"pid": server.pid, "role": "all"}
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("store", [["--db", "client.db"], ["--memory"]], ids=["file", "memory"])
+def test_client_serve_refuses_several_workers(tmp_path: Path, store: list[str]) -> None:
+    result = run_smsim("client", "serve", "--port", "0", *store, "--workers", "2", cwd=tmp_path)
+    line = one_line_error(result)
+    assert line.startswith("smsim client serve: --workers 2: ")
+    assert "PostgreSQL" in line and "one process" in line
+    assert snapshot(tmp_path) == {}
+
+
+def test_up_refuses_workers_from_the_environment_and_creates_no_folder(tmp_path: Path) -> None:
+    result = run_smsim(
+        "up",
+        "--sim-port",
+        "0",
+        "--client-port",
+        "0",
+        cwd=tmp_path,
+        settings={"SMSIM_DELIVERY_PROCESSES": "2"},
+    )
+    line = one_line_error(result)
+    assert line.startswith("smsim up: ") and "--db postgresql://" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_database_file_is_served_and_delivered_by_one_process(tmp_path: Path) -> None:
+    recorder = CallbackRecorder().start()
+    server = ServeProcess("--db", str(tmp_path / "smsim.db"), "--speed", "1000")
+    try:
+        sid, token = server.full_account
+        created = requests.post(
+            f"{server.url}/2010-04-01/Accounts/{sid}/Messages.json",
+            data={
+                "To": "+14155550199",
+                "From": "+15005550006",
+                "Body": "one process",
+                "StatusCallback": recorder.url(),
+            },
+            auth=(sid, token),
+            timeout=10,
+        )
+        assert created.status_code == 201
+        poll(
+            lambda: {r.params["MessageStatus"] for r in recorder.requests} >= {"sent", "delivered"},
+            30,
+            "the sent and delivered callbacks",
+        )
+        assert _children(server.pid) == []
+        health = requests.get(server.url + "/_smsim/health", timeout=10).json()
+        assert health["process"] == {"pid": server.pid, "role": "all"}
+    finally:
+        server.stop()
+        recorder.stop()
+
+
+def test_client_serve_on_a_file_is_one_process(tmp_path: Path) -> None:
+    server = ServeProcess(
+        "--db",
+        str(tmp_path / "client.db"),
+        "--twilio-base-url",
+        "http://127.0.0.1:9",
+        command=("client", "serve"),
+    )
+    try:
+        health = requests.get(server.url + "/api/health", timeout=10).json()
+        assert health["process"]["pid"] == server.pid
+        assert _children(server.pid) == []
+    finally:
+        server.stop()
