@@ -164,8 +164,9 @@ def load_settings(
     ...``, ``SMSIM_CLIENT_SENDERS: ...``, ``--senders 0: ...``."""
     result = ClientSettings()
     if file is not None:
+        data = settings.read_mapping_file(file)  # its refusals name the file already
         try:
-            result = apply(settings.read_mapping_file(file), result)
+            result = apply(data, result)
         except SettingError as exc:
             raise SettingError(f"config {file}: {exc}") from None
     environment = os.environ if environ is None else environ

@@ -22,7 +22,6 @@ from smsim import settings
 DEFAULT_PORT = 8911
 DEFAULT_DB = "smsim-client.db"
 DEFAULT_TWILIO_BASE_URL = "https://api.twilio.com"
-MAX_HTTP_PROCESSES = 64
 MAX_THREADS = 256  # per process; the simulator's limit too
 MAX_CONCURRENT_SENDS = 256
 MAX_REQUEST_TIMEOUT = 300.0  # seconds
@@ -72,9 +71,21 @@ def _account_id_problem(value: str) -> str | None:
     return None
 
 
-def _count(low: int, high: int, what: str = "") -> dict[str, Any]:
-    """The limits and refusal of a whole number from ``low`` to ``high``."""
-    return {"low": low, "high": high, "refusal": f"must be {low}-{high}{what}, not {{value}}"}
+def _one_process(value: int) -> str | None:
+    if value < 1:
+        return f"must be at least 1, not {value}"
+    if value > 1:
+        return (
+            "several processes need PostgreSQL (smsim serve --db postgresql://...); the client"
+            " keeps its state in SQLite and runs one process"
+        )
+    return None
+
+
+def _count(low: int, high: int) -> dict[str, Any]:
+    """The limits and refusal of a count from ``low`` to ``high``."""
+    refusal = f"must be at least {low} and at most {high}, not {{value}}"
+    return {"low": low, "high": high, "refusal": refusal}
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -85,7 +96,9 @@ SETTINGS: tuple[Setting, ...] = (
         DEFAULT_PORT,
         "port (0 picks a free one)",
         flag="--port",
-        **_count(0, 65535),
+        low=0,
+        high=65535,
+        refusal="must be 0-65535 (0 picks a free port), not {value}",
     ),
     Setting("db_path", str, DEFAULT_DB, "SQLite file", flag="--db", optional=True, aliases=("db",)),
     Setting("memory", bool, False, "keep state in RAM (throwaway)", flag="--memory"),
@@ -117,13 +130,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "workers",
         int,
-        0,
-        "HTTP worker processes (0: one per core)",
+        1,
+        "HTTP processes: 1 only (SQLite is one process: HTTP threads and the campaign sender)",
         flag="--workers",
-        flag_help="HTTP worker processes beside the campaign sender process (default: one per"
-        " core); with --memory the client is one process",
         attribute="http_processes",
-        **_count(0, MAX_HTTP_PROCESSES, " (or 0: automatic)"),
+        problem=_one_process,
     ),
     Setting(
         "senders",
@@ -178,13 +189,14 @@ SETTINGS: tuple[Setting, ...] = (
         optional=True,
         problem=http_url_problem,
     ),
-    # The two below have their flags from _safety_flags (shared with `smsim serve`) and
-    # the variables both servers read.
+    # The two below keep the variables both servers read, and their flags (with their
+    # --help) are added by _safety_flags for both servers.
     Setting(
         "allowed_hosts",
         tuple,
         (),
         "comma-separated extra Host names for /api/ and the dashboard",
+        flag="--allowed-host",
         variable="SMSIM_ALLOWED_HOSTS",
     ),
     Setting(
@@ -192,6 +204,7 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         None,
         "token that /api/ and the dashboard then require",
+        flag="--control-token",
         optional=True,
         variable="SMSIM_CONTROL_TOKEN",
     ),

@@ -121,10 +121,11 @@ class Setting:
     def _names(self, value: Any) -> tuple[str, ...]:
         """A list of names (Host names), or one comma-separated string of them."""
         if isinstance(value, str):
-            value = value.split(",")
+            value = [value]
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise self.error(f"{self.name}: must be a list of host names (or 'a,b' text)")
-        return tuple(v.strip().lower() for v in value if v.strip())
+        names = (part.strip().lower() for item in value for part in item.split(","))
+        return tuple(name for name in names if name)
 
 
 def _switch(value: Any) -> bool:

@@ -24,10 +24,14 @@ TEXT_EXAMPLES = {
     "inbox_url": "http://127.0.0.1:8910",
     "control_token": "s3cret-token",
 }
+# Settings with no valid value but the default: each surface must refuse this one.
+ONLY_REFUSED = {"workers": 2}  # several processes need PostgreSQL
 
 
 def example(setting: Setting) -> Any:
-    """A value the setting accepts that is not its default."""
+    """A value the setting accepts that is not its default (or refuses, if it has none)."""
+    if setting.name in ONLY_REFUSED:
+        return ONLY_REFUSED[setting.name]
     if setting.kind is bool:
         return not setting.default
     if setting.kind is tuple:
@@ -80,6 +84,12 @@ def test_each_setting_is_reachable_from_the_file_and_its_variable(
     value = example(setting)
     config = tmp_path / "client.yaml"
     config.write_text(f"{setting.name}: {as_text(value)}\n", encoding="utf-8")
+    if setting.name in ONLY_REFUSED:
+        with pytest.raises(SettingError, match=f"^config {config}: {setting.name}: "):
+            load_settings(config, environ={})
+        with pytest.raises(SettingError, match=f"^{setting.env}: "):
+            load_settings(environ={setting.env: as_text(value)})
+        return
     from_file = load_settings(config, environ={})
     assert getattr(from_file, setting.field) == value
     from_environment = load_settings(environ={setting.env: as_text(value)})
@@ -118,8 +128,9 @@ def test_an_unknown_key_is_named_with_the_known_ones(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "says"),
     [
-        ("port", 70000, "port: must be 0-65535, not 70000"),
-        ("senders", 0, "senders: must be 1-256, not 0"),
+        ("port", 70000, "port: must be 0-65535 (0 picks a free port), not 70000"),
+        ("senders", 0, "senders: must be at least 1 and at most 256, not 0"),
+        ("workers", 3, "workers: several processes need PostgreSQL"),
         ("threads", 8.5, "threads: must be a whole number, not 8.5"),
         ("request_timeout", ".inf", "request_timeout: must be a finite number"),
         ("twilio_base_url", "api.twilio.com", "twilio_base_url: must be an http:// or https://"),
@@ -138,7 +149,9 @@ def test_a_bad_value_in_the_file_is_named_by_its_key(
 
 
 def test_a_bad_variable_is_named_by_the_variable() -> None:
-    with pytest.raises(SettingError, match=r"^SMSIM_CLIENT_SENDERS: must be 1-256, not 999$"):
+    with pytest.raises(
+        SettingError, match=r"^SMSIM_CLIENT_SENDERS: must be at least 1 and at most 256, not 999$"
+    ):
         load_settings(environ={"SMSIM_CLIENT_SENDERS": "999"})
 
 
@@ -147,7 +160,9 @@ def test_a_bad_flag_value_is_named_by_the_flag() -> None:
         load_settings(flags={"port": 70000}, environ={})
 
 
-@pytest.mark.parametrize("setting", [s for s in SETTINGS if s.high is not None], ids=str)
+@pytest.mark.parametrize(
+    "setting", [s for s in SETTINGS if s.high is not None], ids=lambda s: s.name
+)
 def test_the_top_of_each_range_is_accepted_and_past_it_refused(setting: Setting) -> None:
     assert setting.high is not None
     top = setting.kind(setting.high)
