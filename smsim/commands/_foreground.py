@@ -192,6 +192,21 @@ class Foreground:
         shutdown()
         return self.finish(STOPPED)
 
+    def supervise(
+        self,
+        url: str,
+        extra: dict[str, Any],
+        supervise: Callable[[Callable[[], bool]], int],
+        shutdown: Callable[[], None],
+    ) -> int:
+        """Announce a group of processes, then let ``supervise`` run them until it is
+        told to stop (its argument says when a stop was asked for); its code is the exit
+        code."""
+        if not self.announce(url, extra):
+            shutdown()
+            return NOT_ANNOUNCED
+        return self.finish(supervise(lambda: self.stop.requested))
+
     def finish(self, code: int) -> int:
         """The ready file removed (the server no longer answers); ``code`` returned."""
         clear_ready_file(self.ready_file)
