@@ -148,7 +148,7 @@ SETTINGS: tuple[Setting, ...] = (
         "webhook_workers",
         int,
         16,
-        "threads sending webhooks",
+        "webhook threads: the threads sending webhooks, in each process that delivers",
         low=1,
         high=bounds.MAX_WEBHOOK_WORKERS,
         refusal=f"must be 1-{bounds.MAX_WEBHOOK_WORKERS}",
