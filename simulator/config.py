@@ -18,7 +18,7 @@ from smsim import settings
 from smsim.simulator import bounds
 from smsim.simulator.account_spec import AccountConfig, AccountSpecError, parse_account_spec
 from smsim.simulator.errors import ConfigError
-from smsim.simulator.settings_table import BY_KEY, SETTINGS, default
+from smsim.simulator.settings_table import SETTINGS, default
 
 
 @dataclass(frozen=True)
@@ -133,17 +133,8 @@ def from_mapping(data: Mapping[str, Any], base: SimulatorConfig | None = None) -
     non_finite = bounds.first_non_finite(data, "")
     if non_finite is not None:  # YAML's .nan and .inf, anywhere in the file
         raise ConfigError(f"{non_finite}: {bounds.NON_FINITE}")
-    changes: dict[str, Any] = {}
-    for raw_key, value in data.items():
-        key = str(raw_key).replace("-", "_")  # status-callback is status_callback
-        setting = BY_KEY.get(str(raw_key)) or BY_KEY.get(key)
-        if setting is not None:
-            changes[setting.name] = setting.coerce(value)
-        elif key in _STRUCTURED:
-            changes[key] = _STRUCTURED[key](value)
-        else:
-            known = {f.name for f in fields(SimulatorConfig)}
-            raise ConfigError(f"{raw_key}: unknown setting (known: {', '.join(sorted(known))})")
+    # status-callback is status_callback; an unknown key is refused naming every known one
+    changes = settings.values_from_mapping(SETTINGS, data, _STRUCTURED)
     result = replace(config, **changes)
     validate(result)
     return result

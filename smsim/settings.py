@@ -147,21 +147,24 @@ def by_key(settings: Iterable[Setting]) -> dict[str, Setting]:
 def values_from_mapping(
     settings: tuple[Setting, ...],
     data: Mapping[str, Any],
-    known_elsewhere: Iterable[str] = (),
+    parsers: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> dict[str, Any]:
     """``{field: value}`` for each key of ``data`` (a file, the environment, the flags),
-    coerced to its type; a key no setting has is refused naming it and every known key.
-    Keys in ``known_elsewhere`` (structured settings a caller parses) are left out."""
+    in its order, coerced to its type; a key no setting has is refused naming it and
+    every known key. ``parsers`` reads the structured keys a table has no row for (the
+    simulator's ``accounts``, ``rules``, ...)."""
     keys = by_key(settings)
-    skipped = set(known_elsewhere)
+    parsers = parsers or {}
     values: dict[str, Any] = {}
     for raw_key, value in data.items():
         key = str(raw_key).replace("-", "_")  # public-url is public_url
         setting = keys.get(str(raw_key)) or keys.get(key)
         if setting is not None:
             values[setting.field] = setting.coerce(value)
-        elif key not in skipped:
-            known = ", ".join(sorted({s.name for s in settings} | skipped))
+        elif key in parsers:
+            values[key] = parsers[key](value)
+        else:
+            known = ", ".join(sorted({s.name for s in settings} | set(parsers)))
             error = settings[0].error if settings else SettingError
             raise error(f"{raw_key}: unknown setting (known: {known})")
     return values

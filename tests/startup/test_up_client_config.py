@@ -4,46 +4,20 @@
 
 from __future__ import annotations
 
-import os
-import re
 import signal
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
 import requests
 from startup_helpers import one_line_error, run_smsim
-
-
-def _start_up(*args: str, cwd: Path) -> tuple[subprocess.Popen[str], str]:
-    """``smsim up --memory`` of this checkout on free ports (in ``cwd``, where Python
-    would otherwise find an installed smsim); the process and the simulator's URL."""
-    command = [sys.executable, "-m", "smsim", "up", "--memory", "--sim-port", "0", *args]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMSIM_")}
-    env.update(PYTHONPATH=str(Path(__file__).resolve().parents[2]), PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
-    )
-    assert proc.stdout is not None
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if "Ctrl-C stops both" in line:
-            break
-    banner = "".join(lines)
-    sim = re.search(r"simulator inbox\s+(http://\S+)/", banner)
-    assert sim, banner
-    threading.Thread(target=proc.stdout.read, daemon=True).start()
-    return proc, sim.group(1)
+from up_helpers import start_up_process
 
 
 def test_the_client_config_file_is_applied(tmp_path: Path) -> None:
     (tmp_path / "client.yaml").write_text(
         "port: 0\npublic_url: https://client.example.com\nsenders: 2\n", encoding="utf-8"
     )
-    proc, sim_url = _start_up("--client-config", "client.yaml", cwd=tmp_path)
+    proc, _, _, sim_url = start_up_process("--client-config", "client.yaml", cwd=tmp_path)
     try:
         accounts = requests.get(sim_url + "/_smsim/accounts", timeout=10).json()["accounts"]
         sms_urls = {n["sms_url"] for a in accounts for n in a["numbers"]}
