@@ -47,12 +47,6 @@ def port_number(port: int, flag: str = "--port") -> None:
         raise StartupError(f"{flag} {port}: must be 0-65535 (0 picks a free port)")
 
 
-def at_least_one(value: int, flag: str) -> None:
-    """A count of workers or threads."""
-    if value < 1:
-        raise StartupError(f"{flag} {value}: must be at least 1")
-
-
 def host(name: str, flag: str = "--host") -> None:
     """A bind address that resolves (a name that does not would fail inside waitress)."""
     try:
