@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +27,6 @@ def default(name: str) -> Any:
 
 RECEIVER_PATH = "/sms/twilio"
 CLICK_PATH_PREFIX = "/c/"
-
-
-class ClientRole(Enum):
-    """What one process of the integration does (``smsim client serve --workers N``)."""
-
-    ALL = "all"  # one process: HTTP and the campaign sender
-    HTTP = "http"  # a worker: the JSON API, dashboard, receiver, clicks; queues campaigns
-    SENDER = "sender"  # sends every background campaign; serves no HTTP
 
 
 @dataclass(frozen=True)

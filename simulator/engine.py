@@ -55,7 +55,7 @@ class Engine:
     def __init__(self, config: SimulatorConfig, role: Role = Role.ALL) -> None:
         self.config = config
         self.role = role
-        self.store = Store(config.store_target, memory=config.memory, shared=role != Role.ALL)
+        self.store = Store(config.store_target, memory=config.memory)
         self.clock = make_clock(config.clock, _saved_clock(self.store))
         self.accounts = Accounts(self.store, self.clock)
         self.rules = RuleBook(self.store, self.clock)
