@@ -74,14 +74,14 @@ def run_serve(args: argparse.Namespace) -> int:
     from smsim.client.config import load_settings
     from smsim.client.server import ClientServer
 
-    run = Foreground(COMMAND, args.ready_file, "/api/health")
+    foreground = Foreground(COMMAND, args.ready_file, "/api/health")
     try:
-        run.prepare(args.log_level)
+        foreground.prepare(args.log_level)
         settings = load_settings(args.config, given_flags(args, SETTINGS))
         _check_start(settings)
     except (checks.StartupError, SettingError) as exc:
-        return run.refuse(exc)
-    run.warn_if_exposed(settings.host, settings.control_token)
+        return foreground.refuse(exc)
+    foreground.warn_if_exposed(settings.host, settings.control_token)
     server = ClientServer(
         settings.integration(),
         host=settings.host,
@@ -91,14 +91,14 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         server.start()
     except DatabaseRefused as exc:
-        return run.refuse(f"--db {exc}")
+        return foreground.refuse(f"--db {exc}")
     except OSError as exc:  # the port was taken between the check and the bind
-        return run.refuse(
+        return foreground.refuse(
             f"--port {settings.port}: cannot listen on {settings.host} ({exc.strerror})"
         )
-    run.banner(_banner(server.url, server.config))
+    foreground.banner(_banner(server.url, server.config))
     extra: dict[str, Any] = {"callback_url": server.config.default_callback_url}
-    return run.serve(server.url, extra, lambda: server.running, server.stop)
+    return foreground.serve(server.url, extra, lambda: server.running, server.stop)
 
 
 def _banner(url: str, config: ClientConfig) -> list[str]:

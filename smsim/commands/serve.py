@@ -62,46 +62,52 @@ def run(args: argparse.Namespace) -> int:
     from smsim.simulator.server import SimulatorServer
     from smsim.simulator.workers import account_summaries
 
-    run = Foreground(COMMAND, args.ready_file, "/_smsim/health")
+    foreground = Foreground(COMMAND, args.ready_file, "/_smsim/health")
     try:
-        run.prepare(args.log_level)
+        foreground.prepare(args.log_level)
         if args.port is not None:  # named as the flag, before the file and env are merged
             checks.port_number(args.port)
     except checks.StartupError as exc:
-        return run.refuse(exc)
+        return foreground.refuse(exc)
     try:
         config = load_config(str(args.config) if args.config else None, given_flags(args, SETTINGS))
         _check_start(config)
-        run.warn_if_exposed(config.host, config.control_token)
+        foreground.warn_if_exposed(config.host, config.control_token)
         if config.multi_process:
-            return _serve_processes(run, config)
+            return _serve_processes(foreground, config)
         server = SimulatorServer(config).start()
     except ConfigError as exc:
-        return run.refuse(f"config error: {exc}")
+        return foreground.refuse(f"config error: {exc}")
     except checks.StartupError as exc:
-        return run.refuse(exc)
+        return foreground.refuse(exc)
     except DatabaseRefused as exc:
-        return run.refuse(f"--db {exc}")
+        return foreground.refuse(f"--db {exc}")
     except OSError as exc:  # the port was taken between the check and the bind
-        return run.refuse(f"--port {config.port}: cannot listen on {config.host} ({exc.strerror})")
+        return foreground.refuse(
+            f"--port {config.port}: cannot listen on {config.host} ({exc.strerror})"
+        )
     assert server.engine is not None
     accounts = account_summaries(server.engine)
-    run.banner(_banner(server.url, server.engine.store_location, config, accounts, "one process"))
-    return run.serve(server.url, _ready_extra(accounts), lambda: server.running, server.stop)
+    foreground.banner(
+        _banner(server.url, server.engine.store_location, config, accounts, "one process")
+    )
+    return foreground.serve(server.url, _ready_extra(accounts), lambda: server.running, server.stop)
 
 
-def _serve_processes(run: Foreground, config: SimulatorConfig) -> int:
+def _serve_processes(foreground: Foreground, config: SimulatorConfig) -> int:
     """The real clock on PostgreSQL: HTTP worker processes and delivery processes."""
     from smsim.simulator.workers import SimulatorProcesses
 
     processes = SimulatorProcesses(config)
     if not processes.start():
         processes.stop()
-        return run.refuse(processes.failed)
+        return foreground.refuse(processes.failed)
     shape = _shape(processes.workers, config.delivery_process_count)
-    run.banner(_banner(processes.url, processes.store_location, config, processes.accounts, shape))
+    foreground.banner(
+        _banner(processes.url, processes.store_location, config, processes.accounts, shape)
+    )
     extra = {**_ready_extra(processes.accounts), "processes": processes.started()}
-    return run.supervise(processes.url, extra, processes.supervise, processes.stop)
+    return foreground.supervise(processes.url, extra, processes.supervise, processes.stop)
 
 
 def _shape(workers: int, deliverers: int) -> str:

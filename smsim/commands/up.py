@@ -192,8 +192,7 @@ def _client_settings(args: argparse.Namespace, data: Path | None) -> ClientSetti
         "allowed_hosts": args.allowed_hosts,
         "control_token": args.control_token,
     }
-    loaded = load_settings(args.client_config, {"port": args.client_port, **up_sets})
-    return replace(loaded, memory=data is None)  # a file's memory: false cannot undo --memory
+    return load_settings(args.client_config, {"port": args.client_port, **up_sets})
 
 
 def _check_arguments(args: argparse.Namespace, data: Path | None, client_port: int) -> None:
@@ -227,10 +226,10 @@ def run(args: argparse.Namespace) -> int:
     from smsim.simulator.errors import ConfigError
     from smsim.simulator.server import SimulatorServer
 
-    run = Foreground(COMMAND)
+    foreground = Foreground(COMMAND)
     data = None if args.memory else Path(args.data)
     try:
-        run.prepare(args.log_level)
+        foreground.prepare(args.log_level)
         if args.client_port is not None:  # named as the flag, before the file and env
             checks.port_number(args.client_port, "--client-port")
         client_settings = _client_settings(args, data)
@@ -249,9 +248,9 @@ def run(args: argparse.Namespace) -> int:
             },
         )
     except (StartupError, SettingError, ConfigError) as exc:
-        return run.refuse(exc)
+        return foreground.refuse(exc)
     # One token and one Host list for both servers (docs/security.md).
-    run.warn_if_exposed(args.host, sim_config.control_token)
+    foreground.warn_if_exposed(args.host, sim_config.control_token)
     sim = client = None
     try:
         if data is not None:  # after the settings: a refused start creates no folder
@@ -269,15 +268,17 @@ def run(args: argparse.Namespace) -> int:
         for server in (client, sim):
             if server is not None:
                 server.stop()
-        return run.refuse(exc)
-    run.banner(_banner(sim.url, client.url, data, wired, _clock_words(args.clock, args.speed)))
+        return foreground.refuse(exc)
+    foreground.banner(
+        _banner(sim.url, client.url, data, wired, _clock_words(args.clock, args.speed))
+    )
 
     def shutdown() -> None:
         print("smsim up: stopping", flush=True)
         client.stop()
         sim.stop()
 
-    return run.serve(client.url, {}, lambda: client.running and sim.running, shutdown)
+    return foreground.serve(client.url, {}, lambda: client.running and sim.running, shutdown)
 
 
 def _clock_words(clock: str, speed: float) -> str:
