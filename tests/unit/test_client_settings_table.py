@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from smsim.cli import build_parser
 from smsim.client.config import ClientConfig, ClientSettings, apply, load_settings
 from smsim.client.settings_table import SETTINGS
+from smsim.commands._setting_flags import given_flags
 from smsim.settings import Setting, SettingError
 
 # A valid value other than the default, for the settings whose kind alone cannot say one.
@@ -94,6 +96,21 @@ def test_each_setting_is_reachable_from_the_file_and_its_variable(
     assert getattr(from_file, setting.field) == value
     from_environment = load_settings(environ={setting.env: as_text(value)})
     assert getattr(from_environment, setting.field) == value
+
+
+@pytest.mark.parametrize("setting", [s for s in SETTINGS if s.flag], ids=lambda s: s.name)
+def test_each_flag_reaches_its_setting(setting: Setting) -> None:
+    """`smsim client serve`'s parser gives the flag to the setting it names."""
+    assert setting.flag is not None
+    value = example(setting)
+    words = [setting.flag] if setting.kind is bool else [setting.flag, as_text(value)]
+    args = build_parser().parse_args(["client", "serve", *words])
+    flags = given_flags(args, SETTINGS)
+    if setting.name in ONLY_REFUSED:
+        with pytest.raises(SettingError, match=f"^{setting.flag} {value}: "):
+            load_settings(flags=flags, environ={})
+        return
+    assert getattr(load_settings(flags=flags, environ={}), setting.field) == value
 
 
 def test_variables_are_the_clients_own_but_for_the_shared_safety_ones() -> None:
