@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -116,22 +116,19 @@ class ClientSettings:
         return None if self.memory else (self.db_path or default("db_path"))
 
     def integration(self) -> ClientConfig:
-        """The integration's part of these settings."""
+        """The integration's part of these settings: every field the two share, by name,
+        with the store, the bound host and the token as the integration takes them."""
+        mine = {f.name for f in fields(self)}
+        shared = {f.name: getattr(self, f.name) for f in fields(ClientConfig) if f.name in mine}
         target = self.store_target
         return ClientConfig(
-            db_path=target,
-            memory=target is None,
-            twilio_base_url=self.twilio_base_url,
-            public_url=self.public_url,
-            account_id=self.account_id,
-            concurrent_sends=self.concurrent_sends,
-            request_timeout=self.request_timeout,
-            send_max_attempts=self.send_max_attempts,
-            retry_backoff=self.retry_backoff,
-            bind_host=self.host,
-            allowed_hosts=self.allowed_hosts,
-            control_token=self.control_token or None,
-            inbox_url=self.inbox_url,
+            **{
+                **shared,
+                "db_path": target,
+                "memory": target is None,
+                "bind_host": self.host,
+                "control_token": self.control_token or None,  # an empty token is no token
+            }
         )
 
 

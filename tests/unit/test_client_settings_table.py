@@ -196,3 +196,13 @@ def test_the_integration_gets_its_part_of_the_settings() -> None:
     assert integration.control_token is None  # an empty token is no token
     in_ram = apply({"memory": True}).integration()
     assert (in_ram.db_path, in_ram.memory) == (None, True)
+
+
+def test_every_shared_field_reaches_the_integration() -> None:
+    """Each setting the integration has a field for is handed to it, not left default."""
+    given = {s.name: example(s) for s in SETTINGS if s.name not in {*ONLY_REFUSED, "memory"}}
+    integration = apply(given).integration()
+    for setting in SETTINGS:
+        if setting.name in given and hasattr(integration, setting.field):
+            assert getattr(integration, setting.field) == given[setting.name], setting.name
+    assert integration.bind_host == given["host"]
