@@ -29,15 +29,16 @@ def add_setting_flags(parser: argparse.ArgumentParser, settings: Iterable[Settin
             add_flag(store if setting.name in STORE_SETTINGS else parser, setting)
 
 
-def add_flag(parser: Any, setting: Setting) -> None:
-    """The flag of one setting: its type, choices and --help from the table."""
+def add_flag(parser: Any, setting: Setting, help_text: str | None = None) -> None:
+    """The flag of one setting: its type, choices and --help from the table (or
+    ``help_text``, where a command says more)."""
     assert setting.flag is not None
-    text = setting.flag_help or setting.help
+    text = help_text or setting.flag_help or setting.help
     if setting.kind is bool:  # a switch away from the default: --memory, --no-ui
         action = "store_false" if setting.default else "store_true"
         parser.add_argument(setting.flag, dest=setting.name, action=action, default=None, help=text)
         return
-    if setting.default is not None and setting.flag_help is None:
+    if setting.default is not None and setting.flag_help is None and help_text is None:
         text = f"{text} (default {setting.default})"
     parser.add_argument(
         setting.flag,

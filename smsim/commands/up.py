@@ -24,12 +24,14 @@ from urllib.parse import urlsplit
 
 from smsim import settings
 from smsim.commands import _startup_checks as checks
-from smsim.commands._argtypes import positive_number, readable_file
+from smsim.commands._argtypes import readable_file
 from smsim.commands._foreground import Foreground
 from smsim.commands._safety_flags import add_safety_flags
+from smsim.commands._setting_flags import add_flag
 from smsim.commands._startup_checks import StartupError
 from smsim.migrations import DatabaseRefused
 from smsim.settings import SettingError
+from smsim.simulator.settings_table import BY_KEY as SIMULATOR_SETTINGS
 
 if TYPE_CHECKING:
     from smsim.client.config import ClientSettings
@@ -73,18 +75,17 @@ def register(subparsers: Any) -> None:
         "--data", default=DEFAULT_DATA, help=f"folder for both databases (./{DEFAULT_DATA})"
     )
     store.add_argument("--memory", action="store_true", help="keep all state in RAM (throwaway)")
-    parser.add_argument(
-        "--clock",
-        choices=["real", "virtual"],
-        default="real",
-        help="the simulator's clock, as smsim serve takes it (default real); virtual: time"
+    # The simulator's --clock and --speed, with their types and limits from its table.
+    add_flag(
+        parser,
+        SIMULATOR_SETTINGS["clock"],
+        "the simulator's clock, as smsim serve takes it (default real); virtual: time"
         " moves only from the inbox's Clock page or /_smsim/clock/*",
     )
-    parser.add_argument(
-        "--speed",
-        type=positive_number,
-        default=1.0,
-        help="divide every lifecycle delay of the simulator by this (default 1)",
+    add_flag(
+        parser,
+        SIMULATOR_SETTINGS["speed"],
+        "divide every lifecycle delay of the simulator by this (default 1)",
     )
     parser.add_argument(
         "--client-config",
@@ -270,7 +271,7 @@ def run(args: argparse.Namespace) -> int:
                 server.stop()
         return foreground.refuse(exc)
     foreground.banner(
-        _banner(sim.url, client.url, data, wired, _clock_words(args.clock, args.speed))
+        _banner(sim.url, client.url, data, wired, _clock_words(sim_config.clock, sim_config.speed))
     )
 
     def shutdown() -> None:
