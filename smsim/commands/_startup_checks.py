@@ -47,6 +47,16 @@ def port_number(port: int, flag: str = "--port") -> None:
         raise StartupError(f"{flag} {port}: must be 0-65535 (0 picks a free port)")
 
 
+def server_start(bind_host: str, port: int, database: str | None) -> None:
+    """Every mistake a server's start can catch before it opens its database (a file,
+    or None for none to check) or binds its port."""
+    host(bind_host)
+    port_number(port)
+    if database:
+        database_path(database)
+    port_free(bind_host, port)
+
+
 def host(name: str, flag: str = "--host") -> None:
     """A bind address that resolves (a name that does not would fail inside waitress)."""
     try:

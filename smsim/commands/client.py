@@ -21,7 +21,7 @@ from smsim.migrations import DatabaseRefused
 from smsim.settings import SettingError
 
 if TYPE_CHECKING:
-    from smsim.client.config import ClientConfig, ClientSettings
+    from smsim.client.config import ClientConfig
 
 COMMAND = "smsim client serve"
 
@@ -61,14 +61,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=lambda _args: parser.print_help() or 2)
 
 
-def _check_start(settings: ClientSettings) -> None:
-    """Every mistake a start can catch before it opens the database or binds the port."""
-    checks.host(settings.host)
-    if settings.store_target is not None:
-        checks.database_path(settings.store_target)
-    checks.port_free(settings.host, settings.port)
-
-
 def run_serve(args: argparse.Namespace) -> int:
     """Start the server, print its URL, and serve until SIGINT/SIGTERM."""
     from smsim.client.config import load_settings
@@ -78,7 +70,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         foreground.prepare(args.log_level)
         settings = load_settings(args.config, given_flags(args, SETTINGS))
-        _check_start(settings)
+        checks.server_start(settings.host, settings.port, settings.store_target)
     except (checks.StartupError, SettingError) as exc:
         return foreground.refuse(exc)
     foreground.warn_if_exposed(settings.host, settings.control_token)

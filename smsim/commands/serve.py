@@ -48,15 +48,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _check_start(config: SimulatorConfig) -> None:
-    """Every mistake a start can catch before it opens the database or binds the port."""
-    checks.host(config.host)
-    checks.port_number(config.port)
-    if config.store_target:
-        checks.database_path(config.store_target)
-    checks.port_free(config.host, config.port)
-
-
 def run(args: argparse.Namespace) -> int:
     # imported here: `smsim --help` and the other commands need not load Flask
     from smsim.simulator.server import SimulatorServer
@@ -71,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         return foreground.refuse(exc)
     try:
         config = load_config(str(args.config) if args.config else None, given_flags(args, SETTINGS))
-        _check_start(config)
+        checks.server_start(config.host, config.port, config.store_target)
         foreground.warn_if_exposed(config.host, config.control_token)
         if config.multi_process:
             return _serve_processes(foreground, config)
