@@ -36,3 +36,4 @@ _.created_at  # a provider's stored creation time, returned with its row
 _.collect  # prometheus_client calls a registered collector's collect(), pytest a Collector's
 _.teardown  # hypothesis' RuleBasedStateMachine calls it after each example
 _.TestMessageLifecycle  # pytest collects the state machine's TestCase by its name
+_.http_processes  # ClientSettings: --workers, read only by its check (SQLite: 1 process)

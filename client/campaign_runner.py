@@ -40,7 +40,7 @@ FindFn = Callable[[int, Claimed], "str | None"]
 class RunnerSettings:
     """How hard the background sender pushes and how it backs off."""
 
-    workers: int = 8
+    concurrent_sends: int = 8  # Create Message requests in flight (their thread pool)
     chunk: int = 32
     max_attempts: int = 4
     backoff_base: float = 0.5
@@ -97,7 +97,9 @@ class CampaignRunner:
             if self._stopping.is_set() or campaign_id in self._threads:
                 return
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.settings.workers, thread_name_prefix="send")
+                self._pool = ThreadPoolExecutor(
+                    self.settings.concurrent_sends, thread_name_prefix="send"
+                )
             wake = threading.Event()
             thread = threading.Thread(
                 target=self._run, args=(campaign_id, wake), name=f"campaign-{campaign_id}"

@@ -83,7 +83,9 @@ class Integration:
         self.clock = clock
         self.store = store or Store(":memory:" if config.memory else str(config.db_path), clock)
         self.twilio = twilio or TwilioClient(
-            config.twilio_base_url, pool_size=config.senders, timeout=config.request_timeout
+            config.twilio_base_url,
+            pool_size=config.concurrent_sends,
+            timeout=config.request_timeout,
         )
         self.receiver = Receiver(self.store, config)
         self.campaign_queue = CampaignQueue(self.store, clock)
@@ -97,8 +99,8 @@ class Integration:
             self._send_claimed,
             self._find_sent,
             RunnerSettings(
-                workers=self.config.senders,
-                chunk=self.config.senders * 4,
+                concurrent_sends=self.config.concurrent_sends,
+                chunk=self.config.concurrent_sends * 4,
                 max_attempts=self.config.send_max_attempts,
                 backoff_base=self.config.retry_backoff,
             ),

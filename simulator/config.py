@@ -8,19 +8,17 @@ Every problem raises :class:`ConfigError` naming the field, e.g.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from smsim import settings
 from smsim.simulator import bounds
 from smsim.simulator.account_spec import AccountConfig, AccountSpecError, parse_account_spec
 from smsim.simulator.errors import ConfigError
-from smsim.simulator.settings_table import BY_KEY, SETTINGS, default
+from smsim.simulator.settings_table import SETTINGS, default
 
 
 @dataclass(frozen=True)
@@ -129,20 +127,7 @@ _STRUCTURED: dict[str, Callable[[Any], Any]] = {}  # filled in at the end of the
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
     """Parse a YAML or JSON config file into a mapping (ConfigError if unreadable)."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"config: cannot read {p}: {exc.strerror}") from exc
-    try:
-        data = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"config: {p} is not valid YAML/JSON: {exc}") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"config: {p} must hold a mapping at the top level")
-    return data
+    return settings.read_mapping_file(path, ConfigError)
 
 
 def from_mapping(data: Mapping[str, Any], base: SimulatorConfig | None = None) -> SimulatorConfig:
@@ -151,17 +136,8 @@ def from_mapping(data: Mapping[str, Any], base: SimulatorConfig | None = None) -
     non_finite = bounds.first_non_finite(data, "")
     if non_finite is not None:  # YAML's .nan and .inf, anywhere in the file
         raise ConfigError(f"{non_finite}: {bounds.NON_FINITE}")
-    changes: dict[str, Any] = {}
-    for raw_key, value in data.items():
-        key = str(raw_key).replace("-", "_")  # status-callback is status_callback
-        setting = BY_KEY.get(str(raw_key)) or BY_KEY.get(key)
-        if setting is not None:
-            changes[setting.name] = setting.coerce(value)
-        elif key in _STRUCTURED:
-            changes[key] = _STRUCTURED[key](value)
-        else:
-            known = {f.name for f in fields(SimulatorConfig)}
-            raise ConfigError(f"{raw_key}: unknown setting (known: {', '.join(sorted(known))})")
+    # status-callback is status_callback; an unknown key is refused naming every known one
+    changes = settings.values_from_mapping(SETTINGS, data, _STRUCTURED)
     result = replace(config, **changes)
     validate(result)
     return result

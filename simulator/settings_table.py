@@ -3,18 +3,17 @@
 Each :class:`Setting` names its config-file key, type, default, limits and help; from
 the table come the keys ``--config`` accepts, the ``SMSIM_*`` variables, the flags of
 ``smsim serve`` and their ``--help``, and the per-field checks of
-:func:`~smsim.simulator.config.validate`. The structured settings a file alone gives
+:func:`~smsim.simulator.config.validate`. The machinery is :mod:`smsim.settings`, shared
+with the client's table. The structured settings a file alone gives
 (``accounts``, ``rules``, ``delays``, ``price_table``) are parsed in ``config.py``.
 Limits come from :mod:`~smsim.simulator.bounds`.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
+from smsim import settings
 from smsim.contracts import callback_url
 from smsim.simulator import bounds
 from smsim.simulator.errors import ConfigError
@@ -24,93 +23,11 @@ CLOCKS = ("real", "virtual")
 MAX_WORKERS = 64
 
 
-@dataclass(frozen=True)
-class Setting:
-    """One setting: where it is read from, what it accepts, and what it means."""
+class Setting(settings.Setting):
+    """One setting of the simulator (:class:`smsim.settings.Setting`); a refusal is a
+    :class:`~smsim.simulator.errors.ConfigError`."""
 
-    name: str  # the config-file key and the field of SimulatorConfig
-    kind: type  # str, int, float, bool, or tuple (a list of names)
-    default: Any
-    help: str  # what it does; the flag's --help and the variable's line in the epilog
-    flag: str | None = None  # the `smsim serve` flag, when there is one
-    flag_help: str | None = None  # a longer --help than `help`, when the flag needs one
-    env_help: str | None = None  # the epilog's line, when it differs from `help`
-    optional: bool = False  # None (YAML null) allowed
-    choices: tuple[str, ...] = ()
-    low: float | None = None
-    high: float | None = None
-    accepts: Callable[[Any], bool] | None = None  # a check beyond choices and limits
-    refusal: str = ""  # after "<name>: "; {value} is the refused value
-    aliases: tuple[str, ...] = ()  # other config-file keys for it
-
-    @property
-    def env(self) -> str:
-        return f"SMSIM_{self.name.upper()}"
-
-    @property
-    def environment_help(self) -> str:
-        """The epilog's line for ``SMSIM_<NAME>``: a switch says which value turns it."""
-        if self.env_help:
-            return self.env_help
-        if self.kind is bool:
-            return f"{'false' if self.default else 'true'}: {self.help}"
-        return self.help
-
-    def coerce(self, value: Any) -> Any:
-        """The value as its type (text from the environment or a flag, YAML's scalars)."""
-        if value is None and self.optional:
-            return None
-        if self.kind is tuple:
-            return _host_names(value)
-        kind = self.kind
-        try:
-            if kind is bool:
-                if isinstance(value, bool):
-                    return value
-                text = str(value).strip().lower()
-                if text in {"1", "true", "yes", "on"}:
-                    return True
-                if text in {"0", "false", "no", "off"}:
-                    return False
-                raise ValueError(value)
-            if kind is int and (
-                isinstance(value, bool) or (isinstance(value, float) and not value.is_integer())
-            ):
-                raise ValueError(value)  # 80.5 is not a port, nor True a seed
-            converted = kind(value)
-            if kind is float and not math.isfinite(converted):
-                raise ValueError(value)  # "nan" and "inf" from the environment
-            return converted
-        except (TypeError, ValueError, OverflowError):
-            shown = "a finite number" if kind is float else "a whole number" if kind is int else ""
-            raise ConfigError(
-                f"{self.name}: must be {shown or kind.__name__}, not {value!r}"
-            ) from None
-
-    def check(self, value: Any) -> None:
-        """ConfigError naming the setting when ``value`` is outside what it accepts."""
-        if value is None:
-            return
-        refused = (
-            (self.choices and value not in self.choices)
-            or (
-                self.low is not None
-                and self.high is not None
-                and not bounds.in_range(value, self.low, self.high)
-            )
-            or (self.accepts is not None and not self.accepts(value))
-        )
-        if refused:
-            raise ConfigError(f"{self.name}: {self.refusal.format(value=value)}")
-
-
-def _host_names(value: Any) -> tuple[str, ...]:
-    """A list of Host names, or one comma-separated string of them."""
-    if isinstance(value, str):
-        value = value.split(",")
-    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise ConfigError("allowed_hosts: must be a list of host names (or 'a,b' text)")
-    return tuple(v.strip().lower() for v in value if v.strip())
+    error: ClassVar[type[Exception]] = ConfigError
 
 
 def _absolute_url(value: str) -> bool:
@@ -241,7 +158,7 @@ SETTINGS: tuple[Setting, ...] = (
         "webhook_workers",
         int,
         16,
-        "threads sending webhooks",
+        "webhook threads: the threads sending webhooks, in each process that delivers",
         low=1,
         high=bounds.MAX_WEBHOOK_WORKERS,
         refusal=f"must be 1-{bounds.MAX_WEBHOOK_WORKERS}",
@@ -285,9 +202,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 
-BY_KEY: dict[str, Setting] = {
-    key: setting for setting in SETTINGS for key in (setting.name, *setting.aliases)
-}
+BY_KEY: dict[str, settings.Setting] = settings.by_key(SETTINGS)
 
 
 def default(name: str) -> Any:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -67,15 +66,6 @@ def install(app: Flask, policy: SafetyPolicy) -> None:
     guard = _Guard(policy)
     app.before_request(guard.check)
     app.after_request(guard.remember_token)
-
-
-def parse_host_list(raw: str | Iterable[str] | None) -> tuple[str, ...]:
-    """``"a, b"`` or ``["a", "b,c"]`` -> ``("a", "b", "c")``, lower-cased, blanks dropped."""
-    if raw is None:
-        return ()
-    items = [raw] if isinstance(raw, str) else list(raw)
-    names = (part.strip().lower() for item in items for part in str(item).split(","))
-    return tuple(name for name in names if name)
 
 
 def is_loopback(host: str) -> bool:

@@ -1,11 +1,14 @@
-"""Running a server in the foreground: stop signals and the machine-readable ready file.
+"""Running a server in the foreground: one runner for ``smsim serve``, ``smsim client
+serve`` and ``smsim up``.
 
-``smsim serve`` and ``smsim client serve`` install their SIGTERM/SIGINT handlers before
-they start (so a stop that follows the banner at once still ends the process cleanly,
-exit 0), and with ``--ready-file PATH`` write one JSON object, atomically, once the
-server answers: its ``url`` and ``pid`` and whatever the command adds (the simulator's
-accounts). Tools read that file instead of parsing the banner, whose wording is for
-people.
+A :class:`Foreground` installs the SIGTERM/SIGINT handlers before anything starts (so a
+stop that follows the banner at once still ends the process cleanly, exit 0), checks
+``--log-level`` and ``--ready-file`` and sets up logging, prints the banner, and with
+``--ready-file PATH`` writes one JSON object, atomically, once the server answers: its
+``url`` and ``pid`` and whatever the command adds (the simulator's accounts). Tools read
+that file instead of parsing the banner, whose wording is for people. The exit codes are
+written here once: 0 after a stop, 1 when the ready file could not be written, 2 for a
+refused start (one line naming the flag or key, by :func:`refuse`).
 """
 
 from __future__ import annotations
@@ -13,17 +16,21 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import logging
 import os
 import signal
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
+
+from smsim import websafety
+from smsim.commands import _startup_checks as checks
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 TICK_SECONDS = 0.1  # how often the foreground loop looks at the flag and the server
@@ -120,3 +127,87 @@ def clear_ready_file(path: str | None) -> None:
     if path:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
+
+
+STOPPED = 0  # stopped by a signal, or the server ended
+NOT_ANNOUNCED = 1  # the ready file could not be written (the server was stopped)
+
+
+class Foreground:
+    """One server command in the foreground, from its first check to its exit code.
+
+    ``command`` names it in every refusal and warning (``smsim client serve: ...``);
+    ``probe_path`` is a path the server answers once it serves, for the ready file."""
+
+    def __init__(self, command: str, ready_file: str | None = None, probe_path: str = "/") -> None:
+        self.command = command
+        self.ready_file = ready_file
+        self.probe_path = probe_path
+        self.stop = StopSignals()  # first: a stop right after the banner is clean
+
+    def prepare(self, log_level: str) -> None:
+        """Check ``--log-level`` and ``--ready-file`` (StartupError naming the flag),
+        clear a stale ready file and set up logging."""
+        level = checks.log_level(log_level)
+        if self.ready_file:
+            checks.report_path(self.ready_file, "--ready-file")
+        clear_ready_file(self.ready_file)
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s %(message)s")
+        # Under a load test every thread is busy by design; waitress would warn about its
+        # task queue depth on every request.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+    def refuse(self, message: object) -> int:
+        """Say why the start is refused, in one line after the command's name; exit 2."""
+        return checks.refuse(self.command, message)
+
+    def warn_if_exposed(self, host: str, control_token: str | None) -> None:
+        """docs/security.md: a control plane bound beyond loopback without a token."""
+        warning = websafety.exposure_warning(self.command, host, control_token)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
+
+    @staticmethod
+    def banner(lines: Iterable[str]) -> None:
+        """The banner, for people (tools read the ready file)."""
+        print("\n".join(lines), flush=True)
+
+    def announce(self, url: str, extra: dict[str, Any]) -> bool:
+        """Write the ready file once ``url`` answers; False, said on stderr, if it failed."""
+        return announce_or_report(self.command, self.ready_file, url, self.probe_path, extra)
+
+    def serve(
+        self,
+        url: str,
+        extra: dict[str, Any],
+        alive: Callable[[], bool],
+        shutdown: Callable[[], None],
+    ) -> int:
+        """Announce, then wait for a stop signal or ``alive()`` to turn false; shut down
+        and return the exit code."""
+        if not self.announce(url, extra):
+            shutdown()
+            return NOT_ANNOUNCED
+        self.stop.wait(alive)
+        shutdown()
+        return self.finish(STOPPED)
+
+    def supervise(
+        self,
+        url: str,
+        extra: dict[str, Any],
+        supervise: Callable[[Callable[[], bool]], int],
+        shutdown: Callable[[], None],
+    ) -> int:
+        """Announce a group of processes, then let ``supervise`` run them until it is
+        told to stop (its argument says when a stop was asked for); its code is the exit
+        code."""
+        if not self.announce(url, extra):
+            shutdown()
+            return NOT_ANNOUNCED
+        return self.finish(supervise(lambda: self.stop.requested))
+
+    def finish(self, code: int) -> int:
+        """The ready file removed (the server no longer answers); ``code`` returned."""
+        clear_ready_file(self.ready_file)
+        return code

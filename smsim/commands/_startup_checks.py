@@ -47,10 +47,14 @@ def port_number(port: int, flag: str = "--port") -> None:
         raise StartupError(f"{flag} {port}: must be 0-65535 (0 picks a free port)")
 
 
-def at_least_one(value: int, flag: str) -> None:
-    """A count of workers or threads."""
-    if value < 1:
-        raise StartupError(f"{flag} {value}: must be at least 1")
+def server_start(bind_host: str, port: int, database: str | None) -> None:
+    """Every mistake a server's start can catch before it opens its database (a file,
+    or None for none to check) or binds its port."""
+    host(bind_host)
+    port_number(port)
+    if database:
+        database_path(database)
+    port_free(bind_host, port)
 
 
 def host(name: str, flag: str = "--host") -> None:

@@ -7,24 +7,46 @@ number of both accounts has its SmsUrl on the client's receiver, so a handset's 
 any of them is a "Notification Replied" for the campaign it answers. State
 lives in one folder (``--data``, default ``./smsim-data``: ``simulator.db`` and
 ``client.db``), or in RAM with ``--memory``. ``--clock`` and ``--speed`` are the
-simulator's, as ``smsim serve`` takes them. Ctrl-C or SIGTERM stops both.
+simulator's, as ``smsim serve`` takes them. The client's other settings come from
+``--client-config FILE`` and the ``SMSIM_CLIENT_*`` variables, as ``smsim client serve``
+takes them (``--client-port`` over both), except the ones ``up`` itself sets
+(:data:`SET_BY_UP`): a client file giving one of those is refused naming it. Ctrl-C or
+SIGTERM stops both.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
-import sys
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from smsim import settings
 from smsim.commands import _startup_checks as checks
-from smsim.commands._argtypes import positive_number
+from smsim.commands._argtypes import readable_file
+from smsim.commands._foreground import Foreground
 from smsim.commands._safety_flags import add_safety_flags
-from smsim.commands._startup_checks import StartupError, refuse
+from smsim.commands._setting_flags import add_flag
+from smsim.commands._startup_checks import StartupError
 from smsim.migrations import DatabaseRefused
-from smsim.websafety import exposure_warning
+from smsim.settings import SettingError
+from smsim.simulator.settings_table import BY_KEY as SIMULATOR_SETTINGS
+
+if TYPE_CHECKING:
+    from smsim.client.config import ClientSettings
+
+COMMAND = "smsim up"
+# The client's settings `smsim up` decides, and what decides each.
+SET_BY_UP = {
+    "host": "--host",
+    "db_path": "--data",
+    "memory": "--memory",
+    "twilio_base_url": "the simulator's URL",
+    "inbox_url": "the simulator's URL",
+    "allowed_hosts": "--allowed-host, for both servers",
+    "control_token": "--control-token, for both servers",
+}
 
 DEFAULT_DATA = "smsim-data"
 TRIAL_NUMBER = "+15017250605"
@@ -43,24 +65,34 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (127.0.0.1)")
     parser.add_argument("--sim-port", type=int, default=8910, help="simulator port (8910; 0=free)")
-    parser.add_argument("--client-port", type=int, default=8911, help="client port (8911; 0=free)")
+    parser.add_argument(
+        "--client-port",
+        type=int,
+        help="client port (default: SMSIM_CLIENT_PORT, --client-config's port, or 8911; 0=free)",
+    )
     store = parser.add_mutually_exclusive_group()
     store.add_argument(
         "--data", default=DEFAULT_DATA, help=f"folder for both databases (./{DEFAULT_DATA})"
     )
     store.add_argument("--memory", action="store_true", help="keep all state in RAM (throwaway)")
-    parser.add_argument(
-        "--clock",
-        choices=["real", "virtual"],
-        default="real",
-        help="the simulator's clock, as smsim serve takes it (default real); virtual: time"
+    # The simulator's --clock and --speed, with their types and limits from its table.
+    add_flag(
+        parser,
+        SIMULATOR_SETTINGS["clock"],
+        "the simulator's clock, as smsim serve takes it (default real); virtual: time"
         " moves only from the inbox's Clock page or /_smsim/clock/*",
     )
+    add_flag(
+        parser,
+        SIMULATOR_SETTINGS["speed"],
+        "divide every lifecycle delay of the simulator by this (default 1)",
+    )
     parser.add_argument(
-        "--speed",
-        type=positive_number,
-        default=1.0,
-        help="divide every lifecycle delay of the simulator by this (default 1)",
+        "--client-config",
+        type=readable_file,
+        metavar="FILE",
+        help="YAML or JSON file of the client's settings, as smsim client serve --config takes"
+        f" (all but {', '.join(SET_BY_UP)}, which smsim up sets)",
     )
     add_safety_flags(parser, "both servers' control APIs and web UIs")
     parser.add_argument("--log-level", default="WARNING", help="Python log level")
@@ -137,17 +169,43 @@ def _provision(
     return wired
 
 
-def _check_arguments(args: argparse.Namespace, data: Path | None) -> int:
-    """The mistakes ``smsim serve`` names in one line (bad level, port in use, ``--data``
-    not a folder), checked before anything is created; returns the log level."""
-    level = checks.log_level(args.log_level)
+def _client_settings(args: argparse.Namespace, data: Path | None) -> ClientSettings:
+    """The client's settings: defaults < ``--client-config`` < ``SMSIM_CLIENT_*`` <
+    ``--client-port``, with what ``smsim up`` sets (:data:`SET_BY_UP`) over all of them;
+    its Twilio base URL and inbox are the simulator's, filled in once it listens."""
+    from smsim.client.config import load_settings
+    from smsim.client.settings_table import SETTINGS
+
+    if args.client_config is not None:
+        given = settings.read_mapping_file(args.client_config)
+        keys = settings.by_key(SETTINGS)
+        for key in given:
+            setting = keys.get(str(key)) or keys.get(str(key).replace("-", "_"))
+            if setting is not None and setting.name in SET_BY_UP:
+                raise SettingError(
+                    f"--client-config {args.client_config}: {key}: smsim up sets it"
+                    f" ({SET_BY_UP[setting.name]}); leave it out of the file"
+                )
+    up_sets = {
+        "host": args.host,
+        "memory": data is None,
+        "db_path": None if data is None else str(data / "client.db"),
+        "allowed_hosts": args.allowed_hosts,
+        "control_token": args.control_token,
+    }
+    return load_settings(args.client_config, {"port": args.client_port, **up_sets})
+
+
+def _check_arguments(args: argparse.Namespace, data: Path | None, client_port: int) -> None:
+    """The mistakes ``smsim serve`` names in one line (port in use, ``--data`` not a
+    folder), checked before anything is created."""
     checks.host(args.host)
-    ports = (("--sim-port", args.sim_port), ("--client-port", args.client_port))
+    ports = (("--sim-port", args.sim_port), ("--client-port", client_port))
     for flag, port in ports:
         checks.port_number(port, flag)
-    if args.sim_port and args.sim_port == args.client_port:
+    if args.sim_port and args.sim_port == client_port:
         raise StartupError(
-            f"--client-port {args.client_port}: the same port as --sim-port; give each its own"
+            f"--client-port {client_port}: the same port as --sim-port; give each its own"
         )
     for flag, port in ports:
         checks.port_free(args.host, port, port_flag=flag)
@@ -158,30 +216,25 @@ def _check_arguments(args: argparse.Namespace, data: Path | None) -> int:
             )
         for name in ("simulator.db", "client.db"):
             checks.database_path(str(data / name), "--data")
-    return level
 
 
 def run(args: argparse.Namespace) -> int:
     """Start both servers, provision, print the URLs and credentials, wait for a signal."""
     from requests import RequestException
 
-    from smsim.client.config import ClientConfig
     from smsim.client.server import ClientServer
-    from smsim.commands._foreground import StopSignals
     from smsim.simulator.config import load_config
     from smsim.simulator.errors import ConfigError
     from smsim.simulator.server import SimulatorServer
 
+    foreground = Foreground(COMMAND)
     data = None if args.memory else Path(args.data)
     try:
-        level = _check_arguments(args, data)
-    except StartupError as exc:
-        return refuse("smsim up", exc)
-    stop = StopSignals()  # before anything starts: a stop right after the banner is clean
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s %(message)s")
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    sim = client = None
-    try:
+        foreground.prepare(args.log_level)
+        if args.client_port is not None:  # named as the flag, before the file and env
+            checks.port_number(args.client_port, "--client-port")
+        client_settings = _client_settings(args, data)
+        _check_arguments(args, data, client_settings.port)
         sim_config = load_config(
             None,
             {
@@ -195,34 +248,38 @@ def run(args: argparse.Namespace) -> int:
                 "control_token": args.control_token,
             },
         )
-        if data is not None:  # after the config: a refused start creates no folder
+    except (StartupError, SettingError, ConfigError) as exc:
+        return foreground.refuse(exc)
+    # One token and one Host list for both servers (docs/security.md).
+    foreground.warn_if_exposed(args.host, sim_config.control_token)
+    sim = client = None
+    try:
+        if data is not None:  # after the settings: a refused start creates no folder
             data.mkdir(parents=True, exist_ok=True)
-        # One token and one Host list for both servers (docs/security.md).
-        warning = exposure_warning("smsim up", args.host, sim_config.control_token)
-        if warning:
-            print(warning, file=sys.stderr, flush=True)
         sim = SimulatorServer(sim_config).start()
-        client_config = ClientConfig(
-            memory=data is None,
-            db_path=None if data is None else str(data / "client.db"),
-            twilio_base_url=sim.url,
-            allowed_hosts=sim_config.allowed_hosts,
-            control_token=sim_config.control_token or None,
-            inbox_url=sim.url,
-        )
-        client = ClientServer(client_config, host=args.host, port=args.client_port).start()
+        wired_settings = replace(client_settings, twilio_base_url=sim.url, inbox_url=sim.url)
+        client = ClientServer(
+            wired_settings.integration(),
+            host=args.host,
+            port=client_settings.port,
+            threads=client_settings.http_threads,
+        ).start()
         wired = wire(sim, client, sim_config.control_token)
-    except (ConfigError, DatabaseRefused, ValueError, OSError, RequestException) as exc:
+    except (DatabaseRefused, ValueError, OSError, RequestException) as exc:
         for server in (client, sim):
             if server is not None:
                 server.stop()
-        return refuse("smsim up", exc)
-    _banner(sim.url, client.url, data, wired, _clock_words(args.clock, args.speed))
-    stop.wait(lambda: client.running and sim.running)
-    print("smsim up: stopping", flush=True)
-    client.stop()
-    sim.stop()
-    return 0
+        return foreground.refuse(exc)
+    foreground.banner(
+        _banner(sim.url, client.url, data, wired, _clock_words(sim_config.clock, sim_config.speed))
+    )
+
+    def shutdown() -> None:
+        print("smsim up: stopping", flush=True)
+        client.stop()
+        sim.stop()
+
+    return foreground.serve(client.url, {}, lambda: client.running and sim.running, shutdown)
 
 
 def _clock_words(clock: str, speed: float) -> str:
@@ -238,7 +295,7 @@ def _banner(
     data: Path | None,
     wired: list[tuple[str, dict[str, Any]]],
     clock: str,
-) -> None:
+) -> list[str]:
     lines = [
         "smsim up: the simulator and the client, wired together",
         f"  client dashboard    {client_url}/",
@@ -255,4 +312,4 @@ def _banner(
             f" from {numbers}" + (f" verified {verified}" if verified else "")
         )
     lines.append("  Ctrl-C stops both.")
-    print("\n".join(lines), flush=True)
+    return lines

@@ -112,7 +112,9 @@ def throttling() -> Iterator[ThrottlingTwilio]:
 def test_429_answers_back_the_campaign_off_then_every_recipient_is_sent(
     throttling: ThrottlingTwilio,
 ) -> None:
-    config = ClientConfig(memory=True, twilio_base_url=throttling.url, senders=2, retry_backoff=0.2)
+    config = ClientConfig(
+        memory=True, twilio_base_url=throttling.url, concurrent_sends=2, retry_backoff=0.2
+    )
     with ClientServer(config) as client:
         client.integration.add_provider(provider_settings())
         recipients = numbers(4)

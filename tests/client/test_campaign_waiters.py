@@ -33,7 +33,7 @@ def test_release_waiters_answers_a_parked_wait_at_once() -> None:
         queue=None,  # type: ignore[arg-type]  # no campaign is started
         send=_never,
         find_sent=_never,
-        settings=RunnerSettings(workers=1, chunk=1, max_attempts=1, backoff_base=0.0),
+        settings=RunnerSettings(concurrent_sends=1, chunk=1, max_attempts=1, backoff_base=0.0),
         clock=time.time,
     )
     signal = runner._changed = _ParkSignal(runner._lock)

@@ -3,39 +3,12 @@ given, so the inbox's Clock page works under smsim up as it does under smsim ser
 
 from __future__ import annotations
 
-import os
-import re
 import signal
-import subprocess
-import sys
-import threading
 import time
 
 import pytest
 import requests
-
-
-def _start_up(*extra: str) -> tuple[subprocess.Popen[str], str, str, str]:
-    command = [sys.executable, "-m", "smsim", "up", "--memory", "--sim-port", "0"]
-    proc = subprocess.Popen(
-        [*command, "--client-port", "0", *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert proc.stdout is not None
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if "Ctrl-C stops both" in line:
-            break
-    banner = "".join(lines)
-    client = re.search(r"client dashboard\s+(http://\S+)/", banner)
-    sim = re.search(r"simulator inbox\s+(http://\S+)/", banner)
-    assert client and sim, banner
-    threading.Thread(target=proc.stdout.read, daemon=True).start()
-    return proc, banner, client.group(1), sim.group(1)
+from up_helpers import start_up_process
 
 
 def _delivered(client_url: str) -> int:
@@ -45,7 +18,7 @@ def _delivered(client_url: str) -> int:
 
 @pytest.mark.slow
 def test_up_with_a_virtual_clock_delivers_only_when_time_is_moved() -> None:
-    proc, banner, client_url, sim_url = _start_up("--clock", "virtual")
+    proc, banner, client_url, sim_url = start_up_process("--clock", "virtual")
     try:
         assert "simulator clock     virtual" in banner
         assert requests.get(sim_url + "/_smsim/health", timeout=10).json()["clock"] == "virtual"
@@ -71,7 +44,7 @@ def test_up_with_a_virtual_clock_delivers_only_when_time_is_moved() -> None:
 def test_up_passes_its_speed_to_the_simulator() -> None:
     # --speed 0.1 (the slowest the simulator takes) stretches the first lifecycle step
     # (0.1 s) to 1 s: the step the simulator schedules for a new message shows the factor.
-    proc, banner, client_url, sim_url = _start_up("--speed", "0.1")
+    proc, banner, client_url, sim_url = start_up_process("--speed", "0.1")
     try:
         assert "simulator clock     real, lifecycle delays divided by 0.1" in banner
         sent = requests.post(

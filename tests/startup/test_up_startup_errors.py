@@ -38,3 +38,21 @@ def test_an_unknown_log_level_and_one_port_for_both_are_named(tmp_path: Path) ->
     )
     assert "--client-port 18999: the same port as --sim-port" in one_line_error(same)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_simulators_clock_variable_applies_under_up_and_is_checked(tmp_path: Path) -> None:
+    """Without --clock, SMSIM_CLOCK is read as `smsim serve` reads it (before, up's own
+    default overrode it unseen)."""
+    result = run_smsim(
+        "up",
+        "--sim-port",
+        "0",
+        "--client-port",
+        "0",
+        cwd=tmp_path,
+        timeout=30,
+        settings={"SMSIM_CLOCK": "sundial"},
+    )
+    line = one_line_error(result)
+    assert line == "smsim up: clock: must be 'real' or 'virtual', not 'sundial'"
+    assert list(tmp_path.iterdir()) == []
