@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="smsim-bench-") as tmp:
             for run in range(args.runs):
                 measured = {"baseline": measure_baseline(baseline, args)}
-                for mode in modes:
+                for mode in modes if run % 2 == 0 else list(reversed(modes)):
                     instances = 2 if mode.startswith("2") else 1
                     measured[mode] = measure_smsim(
                         server_url,

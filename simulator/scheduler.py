@@ -56,7 +56,6 @@ MAX_IDLE_WAVES = 1_000_000
 # so it only has to outlast a stalled renewal (a slow database, a paused VM) without
 # handing live jobs to another runner; short, because a dead runner's jobs wait that long.
 LEASE_SECONDS = 10.0
-JOBS_CHANNEL = "smsim_jobs"  # what PostgreSQL notifies when a job is scheduled
 
 
 def instance_id() -> str:
