@@ -33,5 +33,6 @@ _.to_python  # werkzeug path converters (smsim.routing.RowIdConverter)
 _.to_url
 _.campaign_url  # the inbox's message page template (ClientOrigin)
 _.created_at  # a provider's stored creation time, returned with its row
+_.collect  # prometheus_client calls a registered collector's collect(), pytest a Collector's
 _.teardown  # hypothesis' RuleBasedStateMachine calls it after each example
 _.TestMessageLifecycle  # pytest collects the state machine's TestCase by its name

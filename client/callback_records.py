@@ -147,7 +147,7 @@ class CallbackRecords:
 
     def unattributed_callbacks(self, provider_id: int) -> dict[str, int]:
         """Verified callbacks for this provider that matched no message, by status."""
-        rows = self._store.query(
+        rows = self._store.all(
             "SELECT status, COUNT(*) AS n FROM callbacks WHERE provider_id = ?"
             " AND message_id IS NULL GROUP BY status ORDER BY status",
             (provider_id,),
@@ -159,7 +159,7 @@ class CallbackRecords:
 
         The first final callback received for a SID wins, as for attributed messages.
         """
-        rows = self._store.query(
+        rows = self._store.all(
             "SELECT c.status, c.error_code FROM callbacks c WHERE c.provider_id = ?"
             " AND c.message_id IS NULL AND c.status IN ('delivered', 'undelivered', 'failed')"
             " AND c.id = (SELECT MIN(c2.id) FROM callbacks c2 WHERE c2.message_sid = c.message_sid"

@@ -103,7 +103,7 @@ class CampaignQueue:
 
     def claimed(self, campaign_id: int) -> list[Claimed]:
         """Recipients left ``claimed`` (by a process that stopped mid-send)."""
-        rows = self.store.query(
+        rows = self.store.all(
             "SELECT s.message_id, s.attempts, s.claimed_at, m.to_number, m.body"
             " FROM campaign_sends s JOIN messages m ON m.id = s.message_id"
             " WHERE s.campaign_id = ? AND s.state = ? ORDER BY s.message_id",
@@ -149,7 +149,7 @@ class CampaignQueue:
 
     def next_due(self, campaign_id: int) -> float | None:
         """When the earliest queued recipient is due; None when nothing is queued."""
-        rows = self.store.query(
+        rows = self.store.all(
             "SELECT MIN(not_before) AS due FROM campaign_sends WHERE campaign_id = ? AND state = ?",
             (campaign_id, SEND_QUEUED),
         )
@@ -193,25 +193,14 @@ class CampaignQueue:
 
     def state(self, campaign_id: int) -> str | None:
         """``sending``, ``finished``, ``canceled``, or None for a campaign never queued."""
-        rows = self.store.query(
+        rows = self.store.all(
             "SELECT state FROM campaign_runs WHERE campaign_id = ?", (campaign_id,)
         )
         return str(rows[0]["state"]) if rows else None
 
-    def settled(self, campaign_id: int) -> bool:
-        """No longer ``sending`` and no request in flight: what a waiter in a process that
-        does not send (an HTTP worker of ``--workers N``) waits for."""
-        rows = self.store.query(
-            "SELECT r.state, EXISTS (SELECT 1 FROM campaign_sends s WHERE s.campaign_id ="
-            " r.campaign_id AND s.state = ?) AS in_flight FROM campaign_runs r"
-            " WHERE r.campaign_id = ?",
-            (SEND_CLAIMED, campaign_id),
-        )
-        return not rows or (rows[0]["state"] != RUN_SENDING and not rows[0]["in_flight"])
-
     def running(self) -> list[int]:
         """Campaigns still ``sending`` (to resume after a restart)."""
-        rows = self.store.query(
+        rows = self.store.all(
             "SELECT campaign_id FROM campaign_runs WHERE state = ? ORDER BY campaign_id",
             (RUN_SENDING,),
         )
@@ -219,16 +208,16 @@ class CampaignQueue:
 
     def count_by_state(self) -> dict[str, int]:
         """Campaigns handed to the background sender, by run state."""
-        rows = self.store.query("SELECT state, COUNT(*) FROM campaign_runs GROUP BY state")
+        rows = self.store.all("SELECT state, COUNT(*) FROM campaign_runs GROUP BY state")
         return {str(r[0]): int(r[1]) for r in rows}
 
     def progress(self, campaign_id: int) -> dict[str, Any]:
         """Where a campaign stands: recipients waiting to be sent, handed to Twilio, and
         their delivery so far."""
-        run = self.store.query(
+        run = self.store.all(
             "SELECT state, throttled FROM campaign_runs WHERE campaign_id = ?", (campaign_id,)
         )
-        sends = self.store.query(
+        sends = self.store.all(
             "SELECT COALESCE(SUM(state IN (?, ?)), 0) AS to_send,"
             " COALESCE(SUM(state = ?), 0) AS canceled FROM campaign_sends WHERE campaign_id = ?",
             (SEND_QUEUED, SEND_CLAIMED, SEND_CANCELED, campaign_id),

@@ -10,18 +10,14 @@ a clean one), up to ``max_attempts`` tries per recipient; then that answer is it
 A stop (the process shutting down) lets in-flight requests finish and leaves the campaign
 ``sending``, so :meth:`CampaignRunner.resume` picks it up at the next start.
 
-With ``smsim client serve --workers N`` the runner of an HTTP worker does not send
-(``sends=False``): a campaign it starts is only queued in the database, a cancel is only
-written there, and a wait polls the database. The sender process's runner watches the
-database (:meth:`~CampaignRunner.watch`) for ``sending`` campaigns it is not sending yet
-(started by a worker) and for its own campaigns canceled by a worker.
+The client is one process (its store is SQLite): the runner that queues a campaign is the
+one that sends it, so a start, a cancel and a wait are calls between threads.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -32,11 +28,6 @@ from smsim.client.store import SendOutcome
 from smsim.client.twilio_rest import SendResult
 
 log = logging.getLogger("smsim.client.campaigns")
-
-#: how often a sender process looks for new or canceled campaigns, and a waiter in a
-#: process that does not send looks at the campaign (seconds)
-WATCH_SECONDS = 0.05
-RETRY_FAILED_SECONDS = 5.0  # a campaign whose sender failed is started again after this
 
 #: sends one claimed recipient of a campaign and returns Twilio's answer
 SendFn = Callable[[int, Claimed], SendResult]
@@ -84,11 +75,8 @@ class CampaignRunner:
         find_sent: FindFn,
         settings: RunnerSettings,
         clock: Any,
-        *,
-        sends: bool = True,
     ) -> None:
         self.queue = queue
-        self.sends = sends  # False: campaigns are sent by another process
         self._send = send
         self._find_sent = find_sent
         self.settings = settings
@@ -100,15 +88,13 @@ class CampaignRunner:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._released = False  # the server is stopping: waits answer at once
-        self._failed_at: dict[int, float] = {}  # campaign -> when its sender last failed
-        self._watcher: threading.Thread | None = None
 
     # -- control -------------------------------------------------------------------------
 
     def start(self, campaign_id: int) -> None:
         """Start sending a queued campaign in the background."""
         with self._lock:
-            if not self.sends or self._stopping.is_set() or campaign_id in self._threads:
+            if self._stopping.is_set() or campaign_id in self._threads:
                 return
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.settings.workers, thread_name_prefix="send")
@@ -123,8 +109,6 @@ class CampaignRunner:
 
     def resume(self) -> list[int]:
         """Restart every campaign a previous process left ``sending``; returns their ids."""
-        if not self.sends:
-            return []
         resumed: list[int] = list(self.queue.running())
         for campaign_id in resumed:
             self._settle_claims(campaign_id)
@@ -144,64 +128,12 @@ class CampaignRunner:
         return canceled
 
     def wait(self, campaign_id: int, timeout: float) -> bool:
-        """Wait until this process is no longer sending the campaign (without ``sends``:
-        until the database shows it settled); False on timeout."""
-        if not self.sends:
-            return self._wait_in_database(campaign_id, timeout)
+        """Wait until the campaign is no longer being sent; False on timeout."""
         with self._lock:
             self._changed.wait_for(
                 lambda: self._released or campaign_id not in self._threads, timeout
             )
             return campaign_id not in self._threads
-
-    def _wait_in_database(self, campaign_id: int, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.queue.settled(campaign_id):
-                return True
-            remaining = deadline - time.monotonic()
-            with self._lock:
-                if self._released or remaining <= 0:
-                    return False
-                self._changed.wait(min(remaining, WATCH_SECONDS))  # release_waiters wakes it
-
-    def watch(self) -> None:
-        """Send every campaign the database shows ``sending`` (another process started it,
-        or a previous sender left it), and stop the ones it shows canceled, looking every
-        :data:`WATCH_SECONDS` until :meth:`stop`. For the one sender process."""
-        with self._lock:
-            if self._watcher is not None or not self.sends:
-                return
-            self._watcher = threading.Thread(target=self._watch, name="campaign-watch")
-            self._watcher.daemon = True
-        self._watcher.start()
-
-    def _watch(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self._look()
-            except Exception:  # a locked or closing database: look again next time
-                log.exception("campaign watch")
-            self._stopping.wait(WATCH_SECONDS)
-
-    def _look(self) -> None:
-        running = set(self.queue.running())  # one indexed read
-        with self._lock:
-            mine = dict(self._wakeups)
-        for campaign_id, wake in mine.items():
-            if campaign_id not in running:
-                wake.set()  # canceled (or reset) by another process: stop waiting
-        now = time.monotonic()
-        for campaign_id in sorted(running - mine.keys()):
-            if self._stopping.is_set():
-                return
-            with self._lock:
-                failed_at = self._failed_at.get(campaign_id)
-            if failed_at is not None and now - failed_at < RETRY_FAILED_SECONDS:
-                continue
-            if self.queue.claimed(campaign_id):  # left by a sender that died mid-send
-                self._settle_claims(campaign_id)
-            self.start(campaign_id)
 
     def release_waiters(self) -> None:
         """Answer every :meth:`wait` now, and later ones at once (the server is stopping
@@ -213,8 +145,6 @@ class CampaignRunner:
     def stop(self, timeout: float = 20.0) -> None:
         """Stop every coordinator after its in-flight chunk; campaigns stay resumable."""
         self._stopping.set()
-        if self._watcher is not None:
-            self._watcher.join(timeout)
         with self._lock:
             threads = list(self._threads.values())
             for wake in self._wakeups.values():
@@ -231,8 +161,6 @@ class CampaignRunner:
             self._send_campaign(campaign_id, wake)
         except Exception:  # a bug or a closed store: log it, the campaign stays resumable
             log.exception("campaign %s: sender stopped", campaign_id)
-            with self._lock:  # the watcher tries it again, but not at once
-                self._failed_at[campaign_id] = time.monotonic()
         finally:
             with self._lock:
                 self._threads.pop(campaign_id, None)

@@ -7,19 +7,10 @@ embeddable server build a :class:`ClientConfig` and hand it to the app factory.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 
 DEFAULT_TWILIO_BASE_URL = "https://api.twilio.com"
 RECEIVER_PATH = "/sms/twilio"
 CLICK_PATH_PREFIX = "/c/"
-
-
-class ClientRole(Enum):
-    """What one process of the integration does (``smsim client serve --workers N``)."""
-
-    ALL = "all"  # one process: HTTP and the campaign sender
-    HTTP = "http"  # a worker: the JSON API, dashboard, receiver, clicks; queues campaigns
-    SENDER = "sender"  # sends every background campaign; serves no HTTP
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ class EventRecords:
     ) -> list[dict[str, Any]]:
         """Recorded events, oldest first, filtered."""
         where = self._event_filter(provider_id, campaign_id, name, since, until)
-        rows = self._store.query(
+        rows = self._store.all(
             f"SELECT * FROM events{where.sql} ORDER BY id LIMIT ? OFFSET ?",
             [*where.params, limit, offset],
         )
@@ -95,7 +95,7 @@ class EventRecords:
         ``YYYY-MM-DDTHH:MMZ``."""
         fmt = {"day": "%Y-%m-%d", "hour": "%Y-%m-%dT%H:00Z", "minute": "%Y-%m-%dT%H:%MZ"}[bucket]
         where = self._event_filter(provider_id, campaign_id, name, since, until)
-        rows = self._store.query(
+        rows = self._store.all(
             f"SELECT strftime('{fmt}', ts, 'unixepoch') AS period, name, COUNT(*) AS n"
             f" FROM events{where.sql} GROUP BY period, name ORDER BY period, name",
             where.params,

@@ -22,7 +22,7 @@ from smsim.client import clicks
 from smsim.client import stats as stats_mod
 from smsim.client.campaign_queue import CampaignQueue, Claimed
 from smsim.client.campaign_runner import CampaignRunner, RunnerSettings, outcome_of
-from smsim.client.config import ClientConfig, ClientRole
+from smsim.client.config import ClientConfig
 from smsim.client.meta import build_meta
 from smsim.client.receiver import Receiver, ReceiverResult
 from smsim.client.settings import (
@@ -78,11 +78,9 @@ class Integration:
         store: Store | None = None,
         twilio: TwilioClient | None = None,
         clock: Any = time.time,
-        role: ClientRole = ClientRole.ALL,
     ) -> None:
         self.config = config
         self.clock = clock
-        self.role = role
         self.store = store or Store(":memory:" if config.memory else str(config.db_path), clock)
         self.twilio = twilio or TwilioClient(
             config.twilio_base_url, pool_size=config.senders, timeout=config.request_timeout
@@ -105,7 +103,6 @@ class Integration:
                 backoff_base=self.config.retry_backoff,
             ),
             self.clock,
-            sends=self.role is not ClientRole.HTTP,
         )
 
     def reset(self) -> None:
@@ -116,8 +113,6 @@ class Integration:
         with self._senders_lock:
             self._senders.clear()
         self.runner = self._new_runner()
-        if self.role is ClientRole.SENDER:
-            self.runner.watch()
 
     def resume_campaigns(self) -> list[int]:
         """Go on sending every campaign a previous process left unfinished."""

@@ -102,14 +102,14 @@ class MessageRecords:
 
     def get_campaign(self, campaign_id: int) -> dict[str, Any]:
         """A campaign's settings as a plain dict."""
-        rows = self._store.query("SELECT * FROM campaigns WHERE id = ?", (campaign_id,))
+        rows = self._store.all("SELECT * FROM campaigns WHERE id = ?", (campaign_id,))
         if not rows:
             raise NotFoundError(f"campaign {campaign_id} not found")
         return dict(rows[0])
 
     def list_campaigns(self) -> list[dict[str, Any]]:
         """Every campaign, newest first."""
-        return [dict(r) for r in self._store.query("SELECT * FROM campaigns ORDER BY id DESC")]
+        return [dict(r) for r in self._store.all("SELECT * FROM campaigns ORDER BY id DESC")]
 
     def campaign_messages(
         self,
@@ -126,9 +126,9 @@ class MessageRecords:
         if statuses:
             where.add(f"status IN ({', '.join('?' * len(statuses))})", *statuses)
         total = int(
-            self._store.query(f"SELECT COUNT(*) AS n FROM messages{where.sql}", where.params)[0][0]
+            self._store.all(f"SELECT COUNT(*) AS n FROM messages{where.sql}", where.params)[0][0]
         )
-        rows = self._store.query(
+        rows = self._store.all(
             "SELECT id, to_number, from_number, sid, status, error_code, error_message,"
             f" created_at, updated_at FROM messages{where.sql} ORDER BY id LIMIT ? OFFSET ?",
             [*where.params, -1 if limit is None else limit, offset],
@@ -137,12 +137,12 @@ class MessageRecords:
 
     def get_message(self, message_id: int) -> MessageRow | None:
         """One message by its integration id."""
-        rows = self._store.query("SELECT * FROM messages WHERE id = ?", (message_id,))
+        rows = self._store.all("SELECT * FROM messages WHERE id = ?", (message_id,))
         return message_from_row(rows[0]) if rows else None
 
     def message_by_sid(self, sid: str) -> MessageRow | None:
         """One message by its Twilio SID."""
-        rows = self._store.query("SELECT * FROM messages WHERE sid = ?", (sid,))
+        rows = self._store.all("SELECT * FROM messages WHERE sid = ?", (sid,))
         return message_from_row(rows[0]) if rows else None
 
     def last_message_to(
@@ -150,7 +150,7 @@ class MessageRecords:
     ) -> MessageRow | None:
         """The latest message a provider sent to a handset (what a reply answers): the
         latest sent from ``number`` (the number the handset texted) when there is one."""
-        rows = self._store.query(
+        rows = self._store.all(
             "SELECT * FROM messages WHERE provider_id = ? AND to_number = ? AND sid IS NOT NULL"
             " ORDER BY (from_number IS NOT NULL AND from_number = ?) DESC, id DESC LIMIT 1",
             (provider_id, handset, number),

@@ -3,10 +3,9 @@
 Nothing is counted on the request path: the receiver (the fast path in front of Flask
 and the Flask view alike) and the campaign sender only write the rows they always wrote,
 and a scrape asks the tables' owners for the rows added since the last scrape. So the
-figures are exact whichever path or process (``smsim client serve --workers N``: one
-database file) did the work, and a scrape costs what was added since the last one, not
-what the database holds (a pass over a million messages took seconds, holding the
-store's lock the receiver needs). The registry is the app's own, never
+figures are exact whichever path did the work, and a scrape costs what was added since
+the last one, not what the database holds (a pass over a million messages took seconds,
+holding the store's lock the receiver needs). The registry is the app's own, never
 prometheus_client's global one.
 
 - ``smsim_client_campaign_messages_total{campaign_id,outcome}``: per campaign, recipients

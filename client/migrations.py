@@ -142,8 +142,15 @@ CREATE TABLE store_meta (
 );
 """
 
+# Migration 4: the client is one process (its store is SQLite): nothing else writes the
+# file, so caches follow a generation kept in memory and ``store_meta`` has no use.
+_ONE_PROCESS = """
+DROP TABLE IF EXISTS store_meta;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the schema of smsim 0.1.0", _RELEASE_0_1_SCHEMA),
     Migration(2, "background campaigns: run and per-recipient send state", _BACKGROUND_CAMPAIGNS),
     Migration(3, "several processes: run-state index, cache generation", _PROCESSES),
+    Migration(4, "one process: no shared cache generation", _ONE_PROCESS),
 )

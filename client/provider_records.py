@@ -53,11 +53,11 @@ class ProviderRecords:
 
     def provider_index(self) -> ProviderIndex:
         """Every provider from memory; read again only after a provider changed."""
-        generation = self._store.generation()
+        generation = self._store.generation
         cached = self._provider_index
         if cached is not None and cached[0] == generation:
             return cached[1]
-        rows = self._store.query("SELECT * FROM providers ORDER BY id")
+        rows = self._store.all("SELECT * FROM providers ORDER BY id")
         index = ProviderIndex.of(
             [(provider_from_row(r), r["deleted_at"] is not None) for r in rows]
         )
@@ -66,7 +66,7 @@ class ProviderRecords:
 
     def list_providers(self) -> list[Provider]:
         """Active providers, oldest first."""
-        rows = self._store.query("SELECT * FROM providers WHERE deleted_at IS NULL ORDER BY id")
+        rows = self._store.all("SELECT * FROM providers WHERE deleted_at IS NULL ORDER BY id")
         return [provider_from_row(r) for r in rows]
 
     def get_provider(self, provider_id: int, *, include_deleted: bool = False) -> Provider:
@@ -74,7 +74,7 @@ class ProviderRecords:
         sql = "SELECT * FROM providers WHERE id = ?"
         if not include_deleted:
             sql += " AND deleted_at IS NULL"
-        rows = self._store.query(sql, (provider_id,))
+        rows = self._store.all(sql, (provider_id,))
         if not rows:
             raise NotFoundError(f"provider {provider_id} not found")
         return provider_from_row(rows[0])
@@ -82,7 +82,7 @@ class ProviderRecords:
     def find_provider(self, ref: int | str | None) -> Provider:
         """A provider by id or nickname; the default provider when ``ref`` is None."""
         if ref is None:
-            rows = self._store.query(
+            rows = self._store.all(
                 "SELECT * FROM providers WHERE deleted_at IS NULL AND is_default = 1"
             )
             if not rows:
@@ -90,7 +90,7 @@ class ProviderRecords:
             return provider_from_row(rows[0])
         if isinstance(ref, int) or (isinstance(ref, str) and ref.isascii() and ref.isdigit()):
             return self.get_provider(int(ref))
-        rows = self._store.query(
+        rows = self._store.all(
             "SELECT * FROM providers WHERE deleted_at IS NULL AND nickname = ? COLLATE NOCASE",
             (ref,),
         )
@@ -136,7 +136,7 @@ class ProviderRecords:
                 ),
             )
             provider_id = int(cur.lastrowid or 0)
-            self._store.bump_generation(conn)
+            self._store.bump_generation()
         return self.get_provider(provider_id)
 
     def update_provider(self, provider_id: int, fields: Mapping[str, Any]) -> Provider:
@@ -173,7 +173,7 @@ class ProviderRecords:
                 f"UPDATE providers SET {', '.join(f'{k} = ?' for k, _ in sets)} WHERE id = ?",
                 [v for _, v in sets] + [provider_id],
             )
-            self._store.bump_generation(conn)
+            self._store.bump_generation()
         return self.get_provider(provider_id)
 
     def delete_provider(self, provider_id: int) -> None:
@@ -190,7 +190,7 @@ class ProviderRecords:
                 "UPDATE providers SET deleted_at = ?, is_default = 0 WHERE id = ?",
                 (self._store.clock(), provider_id),
             )
-            self._store.bump_generation(conn)
+            self._store.bump_generation()
             if row["is_default"]:
                 conn.execute(
                     "UPDATE providers SET is_default = 1 WHERE id = (SELECT MIN(id)"

@@ -30,7 +30,7 @@ class StatsRecords:
     ) -> dict[str, int]:
         """Targeted, sent, delivered, failed (and how), pending messages in the scope."""
         where = _scope(campaign_id, provider_id)
-        row = self._store.query(
+        row = self._store.all(
             "SELECT COUNT(*) AS targeted,"
             " COALESCE(SUM(sid IS NOT NULL), 0) AS sent,"
             " COALESCE(SUM(status = 'delivered'), 0) AS delivered,"
@@ -50,7 +50,7 @@ class StatsRecords:
         """(code, count, a Twilio message seen for it) over the scope's failed messages."""
         where = _scope(campaign_id, provider_id)
         where.add("status IN ('failed', 'undelivered')").add("error_code IS NOT NULL")
-        rows = self._store.query(
+        rows = self._store.all(
             "SELECT error_code, COUNT(*) AS n, MAX(error_message) AS msg FROM messages"
             f"{where.sql} GROUP BY error_code ORDER BY error_code",
             where.params,
@@ -62,7 +62,7 @@ class StatsRecords:
     ) -> tuple[int, int]:
         """(unique recipients who clicked, total clicks) on the scope's messages."""
         where = _scope(campaign_id, provider_id, prefix="m.")
-        row = self._store.query(
+        row = self._store.all(
             "SELECT COUNT(DISTINCT c.message_id) AS uniq, COUNT(*) AS total FROM clicks c"
             f" JOIN messages m ON m.id = c.message_id{where.sql}",
             where.params,
@@ -81,7 +81,7 @@ class StatsRecords:
         where = _scope(campaign_id, provider_id)
         if unattributed:
             where.add("message_id IS NULL")
-        row = self._store.query(
+        row = self._store.all(
             f"SELECT COUNT(*) AS n, COUNT(DISTINCT from_number) AS uniq FROM replies{where.sql}",
             where.params,
         )[0]

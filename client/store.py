@@ -1,28 +1,26 @@
 """SQLite persistence for the integration: providers, campaigns, messages, callbacks,
 replies, short links, clicks and events.
 
-One connection guarded by a lock (SQLite serialises writers anyway); WAL for file
-databases so readers never block the receiver. Several processes may open one file
-(``smsim client serve --workers N``): each has its own connection, ``busy_timeout`` makes
-a writer wait for another process's commit instead of failing, and :meth:`Store.generation`
-tells a process's caches (providers) that another process changed what they hold.
+The connection, its pragmas, migrations, transactions and query helpers are the common
+SQLite store's (:mod:`smsim.sqlite_store`); this module adds the client's kind of
+database and migrations (``smsim.client.migrations``), the owners of its tables,
+:meth:`Store.tally` and :meth:`Store.clear`.
+
+Commits wait for the disk at checkpoints (:attr:`~smsim.sqlite_store.Durability.SAFE`,
+``synchronous=NORMAL``), unlike the simulator's: these rows are the user's record of
+what their campaigns did, kept and compared across runs, and a power cut must not cost
+the file. A commit itself still does not ``fsync``.
+
 Idempotency lives in unique keys, not in application checks: a status callback is unique
 by (MessageSid, status), a reply by its MessageSid, so a repeated webhook can never
 count twice even under concurrent delivery.
 Every multi-step change (callback + status + event) happens in one transaction.
-
-Opening runs the numbered migrations (``smsim.client.migrations``); a file of another kind
-or from a newer smsim raises :class:`~smsim.migrations.DatabaseRefused` untouched.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable
 
 from smsim.client import campaign_queue
 from smsim.client.callback_records import CallbackRecords
@@ -48,8 +46,8 @@ from smsim.client.records import (
     SendOutcome,
 )
 from smsim.client.stats_records import StatsRecords
-from smsim.migrations import CLIENT, DatabaseRefused, migrate
-from smsim.shared_counter import SharedCounter
+from smsim.migrations import CLIENT
+from smsim.sqlite_store import Durability, SQLiteStore
 
 __all__ = [
     "EVENT_CLICKED",
@@ -69,32 +67,11 @@ __all__ = [
 ]
 
 
-BUSY_TIMEOUT_MS = 10_000
-
-
-def _open_connection(path: str) -> sqlite3.Connection:
-    """Connect to ``path`` and migrate it to the current schema (DatabaseRefused, with
-    nothing written, when it cannot be opened or is not a client database for this smsim)."""
-    try:
-        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-    except sqlite3.OperationalError as exc:  # a directory, a missing folder, no permission
-        raise DatabaseRefused(path, f"cannot be opened ({exc})") from None
-    conn.row_factory = sqlite3.Row
-    # another process may be migrating the file, or committing (--workers N)
-    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    try:
-        migrate(conn, CLIENT, MIGRATIONS, path)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-class Store:
+class Store(SQLiteStore):
     """The integration's database. Thread-safe; open with a path or ``":memory:"``.
 
-    This class holds the one connection (its lock, transactions, the cache generation);
-    each group of tables has one owning module, a plain class over it: providers
+    The common SQLite store holds the one connection (its lock, transactions, the cache
+    generation); each group of tables has one owning module, a plain class over it: providers
     (``provider_records``), campaigns and messages (``message_records``), callbacks and
     replies (``callback_records``), links and clicks (``link_records``), events
     (``event_records``), and the Stats reads (``stats_records``). The owners' methods are
@@ -103,17 +80,8 @@ class Store:
     """
 
     def __init__(self, path: str = ":memory:", clock: Callable[[], float] = time.time) -> None:
-        self._lock = threading.RLock()
+        super().__init__(path, CLIENT, MIGRATIONS, Durability.SAFE)
         self.clock = clock
-        self._conn = _open_connection(path)
-        self._shared = path != ":memory:"  # a file: other processes may write it
-        self._generation = 0  # bumped by this process's cache-relevant writes
-        self._others = SharedCounter(
-            path, "SELECT value FROM store_meta WHERE key = 'generation'", BUSY_TIMEOUT_MS
-        )
-        if path != ":memory:":  # after the migrations: a refused file is never switched to WAL
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
 
         events = EventRecords(self)
         providers = ProviderRecords(self)
@@ -162,33 +130,6 @@ class Store:
         self.click_counts = stats.click_counts
         self.reply_counts = stats.reply_counts
 
-    def close(self) -> None:
-        """Close the connections."""
-        with self._lock:
-            self._conn.close()
-        self._others.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; a transaction opened inside another (same thread, under
-        the lock) joins it, so a caller can make several stores' writes one commit."""
-        with self._lock:
-            if self._conn.in_transaction:
-                yield self._conn
-                return
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
-
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        """One read under the lock (sees the calling thread's open transaction)."""
-        with self._lock:
-            return self._conn.execute(sql, params).fetchall()
-
     def tally(self, table: str, columns: str, after_id: int, most: int) -> RowTally:
         """Rows of ``table`` (an AUTOINCREMENT id, rows only appended) with ``after_id <
         id <= after_id + most``, grouped by ``columns``; for the owner of ``table``. A
@@ -196,14 +137,12 @@ class Store:
         caller that passes the ``last`` it got counts every row once."""
         # two subqueries: SQLite reads MIN or MAX alone from the end of the index, but
         # both in one SELECT from a scan of every row
-        bounds = self.query(f"SELECT (SELECT MIN(id) FROM {table}), (SELECT MAX(id) FROM {table})")[
-            0
-        ]
+        bounds = self.all(f"SELECT (SELECT MIN(id) FROM {table}), (SELECT MAX(id) FROM {table})")[0]
         oldest = None if bounds[0] is None else int(bounds[0])
         last = min(int(bounds[1] or 0), after_id + most)
         if last <= after_id:
             return RowTally(after_id, oldest, {})
-        rows = self.query(
+        rows = self.all(
             f"SELECT {columns}, COUNT(*) FROM {table} WHERE id > ? AND id <= ? GROUP BY {columns}",
             (after_id, last),
         )
@@ -224,26 +163,4 @@ class Store:
             ):
                 conn.execute(f"DELETE FROM {table}")
             campaign_queue.clear(conn)
-            self.bump_generation(conn)
-
-    # -- cache generation ---------------------------------------------------------------
-
-    def generation(self) -> int:
-        """A number that moves whenever cached rows (providers) may be stale.
-
-        This process's own changes bump a counter; every change (another process's
-        too) bumps the ``store_meta`` row, read only when SQLite's ``data_version`` says
-        a commit happened (one cheap pragma on the usual path). Both only grow, so their
-        sum moves whenever either does."""
-        if not self._shared:
-            return self._generation
-        return self._generation + self._others.read()
-
-    def bump_generation(self, conn: sqlite3.Connection) -> None:
-        """Inside a write transaction: rows cached anywhere are stale once it commits."""
-        self._generation += 1
-        if self._shared:
-            conn.execute(
-                "INSERT INTO store_meta (key, value) VALUES ('generation', 1) ON CONFLICT (key)"
-                " DO UPDATE SET value = value + 1"
-            )
+            self.bump_generation()

@@ -57,7 +57,7 @@ class Engine:
     def __init__(self, config: SimulatorConfig, role: Role = Role.ALL) -> None:
         self.config = config
         self.role = role
-        self.store = open_store(config.store_target, memory=config.memory, shared=role != Role.ALL)
+        self.store = open_store(config.store_target, memory=config.memory)
         try:
             self.coordination = Coordination(
                 self.store, config.store_target, virtual_clock=config.clock == "virtual"

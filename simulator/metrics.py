@@ -2,8 +2,8 @@
 
 Nothing is counted on the request path: a scrape asks the tables' owners for counts, so
 the numbers are exact whatever served the requests (the Flask app or the create fast
-path) and whichever process did (``smsim serve --workers N`` shares one database file,
-so every process reads the same rows). The metrics live in a
+path) and whichever process did (on PostgreSQL, ``smsim serve --workers N`` shares one
+database, so every process reads the same rows). The metrics live in a
 :class:`~prometheus_client.CollectorRegistry` of their own per app, never the library's
 global one, so many apps in one process (tests) do not mix.
 

@@ -262,7 +262,8 @@ class CallbackRecorder:
 
 class ServeProcess:
     """``smsim serve --port 0 ARGS`` as a child process, as a user runs it (or
-    ``smsim client serve`` with ``command=("client", "serve")``).
+    ``smsim client serve`` with ``command=("client", "serve")``; ``launcher`` replaces
+    ``-m smsim``, e.g. with a script of the benchmarks).
 
     Its URL, pid and accounts come from the JSON it writes with ``--ready-file`` once it
     answers, not from the banner (whose wording is for people). Its output is drained
@@ -275,10 +276,11 @@ class ServeProcess:
         host: str = "127.0.0.1",
         timeout: float = 60.0,
         command: tuple[str, ...] = ("serve",),
+        launcher: tuple[str, ...] = ("-m", "smsim"),
     ) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="smsim-ready-")
         ready_path = Path(self._dir.name) / "ready.json"
-        argv = [sys.executable, "-m", "smsim", *command, "--host", host, "--port", "0"]
+        argv = [sys.executable, *launcher, *command, "--host", host, "--port", "0"]
         self.proc = subprocess.Popen(
             [*argv, "--ready-file", str(ready_path), *args],
             stdout=subprocess.PIPE,

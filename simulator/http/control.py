@@ -53,7 +53,7 @@ def health() -> Response:
             # long-polls and event streams this process has parked now
             "waiting_requests": waiting_requests(current_app),
             "store": engine.store_location,
-            # which process answered: "http" workers under `smsim serve --workers N`
+            # which process answered: "http" workers under `smsim serve --workers N` (PostgreSQL)
             "process": {"pid": os.getpid(), "role": engine.role.value},
         }
     )

@@ -271,5 +271,5 @@ def test_a_campaign_start_that_fails_midway_leaves_no_campaign_behind(
             "see https://example.com/a", ["+14155550101"], click_tracking=True
         )
     assert integration.list_campaigns() == []
-    assert integration.store.query("SELECT COUNT(*) AS n FROM links")[0]["n"] == 0
-    assert integration.store.query("SELECT COUNT(*) AS n FROM messages")[0]["n"] == 0
+    assert integration.store.all("SELECT COUNT(*) AS n FROM links")[0]["n"] == 0
+    assert integration.store.all("SELECT COUNT(*) AS n FROM messages")[0]["n"] == 0
