@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from smsim.db_url import is_postgres_url
 from smsim.simulator import bounds
 from smsim.simulator.account_spec import AccountConfig, AccountSpecError, parse_account_spec
 from smsim.simulator.errors import ConfigError
@@ -88,7 +89,11 @@ class SimulatorConfig:
     def multi_process(self) -> bool:
         """Whether ``smsim serve`` runs HTTP worker processes and a delivery process (the
         real clock and a database file) rather than one process for everything."""
-        return self.clock == "real" and self.store_target is not None
+        return (
+            self.clock == "real"
+            and self.store_target is not None
+            and not is_postgres_url(self.store_target)  # one process per instance, for now
+        )
 
     @property
     def http_threads(self) -> int:
@@ -161,13 +166,22 @@ def validate(config: SimulatorConfig) -> None:
         setting.check(getattr(config, setting.name))
     if config.workers > 1 and config.clock == "virtual":
         raise ConfigError("workers: more than 1 needs the real clock (virtual time is in-process)")
+    if config.memory and is_postgres_url(config.db_path):
+        raise ConfigError(
+            "memory: a PostgreSQL database (db) is not kept in RAM; give one or the other"
+        )
     if config.workers > 1 and not config.store_target:
         raise ConfigError("workers: more than 1 needs a database file, not --memory")
 
 
 def from_env(environ: Mapping[str, str], base: SimulatorConfig) -> SimulatorConfig:
     """Apply the ``SMSIM_<SETTING>`` variables of the settings table."""
-    data = {setting.name: environ[setting.env] for setting in SETTINGS if setting.env in environ}
+    data = {
+        setting.name: environ[name]
+        for setting in SETTINGS
+        for name in reversed((setting.env, *setting.env_aliases))  # SMSIM_<NAME> last: wins
+        if name in environ
+    }
     return from_mapping(data, base) if data else base
 
 

@@ -112,8 +112,9 @@ class Scheduler:
     def _reset_slot(self, slot: int) -> None:
         self.store.execute(
             "UPDATE jobs SET state = 'pending', claimed_by = NULL"
-            " WHERE state = 'running' AND COALESCE(claimed_by, 0) = ?",
-            (slot,),
+            # claimed_by is TEXT on PostgreSQL: compared as text on both engines
+            " WHERE state = 'running' AND COALESCE(CAST(claimed_by AS TEXT), '0') = ?",
+            (str(slot),),
         )
 
     # -- scheduling ---------------------------------------------------------------------
