@@ -18,6 +18,7 @@ _.frame
 _.pytestmark  # pytest: a test module's marks
 _.pytest_collect_file  # pytest hooks (the scenario files' collector, the summary)
 _.pytest_terminal_summary
+_.pytest_generate_tests
 _.runtest
 _.reportinfo
 _.protocol_version  # http.server.BaseHTTPRequestHandler, in tests
