@@ -36,3 +36,4 @@ _.campaign_url  # the inbox's message page template (ClientOrigin)
 _.created_at  # a provider's stored creation time, returned with its row
 _.teardown  # hypothesis' RuleBasedStateMachine calls it after each example
 _.TestMessageLifecycle  # pytest collects the state machine's TestCase by its name
+_.TestMessageLifecycleOnPostgres

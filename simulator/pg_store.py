@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, cast
 
+from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from smsim.db_url import safe_url
@@ -44,8 +45,9 @@ CONNECT_TIMEOUT_SECONDS = 10
 
 
 class _Binding(threading.local):
+    """The connection of the transaction the current thread is in, if any."""
+
     bound: Bound | None = None
-    depth: int = 0
 
 
 class PostgresStore:
@@ -68,7 +70,8 @@ class PostgresStore:
                 "autocommit": True,
                 "row_factory": ROW_FACTORY,
                 "connect_timeout": CONNECT_TIMEOUT_SECONDS,
-                "application_name": "smsim",
+                # seen in pg_stat_activity, unless the URL names the application itself
+                "application_name": conninfo_to_dict(url).get("application_name", "smsim"),
             },
             open=False,
             name="smsim",
@@ -93,29 +96,27 @@ class PostgresStore:
         """One atomic unit of work on one pooled connection; nested calls join it."""
         local = self._local
         if local.bound is not None:
-            local.depth += 1
-            try:
-                yield local.bound
-            finally:
-                local.depth -= 1
+            yield local.bound
             return
         conn = self._pool.getconn()
+        committed = False
         try:
             conn.execute("BEGIN")
-            local.bound, local.depth = Bound(conn), 1
+            local.bound = Bound(conn)
             try:
                 yield local.bound
             except BaseException:
-                local.bound, local.depth = None, 0
+                local.bound = None
                 conn.execute("ROLLBACK")
-                self._moved(generation=True)
                 raise
-            local.bound, local.depth = None, 0
+            local.bound = None
             conn.execute("COMMIT")
-            self._moved()
+            committed = True
         finally:
-            local.bound, local.depth = None, 0
-            self._pool.putconn(conn)
+            local.bound = None
+            self._pool.putconn(conn)  # the pool discards a broken connection
+            # rows this process saw inside a transaction that did not commit are stale
+            self._moved(generation=not committed)
 
     def _moved(self, generation: bool = False) -> None:
         with self._counter_lock:

@@ -53,7 +53,7 @@ def health() -> Response:
             # long-polls and event streams this process has parked now
             "waiting_requests": waiting_requests(current_app),
             "store": engine.store_location,  # a URL shows no password
-            "engine": engine.store.dialect,  # "sqlite" or "postgresql"
+            "engine": engine.store_engine,  # "sqlite" or "postgresql"
             # which process answered: "http" workers under `smsim serve --workers N`
             "process": {"pid": os.getpid(), "role": engine.role.value},
         }
