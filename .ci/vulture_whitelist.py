@@ -18,6 +18,7 @@ _.frame
 _.pytestmark  # pytest: a test module's marks
 _.pytest_collect_file  # pytest hooks (the scenario files' collector, the summary)
 _.pytest_terminal_summary
+_.pytest_generate_tests
 _.runtest
 _.reportinfo
 _.protocol_version  # http.server.BaseHTTPRequestHandler, in tests
@@ -36,3 +37,4 @@ _.created_at  # a provider's stored creation time, returned with its row
 _.collect  # prometheus_client calls a registered collector's collect(), pytest a Collector's
 _.teardown  # hypothesis' RuleBasedStateMachine calls it after each example
 _.TestMessageLifecycle  # pytest collects the state machine's TestCase by its name
+_.TestMessageLifecycleOnPostgres

@@ -160,6 +160,11 @@ class Engine:
         """The database file, ``:memory:``, or a PostgreSQL URL without its password."""
         return self.store.location
 
+    @property
+    def store_engine(self) -> str:
+        """Which database engine keeps the state: ``sqlite`` or ``postgresql``."""
+        return self.store.dialect
+
     def start(self) -> None:
         if self.role != Role.HTTP:
             self.scheduler.start()

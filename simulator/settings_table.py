@@ -42,6 +42,7 @@ class Setting:
     accepts: Callable[[Any], bool] | None = None  # a check beyond choices and limits
     refusal: str = ""  # after "<name>: "; {value} is the refused value
     aliases: tuple[str, ...] = ()  # other config-file keys for it
+    env_aliases: tuple[str, ...] = ()  # other variables for it (SMSIM_<NAME> wins)
 
     @property
     def env(self) -> str:
@@ -133,10 +134,12 @@ SETTINGS: tuple[Setting, ...] = (
         "db_path",
         str,
         "smsim.db",
-        "SQLite file",
+        "SQLite file, or a postgresql://user:pass@host:port/db URL",
         flag="--db",
+        env_help="SQLite file, or a postgresql://user:pass@host:port/db URL (or SMSIM_DB)",
         optional=True,
         aliases=("db",),
+        env_aliases=("SMSIM_DB",),
     ),
     Setting("memory", bool, False, "keep state in RAM", flag="--memory"),
     Setting(

@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from smsim.db_url import is_postgres_url, safe_url, url_problem
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -103,6 +105,18 @@ def _bind_error(exc: OSError, name: str, port: int, host_flag: str, port_flag: s
             " privileges); choose a port from 1024 up"
         )
     return StartupError(f"{host_flag} {name} {port_flag} {port}: cannot listen ({_reason(exc)})")
+
+
+def database_target(target: str, flag: str = "--db") -> None:
+    """An SQLite path (see :func:`database_path`) or a PostgreSQL URL libpq can parse.
+    Whether the server answers, and the database is smsim's, is the store's check; a
+    message never shows the URL's password."""
+    if not is_postgres_url(target):
+        database_path(target, flag)
+        return
+    problem = url_problem(target)
+    if problem:
+        raise StartupError(f"{flag} {safe_url(target)}: {problem}")
 
 
 def database_path(path: str, flag: str = "--db") -> None:

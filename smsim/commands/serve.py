@@ -40,7 +40,8 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "serve",
         help="run the Twilio SMS simulator",
-        description="Run the Twilio Messages API simulator (state in an SQLite file).",
+        description="Run the Twilio Messages API simulator (state in an SQLite file or a"
+        " PostgreSQL database).",
         epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -86,8 +87,8 @@ def _check_start(config: SimulatorConfig) -> None:
     """Every mistake a start can catch before it opens the database or binds the port."""
     checks.host(config.host)
     checks.port_number(config.port)
-    if config.store_target and not config.on_postgresql:  # a server is checked by opening
-        checks.database_path(config.store_target)
+    if config.store_target:
+        checks.database_target(config.store_target)
     checks.port_free(config.host, config.port)
 
 
