@@ -64,6 +64,18 @@ class Store(SQLiteStore):
             (key, value),
         )
 
+    def count_meta(self, key: str) -> int:
+        """Add one to the counter kept in ``meta`` under ``key`` (1 when new) and return
+        it, in one atomic upsert: two processes never get the same number."""
+        return int(
+            self.scalar(
+                "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key)"
+                " DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)"
+                " RETURNING value",
+                (key,),
+            )
+        )
+
     def delete_meta(self, key: str) -> None:
         self.execute("DELETE FROM meta WHERE key = ?", (key,))
 

@@ -315,6 +315,7 @@ class MessageLifecycle(RuleBasedStateMachine):
         engine = self.live
         if crash:  # no clean stop: the virtual clock's last saved instant is what remains
             engine.scheduler.stop()
+            engine.coordination.close()  # a dead process' sessions end, and their locks
             engine.store.close()
         else:
             engine.close()
