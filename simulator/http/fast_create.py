@@ -10,10 +10,10 @@ the Flask app, which then answers exactly as it always did. With contract checki
 its answers are checked as the Flask route's are.
 
 It pays (``python bench/api.py``, ``creates`` against ``creates-via-flask``: one
-``smsim serve`` process on an SQLite file, 2 cores, the same runs): 1.37x the creates per
-second through Flask (median of 3 runs, 566/311/448 against 415/541/287 req/s, machine
-load 10-15), 1.62x in a quick run at load 4 (1,114 against 688 req/s); CPU per create
-1.46 against 2.04 ms. Its parity with the Flask route is tests/api/test_create_fast_path.py.
+``smsim serve`` process on an SQLite file, 2 shared cores, the same runs): 1.50x the
+creates per second through Flask (median of 5 runs of 8 s at load 12-15: 567 against 356
+req/s; CPU per create with its lifecycle steps 1.41 against 2.04 ms). Its parity with the
+Flask route is tests/api/test_create_fast_path.py.
 """
 
 from __future__ import annotations
