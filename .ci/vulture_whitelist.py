@@ -18,6 +18,7 @@ _.frame
 _.pytestmark  # pytest: a test module's marks
 _.pytest_collect_file  # pytest hooks (the scenario files' collector, the summary)
 _.pytest_terminal_summary
+_.pytest_generate_tests
 _.runtest
 _.reportinfo
 _.protocol_version  # http.server.BaseHTTPRequestHandler, in tests
@@ -37,3 +38,4 @@ _.collect  # prometheus_client calls a registered collector's collect(), pytest 
 _.teardown  # hypothesis' RuleBasedStateMachine calls it after each example
 _.TestMessageLifecycle  # pytest collects the state machine's TestCase by its name
 _.http_processes  # ClientSettings: --workers, read only by its check (SQLite: 1 process)
+_.TestMessageLifecycleOnPostgres

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from smsim import settings
+from smsim.db_url import is_postgres_url
 from smsim.simulator import bounds
 from smsim.simulator.account_spec import AccountConfig, AccountSpecError, parse_account_spec
 from smsim.simulator.errors import ConfigError
@@ -90,7 +91,7 @@ class SimulatorConfig:
     def on_postgresql(self) -> bool:
         """Whether the store is a PostgreSQL server (``--db postgresql://...``) rather than
         SQLite (a file or ``--memory``)."""
-        return self.store_target is not None and is_postgresql_url(self.store_target)
+        return self.store_target is not None and is_postgres_url(self.store_target)
 
     @property
     def multi_process(self) -> bool:
@@ -147,6 +148,10 @@ def validate(config: SimulatorConfig) -> None:
     """Each setting within its declared limits, then the checks across settings."""
     for setting in SETTINGS:
         setting.check(getattr(config, setting.name))
+    if config.memory and is_postgres_url(config.db_path):
+        raise ConfigError(
+            "memory: a PostgreSQL database (db) is not kept in RAM; give one or the other"
+        )
     if (config.workers > 1 or config.delivery_processes) and not config.on_postgresql:
         name = "workers" if config.workers > 1 else "delivery_processes"
         raise ConfigError(
@@ -157,14 +162,9 @@ def validate(config: SimulatorConfig) -> None:
         raise ConfigError("workers: more than 1 needs the real clock (virtual time is in-process)")
 
 
-def is_postgresql_url(target: str) -> bool:
-    """Whether a ``--db`` value names a PostgreSQL server rather than an SQLite file."""
-    return target.startswith(("postgresql://", "postgres://"))
-
-
 def from_env(environ: Mapping[str, str], base: SimulatorConfig) -> SimulatorConfig:
     """Apply the ``SMSIM_<SETTING>`` variables of the settings table."""
-    data = {setting.name: environ[setting.env] for setting in SETTINGS if setting.env in environ}
+    data = settings.values_from_env(SETTINGS, environ)
     return from_mapping(data, base) if data else base
 
 

@@ -41,14 +41,17 @@ class Coordination:
         if store.dialect == "postgresql" and url:
             self.clock_owner = ClockOwner.for_url(url, virtual_clock, store.location)
 
-    def listen(self, wake_runner: notices.Callback | None) -> None:
-        """Start listening (PostgreSQL): ``wake_runner`` is called when another process
-        schedules a job (None: this process runs no jobs)."""
+    def listen(self, wake_runner: notices.Callback | None, serves_http: bool = True) -> None:
+        """Start listening (PostgreSQL) on what this process needs: ``wake_runner`` is
+        called when another process schedules a job (None: this process runs no jobs);
+        change feeds move only in a process that ``serves_http`` (a delivery process has
+        no waiting request, and every create would otherwise wake it twice for nothing)."""
         if self.clock_owner is None or self._url is None:
             return
         listener = notices.Listener.for_url(self._url)
         listener.subscribe(notices.ROWS, self._store.bump_generation)
-        listener.subscribe(notices.MESSAGES, self._messages_changed)
+        if serves_http:
+            listener.subscribe(notices.MESSAGES, self._messages_changed)
         if wake_runner is not None:
             listener.subscribe(notices.JOBS, wake_runner)
         self.listener = listener.start()

@@ -74,7 +74,9 @@ class Engine:
             workers=config.webhook_workers,
             lease_seconds=config.job_lease,
         )
-        self.coordination.listen(self.scheduler.wake if role != Role.HTTP else None)
+        self.coordination.listen(
+            self.scheduler.wake if role != Role.HTTP else None, serves_http=role != Role.DELIVERY
+        )
         self.attempts = AttemptLog(self.store)
         self.message_rows = MessageRows(self.store)
         self.services = Services(self.store, self.clock, self.accounts, self.message_rows)
@@ -157,6 +159,11 @@ class Engine:
     def store_location(self) -> str:
         """The database file, ``:memory:``, or a PostgreSQL URL without its password."""
         return self.store.location
+
+    @property
+    def store_engine(self) -> str:
+        """Which database engine keeps the state: ``sqlite`` or ``postgresql``."""
+        return self.store.dialect
 
     def start(self) -> None:
         if self.role != Role.HTTP:

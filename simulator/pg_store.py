@@ -26,12 +26,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, cast
 
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from smsim.db_url import safe_url
 from smsim.migrations import SIMULATOR, DatabaseRefused
 from smsim.pg import ROW_FACTORY, Bound, Connection, PgRow, Result, run
 from smsim.pg_migrations import migrate
+from smsim.simulator.errors import TwilioError
 from smsim.simulator.migrations import MIGRATIONS
 from smsim.simulator.store_api import Row
 
@@ -43,9 +46,49 @@ POOL_TIMEOUT = 30.0
 CONNECT_TIMEOUT_SECONDS = 10
 
 
+class UnstorableText(TwilioError):
+    """Text PostgreSQL cannot hold: a NUL character (U+0000), which SQLite stores and
+    PostgreSQL's text type refuses. A 400 naming it (Twilio's envelope, 20001), never
+    a 500; nothing is written (docs/databases.md, PostgreSQL)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            20001,
+            400,
+            "A parameter contains a NUL character (U+0000), which smsim's PostgreSQL"
+            " database cannot store or search for",
+        )
+
+
+def _nul_refused(exc: psycopg.DataError) -> bool:
+    """psycopg refuses a NUL in a text parameter before sending anything."""
+    return "NUL (0x00)" in str(exc)
+
+
+class _Bound(Bound):
+    """A transaction's handle, refusing NUL characters as :class:`UnstorableText`."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Result:
+        try:
+            return run(self.conn, sql, parameters)
+        except psycopg.DataError as exc:
+            if _nul_refused(exc):
+                raise UnstorableText() from None
+            raise
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> None:
+        try:
+            super().executemany(sql, parameters)
+        except psycopg.DataError as exc:
+            if _nul_refused(exc):
+                raise UnstorableText() from None
+            raise
+
+
 class _Binding(threading.local):
-    bound: Bound | None = None
-    depth: int = 0
+    """The connection of the transaction the current thread is in, if any."""
+
+    bound: _Bound | None = None
 
 
 class PostgresStore:
@@ -68,7 +111,8 @@ class PostgresStore:
                 "autocommit": True,
                 "row_factory": ROW_FACTORY,
                 "connect_timeout": CONNECT_TIMEOUT_SECONDS,
-                "application_name": "smsim",
+                # seen in pg_stat_activity, unless the URL names the application itself
+                "application_name": conninfo_to_dict(url).get("application_name", "smsim"),
             },
             open=False,
             name="smsim",
@@ -89,33 +133,31 @@ class PostgresStore:
     # -- transactions -------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[Bound]:
+    def transaction(self) -> Iterator[_Bound]:
         """One atomic unit of work on one pooled connection; nested calls join it."""
         local = self._local
         if local.bound is not None:
-            local.depth += 1
-            try:
-                yield local.bound
-            finally:
-                local.depth -= 1
+            yield local.bound
             return
         conn = self._pool.getconn()
+        committed = False
         try:
             conn.execute("BEGIN")
-            local.bound, local.depth = Bound(conn), 1
+            local.bound = _Bound(conn)
             try:
                 yield local.bound
             except BaseException:
-                local.bound, local.depth = None, 0
+                local.bound = None
                 conn.execute("ROLLBACK")
-                self._moved(generation=True)
                 raise
-            local.bound, local.depth = None, 0
+            local.bound = None
             conn.execute("COMMIT")
-            self._moved()
+            committed = True
         finally:
-            local.bound, local.depth = None, 0
-            self._pool.putconn(conn)
+            local.bound = None
+            self._pool.putconn(conn)  # the pool discards a broken connection
+            # rows this process saw inside a transaction that did not commit are stale
+            self._moved(generation=not committed)
 
     def _moved(self, generation: bool = False) -> None:
         with self._counter_lock:
@@ -147,7 +189,7 @@ class PostgresStore:
         if bound is not None:
             return bound.execute(sql, params)
         with self._pool.connection() as conn:
-            result = run(conn, sql, params)
+            result = _Bound(conn).execute(sql, params)
         if sql.lstrip()[:6].upper() != "SELECT":
             self._moved()
         return result
@@ -177,6 +219,18 @@ class PostgresStore:
             "INSERT INTO meta (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
+        )
+
+    def count_meta(self, key: str) -> int:
+        """Add one to the counter kept in ``meta`` under ``key`` (1 when new) and return
+        it, in one atomic upsert: two processes never get the same number."""
+        return int(
+            self.scalar(
+                "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key)"
+                " DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)"
+                " RETURNING value",
+                (key,),
+            )
         )
 
     def delete_meta(self, key: str) -> None:

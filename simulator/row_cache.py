@@ -10,8 +10,11 @@ anything else. Secrets in it are still compared in constant time, per request, b
 Invalidation is conservative: the owning module calls :meth:`RowCache.invalidate` after
 any write to the rows (an account, its keys, its status; a number joining or leaving a
 service), which drops everything, and any change of the store's generation (a reset, a
-rolled-back transaction, another process' invalidation under ``smsim serve --workers``)
-does the same. A reader that missed, read the row and then sees
+rolled-back transaction) does the same. On PostgreSQL another process' write moves the
+generation too: a trigger notifies ``smsim_rows`` when it commits and every process'
+listener bumps its store's generation (:mod:`smsim.simulator.coordination`), so a suspend
+or a new token in one instance holds in every other within the notification's delivery
+(10 s at worst, docs/scaling.md). A reader that missed, read the row and then sees
 the cache's version moved while it was reading does not keep what it read, so a suspend or
 a new token takes effect at the next request.
 """
@@ -68,7 +71,7 @@ class RowCache(Generic[V]):
         with self._lock:
             self._version += 1
             self._rows.clear()
-        self._store.bump_generation()  # and every other process' copy (--workers)
+        self._store.bump_generation()  # this process' other caches (others: notified)
 
     def _drop_if_store_changed(self) -> None:
         if self._store_generation != self._store.generation:

@@ -56,7 +56,6 @@ MAX_IDLE_WAVES = 1_000_000
 # so it only has to outlast a stalled renewal (a slow database, a paused VM) without
 # handing live jobs to another runner; short, because a dead runner's jobs wait that long.
 LEASE_SECONDS = 10.0
-JOBS_CHANNEL = "smsim_jobs"  # what PostgreSQL notifies when a job is scheduled
 
 
 def instance_id() -> str:
@@ -204,7 +203,7 @@ class Scheduler:
         instead of waiting for it; SQLite has one writer and one process, so the
         transaction alone makes the claim exclusive."""
         extra = f" AND {where}" if where else ""
-        skip = " FOR UPDATE SKIP LOCKED" if self.store.dialect == "postgresql" else ""
+        skip = self._skip_locked
         cursor = tx.execute(
             "UPDATE jobs SET state = 'running', claimed_by = ?, lease_until = ?"
             " WHERE id IN (SELECT id FROM jobs WHERE state = 'pending'"
@@ -217,20 +216,31 @@ class Scheduler:
     # -- leases ---------------------------------------------------------------------------
 
     def renew_leases(self) -> int:
-        """Extend the lease of every job this runner holds (one update); how many."""
+        """Extend the lease of every job this runner holds (one update); how many.
+
+        Rows locked right now are skipped: they are this runner's own batch being
+        finished (deleted) in its open transaction. Waiting for them would deadlock with
+        that batch when it then reaches a row this update holds."""
         return self.store.execute(
-            "UPDATE jobs SET lease_until = ? WHERE claimed_by = ? AND state = 'running'",
+            "UPDATE jobs SET lease_until = ? WHERE id IN (SELECT id FROM jobs"
+            f" WHERE claimed_by = ? AND state = 'running'{self._skip_locked})",
             (time.time() + self.lease_seconds, self.instance),
         ).rowcount
 
     def reclaim_expired(self) -> int:
         """Return to ``pending`` the jobs whose lease ended (their runner stopped renewing:
-        it died); how many."""
+        it died); how many. Rows locked now are being finished by a live runner."""
         return self.store.execute(
             "UPDATE jobs SET state = 'pending', claimed_by = NULL, lease_until = NULL"
-            " WHERE state = 'running' AND COALESCE(lease_until, 0) < ?",
+            " WHERE id IN (SELECT id FROM jobs WHERE state = 'running'"
+            f" AND COALESCE(lease_until, 0) < ?{self._skip_locked})",
             (time.time(),),
         ).rowcount
+
+    @property
+    def _skip_locked(self) -> str:
+        """PostgreSQL passes over rows another transaction holds; SQLite has one writer."""
+        return " FOR UPDATE SKIP LOCKED" if self.store.dialect == "postgresql" else ""
 
     def _keep_leases(self) -> None:
         """Runs beside the runner on PostgreSQL: renew ours, then reclaim the dead's,
@@ -248,13 +258,7 @@ class Scheduler:
         inline = [j for j in jobs if j.kind in self.inline]
         futures: list[Future[None]] = []
         if inline:
-            with self.store.transaction():
-                for job in inline:
-                    try:
-                        self.inline[job.kind](job)
-                    except Exception:  # a bad job must not stop the others
-                        log.exception("job %s (%s) failed", job.id, job.kind)
-                    self.done(job)
+            self._run_inline(inline)
         for job in jobs:
             if job.kind in self.pooled:
                 futures.append(self._submit(job))
@@ -262,6 +266,28 @@ class Scheduler:
                 log.error("no handler for job kind %r; dropping job %s", job.kind, job.id)
                 self.done(job)
         return futures
+
+    def _run_inline(self, jobs: list[Job]) -> None:
+        """All of ``jobs`` in one transaction; if it fails (a bad job, or a database
+        error that aborts a PostgreSQL transaction whole), each again in its own, so one
+        failure neither stops the others nor leaves them claimed for ever. A job that
+        fails alone is logged and dropped."""
+        try:
+            with self.store.transaction():
+                for job in jobs:
+                    self.inline[job.kind](job)
+                    self.done(job)
+            return
+        except Exception:
+            log.warning("a batch of %d steps failed; running them one by one", len(jobs))
+        for job in jobs:
+            try:
+                with self.store.transaction():
+                    self.inline[job.kind](job)
+                    self.done(job)
+            except Exception:  # a bad job must not stop the others
+                log.exception("job %s (%s) failed", job.id, job.kind)
+                self.done(job)
 
     def _submit(self, job: Job) -> Future[None]:
         def run() -> None:

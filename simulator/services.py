@@ -481,13 +481,8 @@ class Services:
         """The next sender of ``tier`` for ``service``: its position moves in one atomic
         row update, so instances on one database take turns instead of picking the same
         sender twice."""
-        taken = self.store.scalar(
-            "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key)"
-            " DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)"
-            " RETURNING value",
-            (_RR_KEY + service.sid,),
-        )
-        position = int(taken) - 1  # the value before this message's turn
+        taken = self.store.count_meta(_RR_KEY + service.sid)
+        position = taken - 1  # the value before this message's turn
         return tier[position % len(tier)]
 
     def _apply_validity(self, service: Service, message: Message) -> None:

@@ -50,10 +50,12 @@ SETTINGS: tuple[Setting, ...] = (
         "db_path",
         str,
         "smsim.db",
-        "SQLite file",
+        "SQLite file, or a postgresql://user:pass@host:port/db URL",
         flag="--db",
+        env_help="SQLite file, or a postgresql://user:pass@host:port/db URL (or SMSIM_DB)",
         optional=True,
         aliases=("db",),
+        env_aliases=("SMSIM_DB",),
     ),
     Setting("memory", bool, False, "keep state in RAM", flag="--memory"),
     Setting(

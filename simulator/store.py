@@ -17,7 +17,7 @@ The store knows tables and rows, not Twilio rules: the engine modules own the ru
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from smsim.db_url import is_postgres_url, safe_url
 from smsim.migrations import SIMULATOR, DatabaseRefused
@@ -42,7 +42,7 @@ class Store(SQLiteStore):
     @property
     def location(self) -> str:
         """The database file, or ``:memory:``."""
-        return self.path or MEMORY
+        return self.path or ":memory:"
 
     def data_version(self) -> int:
         """Moves whenever the database commits: what waiters poll to learn of new rows
@@ -62,6 +62,18 @@ class Store(SQLiteStore):
             "INSERT INTO meta (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
+        )
+
+    def count_meta(self, key: str) -> int:
+        """Add one to the counter kept in ``meta`` under ``key`` (1 when new) and return
+        it, in one atomic upsert: two processes never get the same number."""
+        return int(
+            self.scalar(
+                "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key)"
+                " DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)"
+                " RETURNING value",
+                (key,),
+            )
         )
 
     def delete_meta(self, key: str) -> None:
@@ -90,7 +102,8 @@ def open_store(target: str | None, memory: bool = False) -> store_api.Store:
                 safe_url(target), 'needs psycopg: pip install "smsim[postgres]"'
             ) from None
         return PostgresStore(target)
-    return Store(target, memory=memory)
+    # sqlite3.Row is a store_api.Row; a list of them is not a list of the protocol's
+    return cast("store_api.Store", Store(target, memory=memory))
 
 
 def dumps(value: Any) -> str:

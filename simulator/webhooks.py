@@ -267,6 +267,13 @@ def _failed(
     )
 
 
+def _storable(text: str) -> str:
+    """A receiver's answer as the log keeps it: a NUL character (a binary body) shown as
+    U+FFFD, since PostgreSQL's text cannot hold one. The body was already read as sent
+    (TwiML, redirects); the log only shows it."""
+    return text.replace("\x00", "\ufffd")
+
+
 # How an attempt ended, from its row: the classes of WebhookSender (2xx, 4xx, 5xx, a read
 # timeout, a connection that failed or broke).
 _OUTCOME_SQL = (
@@ -321,7 +328,7 @@ class AttemptLog:
                 dumps(result.headers),  # the signature is a MAC, not a secret
                 webhook.attempt,
                 result.status_code,
-                result.body[:RESPONSE_BODY_LIMIT],
+                _storable(result.body[:RESPONSE_BODY_LIMIT]),
                 result.error,
                 at,
                 round(result.duration * 1000, 3),

@@ -1,18 +1,19 @@
-"""``smsim serve --workers N``: the simulator as N HTTP worker processes and one delivery
-process over one SQLite file (docs/scaling.md has the design and the figures).
+"""``smsim serve --workers N --delivery-processes M`` on PostgreSQL: one instance as N
+HTTP worker processes and M delivery processes (docs/scaling.md has the design and the
+figures). Several machines may each run one on the same database.
 
 - The parent migrates the database and seeds the accounts in a short-lived engine, closes
   it, binds the port, then forks (nothing open, no thread running).
 - Each HTTP worker builds an :class:`Engine` in the ``HTTP`` role: it answers every API,
   control and inbox request and schedules jobs, and runs none.
-- Each delivery process (one unless ``--delivery-processes``) builds one in the
-  ``DELIVERY`` role: it runs lifecycle steps and sends webhooks. Each holds a runner slot
-  (:mod:`smsim.simulator.runner_lock`) and claims jobs in one transaction, so each
-  attempt is claimed once; after a crash its successor takes the free slot, puts the
-  claimed-but-unfinished jobs back and runs them.
+- Each delivery process builds one in the ``DELIVERY`` role: it claims due jobs under a
+  lease (:mod:`smsim.simulator.scheduler`), runs lifecycle steps and sends webhooks. A
+  job scheduled anywhere wakes it through ``LISTEN/NOTIFY``; the jobs of one that died
+  run again in any other, of this instance or another, once their lease ends.
 
-The virtual clock keeps one process (:class:`~smsim.simulator.server.SimulatorServer`):
-its time lives in that process' memory.
+SQLite is one process (HTTP threads and delivery threads), and so is the virtual clock on
+either engine (:class:`~smsim.simulator.server.SimulatorServer`): its time lives in that
+process' memory.
 """
 
 from __future__ import annotations

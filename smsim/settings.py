@@ -54,6 +54,7 @@ class Setting:
     problem: Callable[[Any], str | None] | None = None  # what is wrong with a value, if any
     aliases: tuple[str, ...] = ()  # other config-file keys for it
     variable: str | None = None  # the environment variable, when not <env_prefix><NAME>
+    env_aliases: tuple[str, ...] = ()  # other variables for it (`env` wins over them)
     attribute: str | None = None  # the config object's field, when not `name`
 
     @property
@@ -171,8 +172,14 @@ def values_from_mapping(
 
 
 def values_from_env(settings: Iterable[Setting], environ: Mapping[str, str]) -> dict[str, str]:
-    """``{name: text}`` for each setting whose variable is set."""
-    return {setting.name: environ[setting.env] for setting in settings if setting.env in environ}
+    """``{name: text}`` for each setting whose variable (or one of its aliases) is set;
+    the setting's own variable wins over its aliases."""
+    return {
+        setting.name: environ[name]
+        for setting in settings
+        for name in reversed((setting.env, *setting.env_aliases))  # own variable last: wins
+        if name in environ
+    }
 
 
 def check_all(settings: Iterable[Setting], config: Any) -> None:

@@ -43,7 +43,7 @@ def admin(sql: str) -> None:
     import psycopg
 
     with psycopg.connect(server_url(), autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)
 
 
 @contextmanager

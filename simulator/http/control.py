@@ -52,7 +52,8 @@ def health() -> Response:
             "pending_jobs": engine.scheduler.pending(),
             # long-polls and event streams this process has parked now
             "waiting_requests": waiting_requests(current_app),
-            "store": engine.store_location,
+            "store": engine.store_location,  # a URL shows no password
+            "engine": engine.store_engine,  # "sqlite" or "postgresql"
             # which process answered: "http" workers under `smsim serve --workers N` (PostgreSQL)
             "process": {"pid": os.getpid(), "role": engine.role.value},
         }

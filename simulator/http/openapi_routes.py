@@ -285,7 +285,8 @@ TWILIO: dict[str, Route] = {
 CONTROL: dict[str, Route] = {
     "control.health": Route(
         "Liveness: `status`, clock mode, `now`, `pending_jobs`, `waiting_requests` (long-polls"
-        " and event streams this process has parked now), `store`, `process`."
+        " and event streams this process has parked now), `store` (a file, `:memory:` or a"
+        " PostgreSQL URL without its password), `engine` (`sqlite` or `postgresql`), `process`."
     ),
     "control.reset": Route(
         "Forget every account, message, rule and callback, then re-seed the configured "

@@ -52,7 +52,11 @@ def add_flag(parser: Any, setting: Setting, help_text: str | None = None) -> Non
 
 def environment_epilog(settings: Iterable[Setting], tail: str) -> str:
     """The ``--help`` epilog: every variable with its meaning, then ``tail``."""
-    rows = [(setting.env, setting.environment_help) for setting in settings]
+    rows = [
+        (name, setting.environment_help if name == setting.env else f"the same as {setting.env}")
+        for setting in settings
+        for name in (setting.env, *setting.env_aliases)
+    ]
     width = max(len(name) for name, _ in rows)
     lines = [f"  {name.ljust(width)}  {meaning}" for name, meaning in rows]
     return (

@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from smsim.db_url import is_postgres_url, safe_url, url_problem
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -48,12 +50,12 @@ def port_number(port: int, flag: str = "--port") -> None:
 
 
 def server_start(bind_host: str, port: int, database: str | None) -> None:
-    """Every mistake a server's start can catch before it opens its database (a file,
-    or None for none to check) or binds its port."""
+    """Every mistake a server's start can catch before it opens its database (a file or
+    a PostgreSQL URL, or None for none to check) or binds its port."""
     host(bind_host)
     port_number(port)
     if database:
-        database_path(database)
+        database_target(database)
     port_free(bind_host, port)
 
 
@@ -107,6 +109,18 @@ def _bind_error(exc: OSError, name: str, port: int, host_flag: str, port_flag: s
             " privileges); choose a port from 1024 up"
         )
     return StartupError(f"{host_flag} {name} {port_flag} {port}: cannot listen ({_reason(exc)})")
+
+
+def database_target(target: str, flag: str = "--db") -> None:
+    """An SQLite path (see :func:`database_path`) or a PostgreSQL URL libpq can parse.
+    Whether the server answers, and the database is smsim's, is the store's check; a
+    message never shows the URL's password."""
+    if not is_postgres_url(target):
+        database_path(target, flag)
+        return
+    problem = url_problem(target)
+    if problem:
+        raise StartupError(f"{flag} {safe_url(target)}: {problem}")
 
 
 def database_path(path: str, flag: str = "--db") -> None:

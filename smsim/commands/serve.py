@@ -28,7 +28,8 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "serve",
         help="run the Twilio SMS simulator",
-        description="Run the Twilio Messages API simulator (state in an SQLite file).",
+        description="Run the Twilio Messages API simulator (state in an SQLite file or a"
+        " PostgreSQL database).",
         # every setting the environment can give (SMSIM_<SETTING>); flags win over them,
         # and they win over --config
         epilog=environment_epilog(SETTINGS, EPILOG_TAIL),

@@ -16,6 +16,8 @@ from smsim.simulator.config import SimulatorConfig
 from smsim.simulator.server import SimulatorServer
 from smsim.testing import ControlClient
 
+pytestmark = pytest.mark.both_engines
+
 FROM = "+14155550100"
 CLOSED_PORT_URL = "http://127.0.0.1:9/never#rc=1"  # refused at once, no retry
 

@@ -47,8 +47,15 @@ STATUSES = {
 
 
 @pytest.fixture
-def guarded_simulator() -> Iterator[SimulatorServer]:
-    config = SimulatorConfig(memory=True, port=0, clock="virtual", threads=8, webhook_workers=4)
+def guarded_simulator(store_target: str | None) -> Iterator[SimulatorServer]:
+    config = SimulatorConfig(
+        memory=store_target is None,
+        db_path=store_target,
+        port=0,
+        clock="virtual",
+        threads=8,
+        webhook_workers=4,
+    )
     with SimulatorServer(config) as server:
         assert server.engine is not None
         server.engine.dispatcher.sender = LoopbackOnly(server.engine.dispatcher.sender)
@@ -59,6 +66,7 @@ def _basic(sid: str, token: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{sid}:{token}".encode()).decode()}
 
 
+@pytest.mark.both_engines  # input SQLite stores but PostgreSQL refuses must not be a 500
 def test_openapi_operations_never_answer_5xx_and_state_stays_usable(guarded_simulator):
     sim = guarded_simulator
     control = ControlClient(sim.url)

@@ -127,3 +127,18 @@ def test_a_rule_with_count_10_fails_exactly_10_of_60_concurrent_creates_over_bot
     statuses = Counter(message(second.url, account, sid)["status"] for sid in sids)
     assert statuses == {"undelivered": 10, "delivered": 50}
     assert [rule["remaining"] for rule in ControlClient(second.url).rules()] == [0]
+
+
+def test_an_account_suspended_through_one_cannot_send_through_the_other(two):
+    first, second = two
+    account = full_account(first.url)
+    with requests.Session() as session:
+        create(session, second.url, account, "+14155550113")  # the second caches it
+        ControlClient(first.url).suspend(account[0])
+        refused = session.post(
+            f"{second.url}/2010-04-01/Accounts/{account[0]}/Messages.json",
+            data={"To": "+14155550114", "From": "+15005550006", "Body": "after"},
+            auth=account,
+            timeout=30,
+        )
+    assert refused.status_code == 403 and refused.json()["code"] == 20005

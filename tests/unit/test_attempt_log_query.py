@@ -3,12 +3,15 @@ combination of filters and limits returns the first ``limit`` matching attempts.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
+import postgres_helpers
 import pytest
 
-from smsim.simulator.store import Store
+from smsim.simulator.store import open_store
 from smsim.simulator.webhooks import AttemptLog, AttemptResult, Webhook
 from smsim.sqlwhere import Where
 
@@ -27,10 +30,19 @@ ATTEMPTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def log() -> AttemptLog:
-    store = Store(None, memory=True)
-    attempts = AttemptLog(store)
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def log(request: pytest.FixtureRequest) -> Iterator[AttemptLog]:
+    """The same attempts on each engine (the status filter is each one's JSON SQL)."""
+    with contextlib.ExitStack() as stack:
+        target = None
+        if request.param == "postgresql":
+            target = stack.enter_context(postgres_helpers.fresh_database())
+        store = open_store(target, memory=target is None)
+        stack.callback(store.close)
+        yield _filled(AttemptLog(store))
+
+
+def _filled(attempts: AttemptLog) -> AttemptLog:
     for at, (sid, kind, status, url) in enumerate(ATTEMPTS):
         params = [("MessageSid", sid)] + ([("MessageStatus", status)] if status else [])
         webhook = Webhook(kind, url, params, "AC1", sid, status=status)

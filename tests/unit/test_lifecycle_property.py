@@ -16,14 +16,17 @@ callback reports was attempted at its URL, and nothing else was.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import shutil
 import tempfile
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import postgres_helpers
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -312,6 +315,7 @@ class MessageLifecycle(RuleBasedStateMachine):
         engine = self.live
         if crash:  # no clean stop: the virtual clock's last saved instant is what remains
             engine.scheduler.stop()
+            engine.coordination.close()  # a dead process' sessions end, and their locks
             engine.store.close()
         else:
             engine.close()
@@ -385,3 +389,31 @@ MessageLifecycle.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestMessageLifecycle = MessageLifecycle.TestCase
+
+
+class MessageLifecycleOnPostgres(MessageLifecycle):
+    """The same machine with its state in PostgreSQL: a fresh database per example, kept
+    across the machine's restarts as the file is."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.database = contextlib.ExitStack()
+        self.url = self.database.enter_context(postgres_helpers.fresh_database("smsim_life"))
+
+    def _config(
+        self, delays: Delays, speed: float, config_rules: tuple[dict[str, Any], ...] = ()
+    ) -> SimulatorConfig:
+        return replace(super()._config(delays, speed, config_rules), db_path=self.url)
+
+    def teardown(self) -> None:
+        try:
+            super().teardown()
+        finally:
+            self.database.close()
+
+
+# A database per example costs a CREATE DATABASE: fewer examples, the same rules.
+MessageLifecycleOnPostgres.TestCase.settings = settings(
+    MessageLifecycle.TestCase.settings, max_examples=8
+)
+TestMessageLifecycleOnPostgres = MessageLifecycleOnPostgres.TestCase

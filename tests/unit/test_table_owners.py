@@ -83,7 +83,13 @@ class Database:
 
 
 DATABASES = {
-    "simulator": Database(SIMULATOR, OWNERS, READS),
+    # Each engine's store (SQLite's and PostgreSQL's) runs the store-wide operations.
+    "simulator": Database(
+        SIMULATOR,
+        OWNERS,
+        READS,
+        frozenset({"migrations.py", "store.py", "pg_store.py"}),
+    ),
     "client": Database(CLIENT, CLIENT_OWNERS, CLIENT_READS),
 }
 
