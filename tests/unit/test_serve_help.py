@@ -10,6 +10,7 @@ import pytest
 from smsim import cli
 from smsim.simulator.config import SimulatorConfig, from_env
 from smsim.simulator.errors import ConfigError
+from smsim.simulator.settings_table import BY_KEY
 
 
 def _sample(field: dataclasses.Field, default: object) -> str:
@@ -27,14 +28,16 @@ def _read_from_environment() -> set[str]:
     base = SimulatorConfig()
     read = set()
     for field in dataclasses.fields(SimulatorConfig):
-        name = f"SMSIM_{field.name.upper()}"
         default = getattr(base, field.name)
-        try:
-            changed = from_env({name: _sample(field, default)}, base) != base
-        except ConfigError:
-            changed = True  # it was read, and refused
-        if changed:
-            read.add(name)
+        setting = BY_KEY.get(field.name)
+        aliases = setting.env_aliases if setting else ()  # e.g. SMSIM_DB for SMSIM_DB_PATH
+        for name in (f"SMSIM_{field.name.upper()}", *aliases):
+            try:
+                changed = from_env({name: _sample(field, default)}, base) != base
+            except ConfigError:
+                changed = True  # it was read, and refused
+            if changed:
+                read.add(name)
     return read
 
 
