@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from smsim import sqlite_owner
 from smsim.migrations import DatabaseKind, DatabaseRefused, Migration, migrate
 
 Row = sqlite3.Row
@@ -68,6 +69,13 @@ class SQLiteStore:
     ) -> None:
         self.path: str | None = None if target == MEMORY else target
         self._conn = open_connection(target, kind, migrations)
+        self._owner: str | None = None
+        if self.path:  # one process per file: a second one is refused (sqlite_owner)
+            try:
+                self._owner = sqlite_owner.claim(self.path)
+            except BaseException:
+                self._conn.close()
+                raise
         self._lock = threading.RLock()
         self._depth = 0
         # Bumped whenever cached rows may be stale (a write a cache depends on, a rolled
@@ -144,6 +152,9 @@ class SQLiteStore:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+            if self._owner is not None:
+                sqlite_owner.release(self._owner)
+                self._owner = None
 
 
 def open_connection(

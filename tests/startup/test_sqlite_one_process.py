@@ -4,12 +4,16 @@ database file is served and delivered by the process that started, with no child
 
 from __future__ import annotations
 
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import requests
 from startup_helpers import one_line_error, run_smsim, snapshot
 
+from smsim.simulator.store import Store as SimulatorStore
 from smsim.testing import CallbackRecorder, ServeProcess, poll
 
 
@@ -125,3 +129,62 @@ def test_client_serve_on_a_file_is_one_process(tmp_path: Path) -> None:
         assert _children(server.pid) == []
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(
+    ("command", "health_path"),
+    [(("serve",), "/_smsim/health"), (("client", "serve"), "/api/health")],
+    ids=["serve", "client-serve"],
+)
+def test_a_second_process_on_the_same_file_is_refused_until_the_first_dies(
+    tmp_path: Path, command: tuple[str, ...], health_path: str
+) -> None:
+    database = tmp_path / "shared.db"
+    extra = () if command == ("serve",) else ("--twilio-base-url", "http://127.0.0.1:9")
+    first = ServeProcess("--db", str(database), *extra, command=command)
+    try:
+        line = one_line_error(
+            run_smsim(*command, "--port", "0", "--db", str(database), *extra, cwd=tmp_path)
+        )
+        assert f"in use by another smsim process (pid {first.pid})" in line, line
+        assert "PostgreSQL" in line
+        # the first is untouched, and its file stays readable from outside meanwhile
+        assert requests.get(first.url + health_path, timeout=10).status_code == 200
+        with sqlite3.connect(database) as reader:
+            assert reader.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+        first.kill()  # kill -9: the kernel drops the owner's lock with the process
+        second = ServeProcess("--db", str(database), *extra, command=command)
+        second.stop()
+    finally:
+        first.stop()
+
+
+def test_one_process_may_open_its_own_file_again(tmp_path: Path) -> None:
+    """A test reopening its database, or a restart inside one process, is not refused;
+    the file is free for another process once every open in this one is closed."""
+    path = str(tmp_path / "own.db")
+    first = SimulatorStore(path)
+    again = SimulatorStore(path)
+    again.close()
+    assert not _free_for_another_process(path)
+    first.close()
+    assert _free_for_another_process(path)
+
+
+def _free_for_another_process(path: str) -> bool:
+    probe = subprocess.run(
+        [sys.executable, "-c", _OPEN_AND_CLOSE, path], capture_output=True, text=True, timeout=60
+    )
+    assert probe.returncode in (0, 3), probe.stderr
+    return probe.returncode == 0
+
+
+_OPEN_AND_CLOSE = """
+import sys
+from smsim.migrations import DatabaseRefused
+from smsim.simulator.store import Store
+try:
+    Store(sys.argv[1]).close()
+except DatabaseRefused:
+    sys.exit(3)
+"""
