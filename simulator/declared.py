@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 
+from smsim.simulator import meta
 from smsim.simulator.account_spec import NUMBER_SETTINGS, AccountConfig, number_spec
 from smsim.simulator.accounts import Accounts
 from smsim.simulator.config import SimulatorConfig
@@ -53,7 +54,7 @@ def apply_config(
             account = _declare_account(accounts, spec, sid, f"accounts[{i}]")
             chosen.append(account.sid)
             positions.append(None if spec.sid else account.sid)
-        store.set_meta(POSITIONS_KEY, json.dumps(positions))
+        meta.put(store, POSITIONS_KEY, json.dumps(positions))
     rules.replace_config_rules(config.rules)
 
 
@@ -104,7 +105,7 @@ def _check_owners(accounts: Accounts, spec: AccountConfig, sid: str | None, wher
 
 
 def _remembered_positions(store: Store) -> list[str | None]:
-    text = store.get_meta(POSITIONS_KEY)
+    text = meta.get(store, POSITIONS_KEY)
     if not text:
         return []
     value = json.loads(text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import logging
 
-from smsim.simulator import contract_check
+from smsim.simulator import contract_check, meta
 from smsim.simulator.account_removal import AccountRemoval
 from smsim.simulator.accounts import Accounts, NumberSpec
 from smsim.simulator.clock import make_clock
@@ -143,13 +143,13 @@ class Engine:
         accounts); then, on every start, what the config file declares (see
         :mod:`smsim.simulator.declared`)."""
         with self.store.transaction():
-            first_start = not self.store.get_meta("seeded")
+            first_start = not meta.get(self.store, "seeded")
             if first_start and not self.config.accounts and self.config.create_default_accounts:
                 for kind, name, number in DEFAULT_ACCOUNTS:
                     numbers = [NumberSpec(number)] if number else []
                     self.accounts.create(account_type=kind, friendly_name=name, numbers=numbers)
             apply_config(self.config, self.accounts, self.rules, self.store)
-            self.store.set_meta("seeded", "1")
+            meta.put(self.store, "seeded", "1")
 
     def change_feed(self) -> ChangeFeed:
         """A new feed of this engine's store changes, for requests that wait on them."""
@@ -172,7 +172,7 @@ class Engine:
     def stop(self) -> None:
         self.scheduler.stop()
         if self.clock.virtual:
-            self.store.set_meta("virtual_now", repr(self.clock.now()))
+            meta.put(self.store, "virtual_now", repr(self.clock.now()))
 
     def close(self) -> None:
         self.stop()
@@ -195,16 +195,16 @@ class Engine:
 
     def advance(self, seconds: float) -> int:
         ran = self.scheduler.advance(seconds)
-        self.store.set_meta("virtual_now", repr(self.clock.now()))
+        meta.put(self.store, "virtual_now", repr(self.clock.now()))
         return ran
 
     def run_until_idle(self) -> int:
         ran = self.scheduler.run_until_idle()
-        self.store.set_meta("virtual_now", repr(self.clock.now()))
+        meta.put(self.store, "virtual_now", repr(self.clock.now()))
         return ran
 
 
 def _saved_clock(store: Store) -> float | None:
     """A virtual clock resumes where it stopped, so persisted jobs keep their order."""
-    saved = store.get_meta("virtual_now")
+    saved = meta.get(store, "virtual_now")
     return float(saved) if saved else None

@@ -208,34 +208,6 @@ class PostgresStore:
         row = self.one(sql, params)
         return None if row is None else row[0]
 
-    # -- meta -----------------------------------------------------------------------------
-
-    def get_meta(self, key: str) -> str | None:
-        value = self.scalar("SELECT value FROM meta WHERE key = ?", (key,))
-        return None if value is None else str(value)
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
-
-    def count_meta(self, key: str) -> int:
-        """Add one to the counter kept in ``meta`` under ``key`` (1 when new) and return
-        it, in one atomic upsert: two processes never get the same number."""
-        return int(
-            self.scalar(
-                "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key)"
-                " DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)"
-                " RETURNING value",
-                (key,),
-            )
-        )
-
-    def delete_meta(self, key: str) -> None:
-        self.execute("DELETE FROM meta WHERE key = ?", (key,))
-
     def reset(self) -> None:
         """Forget everything (the control API's reset), keeping the schema and its stamp.
 

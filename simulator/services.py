@@ -47,7 +47,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from smsim.simulator import phone
+from smsim.simulator import meta, phone
 from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError, not_found, twilio_error
@@ -329,7 +329,7 @@ class Services:
             self.accounts.release_service_numbers(sid)
             self.store.execute("DELETE FROM service_senders WHERE service_sid = ?", (sid,))
             self.store.execute("DELETE FROM sticky_senders WHERE service_sid = ?", (sid,))
-            self.store.delete_meta(_RR_KEY + sid)
+            meta.delete(self.store, _RR_KEY + sid)
             self.store.execute("DELETE FROM services WHERE sid = ?", (sid,))
 
     # -- the PhoneNumbers subresource -----------------------------------------------------
@@ -481,7 +481,7 @@ class Services:
         """The next sender of ``tier`` for ``service``: its position moves in one atomic
         row update, so instances on one database take turns instead of picking the same
         sender twice."""
-        taken = self.store.count_meta(_RR_KEY + service.sid)
+        taken = meta.count(self.store, _RR_KEY + service.sid)
         position = taken - 1  # the value before this message's turn
         return tier[position % len(tier)]
 

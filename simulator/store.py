@@ -2,8 +2,8 @@
 
 The connection, its pragmas, migrations, transactions and query helpers are the common
 SQLite store's (:mod:`smsim.sqlite_store`); this module adds what is the simulator's
-own: its kind of database and migrations (``smsim.simulator.migrations``), the ``meta``
-table, :meth:`Store.reset`, :meth:`Store.data_version` for the change feed, and the JSON
+own: its kind of database and migrations (``smsim.simulator.migrations``),
+:meth:`Store.reset`, :meth:`Store.data_version` for the change feed, and the JSON
 column helpers. ``memory=True`` keeps everything in RAM for throwaway runs.
 
 Commits do not wait for the disk (:attr:`~smsim.sqlite_store.Durability.FAST`,
@@ -50,34 +50,6 @@ class Store(SQLiteStore):
         with self._lock:
             theirs = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
             return theirs + self._conn.total_changes
-
-    # -- meta -----------------------------------------------------------------------------
-
-    def get_meta(self, key: str) -> str | None:
-        value = self.scalar("SELECT value FROM meta WHERE key = ?", (key,))
-        return None if value is None else str(value)
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
-
-    def count_meta(self, key: str) -> int:
-        """Add one to the counter kept in ``meta`` under ``key`` (1 when new) and return
-        it, in one atomic upsert: two processes never get the same number."""
-        return int(
-            self.scalar(
-                "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key)"
-                " DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)"
-                " RETURNING value",
-                (key,),
-            )
-        )
-
-    def delete_meta(self, key: str) -> None:
-        self.execute("DELETE FROM meta WHERE key = ?", (key,))
 
     def reset(self) -> None:
         """Forget everything (the control API's reset)."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from smsim.simulator import meta
 from smsim.simulator.group_commit import GroupCommit
 from smsim.simulator.store import Store
 
@@ -28,7 +29,7 @@ def test_a_write_is_committed_when_it_returns(tmp_path: Path) -> None:
     store = Store(str(path))
     writes = GroupCommit(store)
 
-    writes.write(lambda: store.set_meta("w1", "one"))
+    writes.write(lambda: meta.put(store, "w1", "one"))
 
     assert _committed(path) == {"w1": "one"}
     store.close()
@@ -43,7 +44,7 @@ def test_concurrent_writes_all_land_and_a_failing_one_loses_nothing_else(tmp_pat
 
     def worker(n: int) -> None:
         def write() -> None:
-            store.set_meta(f"w{n}", str(n))
+            meta.put(store, f"w{n}", str(n))
             if n == 7:
                 raise ValueError("a broken attempt")
 
@@ -74,7 +75,7 @@ def test_the_failing_write_raises_in_its_own_caller(tmp_path: Path) -> None:
 
     with pytest.raises(RuntimeError, match="no"):
         writes.write(broken)
-    writes.write(lambda: store.set_meta("w2", "after"))
+    writes.write(lambda: meta.put(store, "w2", "after"))
 
-    assert store.get_meta("w2") == "after"
+    assert meta.get(store, "w2") == "after"
     store.close()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from smsim.client.store import Store as ClientStore
+from smsim.simulator import meta
 from smsim.simulator.store import Store as SimulatorStore
 from smsim.sqlite_store import BUSY_TIMEOUT_MS, SQLiteStore
 
@@ -45,15 +46,15 @@ def test_a_nested_transaction_joins_the_outer_one_and_a_failure_undoes_both(stor
     simulator, _ = stores
     before = simulator.generation
     with pytest.raises(RuntimeError), simulator.transaction():
-        simulator.set_meta("outer", "1")
+        meta.put(simulator, "outer", "1")
         with simulator.transaction():
-            simulator.set_meta("inner", "1")
+            meta.put(simulator, "inner", "1")
         raise RuntimeError("after the inner block")
-    assert simulator.get_meta("outer") is None and simulator.get_meta("inner") is None
+    assert meta.get(simulator, "outer") is None and meta.get(simulator, "inner") is None
     assert simulator.generation != before  # a cache may have read the undone rows
     with simulator.transaction(), simulator.transaction():
-        simulator.set_meta("kept", "1")
-    assert simulator.get_meta("kept") == "1"
+        meta.put(simulator, "kept", "1")
+    assert meta.get(simulator, "kept") == "1"
 
 
 def test_the_generation_moves_when_cached_rows_change(stores) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from smsim.simulator import meta
 from smsim.simulator.store import open_store
 from smsim.simulator.store_api import Store
 
@@ -72,18 +73,18 @@ def test_a_question_mark_or_percent_in_a_literal_is_text_not_a_placeholder(store
 def test_a_transaction_commits_whole(store: Store) -> None:
     with store.transaction() as tx:
         tx.execute("INSERT INTO meta (key, value) VALUES (?, ?)", ("k1", "v1"))
-        store.set_meta("k2", "v2")  # the store's own helper joins the transaction
-    assert (store.get_meta("k1"), store.get_meta("k2")) == ("v1", "v2")
+        meta.put(store, "k2", "v2")  # the store's own helper joins the transaction
+    assert (meta.get(store, "k1"), meta.get(store, "k2")) == ("v1", "v2")
 
 
 def test_a_failed_transaction_leaves_nothing_and_moves_the_generation(store: Store) -> None:
     before = store.generation
     with pytest.raises(RuntimeError), store.transaction():
-        store.set_meta("gone", "1")
+        meta.put(store, "gone", "1")
         with store.transaction():  # nested: joins, and its failure undoes the outer one
-            store.set_meta("also_gone", "1")
+            meta.put(store, "also_gone", "1")
             raise RuntimeError("boom")
-    assert store.get_meta("gone") is None and store.get_meta("also_gone") is None
+    assert meta.get(store, "gone") is None and meta.get(store, "also_gone") is None
     assert store.generation != before
 
 
@@ -93,19 +94,19 @@ def test_a_transaction_is_unseen_by_other_threads_until_it_commits(store: Store)
 
     def other() -> None:
         inside.wait(10)
-        seen.append(store.get_meta("pending"))
+        seen.append(meta.get(store, "pending"))
         looked.set()
 
     thread = threading.Thread(target=other)
     thread.start()
     with store.transaction():
-        store.set_meta("pending", "1")
+        meta.put(store, "pending", "1")
         inside.set()
         if store.dialect == "postgresql":  # SQLite's one connection makes the reader wait
             assert looked.wait(10)
     thread.join(10)
     assert seen == [None] if store.dialect == "postgresql" else seen == ["1"]
-    assert store.get_meta("pending") == "1"
+    assert meta.get(store, "pending") == "1"
 
 
 def test_executemany_and_rowcount(store: Store) -> None:
@@ -117,27 +118,27 @@ def test_executemany_and_rowcount(store: Store) -> None:
 
 
 def test_meta_set_replace_delete(store: Store) -> None:
-    store.set_meta("k", "1")
-    store.set_meta("k", "2")
-    assert store.get_meta("k") == "2"
-    store.delete_meta("k")
-    assert store.get_meta("k") is None
+    meta.put(store, "k", "1")
+    meta.put(store, "k", "2")
+    assert meta.get(store, "k") == "2"
+    meta.delete(store, "k")
+    assert meta.get(store, "k") is None
 
 
 def test_reset_empties_every_table_keeps_the_schema_and_ids_continue(store: Store) -> None:
     before = _rule(store, "a")
-    store.set_meta("seeded", "1")
+    meta.put(store, "seeded", "1")
     generation = store.generation
     store.reset()
     assert store.scalar("SELECT COUNT(*) FROM rules") == 0
-    assert store.get_meta("seeded") is None
+    assert meta.get(store, "seeded") is None
     assert store.generation != generation
     assert _rule(store, "b") > before  # an id is never given twice, reset or not
 
 
 def test_data_version_moves_on_a_write(store: Store) -> None:
     before = store.data_version()
-    store.set_meta("k", "v")
+    meta.put(store, "k", "v")
     assert store.data_version() != before
 
 

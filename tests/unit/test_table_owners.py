@@ -18,7 +18,7 @@ SIMULATOR = Path(__file__).resolve().parents[2] / "simulator"
 
 # table -> the module (path under simulator/) that owns it.
 OWNERS = {
-    "meta": "store.py",
+    "meta": "meta.py",
     "accounts": "accounts.py",
     "api_keys": "accounts.py",
     "phone_numbers": "accounts.py",
