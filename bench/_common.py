@@ -6,6 +6,7 @@ listens on 127.0.0.1 only.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import contextlib
 import http.client
@@ -34,6 +35,23 @@ CORES = os.cpu_count() or 1
 
 
 # -- the machine and its load -----------------------------------------------------------------
+
+
+def load_arguments(
+    doc: str, runs: int, quick_runs: int, duration: float
+) -> argparse.ArgumentParser:
+    """The parser every load benchmark starts from: runs, seconds per measurement, and
+    the load generator's processes and threads (defaults as its ``--help`` says)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    short = "1 short run" if quick_runs == 1 else f"{quick_runs} short runs"
+    parser.add_argument("--quick", action="store_true", help=short)
+    parser.add_argument("--runs", type=int, help=f"runs (default {runs}; --quick {quick_runs})")
+    parser.add_argument(
+        "--duration", type=float, help=f"seconds per measurement (default {duration:g})"
+    )
+    parser.add_argument("--processes", type=int, default=2, help="client processes")
+    parser.add_argument("--threads", type=int, default=4, help="client threads per process")
+    return parser
 
 
 def machine() -> str:

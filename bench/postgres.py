@@ -262,12 +262,7 @@ def projection(smsim_ms: float, pg_ms: float, cores: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1 short run")
-    parser.add_argument("--runs", type=int, help="runs (default 3; --quick 1)")
-    parser.add_argument("--duration", type=float, help="seconds per measurement (default 6)")
-    parser.add_argument("--processes", type=int, default=2, help="client processes")
-    parser.add_argument("--threads", type=int, default=4, help="client threads per process")
+    parser = c.load_arguments(__doc__, runs=3, quick_runs=1, duration=6)
     parser.add_argument("--url", help="a PostgreSQL server to use instead of starting one")
     args = parser.parse_args(argv)
     args.runs = args.runs or (1 if args.quick else 3)

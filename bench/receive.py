@@ -87,12 +87,7 @@ def measure(workdir: Path, name: str, args: argparse.Namespace) -> c.LoadResult:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2 short runs")
-    parser.add_argument("--runs", type=int, help="runs (default 5; --quick 2)")
-    parser.add_argument("--duration", type=float, help="seconds per measurement (default 8)")
-    parser.add_argument("--processes", type=int, default=2, help="client processes")
-    parser.add_argument("--threads", type=int, default=4, help="client threads per process")
+    parser = c.load_arguments(__doc__, runs=5, quick_runs=2, duration=8)
     args = parser.parse_args(argv)
     args.runs = args.runs or (2 if args.quick else 5)
     args.duration = args.duration or (3.0 if args.quick else 8.0)
