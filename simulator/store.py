@@ -71,7 +71,8 @@ def open_store(target: str | None, memory: bool = False) -> store_api.Store:
             from smsim.simulator.pg_store import PostgresStore
         except ImportError:  # psycopg comes with the postgres extra
             raise DatabaseRefused(
-                safe_url(target), 'needs psycopg: pip install "smsim[postgres]"'
+                safe_url(target), 'needs psycopg: install smsim with its postgres extra'
+                ' (pip install ".[postgres]" in the checkout)'
             ) from None
         return PostgresStore(target)
     # sqlite3.Row is a store_api.Row; a list of them is not a list of the protocol's
