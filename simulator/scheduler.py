@@ -253,19 +253,25 @@ class Scheduler:
             except Exception:  # the database is away for a moment: try next tick
                 log.exception("could not renew or reclaim job leases")
 
-    def _run_batch(self, jobs: list[Job]) -> list[Future[None]]:
-        """Inline jobs in one transaction; pooled jobs submitted. Returns the futures."""
+    def _run_batch(self, jobs: list[Job], in_order: bool = False) -> list[Future[None]]:
+        """Inline jobs in one transaction; pooled jobs submitted. Returns the futures.
+
+        With ``in_order`` (virtual time), the pooled jobs of one ref (one message's
+        callbacks due at the same instant, such as ``sent`` and ``delivered`` when a
+        message is driven to its outcome at once) run one after another in the order
+        they were scheduled, so they arrive in that order; different refs still run in
+        parallel."""
         inline = [j for j in jobs if j.kind in self.inline]
-        futures: list[Future[None]] = []
         if inline:
             self._run_inline(inline)
+        chains: dict[str, list[Job]] = {}
         for job in jobs:
             if job.kind in self.pooled:
-                futures.append(self._submit(job))
+                chains.setdefault(job.ref if in_order else str(job.id), []).append(job)
             elif job.kind not in self.inline:
                 log.error("no handler for job kind %r; dropping job %s", job.kind, job.id)
                 self.done(job)
-        return futures
+        return [self._submit(sorted(chain, key=lambda j: j.id)) for chain in chains.values()]
 
     def _run_inline(self, jobs: list[Job]) -> None:
         """All of ``jobs`` in one transaction; if it fails (a bad job, or a database
@@ -289,13 +295,16 @@ class Scheduler:
                 log.exception("job %s (%s) failed", job.id, job.kind)
                 self.done(job)
 
-    def _submit(self, job: Job) -> Future[None]:
+    def _submit(self, chain: list[Job]) -> Future[None]:
+        """One pool task running ``chain``'s jobs one after another (usually one job)."""
+
         def run() -> None:
-            try:
-                self.pooled[job.kind](job)
-            except Exception:
-                log.exception("job %s (%s) failed", job.id, job.kind)
-                self.done(job)
+            for job in chain:
+                try:
+                    self.pooled[job.kind](job)
+                except Exception:
+                    log.exception("job %s (%s) failed", job.id, job.kind)
+                    self.done(job)
 
         future = self._pool.submit(run)
         with self._flight_lock:
@@ -429,5 +438,5 @@ class Scheduler:
                 if not jobs:
                     break
                 ran += len(jobs)
-                wait(self._run_batch(jobs))
+                wait(self._run_batch(jobs, in_order=True))
         return ran
