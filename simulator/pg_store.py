@@ -96,7 +96,6 @@ class PostgresStore:
 
     dialect: Literal["postgresql"] = "postgresql"
     path: str | None = None  # no file: nothing to lock or place beside it
-    shared = True  # other processes (and machines) may write the same database
 
     def __init__(self, url: str) -> None:
         self.url = url

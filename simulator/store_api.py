@@ -59,9 +59,6 @@ class Store(Protocol):
     def path(self) -> str | None: ...
 
     @property
-    def shared(self) -> bool: ...
-
-    @property
     def location(self) -> str:
         """Where the data lives, fit to print: a file, ``:memory:``, or a URL without
         its password."""

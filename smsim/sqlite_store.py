@@ -57,8 +57,6 @@ class SQLiteStore:
     the program's threads. Thread-safe."""
 
     dialect = "sqlite"
-    #: whether other processes write this database: never with SQLite (one process)
-    shared = False
 
     def __init__(
         self,
