@@ -42,7 +42,12 @@ def claim(database: str) -> str:
         if held is not None:
             _claims[key] = (held[0], held[1] + 1)
             return key
-        fd = os.open(lock_path(key), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fd = os.open(lock_path(key), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:  # a folder that lets SQLite read but not create beside it
+            raise DatabaseRefused(
+                database, f"cannot be claimed for this process: {lock_path(key)}: {exc.strerror}"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
