@@ -1,11 +1,13 @@
 """Group commit: writes from many threads, one transaction per batch.
 
 Each webhook worker used to log its attempt (and drop its job, and maybe queue the retry)
-in a transaction of its own: a ``BEGIN IMMEDIATE``/``COMMIT`` pair and a turn at the
-store's lock per callback. Here a worker hands its write over and waits; whichever worker
-holds the flush turn writes every write queued so far in one transaction, as the
-scheduler already does for lifecycle steps. Under load many callbacks share a commit;
-alone, a worker writes its own at once, so nothing waits for a timer.
+in a transaction of its own, and each create stored its message the same way: a
+``BEGIN IMMEDIATE``/``COMMIT`` pair and a turn at the store's lock per callback or create.
+Here a thread hands its write over and waits; whichever thread holds the flush turn writes
+every write queued so far in one transaction, as the scheduler already does for lifecycle
+steps. Under load many callbacks (or creates) share a commit; alone, a thread writes its
+own at once, so nothing waits for a timer. A thread already inside a transaction (a TwiML
+reply is created in the transaction that marks it a reply) writes in that one.
 
 :meth:`GroupCommit.write` returns only once the write is committed, so a caller (and
 whoever waits for the caller, like ``run_until_idle`` on a virtual clock) sees it done.
@@ -43,6 +45,11 @@ class GroupCommit:
     def write(self, write: Write) -> None:
         """Run ``write`` (store calls only, no other side effects: it may run twice if
         another write of its batch fails) in a transaction; return once committed."""
+        if self._store.in_transaction:
+            # The caller's own transaction: a batch flushed by another thread would wait
+            # for the lock this thread holds, and would not be atomic with the caller's.
+            write()
+            return
         queued = _Queued(write)
         with self._queue_lock:
             self._queue.append(queued)

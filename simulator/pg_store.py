@@ -131,6 +131,10 @@ class PostgresStore:
 
     # -- transactions -------------------------------------------------------------------
 
+    @property
+    def in_transaction(self) -> bool:
+        return self._local.bound is not None
+
     @contextmanager
     def transaction(self) -> Iterator[_Bound]:
         """One atomic unit of work on one pooled connection; nested calls join it."""

@@ -76,6 +76,7 @@ class SQLiteStore:
                 raise
         self._lock = threading.RLock()
         self._depth = 0
+        self._transaction_thread: int | None = None  # the thread whose transaction is open
         # Bumped whenever cached rows may be stale (a write a cache depends on, a rolled
         # back transaction, a reset), so caches know to start over.
         self._generation = 0
@@ -97,19 +98,28 @@ class SQLiteStore:
         with self._lock:
             if self._depth == 0:
                 self._conn.execute("BEGIN IMMEDIATE")
+                self._transaction_thread = threading.get_ident()
             self._depth += 1
             try:
                 yield self._conn
             except BaseException:
                 self._depth -= 1
                 if self._depth == 0:
+                    self._transaction_thread = None
                     self._conn.execute("ROLLBACK")
                     self._generation += 1  # rows a cache took in it were never committed
                 raise
             else:
                 self._depth -= 1
                 if self._depth == 0:
+                    self._transaction_thread = None
                     self._conn.execute("COMMIT")
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether the calling thread is inside :meth:`transaction` (only that thread can
+        change the answer while it is true, so reading it without the lock is safe)."""
+        return self._transaction_thread == threading.get_ident()
 
     # -- cache generation ---------------------------------------------------------------
 

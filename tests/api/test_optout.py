@@ -7,6 +7,7 @@ the official SDK and sees Twilio's 21610 refusal, or the message delivered.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -176,3 +177,29 @@ def test_twiml_reply_to_a_stop_is_refused_with_21610(
     assert "21610" in result["webhook"]["error"]
     bodies = [m["body"] for m in smsim_control.messages(direction="outbound-reply")]
     assert bodies == [STOP_REPLY]
+
+
+def test_concurrent_sends_each_get_their_own_answer_when_some_handsets_opted_out(
+    simulator, smsim_control, client
+):
+    """Concurrent creates share a commit; a refused one (21610) must neither fail the
+    sends batched with it nor be stored."""
+    opted_out = {f"+1212555{n:04d}" for n in range(0, 40, 4)}
+    for handset in opted_out:
+        smsim_control.inbound(from_=handset, to=NUMBER, body="STOP")
+    handsets = [f"+1212555{n:04d}" for n in range(40)]
+
+    def send(handset: str) -> tuple[str, str | int]:
+        try:
+            return handset, client.messages.create(to=handset, from_=NUMBER, body="Hi").sid
+        except TwilioRestException as exc:
+            return handset, exc.code
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = dict(pool.map(send, handsets))
+
+    assert {h for h, a in answers.items() if a == 21610} == opted_out
+    sent = {h: a for h, a in answers.items() if h not in opted_out}
+    assert all(isinstance(a, str) and a.startswith("SM") for a in sent.values())
+    stored = {m["to"] for m in smsim_control.messages() if m["direction"] == "outbound-api"}
+    assert stored == set(sent)

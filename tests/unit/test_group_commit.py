@@ -12,7 +12,7 @@ import pytest
 
 from smsim.simulator import meta
 from smsim.simulator.group_commit import GroupCommit
-from smsim.simulator.store import Store
+from smsim.simulator.store import Store, open_store
 
 
 def _committed(path: Path) -> dict[str, str]:
@@ -79,3 +79,45 @@ def test_the_failing_write_raises_in_its_own_caller(tmp_path: Path) -> None:
 
     assert meta.get(store, "w2") == "after"
     store.close()
+
+
+@pytest.mark.both_engines
+def test_a_write_from_inside_a_transaction_joins_it(store_target: str | None) -> None:
+    """A TwiML reply is created inside the transaction that marks it a reply. Its write
+    must be part of that transaction (gone if it rolls back), and must not wait for a batch
+    flushed by another thread, which would itself wait for the lock this thread holds."""
+    store = open_store(store_target, memory=store_target is None)
+    writes = GroupCommit(store)
+    try:
+        assert not store.in_transaction
+        with pytest.raises(RuntimeError, match="undo"), store.transaction():
+            assert store.in_transaction
+            writes.write(lambda: meta.put(store, "w3", "joined"))
+            raise RuntimeError("undo")
+        assert meta.get(store, "w3") is None
+
+        other_thread_done = threading.Event()
+
+        def other_thread() -> None:  # a batch that needs the store while we hold it
+            writes.write(lambda: meta.put(store, "w4", "other"))
+            other_thread_done.set()
+
+        with store.transaction():
+            thread = threading.Thread(target=other_thread)
+            thread.start()
+            if store.dialect == "sqlite":  # one writer: it waits for our transaction
+                assert not other_thread_done.wait(0.2)
+            writes.write(lambda: meta.put(store, "w3", "joined"))  # no deadlock
+            seen_from_another_thread: list[bool] = []
+            probe = threading.Thread(
+                target=lambda: seen_from_another_thread.append(store.in_transaction)
+            )
+            probe.start()
+            probe.join(5)
+            assert seen_from_another_thread == [False]  # the answer is per thread
+        thread.join(10)
+        assert other_thread_done.is_set()
+        assert meta.get(store, "w3") == "joined"
+        assert meta.get(store, "w4") == "other"
+    finally:
+        store.close()
