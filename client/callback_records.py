@@ -15,6 +15,7 @@ from smsim.client.records import (
     MessageRow,
     RowTally,
 )
+from smsim.group_commit import GroupCommit
 
 if TYPE_CHECKING:
     from smsim.client.event_records import EventRecords
@@ -30,6 +31,10 @@ class CallbackRecords:
         self._store = store
         self._messages = messages
         self._events = events
+        # Callbacks received at once share a commit: a campaign brings two per message
+        # (sent, delivered), and each used to pay its own COMMIT and its own turn at the
+        # store's lock, queued behind the sends' writes.
+        self._callback_writes = GroupCommit(store)
 
     def record_status_callback(
         self,
@@ -50,7 +55,32 @@ class CallbackRecords:
         ``stale``: recorded, but the message already had this or a later status.
         """
         now = self._store.clock()
-        with self._store.transaction() as conn:
+        return self._callback_writes.write(
+            lambda: self._record_status_callback(
+                provider_id=provider_id,
+                message_id=message_id,
+                message_sid=message_sid,
+                status=status,
+                error_code=error_code,
+                error_message=error_message,
+                params=params,
+                now=now,
+            )
+        )
+
+    def _record_status_callback(
+        self,
+        *,
+        provider_id: int,
+        message_id: int | None,
+        message_sid: str,
+        status: str,
+        error_code: int | None,
+        error_message: str | None,
+        params: Mapping[str, Any],
+        now: float,
+    ) -> str:
+        with self._store.transaction() as conn:  # joins the batch's transaction
             cur = conn.execute(
                 "INSERT OR IGNORE INTO callbacks (provider_id, message_id, message_sid, status,"
                 " error_code, params, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",

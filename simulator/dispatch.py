@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from smsim.group_commit import GroupCommit
 from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
-from smsim.simulator.group_commit import GroupCommit
 from smsim.simulator.scheduler import Job, Scheduler
 from smsim.simulator.store_api import Store
 from smsim.simulator.webhooks import AttemptLog, AttemptResult, Sender, Webhook

@@ -16,11 +16,11 @@ from typing import Any, Protocol
 
 from smsim.contracts import callback_url, segments
 from smsim.contracts.wire import MAX_BODY_CHARS
+from smsim.group_commit import GroupCommit
 from smsim.simulator import lifecycle, phone
 from smsim.simulator.accounts import Accounts
 from smsim.simulator.clock import Clock
 from smsim.simulator.errors import TwilioError, not_found, twilio_error
-from smsim.simulator.group_commit import GroupCommit
 from smsim.simulator.ids import is_sid
 from smsim.simulator.media_urls import check_media_urls
 from smsim.simulator.models import (

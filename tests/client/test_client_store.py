@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from client_helpers import ACCOUNT_SID, AUTH_TOKEN
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -118,3 +121,66 @@ def test_a_reply_answers_the_latest_message_sent_from_the_number_the_handset_tex
         assert answered is not None and answered.campaign_id == campaign_id
     latest = store.last_message_to(provider.id, handset)
     assert latest is not None and latest.campaign_id == campaigns["+15005550007"]
+
+
+def test_callbacks_recorded_at_once_each_get_their_own_outcome(tmp_path) -> None:
+    """Callbacks arriving together share a commit; each caller still learns what happened
+    to its own (applied, duplicate, stale), and every one is stored."""
+    store = Store(str(tmp_path / "client.db"))
+    provider = store.create_provider(
+        {
+            "nickname": "p",
+            "account_sid": ACCOUNT_SID,
+            "auth_token": AUTH_TOKEN,
+            "from_numbers": ("+15005550006",),
+        }
+    )
+    recipients = [f"+1415555{n:04d}" for n in range(60)]
+    _, ids = store.create_campaign(
+        provider_id=provider.id,
+        body="hi",
+        recipients=recipients,
+        name=None,
+        click_tracking=False,
+        template_id=None,
+    )
+    sids = {message_id: f"SM{message_id:032x}" for message_id in ids}
+    # every message: delivered twice (a repeat) and sent, in whatever order threads run
+    arrivals = [(m, s) for m in ids for s in ("delivered", "delivered", "sent")]
+    start = threading.Barrier(12)
+
+    def record(arrival: tuple[int, str]) -> tuple[int, str, str]:
+        message_id, status = arrival
+        return (
+            message_id,
+            status,
+            store.record_status_callback(
+                provider_id=provider.id,
+                message_id=message_id,
+                message_sid=sids[message_id],
+                status=status,
+                error_code=None,
+                error_message=None,
+                params={"MessageStatus": status},
+            ),
+        )
+
+    def worker(chunk: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
+        start.wait()
+        return [record(arrival) for arrival in chunk]
+
+    chunks = [arrivals[i::12] for i in range(12)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = [r for rs in pool.map(worker, chunks) for r in rs]
+
+    by_message: dict[int, list[str]] = {}
+    for message_id, status, outcome in results:
+        by_message.setdefault(message_id, []).append(f"{status}:{outcome}")
+    for message_id in ids:
+        outcomes = sorted(by_message[message_id])
+        assert outcomes[:2] == ["delivered:applied", "delivered:duplicate"], outcomes
+        assert outcomes[2] in ("sent:applied", "sent:stale"), outcomes  # before or after
+        message = store.get_message(message_id)
+        assert message is not None and message.status == "delivered"
+    assert store.message_counts(campaign_id=1)["delivered"] == len(ids)
+    store.close()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from smsim.group_commit import GroupCommit
 from smsim.simulator import meta
-from smsim.simulator.group_commit import GroupCommit
 from smsim.simulator.store import Store, open_store
 
 

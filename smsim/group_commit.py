@@ -19,38 +19,51 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
-from smsim.simulator.store_api import Store
+T = TypeVar("T")
 
-Write = Callable[[], None]
+
+class Transactional(Protocol):
+    """What a group commit needs of a store (the simulator's and the client's have it)."""
+
+    def transaction(self) -> AbstractContextManager[Any]: ...
+
+    @property
+    def in_transaction(self) -> bool: ...
 
 
 @dataclass
-class _Queued:
-    write: Write
+class _Queued(Generic[T]):
+    write: Callable[[], T]
     done: bool = False
+    result: T | None = None
     error: BaseException | None = None
+
+    def run(self) -> None:
+        self.result = self.write()
 
 
 class GroupCommit:
     """Batches writes from concurrent threads into shared transactions."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Transactional) -> None:
         self._store = store
-        self._queue: list[_Queued] = []
+        self._queue: list[_Queued[Any]] = []
         self._queue_lock = threading.Lock()
         self._flush_turn = threading.Lock()
 
-    def write(self, write: Write) -> None:
+    def write(self, write: Callable[[], T]) -> T:
         """Run ``write`` (store calls only, no other side effects: it may run twice if
-        another write of its batch fails) in a transaction; return once committed."""
+        another write of its batch fails) in a transaction; return what it returned, once
+        committed."""
         if self._store.in_transaction:
             # The caller's own transaction: a batch flushed by another thread would wait
             # for the lock this thread holds, and would not be atomic with the caller's.
-            write()
-            return
-        queued = _Queued(write)
+            return write()
+        queued: _Queued[T] = _Queued(write)
         with self._queue_lock:
             self._queue.append(queued)
         with self._flush_turn:
@@ -58,6 +71,7 @@ class GroupCommit:
                 self._flush()
         if queued.error is not None:
             raise queued.error
+        return queued.result  # type: ignore[return-value]  # set by run(): T may be None
 
     def _flush(self) -> None:
         with self._queue_lock:
@@ -65,12 +79,12 @@ class GroupCommit:
         try:
             with self._store.transaction():
                 for queued in batch:
-                    queued.write()
+                    queued.run()
         except Exception:
             for queued in batch:  # rolled back: again one by one, so the rest are kept
                 try:
                     with self._store.transaction():
-                        queued.write()
+                        queued.run()
                 except Exception as exc:
                     queued.error = exc
         except BaseException as exc:  # e.g. KeyboardInterrupt: nobody's write is kept
