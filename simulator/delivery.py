@@ -247,7 +247,7 @@ class Delivery:
         rest = job.payload.get("rest") or []
         if rest and moved:
             nxt, after = rest[0], rest[1:]
-            self.scheduler.schedule(nxt["at"], STEP, message.sid, {**nxt, "rest": after})
+            self.scheduler.hand_over(job, nxt["at"], {**nxt, "rest": after})
 
     @staticmethod
     def _error_changes(code: int) -> dict[str, Any]:

@@ -104,6 +104,8 @@ class Scheduler:
         self._flight_lock = threading.Lock()
         # pooled jobs claimed but not finished, at most: enough to keep every worker busy
         self._pool_capacity = max(2 * workers, 32)
+        # inline jobs of the running batch whose row now holds their ref's next step
+        self._handed_over: set[int] = set()
         # On PostgreSQL other processes may be running jobs right now; on SQLite (one
         # process) and with virtual time (one instance) any running job is a dead one's.
         self.shared = store.dialect == "postgresql" and not clock.virtual
@@ -131,12 +133,37 @@ class Scheduler:
             "INSERT INTO jobs (due_at, kind, ref, payload) VALUES (?, ?, ?, ?) RETURNING id",
             (due_at, kind, ref, dumps(payload)),
         ).fetchone()[0]
+        self._due(due_at)
+        return int(job_id)
+
+    def hand_over(self, job: Job, due_at: float, payload: dict[str, Any]) -> None:
+        """Schedule the next step of a running inline ``job``'s ref (inside its batch).
+
+        On SQLite the job's own row becomes that step: one ``UPDATE`` instead of an
+        ``INSERT`` now and a ``DELETE`` when the handler returns. Every message passes
+        through two such hand-overs on its way to ``delivered``, and under load each
+        statement in the batch's transaction is a turn at the GIL with the store's lock
+        held. On PostgreSQL the step is a new row, whose insert wakes the other
+        instances' runners (migration 8's trigger fires on inserts).
+        """
+        if self.store.dialect != "sqlite":
+            self.schedule(due_at, job.kind, job.ref, payload)
+            return
+        self.store.execute(
+            "UPDATE jobs SET due_at = ?, payload = ?, state = 'pending', claimed_by = NULL,"
+            " lease_until = NULL WHERE id = ?",
+            (due_at, dumps(payload), job.id),
+        )
+        self._handed_over.add(job.id)
+        self._due(due_at)
+
+    def _due(self, due_at: float) -> None:
+        """A job is due at ``due_at``: wake the runner if it sleeps past that."""
         if self._thread is not None:
             with self._cond:
                 self._dirty = True
                 if self._wake_at is None or due_at < self._wake_at:
                     self._cond.notify()
-        return int(job_id)
 
     def cancel(self, ref: str, kind: str | None = None) -> int:
         """Drop pending jobs for ``ref`` (e.g. a canceled message's next step)."""
@@ -281,19 +308,26 @@ class Scheduler:
         try:
             with self.store.transaction():
                 for job in jobs:
-                    self.inline[job.kind](job)
-                    self.done(job)
+                    self._run_one_inline(job)
             return
         except Exception:
             log.warning("a batch of %d steps failed; running them one by one", len(jobs))
         for job in jobs:
             try:
                 with self.store.transaction():
-                    self.inline[job.kind](job)
-                    self.done(job)
+                    self._run_one_inline(job)
             except Exception:  # a bad job must not stop the others
                 log.exception("job %s (%s) failed", job.id, job.kind)
                 self.done(job)
+
+    def _run_one_inline(self, job: Job) -> None:
+        """Run ``job``'s handler, then drop its row unless the handler handed it over."""
+        self._handed_over.discard(job.id)  # a rolled-back try's hand-over never happened
+        self.inline[job.kind](job)
+        if job.id in self._handed_over:
+            self._handed_over.discard(job.id)
+        else:
+            self.done(job)
 
     def _submit(self, chain: list[Job]) -> Future[None]:
         """One pool task running ``chain``'s jobs one after another (usually one job)."""
