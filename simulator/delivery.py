@@ -84,6 +84,12 @@ class Delivery:
         unique = list(dict.fromkeys(s for s in scopes if s))
         if self.optouts.blocked(account.sid, message.to_number, unique):
             raise twilio_error(21610, to=message.to_number)
+        if message.status == "queued":
+            reservation = self._reserve_sender(message, self.clock.now())
+            if reservation is not None and reservation[1]:
+                # Refused here, before the message is stored: creates share a transaction
+                # (Messages.create), and a refusal after the insert would undo the batch.
+                raise twilio_error(21611)
 
     def start(self, message: Message, request: CreateRequest) -> None:
         """Plan the message's path and store its first step (in the create transaction)."""
@@ -121,13 +127,11 @@ class Delivery:
     ) -> None:
         """From ``queued``: departure under the sender's rate, then the outcome's path."""
         speed = self.config.speed
-        segments = int(message.segments or message.num_segments or 1)
         depart = now
-        if self.config.enforce_throughput and message.from_number:
-            mps = throughput.mps_for(message.from_number, message.to_number) * speed
-            busy_until = self.rows.hold_sender_queue(message.from_number)
-            slot = throughput.reserve(busy_until or now, now, segments, mps)
-            if slot.backlog_segments > throughput.queue_capacity_segments(mps / speed):
+        reservation = self._reserve_sender(message, now)
+        if reservation is not None and message.from_number:
+            slot, full = reservation
+            if full:
                 if raise_when_full:
                     raise twilio_error(21611)
                 self._schedule_step(message, now, "failed", error_code=30001)
@@ -153,6 +157,21 @@ class Delivery:
         self.scheduler.schedule(
             first["at"], STEP, message.sid, {**first, "rest": rest, "source": outcome.source}
         )
+
+    def _reserve_sender(
+        self, message: Message, now: float
+    ) -> tuple[throughput.Reservation, bool] | None:
+        """Where ``message`` would go in its sender's queue, and whether that queue is full
+        (fidelity.md: Throughput, queues, validity); None when pacing is off or there is no
+        sender yet. The queue's row stays locked until the transaction ends."""
+        if not (self.config.enforce_throughput and message.from_number):
+            return None
+        speed = self.config.speed
+        segments = int(message.segments or message.num_segments or 1)
+        mps = throughput.mps_for(message.from_number, message.to_number) * speed
+        busy_until = self.rows.hold_sender_queue(message.from_number)
+        slot = throughput.reserve(busy_until or now, now, segments, mps)
+        return slot, slot.backlog_segments > throughput.queue_capacity_segments(mps / speed)
 
     def _schedule_step(self, message: Message, at: float, status: str, error_code: int) -> None:
         self.scheduler.schedule(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import requests
 from twilio.base.exceptions import TwilioRestException
@@ -57,6 +59,28 @@ def test_full_sender_queue_refuses_with_21611(simulator, twilio_client, smsim_co
     assert full.value.msg.endswith("SMS queue is full.")
     listed = [m.sid for m in twilio_client.messages.list()]
     assert listed == [accepted.sid]
+
+
+def test_concurrent_sends_into_a_nearly_full_queue_fill_it_exactly(
+    simulator, twilio_client, smsim_control
+):
+    """Creates sent at once share a transaction. The queue takes exactly what fits; each
+    refused send is answered 21611 and stored nowhere, and the ones batched with it stay."""
+    _fill_queue(simulator, 35990)  # room for 10 one-segment messages
+
+    def send(i: int) -> str | int:
+        try:
+            return twilio_client.messages.create(to=f"+1415555{i:04d}", from_=FROM, body="x").sid
+        except TwilioRestException as exc:
+            return exc.code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(send, range(30)))
+
+    accepted = [a for a in answers if isinstance(a, str)]
+    assert len(accepted) == 10
+    assert sorted(a for a in answers if not isinstance(a, str)) == [21611] * 20
+    assert sorted(m.sid for m in twilio_client.messages.list()) == sorted(accepted)
 
 
 def test_validity_period_expiry_fails_with_30036(
