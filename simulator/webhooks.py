@@ -1,19 +1,18 @@
 """Sending webhooks: signing, timeouts, connection reuse and the attempts log.
 
 This is the one module of the simulator that speaks HTTP outwards (``http.client``, one
-code path for http and https). Each worker thread keeps one connection per receiver so
-connections are reused (keep-alive) across callbacks: load tests of a receiver measure
-the receiver, not TCP set-up. Signing follows Twilio exactly (``smsim.contracts.signature``):
-the URL as requested (fragment removed, query kept as given) plus the sorted form parameters.
+code path for http and https). Each worker thread keeps one connection per receiver
+(``smsim.keepalive``) so connections are reused (keep-alive) across callbacks: load tests
+of a receiver measure the receiver, not TCP set-up. Signing follows Twilio exactly
+(``smsim.contracts.signature``): the URL as requested (fragment removed, query kept as
+given) plus the sorted form parameters.
 """
 
 from __future__ import annotations
 
 import base64
 import http.client
-import select
 import ssl
-import threading
 import time
 import zlib
 from collections.abc import Sequence
@@ -28,6 +27,7 @@ from requests.utils import get_encoding_from_headers, requote_uri
 from smsim.contracts import payloads
 from smsim.contracts.signature import SIGNATURE_HEADER, compute_signature
 from smsim.contracts.wire import FORM_CONTENT_TYPE
+from smsim.keepalive import ConnectionCache
 from smsim.simulator import fragments
 from smsim.simulator.store import dumps, loads
 from smsim.simulator.store_api import Store
@@ -108,10 +108,8 @@ class WebhookSender:
     """
 
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
-        self._local = threading.local()
-        # Built on the first https webhook: loading the system's CA store costs ~0.1 s, paid
-        # by every engine start even when every receiver is plain http (all of a test suite's).
-        self._tls = tls
+        # The system's CA store is loaded on the first https webhook only (see keepalive).
+        self._connections = ConnectionCache(tls)
 
     def send(self, webhook: Webhook, auth_token: str) -> AttemptResult:
         """One attempt: sign, send, classify the outcome. Never raises for HTTP trouble."""
@@ -139,9 +137,7 @@ class WebhookSender:
             target = _target(request_url)
         except ValueError as exc:
             return _failed(request_url, headers, "ct", f"invalid URL: {exc}", started, overrides)
-        conn = self._connection(target)
-        if conn.sock is not None and _dropped(conn.sock):
-            conn.close()
+        conn = self._connections.connection(target.scheme, target.host, target.port)
         if conn.sock is None:
             conn.timeout = connect_timeout
             try:
@@ -201,23 +197,6 @@ class WebhookSender:
             duration=duration,
             overrides=overrides,
         )
-
-    def _connection(self, target: Target) -> http.client.HTTPConnection:
-        """This thread's keep-alive connection to ``target``'s host (made on first use)."""
-        conns: dict[tuple[str, str, int], http.client.HTTPConnection] = (
-            self._local.__dict__.setdefault("conns", {})
-        )
-        key = (target.scheme, target.host, target.port)
-        conn = conns.get(key)
-        if conn is None:
-            if target.scheme == "https":
-                if self._tls is None:
-                    self._tls = ssl.create_default_context()
-                conn = http.client.HTTPSConnection(target.host, target.port, context=self._tls)
-            else:
-                conn = http.client.HTTPConnection(target.host, target.port)
-            conns[key] = conn
-        return conn
 
 
 @dataclass(frozen=True)
@@ -504,17 +483,6 @@ def _with_query(url: str, params: Sequence[tuple[str, str]]) -> str:
     parts = urlsplit(url)
     query = "&".join(filter(None, [parts.query, urlencode(list(params))]))
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
-
-
-def _dropped(sock: Any) -> bool:
-    """True when an idle keep-alive socket is readable: the peer closed it (or broke
-    protocol), so it must not carry the next request."""
-    try:
-        poller = select.poll()
-        poller.register(sock, select.POLLIN)
-        return bool(poller.poll(0))
-    except (OSError, ValueError):
-        return True
 
 
 def _decoded(content: bytes, encoding: str) -> bytes:
