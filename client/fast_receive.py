@@ -9,10 +9,10 @@ over the limit, a body or query with anything but ASCII, whose decoding Flask do
 way) goes to the Flask app unchanged: the body it read is handed on.
 
 It pays (``python bench/receive.py``: one ``smsim client serve`` process on an SQLite
-file, 2 cores, signed callbacks with and without it in the same runs): 1.51x the
-callbacks per second through Flask (median of 5 runs of 8 s: 1,630 against 999 req/s,
-p99 23 against 38 ms, machine load 4-11). Its parity with the Flask view is
-tests/client/test_receiver_fast_path.py.
+file, 2 cores, signed callbacks with and without it in the same runs): 1.49x the
+callbacks per second through Flask (median of 5 runs of 8 s: 1,734 against 1,154 req/s,
+p99 9.4 against 13.7 ms; 1.51x at the previous stop, on a busier machine). Its parity
+with the Flask view is tests/client/test_receiver_fast_path.py.
 """
 
 from __future__ import annotations

@@ -10,9 +10,10 @@ the Flask app, which then answers exactly as it always did. With contract checki
 its answers are checked as the Flask route's are.
 
 It pays (``python bench/api.py``, ``creates`` against ``creates-via-flask``: one
-``smsim serve`` process on an SQLite file, 2 shared cores, the same runs): 1.50x the
-creates per second through Flask (median of 5 runs of 8 s at load 12-15: 567 against 356
-req/s; CPU per create with its lifecycle steps 1.41 against 2.04 ms). Its parity with the
+``smsim serve`` process on an SQLite file, 2 cores, the same runs): 1.31x the creates per
+second through Flask (median of 5 runs of 8 s: 1,017 against 787 req/s; CPU per create
+with its lifecycle steps 1.01 against 1.30 ms; 1.50x at the previous stop, on a busier
+machine). Its parity with the
 Flask route is tests/api/test_create_fast_path.py.
 """
 
