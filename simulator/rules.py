@@ -127,11 +127,11 @@ class RuleBook:
     def add(self, spec: Any, origin: str = "api") -> dict[str, Any]:
         """Add a rule; ``origin`` is ``"api"`` or ``"config"`` (a --config file's)."""
         rule = validate_rule(spec)
-        rule_id = self.store.execute(
+        rule_id = self.store.scalar(  # finished under the store's lock (Scheduler.schedule)
             "INSERT INTO rules (spec, remaining, date_created, origin) VALUES (?, ?, ?, ?)"
             " RETURNING id",
             (dumps(rule), rule["count"], self.clock.now(), origin),
-        ).fetchone()[0]
+        )
         return {"id": int(rule_id), **rule, "remaining": rule["count"]}
 
     def add_all(self, specs: Sequence[Any]) -> list[dict[str, Any]]:

@@ -129,10 +129,13 @@ class Scheduler:
 
     def schedule(self, due_at: float, kind: str, ref: str, payload: dict[str, Any]) -> int:
         """Persist a job (inside the caller's transaction, if any) and wake the runner."""
-        job_id = self.store.execute(
+        # scalar(): the statement is finished under the store's lock. A RETURNING cursor
+        # handed back by execute() keeps SQLite's implicit transaction open until it is
+        # dropped, and outside a transaction another thread's BEGIN would fail meanwhile.
+        job_id = self.store.scalar(
             "INSERT INTO jobs (due_at, kind, ref, payload) VALUES (?, ?, ?, ?) RETURNING id",
             (due_at, kind, ref, dumps(payload)),
-        ).fetchone()[0]
+        )
         self._due(due_at)
         return int(job_id)
 
