@@ -80,3 +80,48 @@ def test_a_slow_receiver_never_gets_more_webhooks_claimed_than_workers_can_take(
     finally:
         release.set()
         engine.close()
+
+
+def test_steps_gather_under_load_yet_every_one_runs_and_a_lone_step_runs_at_once(
+    config, engines, monkeypatch
+):
+    """Under load, due lifecycle steps are claimed in bigger, fewer batches (they wait for
+    the gathering to end); a webhook is not held back by it, a small claim starts no
+    gathering, and nothing due is left behind."""
+    from smsim.simulator import scheduler as scheduler_module
+
+    monkeypatch.setattr(scheduler_module, "GATHER_SECONDS", 0.5)  # wide: a busy CI box
+    busy = scheduler_module.BUSY_BATCH
+    engine = _open(engines, config)
+    scheduler = engine.scheduler
+    ran: dict[str, float] = {}
+    hooked: dict[str, float] = {}
+    scheduler.inline["probe"] = lambda job: ran.__setitem__(job.ref, time.time())
+
+    def hook(job: Any) -> None:
+        hooked[job.ref] = time.time()
+        with scheduler.store.transaction():
+            scheduler.done(job)
+
+    scheduler.pooled["hook"] = hook
+    engine.start()
+
+    scheduler.schedule(time.time(), "probe", "lone", {})
+    poll(lambda: "lone" in ran, 5, "the lone step")
+    assert scheduler._gather_until == 0.0  # one step is no load: nothing gathers
+
+    burst_at = time.time()
+    with scheduler.store.transaction():  # committed together: claimed as one batch
+        for n in range(busy * 2):
+            scheduler.schedule(burst_at, "probe", f"burst-{n}", {})
+    poll(lambda: len(ran) == 1 + busy * 2, 5, "the burst")
+    assert scheduler._gather_until > burst_at  # a big claim: steps now gather
+
+    later_at = time.time()
+    for n in range(3):  # due while steps gather: they wait for it, none is lost
+        scheduler.schedule(later_at, "probe", f"later-{n}", {})
+    scheduler.schedule(later_at, "hook", "webhook", {})  # webhooks do not wait
+    poll(lambda: all(f"later-{n}" in ran for n in range(3)), 5, "the steps due meanwhile")
+    poll(lambda: "webhook" in hooked, 5, "the webhook")
+    assert hooked["webhook"] < min(ran[f"later-{n}"] for n in range(3))
+    assert scheduler.pending() == 0
