@@ -8,10 +8,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import shutil
 import socket
 import ssl
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from tls_helpers import self_signed_certificate
 
 from smsim.client.twilio_rest import TwilioClient
 
@@ -317,16 +316,7 @@ def test_a_connection_twilio_closed_while_idle_is_replaced_without_a_failure(twi
 @pytest.fixture
 def certificate(tmp_path: Path) -> tuple[Path, Path]:
     """A fresh self-signed certificate for 127.0.0.1 (cert, key)."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return cert, key
+    return self_signed_certificate(tmp_path)
 
 
 def test_https_is_verified_against_the_ca_bundle_of_the_environment(certificate, monkeypatch):

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import base64
 import gzip
-import shutil
 import ssl
-import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from tls_helpers import self_signed_certificate
 from twilio.request_validator import RequestValidator
 
 from smsim.simulator.webhooks import Webhook, WebhookSender
@@ -50,15 +49,7 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def tls_receiver(tmp_path: Path) -> Iterator[tuple[str, ssl.SSLContext]]:
     """An https receiver with a fresh self-signed certificate for 127.0.0.1."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    cert, key = self_signed_certificate(tmp_path)
     server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_side.load_cert_chain(cert, key)
     _Handler.seen = []
