@@ -55,87 +55,66 @@ class CallbackRecords:
         ``stale``: recorded, but the message already had this or a later status.
         """
         now = self._store.clock()
-        return self._callback_writes.write(
-            lambda: self._record_status_callback(
-                provider_id=provider_id,
-                message_id=message_id,
-                message_sid=message_sid,
-                status=status,
-                error_code=error_code,
-                error_message=error_message,
-                params=params,
-                now=now,
-            )
-        )
 
-    def _record_status_callback(
-        self,
-        *,
-        provider_id: int,
-        message_id: int | None,
-        message_sid: str,
-        status: str,
-        error_code: int | None,
-        error_message: str | None,
-        params: Mapping[str, Any],
-        now: float,
-    ) -> str:
-        with self._store.transaction() as conn:  # joins the batch's transaction
-            cur = conn.execute(
-                "INSERT OR IGNORE INTO callbacks (provider_id, message_id, message_sid, status,"
-                " error_code, params, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    provider_id,
+        def record() -> str:  # run by the group commit, in its batch's transaction
+            with self._store.transaction() as conn:
+                cur = conn.execute(
+                    "INSERT OR IGNORE INTO callbacks (provider_id, message_id, message_sid, status,"
+                    " error_code, params, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        provider_id,
+                        message_id,
+                        message_sid,
+                        status,
+                        error_code,
+                        json.dumps(dict(params), ensure_ascii=False),
+                        now,
+                    ),
+                )
+                if cur.rowcount == 0:
+                    return "duplicate"
+                if message_id is None:
+                    return "unattributed"
+                row = self._messages.apply_callback_status(
+                    conn,
                     message_id,
-                    message_sid,
-                    status,
-                    error_code,
-                    json.dumps(dict(params), ensure_ascii=False),
-                    now,
-                ),
-            )
-            if cur.rowcount == 0:
-                return "duplicate"
-            if message_id is None:
-                return "unattributed"
-            row = self._messages.apply_callback_status(
-                conn,
-                message_id,
-                message_sid=message_sid,
-                status=status,
-                error_code=error_code,
-                error_message=error_message,
-                now=now,
-            )
-            if row is None:
-                return "stale"
-            common = {
-                "provider_id": row["provider_id"],
-                "campaign_id": row["campaign_id"],
-                "message_id": message_id,
-            }
-            if status == "delivered":
-                self._events.record(
-                    conn,
-                    EVENT_DELIVERED,
-                    **common,
-                    props={"to": row["to_number"], "sid": message_sid},
+                    message_sid=message_sid,
+                    status=status,
+                    error_code=error_code,
+                    error_message=error_message,
+                    now=now,
                 )
-            elif status in FAILED_STATUSES:
-                self._events.record(
-                    conn,
-                    EVENT_FAILED,
-                    **common,
-                    props={
-                        "to": row["to_number"],
-                        "sid": message_sid,
-                        "status": status,
-                        "error_code": error_code,
-                        "error_message": error_message,
-                        "stage": "delivery",
-                    },
-                )
-            return "applied"
+                if row is None:
+                    return "stale"
+                common = {
+                    "provider_id": row["provider_id"],
+                    "campaign_id": row["campaign_id"],
+                    "message_id": message_id,
+                }
+                if status == "delivered":
+                    self._events.record(
+                        conn,
+                        EVENT_DELIVERED,
+                        **common,
+                        props={"to": row["to_number"], "sid": message_sid},
+                    )
+                elif status in FAILED_STATUSES:
+                    self._events.record(
+                        conn,
+                        EVENT_FAILED,
+                        **common,
+                        props={
+                            "to": row["to_number"],
+                            "sid": message_sid,
+                            "status": status,
+                            "error_code": error_code,
+                            "error_message": error_message,
+                            "stage": "delivery",
+                        },
+                    )
+                return "applied"
+
+        return self._callback_writes.write(record)
 
     def record_reply(
         self,
