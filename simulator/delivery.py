@@ -73,9 +73,12 @@ class Delivery:
 
     # -- DeliveryPlanner ----------------------------------------------------------------
 
-    def admit(self, account: Account, message: Message, request: CreateRequest) -> None:
+    def admit(
+        self, account: Account, message: Message, request: CreateRequest
+    ) -> throughput.Reservation | None:
         """Refuse a send to a handset that opted out of this sender (21610, fidelity.md: Inbound and
-        opt-out)."""
+        opt-out) or whose sender's queue is full (21611). Returns the message's place in
+        its sender's queue (None without pacing), which :meth:`start` then takes."""
         scopes = [message.from_number or ""]
         if message.from_number:
             # A STOP to a number in a Messaging Service blocks the whole service.
@@ -84,21 +87,29 @@ class Delivery:
         unique = list(dict.fromkeys(s for s in scopes if s))
         if self.optouts.blocked(account.sid, message.to_number, unique):
             raise twilio_error(21610, to=message.to_number)
-        if message.status == "queued":
-            reservation = self._reserve_sender(message, self.clock.now())
-            if reservation is not None and reservation[1]:
-                # Refused here, before the message is stored: creates share a transaction
-                # (Messages.create), and a refusal after the insert would undo the batch.
-                raise twilio_error(21611)
+        if message.status != "queued":
+            return None
+        reservation = self._reserve_sender(message, self.clock.now())
+        if reservation is None:
+            return None
+        slot, full = reservation
+        if full:
+            # Refused here, before the message is stored: creates share a transaction
+            # (Messages.create), and a refusal after the insert would undo the batch.
+            raise twilio_error(21611)
+        return slot
 
-    def start(self, message: Message, request: CreateRequest) -> None:
-        """Plan the message's path and store its first step (in the create transaction)."""
+    def start(self, message: Message, request: CreateRequest, admission: object) -> None:
+        """Plan the message's path and store its first step (in the create transaction),
+        from the queue place :meth:`admit` found (the queue's row is still locked); with
+        no ``admission`` (an auto-reply) the queue is looked at here, 21611 when full."""
         now = self.clock.now()
         if message.status in {"accepted", "scheduled"}:
             due = now if message.status == "accepted" else float(message.send_at or now)
             self.scheduler.schedule(due, STEP, message.sid, {"status": "queued"})
             return
-        self._plan_from_queue(message, now, request.max_price, raise_when_full=True)
+        reserved = admission if isinstance(admission, throughput.Reservation) else None
+        self._plan_from_queue(message, now, request.max_price, True, reserved)
 
     def cancel(self, message: Message) -> None:
         """``Status=canceled`` on a message not yet sent: its callback says ``canceled``."""
@@ -123,12 +134,20 @@ class Delivery:
     # -- planning -------------------------------------------------------------------------
 
     def _plan_from_queue(
-        self, message: Message, now: float, max_price: str | None, raise_when_full: bool
+        self,
+        message: Message,
+        now: float,
+        max_price: str | None,
+        raise_when_full: bool,
+        reserved: throughput.Reservation | None = None,
     ) -> None:
-        """From ``queued``: departure under the sender's rate, then the outcome's path."""
+        """From ``queued``: departure under the sender's rate (``reserved`` when a create's
+        admission already placed it), then the outcome's path."""
         speed = self.config.speed
         depart = now
-        reservation = self._reserve_sender(message, now)
+        reservation = (
+            (reserved, False) if reserved is not None else self._reserve_sender(message, now)
+        )
         if reservation is not None and message.from_number:
             slot, full = reservation
             if full:

@@ -309,7 +309,7 @@ class Inbound:
             {"To": handset, "From": number.phone_number, "Body": body}, []
         )
         try:
-            self.delivery.start(message, request)
+            self.delivery.start(message, request, None)
         except TwilioError:  # the sender's queue is full (21611): no auto-reply
             return None
         self.messages.insert(message)

@@ -60,10 +60,11 @@ MAGIC_TO_ERRORS = {
 class DeliveryPlanner(Protocol):
     """What message creation needs from the delivery engine."""
 
-    def admit(self, account: Account, message: Message, request: CreateRequest) -> None:
-        """Refuse (raise) or accept ``message`` before it is stored (opt-out, queue...)."""
+    def admit(self, account: Account, message: Message, request: CreateRequest) -> object:
+        """Refuse (raise) or accept ``message`` before it is stored (opt-out, queue...).
+        What it returns is handed back to :meth:`start`, in the same transaction."""
 
-    def start(self, message: Message, request: CreateRequest) -> None:
+    def start(self, message: Message, request: CreateRequest, admission: object) -> None:
         """Schedule the lifecycle of a just-stored message (inside its transaction)."""
 
     def cancel(self, message: Message) -> None:
@@ -262,13 +263,13 @@ class Messages:
             # STOP committed before it is seen; its refusal is answered after the commit
             # instead of raised here, where it would roll back the creates batched with it.
             try:
-                self.planner.admit(account, message, request)
+                admission = self.planner.admit(account, message, request)
             except TwilioError as exc:
                 refused[:] = [exc]
                 return
             refused.clear()
             self._insert(message)
-            self.planner.start(message, request)
+            self.planner.start(message, request, admission)
 
         # Batched with the creates of other threads into one transaction (GroupCommit):
         # the commit was the dearest statement of a create (64 of 121 us of SQL, one
